@@ -1,0 +1,83 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+  name: "swift-amqp-rpc",
+  platforms: [.macOS(.v14)],
+  products: [
+    .library(name: "AMQPProtocol", targets: ["AMQPProtocol"]),
+    .library(name: "AMQPClient", targets: ["AMQPClient"]),
+    .executable(name: "amqp-roundtrip", targets: ["amqp-roundtrip"]),
+    .executable(name: "amqp-codegen", targets: ["amqp-codegen"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+  ],
+  targets: [
+    .target(
+      name: "AMQPProtocol",
+      dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "AMQPClient",
+      dependencies: [
+        "AMQPProtocol",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "DequeModule", package: "swift-collections"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "amqp-codegen",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "amqp-roundtrip",
+      dependencies: [
+        "AMQPClient",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "FrameDecoderFuzzer",
+      dependencies: ["AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+      path: "Fuzz/FrameDecoderFuzzer",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "AMQPProtocolTests",
+      dependencies: ["AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "AMQPClientTests",
+      dependencies: [
+        "AMQPClient", "AMQPProtocol",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "AMQPIntegrationTests",
+      dependencies: [
+        "AMQPClient", "AMQPProtocol",
+        .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,38 @@
+import NIOCore
+
+/// The payload of a content header frame: which class the content belongs to, the total
+/// body size that the following body frames add up to, and the message properties.
+public struct AMQPContentHeader: Sendable, Hashable {
+  /// The class of the method the content belongs to (60 for `basic`).
+  public var classID: UInt16
+  /// The total size of the body, summed over all body frames.
+  public var bodySize: UInt64
+  /// The message properties.
+  public var properties: AMQPBasicProperties
+
+  public init(classID: UInt16 = 60, bodySize: UInt64, properties: AMQPBasicProperties) {
+    self.classID = classID
+    self.bodySize = bodySize
+    self.properties = properties
+  }
+
+  /// Decodes a content header payload.
+  public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
+    classID = try buffer.readAMQPShort()
+    guard classID == 60 else {
+      throw AMQPProtocolError(
+        code: .invalidContentHeader, message: "content header for class \(classID), expected 60")
+    }
+    _ = try buffer.readAMQPShort()  // weight, always 0
+    bodySize = try buffer.readAMQPLongLong()
+    properties = try AMQPBasicProperties(from: &buffer)
+  }
+
+  /// Encodes the content header payload.
+  public func encode(into buffer: inout ByteBuffer) {
+    buffer.writeInteger(classID)
+    buffer.writeInteger(UInt16(0))
+    buffer.writeInteger(bodySize)
+    properties.encode(into: &buffer)
+  }
+}

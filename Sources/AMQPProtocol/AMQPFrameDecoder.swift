@@ -1,0 +1,116 @@
+import NIOCore
+
+/// Cuts AMQP frames out of a byte stream.
+///
+/// ``decodeFrame(from:)`` returns `nil` while a frame is incomplete and throws only when a
+/// complete frame (or its header) is malformed. The announced size is checked against
+/// ``maximumFrameSize`` before any payload is buffered.
+public struct AMQPFrameDecoder: Sendable {
+  /// The largest whole frame accepted, including the 8 bytes of framing; the negotiated
+  /// `frame_max`. `0` means no limit other than the protocol's 32-bit size.
+  public var maximumFrameSize: UInt32
+  private var sawFirstByte = false
+
+  public init(maximumFrameSize: UInt32 = 131_072) {
+    self.maximumFrameSize = maximumFrameSize
+  }
+
+  /// Decodes one frame from the front of `buffer`, consuming its bytes; returns `nil` and
+  /// consumes nothing when more bytes are needed.
+  public mutating func decodeFrame(from buffer: inout ByteBuffer) throws(AMQPProtocolError)
+    -> AMQPFrame?
+  {
+    guard let type = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return nil }
+    if !sawFirstByte {
+      try checkGreeting(buffer)
+      guard buffer.readableBytes >= 7 || Self.isFrameType(type) else { return nil }
+    }
+    guard Self.isFrameType(type) else {
+      throw AMQPProtocolError(
+        code: .unknownFrameType, message: "frame type \(type) is not 1, 2, 3 or 8",
+        offendingBytes: buffer.getBytes(
+          at: buffer.readerIndex, length: min(16, buffer.readableBytes))
+          ?? [])
+    }
+    guard buffer.readableBytes >= 7,
+      let channel = buffer.getInteger(at: buffer.readerIndex + 1, as: UInt16.self),
+      let size = buffer.getInteger(at: buffer.readerIndex + 3, as: UInt32.self)
+    else { return nil }
+    if maximumFrameSize > 0, UInt64(size) + 8 > UInt64(maximumFrameSize) {
+      throw AMQPProtocolError(
+        code: .frameTooLarge,
+        message: "frame of \(UInt64(size) + 8) bytes exceeds frame_max \(maximumFrameSize)",
+        offendingBytes: buffer.getBytes(at: buffer.readerIndex, length: 7) ?? [])
+    }
+    let total = 7 + Int(size) + 1
+    guard buffer.readableBytes >= total else { return nil }
+    let endIndex = buffer.readerIndex + total - 1
+    guard let end = buffer.getInteger(at: endIndex, as: UInt8.self), end == AMQPFraming.frameEnd
+    else {
+      throw AMQPProtocolError(
+        code: .badFrameEnd,
+        message: "frame on channel \(channel) ends with "
+          + "0x\(String(buffer.getInteger(at: endIndex, as: UInt8.self) ?? 0, radix: 16)), not 0xce",
+        offendingBytes: buffer.getBytes(at: endIndex, length: 1) ?? [])
+    }
+    sawFirstByte = true
+    guard var payload = buffer.getSlice(at: buffer.readerIndex + 7, length: Int(size)) else {
+      return nil
+    }
+    buffer.moveReaderIndex(forwardBy: total)
+    return try Self.decodePayload(type: type, channel: channel, payload: &payload)
+  }
+
+  private static func isFrameType(_ type: UInt8) -> Bool {
+    type == AMQPFraming.methodFrameType || type == AMQPFraming.headerFrameType
+      || type == AMQPFraming.bodyFrameType || type == AMQPFraming.heartbeatFrameType
+  }
+
+  /// Tells a broker refusing our protocol version (it answers `AMQP` + its version) and a
+  /// peer that is not AMQP at all from a merely unusual first frame.
+  private func checkGreeting(_ buffer: ByteBuffer) throws(AMQPProtocolError) {
+    let prefix = buffer.getBytes(at: buffer.readerIndex, length: min(8, buffer.readableBytes)) ?? []
+    let amqp = Array("AMQP".utf8)
+    if prefix.starts(with: amqp) || amqp.starts(with: prefix) {
+      guard prefix.count == 8 else { return }  // wait for the whole header
+      let version = prefix[4...].map(String.init).joined(separator: "-")
+      throw AMQPProtocolError(
+        code: .protocolVersionMismatch,
+        message: "the server refused AMQP 0-9-1 and offered protocol \(version)",
+        offendingBytes: prefix)
+    }
+    if let first = prefix.first, !Self.isFrameType(first) {
+      let sample =
+        buffer.getBytes(at: buffer.readerIndex, length: min(32, buffer.readableBytes)) ?? []
+      let printable = String(
+        decoding: sample.map { (32...126).contains($0) ? $0 : 46 }, as: UTF8.self)
+      throw AMQPProtocolError(
+        code: .notAMQP, message: "the peer does not speak AMQP; it sent \"\(printable)\"",
+        offendingBytes: sample)
+    }
+  }
+
+  private static func decodePayload(type: UInt8, channel: UInt16, payload: inout ByteBuffer)
+    throws(AMQPProtocolError) -> AMQPFrame
+  {
+    switch type {
+    case AMQPFraming.methodFrameType:
+      let method = try AMQPMethod.decode(from: &payload)
+      guard payload.readableBytes == 0 else {
+        throw AMQPProtocolError(
+          code: .trailingBytes,
+          message: "\(payload.readableBytes) bytes left after the arguments of \(method.name)",
+          classID: method.classID, methodID: method.methodID,
+          offendingBytes: payload.getBytes(
+            at: payload.readerIndex, length: min(16, payload.readableBytes)) ?? [])
+      }
+      return .method(channel: channel, method)
+    case AMQPFraming.headerFrameType:
+      return .header(channel: channel, try AMQPContentHeader(from: &payload))
+    case AMQPFraming.bodyFrameType:
+      return .body(channel: channel, payload)
+    default:
+      return .heartbeat
+    }
+  }
+}

@@ -1,0 +1,229 @@
+/// Emits `AMQPMethod+Generated.swift`: one struct per method, the `AMQPMethod` enum, and the
+/// decode/encode switch.
+struct MethodEmitter {
+  let spec: Spec
+  var out = CodeWriter()
+
+  init(spec: Spec) { self.spec = spec }
+
+  mutating func emit() throws -> String {
+    out.header()
+    out.line("import NIOCore")
+    out.line()
+    try emitEnum()
+    for specClass in spec.classes {
+      out.line()
+      out.line("extension AMQPMethod {")
+      out.line("  /// Methods of the `\(specClass.name)` class (\(specClass.index)).")
+      out.line("  public enum \(Names.upperCamel(specClass.name)) {}")
+      out.line("}")
+      for method in specClass.methods {
+        out.line()
+        try emitStruct(specClass, method)
+      }
+    }
+    return out.text
+  }
+
+  private func caseName(_ specClass: SpecClass, _ method: SpecMethod) -> String {
+    Names.lowerCamel(specClass.name) + Names.upperCamel(method.name)
+  }
+
+  private func typeName(_ specClass: SpecClass, _ method: SpecMethod) -> String {
+    "\(Names.upperCamel(specClass.name)).\(Names.upperCamel(method.name))"
+  }
+
+  private var allMethods: [(SpecClass, SpecMethod)] {
+    spec.classes.flatMap { specClass in specClass.methods.map { (specClass, $0) } }
+  }
+
+  private mutating func emitEnum() throws {
+    out.line("/// Every method of AMQP 0-9-1 with RabbitMQ's extensions.")
+    out.line("public enum AMQPMethod: Sendable, Hashable {")
+    for (specClass, method) in allMethods {
+      out.line("  /// `\(specClass.name).\(method.name)`")
+      out.line("  case \(caseName(specClass, method))(\(typeName(specClass, method)))")
+    }
+    out.line()
+    emitSwitchProperty("/// The class id.", "classID", "UInt16") { specClass, _ in "\(specClass.index)" }
+    emitSwitchProperty("/// The method id within its class.", "methodID", "UInt16") { _, method in
+      "\(method.index)"
+    }
+    emitSwitchProperty("/// The spec name, such as `basic.publish`.", "name", "String") {
+      specClass, method in "\"\(specClass.name).\(method.name)\""
+    }
+    emitSwitchProperty(
+      "/// Whether content (a header and body frames) follows this method.", "hasContent", "Bool"
+    ) { _, method in "\(method.hasContent)" }
+    emitSwitchProperty(
+      "/// The class and method ids of the replies the peer answers this method with.",
+      "responseIDs", "[AMQPMethodID]"
+    ) { specClass, method in
+      let ids = method.responses.compactMap { response in
+        specClass.methods.first { $0.name == response }.map {
+          "AMQPMethodID(classID: \(specClass.index), methodID: \($0.index))"
+        }
+      }
+      return "[\(ids.joined(separator: ", "))]"
+    }
+
+    out.line("  /// Decodes a method frame payload: class id, method id and arguments.")
+    out.line("  public static func decode(from buffer: inout ByteBuffer) throws(AMQPProtocolError)")
+    out.line("    -> AMQPMethod")
+    out.line("  {")
+    out.line("    let classID = try buffer.readAMQPShort()")
+    out.line("    let methodID = try buffer.readAMQPShort()")
+    out.line("    do throws(AMQPProtocolError) {")
+    out.line("      switch (classID, methodID) {")
+    for (specClass, method) in allMethods {
+      out.line("      case (\(specClass.index), \(method.index)):")
+      out.line("        return .\(caseName(specClass, method))(try \(typeName(specClass, method))(from: &buffer))")
+    }
+    out.line("      default:")
+    out.line("        throw AMQPProtocolError(")
+    out.line("          code: .unknownMethod, message: \"unknown method \\(classID).\\(methodID)\",")
+    out.line("          classID: classID, methodID: methodID)")
+    out.line("      }")
+    out.line("    } catch {")
+    out.line("      throw error.inMethod(classID: classID, methodID: methodID)")
+    out.line("    }")
+    out.line("  }")
+    out.line()
+    out.line("  /// Encodes class id, method id and arguments.")
+    out.line("  public func encode(into buffer: inout ByteBuffer) {")
+    out.line("    buffer.writeInteger(classID)")
+    out.line("    buffer.writeInteger(methodID)")
+    out.line("    switch self {")
+    for (specClass, method) in allMethods {
+      out.line("    case .\(caseName(specClass, method))(let method): method.encode(into: &buffer)")
+    }
+    out.line("    }")
+    out.line("  }")
+    out.line("}")
+  }
+
+  private mutating func emitSwitchProperty(
+    _ doc: String, _ name: String, _ type: String,
+    value: ((SpecClass, SpecMethod)) -> String
+  ) {
+    out.line("  \(doc)")
+    out.line("  public var \(name): \(type) {")
+    out.line("    switch self {")
+    for (specClass, method) in allMethods {
+      out.line("    case .\(caseName(specClass, method)): \(value((specClass, method)))")
+    }
+    out.line("    }")
+    out.line("  }")
+    out.line()
+  }
+
+  private mutating func emitStruct(_ specClass: SpecClass, _ method: SpecMethod) throws {
+    let visible = method.fields.filter { !$0.reserved }
+    out.line("extension AMQPMethod.\(Names.upperCamel(specClass.name)) {")
+    out.line("  /// `\(specClass.name).\(method.name)` (\(specClass.index).\(method.index)).")
+    out.line("  public struct \(Names.upperCamel(method.name)): Sendable, Hashable {")
+    for field in visible {
+      let type = try PrimitiveType.forSpec(field.type)
+      out.line("    public var \(Names.identifier(field.name)): \(type.swiftType)")
+    }
+    if !visible.isEmpty { out.line() }
+    // Memberwise initialiser with defaults.
+    if visible.isEmpty {
+      out.line("    public init() {}")
+    } else {
+      out.line("    public init(")
+      for (offset, field) in visible.enumerated() {
+        let type = try PrimitiveType.forSpec(field.type)
+        let comma = offset == visible.count - 1 ? "" : ","
+        out.line("      \(Names.identifier(field.name)): \(type.swiftType) = \(type.defaultValue)\(comma)")
+      }
+      out.line("    ) {")
+      for field in visible {
+        out.line("      self.\(Names.member(field.name)) = \(Names.identifier(field.name))")
+      }
+      out.line("    }")
+    }
+    out.line()
+    try emitDecoder(method.fields)
+    out.line()
+    try emitEncoder(method.fields)
+    out.line("  }")
+    out.line("}")
+  }
+
+  private mutating func emitDecoder(_ fields: [SpecField]) throws {
+    let visible = fields.filter { !$0.reserved }
+    let usesBuffer = !fields.isEmpty
+    out.line("    init(from \(usesBuffer ? "buffer" : "_"): inout ByteBuffer) throws(AMQPProtocolError) {")
+    var index = 0
+    while index < fields.count {
+      let field = fields[index]
+      if field.type == "bit" {
+        // Consecutive bits share octets, eight to an octet, lowest bit first.
+        var run: [SpecField] = []
+        while index < fields.count, fields[index].type == "bit" {
+          run.append(fields[index])
+          index += 1
+        }
+        for (chunkStart, chunk) in stride(from: 0, to: run.count, by: 8).map({ ($0, run[$0..<min($0 + 8, run.count)]) }) {
+          let bits = "bits\(chunkStart / 8 == 0 ? "" : String(chunkStart / 8))"
+          let used = chunk.contains { !$0.reserved }
+          out.line("      \(used ? "let \(bits) =" : "_ =") try buffer.readAMQPOctet()")
+          for (bit, bitField) in chunk.enumerated() where !bitField.reserved {
+            out.line("      self.\(Names.member(bitField.name)) = \(bits) & \(1 << bit) != 0")
+          }
+        }
+        continue
+      }
+      let type = try PrimitiveType.forSpec(field.type)
+      if field.reserved {
+        out.line("      _ = try buffer.\(type.reader)")
+      } else {
+        out.line("      self.\(Names.member(field.name)) = try buffer.\(type.reader)")
+      }
+      index += 1
+    }
+    if visible.isEmpty && fields.isEmpty { out.line("      // No arguments.") }
+    out.line("    }")
+  }
+
+  private mutating func emitEncoder(_ fields: [SpecField]) throws {
+    out.line("    func encode(into \(fields.isEmpty ? "_" : "buffer"): inout ByteBuffer) {")
+    var index = 0
+    while index < fields.count {
+      let field = fields[index]
+      if field.type == "bit" {
+        var run: [SpecField] = []
+        while index < fields.count, fields[index].type == "bit" {
+          run.append(fields[index])
+          index += 1
+        }
+        for chunkStart in stride(from: 0, to: run.count, by: 8) {
+          let chunk = run[chunkStart..<min(chunkStart + 8, run.count)]
+          let terms = chunk.enumerated().filter { !$0.element.reserved }.map {
+            "(self.\(Names.member($0.element.name)) ? \(1 << $0.offset) : 0)"
+          }
+          out.line("      buffer.writeInteger(UInt8(\(terms.isEmpty ? "0" : terms.joined(separator: " | "))))")
+        }
+        continue
+      }
+      let type = try PrimitiveType.forSpec(field.type)
+      if field.reserved {
+        out.line("      buffer.\(type.write(reservedValue(type)))")
+      } else {
+        out.line("      buffer.\(type.write("self." + Names.member(field.name)))")
+      }
+      index += 1
+    }
+    if fields.isEmpty { out.line("      // No arguments.") }
+    out.line("    }")
+  }
+
+  private func reservedValue(_ type: PrimitiveType) -> String {
+    switch type.swiftType {
+    case "String": "\"\""
+    case "AMQPFieldTable": "AMQPFieldTable()"
+    default: "\(type.swiftType)(0)"
+    }
+  }
+}

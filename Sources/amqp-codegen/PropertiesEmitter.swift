@@ -1,0 +1,74 @@
+/// Emits `AMQPBasicProperties+Generated.swift`: the content properties of the `basic` class,
+/// coded with the 16-bit property-flags word (first property = bit 15; absent ones skipped).
+struct PropertiesEmitter {
+  let spec: Spec
+  var out = CodeWriter()
+
+  init(spec: Spec) { self.spec = spec }
+
+  mutating func emit() throws -> String {
+    guard let basic = spec.classes.first(where: { $0.name == "basic" }) else {
+      throw GeneratorError("the spec has no basic class")
+    }
+    let properties = basic.properties
+    guard properties.count <= 15 else {
+      throw GeneratorError("more than 15 basic properties need continuation flags")
+    }
+    out.header()
+    out.line("import NIOCore")
+    out.line()
+    out.line("/// The content properties of a `basic` message. Absent properties are `nil` and take")
+    out.line("/// no bytes on the wire.")
+    out.line("public struct AMQPBasicProperties: Sendable, Hashable {")
+    for property in properties {
+      let type = try PrimitiveType.forSpec(property.type)
+      out.line("  /// `\(property.name)`")
+      out.line("  public var \(Names.identifier(property.name)): \(type.swiftType)?")
+    }
+    out.line()
+    out.line("  /// Creates properties; every argument defaults to absent.")
+    out.line("  public init(")
+    for (offset, property) in properties.enumerated() {
+      let type = try PrimitiveType.forSpec(property.type)
+      let comma = offset == properties.count - 1 ? "" : ","
+      out.line("    \(Names.identifier(property.name)): \(type.swiftType)? = nil\(comma)")
+    }
+    out.line("  ) {")
+    for property in properties {
+      out.line("    self.\(Names.member(property.name)) = \(Names.identifier(property.name))")
+    }
+    out.line("  }")
+    out.line()
+    out.line("  /// Decodes the property-flags word and the properties it announces.")
+    out.line("  public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {")
+    out.line("    let flags = try buffer.readAMQPShort()")
+    let unused = (0..<16).filter { $0 >= 16 - properties.count ? false : true }
+    let unusedMask = unused.reduce(0) { $0 | (1 << $1) }
+    out.line("    guard flags & \(unusedMask) == 0 else {")
+    out.line("      throw AMQPProtocolError(")
+    out.line("        code: .invalidContentHeader,")
+    out.line("        message: \"property flags 0x\\(String(flags, radix: 16)) set undefined bits\")")
+    out.line("    }")
+    for (offset, property) in properties.enumerated() {
+      let type = try PrimitiveType.forSpec(property.type)
+      let bit = 1 << (15 - offset)
+      out.line("    self.\(Names.member(property.name)) = flags & \(bit) != 0 ? try buffer.\(type.reader) : nil")
+    }
+    out.line("  }")
+    out.line()
+    out.line("  /// Encodes the property-flags word followed by the present properties.")
+    out.line("  public func encode(into buffer: inout ByteBuffer) {")
+    out.line("    var flags: UInt16 = 0")
+    for (offset, property) in properties.enumerated() {
+      out.line("    if \(Names.member(property.name)) != nil { flags |= \(1 << (15 - offset)) }")
+    }
+    out.line("    buffer.writeInteger(flags)")
+    for property in properties {
+      let type = try PrimitiveType.forSpec(property.type)
+      out.line("    if let \(Names.identifier(property.name)) { buffer.\(type.write(Names.identifier(property.name))) }")
+    }
+    out.line("  }")
+    out.line("}")
+    return out.text
+  }
+}
