@@ -45,7 +45,9 @@ struct MethodEmitter {
       out.line("  case \(caseName(specClass, method))(\(typeName(specClass, method)))")
     }
     out.line()
-    emitSwitchProperty("/// The class id.", "classID", "UInt16") { specClass, _ in "\(specClass.index)" }
+    emitSwitchProperty("/// The class id.", "classID", "UInt16") { specClass, _ in
+      "\(specClass.index)"
+    }
     emitSwitchProperty("/// The method id within its class.", "methodID", "UInt16") { _, method in
       "\(method.index)"
     }
@@ -77,11 +79,14 @@ struct MethodEmitter {
     out.line("      switch (classID, methodID) {")
     for (specClass, method) in allMethods {
       out.line("      case (\(specClass.index), \(method.index)):")
-      out.line("        return .\(caseName(specClass, method))(try \(typeName(specClass, method))(from: &buffer))")
+      out.line(
+        "        return .\(caseName(specClass, method))(try \(typeName(specClass, method))(from: &buffer))"
+      )
     }
     out.line("      default:")
     out.line("        throw AMQPProtocolError(")
-    out.line("          code: .unknownMethod, message: \"unknown method \\(classID).\\(methodID)\",")
+    out.line(
+      "          code: .unknownMethod, message: \"unknown method \\(classID).\\(methodID)\",")
     out.line("          classID: classID, methodID: methodID)")
     out.line("      }")
     out.line("    } catch {")
@@ -135,7 +140,8 @@ struct MethodEmitter {
       for (offset, field) in visible.enumerated() {
         let type = try PrimitiveType.forSpec(field.type)
         let comma = offset == visible.count - 1 ? "" : ","
-        out.line("      \(Names.identifier(field.name)): \(type.swiftType) = \(type.defaultValue)\(comma)")
+        out.line(
+          "      \(Names.identifier(field.name)): \(type.swiftType) = \(type.defaultValue)\(comma)")
       }
       out.line("    ) {")
       for field in visible {
@@ -154,7 +160,8 @@ struct MethodEmitter {
   private mutating func emitDecoder(_ fields: [SpecField]) throws {
     let visible = fields.filter { !$0.reserved }
     let usesBuffer = !fields.isEmpty
-    out.line("    init(from \(usesBuffer ? "buffer" : "_"): inout ByteBuffer) throws(AMQPProtocolError) {")
+    out.line(
+      "    init(from \(usesBuffer ? "buffer" : "_"): inout ByteBuffer) throws(AMQPProtocolError) {")
     var index = 0
     while index < fields.count {
       let field = fields[index]
@@ -165,7 +172,9 @@ struct MethodEmitter {
           run.append(fields[index])
           index += 1
         }
-        for (chunkStart, chunk) in stride(from: 0, to: run.count, by: 8).map({ ($0, run[$0..<min($0 + 8, run.count)]) }) {
+        for (chunkStart, chunk) in stride(from: 0, to: run.count, by: 8).map({
+          ($0, run[$0..<min($0 + 8, run.count)])
+        }) {
           let bits = "bits\(chunkStart / 8 == 0 ? "" : String(chunkStart / 8))"
           let used = chunk.contains { !$0.reserved }
           out.line("      \(used ? "let \(bits) =" : "_ =") try buffer.readAMQPOctet()")
@@ -203,7 +212,9 @@ struct MethodEmitter {
           let terms = chunk.enumerated().filter { !$0.element.reserved }.map {
             "(self.\(Names.member($0.element.name)) ? \(1 << $0.offset) : 0)"
           }
-          out.line("      buffer.writeInteger(UInt8(\(terms.isEmpty ? "0" : terms.joined(separator: " | "))))")
+          out.line(
+            "      buffer.writeInteger(UInt8(\(terms.isEmpty ? "0" : terms.joined(separator: " | "))))"
+          )
         }
         continue
       }

@@ -39,8 +39,10 @@ struct PrimitiveType {
     case "long": PrimitiveType("UInt32", "0", "readAMQPLong()", "writeInteger(%@)")
     case "longlong", "timestamp":
       PrimitiveType("UInt64", "0", "readAMQPLongLong()", "writeInteger(%@)")
-    case "shortstr": PrimitiveType("String", "\"\"", "readAMQPShortString()", "writeAMQPShortString(%@)")
-    case "longstr": PrimitiveType("String", "\"\"", "readAMQPLongString()", "writeAMQPLongString(%@)")
+    case "shortstr":
+      PrimitiveType("String", "\"\"", "readAMQPShortString()", "writeAMQPShortString(%@)")
+    case "longstr":
+      PrimitiveType("String", "\"\"", "readAMQPLongString()", "writeAMQPLongString(%@)")
     case "table": PrimitiveType("AMQPFieldTable", "[:]", "readAMQPTable()", "writeAMQPTable(%@)")
     case "bit": PrimitiveType("Bool", "false", "", "")
     default: throw GeneratorError("unknown primitive type \(type)")

@@ -17,7 +17,8 @@ struct PropertiesEmitter {
     out.header()
     out.line("import NIOCore")
     out.line()
-    out.line("/// The content properties of a `basic` message. Absent properties are `nil` and take")
+    out.line(
+      "/// The content properties of a `basic` message. Absent properties are `nil` and take")
     out.line("/// no bytes on the wire.")
     out.line("public struct AMQPBasicProperties: Sendable, Hashable {")
     for property in properties {
@@ -47,12 +48,15 @@ struct PropertiesEmitter {
     out.line("    guard flags & \(unusedMask) == 0 else {")
     out.line("      throw AMQPProtocolError(")
     out.line("        code: .invalidContentHeader,")
-    out.line("        message: \"property flags 0x\\(String(flags, radix: 16)) set undefined bits\")")
+    out.line(
+      "        message: \"property flags 0x\\(String(flags, radix: 16)) set undefined bits\")")
     out.line("    }")
     for (offset, property) in properties.enumerated() {
       let type = try PrimitiveType.forSpec(property.type)
       let bit = 1 << (15 - offset)
-      out.line("    self.\(Names.member(property.name)) = flags & \(bit) != 0 ? try buffer.\(type.reader) : nil")
+      out.line(
+        "    self.\(Names.member(property.name)) = flags & \(bit) != 0 ? try buffer.\(type.reader) : nil"
+      )
     }
     out.line("  }")
     out.line()
@@ -65,7 +69,9 @@ struct PropertiesEmitter {
     out.line("    buffer.writeInteger(flags)")
     for property in properties {
       let type = try PrimitiveType.forSpec(property.type)
-      out.line("    if let \(Names.identifier(property.name)) { buffer.\(type.write(Names.identifier(property.name))) }")
+      out.line(
+        "    if let \(Names.identifier(property.name)) { buffer.\(type.write(Names.identifier(property.name))) }"
+      )
     }
     out.line("  }")
     out.line("}")

@@ -9,8 +9,9 @@ final class SpecParser: NSObject, XMLParserDelegate {
   private var spec = Spec()
   private var currentClass: SpecClass?
   private var currentMethod: SpecMethod?
-  private var pendingFields: [(name: String, typeOrDomain: String, isDomain: Bool, reserved: Bool)] =
-    []
+  private var pendingFields:
+    [(name: String, typeOrDomain: String, isDomain: Bool, reserved: Bool)] =
+      []
   private var parseError: String?
 
   static func parse(contentsOf url: URL) throws -> Spec {

@@ -18,7 +18,8 @@ while let argument = arguments.next() {
   case "--output": outputDirectory = arguments.next() ?? outputDirectory
   case "--test-output": testOutputDirectory = arguments.next() ?? testOutputDirectory
   default:
-    FileHandle.standardError.write(Data("usage: amqp-codegen [--spec XML] [--output DIR] [--test-output DIR]\n".utf8))
+    FileHandle.standardError.write(
+      Data("usage: amqp-codegen [--spec XML] [--output DIR] [--test-output DIR]\n".utf8))
     exit(2)
   }
 }
@@ -28,7 +29,8 @@ do {
     throw GeneratorError(
       "spec XML not found at \(specPath): install Debian's amqp-specs package or pass --spec")
   }
-  let spec = try SpecParser.parse(contentsOf: URL(fileURLWithPath: specPath))
+  var spec = try SpecParser.parse(contentsOf: URL(fileURLWithPath: specPath))
+  spec.addRabbitMQConnectionExtensions()
   var methods = MethodEmitter(spec: spec)
   var properties = PropertiesEmitter(spec: spec)
   var samples = SampleEmitter(spec: spec)

@@ -4,8 +4,8 @@ import Testing
 
 @Suite struct MethodRoundTripTests {
   @Test func sampleCoversEveryMethodOfTheSpec() {
-    // connection 10, channel 6, exchange 8, queue 10, basic 18, tx 6, confirm 2.
-    #expect(everyMethodSample.count == 60)
+    // connection 10 + 4 RabbitMQ extensions, channel 6, exchange 8, queue 10, basic 18, tx 6, confirm 2.
+    #expect(everyMethodSample.count == 64)
     #expect(Set(everyMethodSample.map(\.id)).count == everyMethodSample.count)
   }
 

@@ -25,6 +25,14 @@ public enum AMQPMethod: Sendable, Hashable {
   case connectionClose(Connection.Close)
   /// `connection.close-ok`
   case connectionCloseOk(Connection.CloseOk)
+  /// `connection.blocked`
+  case connectionBlocked(Connection.Blocked)
+  /// `connection.unblocked`
+  case connectionUnblocked(Connection.Unblocked)
+  /// `connection.update-secret`
+  case connectionUpdateSecret(Connection.UpdateSecret)
+  /// `connection.update-secret-ok`
+  case connectionUpdateSecretOk(Connection.UpdateSecretOk)
   /// `channel.open`
   case channelOpen(Channel.Open)
   /// `channel.open-ok`
@@ -139,6 +147,10 @@ public enum AMQPMethod: Sendable, Hashable {
     case .connectionOpenOk: 10
     case .connectionClose: 10
     case .connectionCloseOk: 10
+    case .connectionBlocked: 10
+    case .connectionUnblocked: 10
+    case .connectionUpdateSecret: 10
+    case .connectionUpdateSecretOk: 10
     case .channelOpen: 20
     case .channelOpenOk: 20
     case .channelFlow: 20
@@ -205,6 +217,10 @@ public enum AMQPMethod: Sendable, Hashable {
     case .connectionOpenOk: 41
     case .connectionClose: 50
     case .connectionCloseOk: 51
+    case .connectionBlocked: 60
+    case .connectionUnblocked: 61
+    case .connectionUpdateSecret: 70
+    case .connectionUpdateSecretOk: 71
     case .channelOpen: 10
     case .channelOpenOk: 11
     case .channelFlow: 20
@@ -271,6 +287,10 @@ public enum AMQPMethod: Sendable, Hashable {
     case .connectionOpenOk: "connection.open-ok"
     case .connectionClose: "connection.close"
     case .connectionCloseOk: "connection.close-ok"
+    case .connectionBlocked: "connection.blocked"
+    case .connectionUnblocked: "connection.unblocked"
+    case .connectionUpdateSecret: "connection.update-secret"
+    case .connectionUpdateSecretOk: "connection.update-secret-ok"
     case .channelOpen: "channel.open"
     case .channelOpenOk: "channel.open-ok"
     case .channelFlow: "channel.flow"
@@ -337,6 +357,10 @@ public enum AMQPMethod: Sendable, Hashable {
     case .connectionOpenOk: false
     case .connectionClose: false
     case .connectionCloseOk: false
+    case .connectionBlocked: false
+    case .connectionUnblocked: false
+    case .connectionUpdateSecret: false
+    case .connectionUpdateSecretOk: false
     case .channelOpen: false
     case .channelOpenOk: false
     case .channelFlow: false
@@ -403,6 +427,10 @@ public enum AMQPMethod: Sendable, Hashable {
     case .connectionOpenOk: []
     case .connectionClose: [AMQPMethodID(classID: 10, methodID: 51)]
     case .connectionCloseOk: []
+    case .connectionBlocked: []
+    case .connectionUnblocked: []
+    case .connectionUpdateSecret: [AMQPMethodID(classID: 10, methodID: 71)]
+    case .connectionUpdateSecretOk: []
     case .channelOpen: [AMQPMethodID(classID: 20, methodID: 11)]
     case .channelOpenOk: []
     case .channelFlow: [AMQPMethodID(classID: 20, methodID: 21)]
@@ -485,6 +513,14 @@ public enum AMQPMethod: Sendable, Hashable {
         return .connectionClose(try Connection.Close(from: &buffer))
       case (10, 51):
         return .connectionCloseOk(try Connection.CloseOk(from: &buffer))
+      case (10, 60):
+        return .connectionBlocked(try Connection.Blocked(from: &buffer))
+      case (10, 61):
+        return .connectionUnblocked(try Connection.Unblocked(from: &buffer))
+      case (10, 70):
+        return .connectionUpdateSecret(try Connection.UpdateSecret(from: &buffer))
+      case (10, 71):
+        return .connectionUpdateSecretOk(try Connection.UpdateSecretOk(from: &buffer))
       case (20, 10):
         return .channelOpen(try Channel.Open(from: &buffer))
       case (20, 11):
@@ -610,6 +646,10 @@ public enum AMQPMethod: Sendable, Hashable {
     case .connectionOpenOk(let method): method.encode(into: &buffer)
     case .connectionClose(let method): method.encode(into: &buffer)
     case .connectionCloseOk(let method): method.encode(into: &buffer)
+    case .connectionBlocked(let method): method.encode(into: &buffer)
+    case .connectionUnblocked(let method): method.encode(into: &buffer)
+    case .connectionUpdateSecret(let method): method.encode(into: &buffer)
+    case .connectionUpdateSecretOk(let method): method.encode(into: &buffer)
     case .channelOpen(let method): method.encode(into: &buffer)
     case .channelOpenOk(let method): method.encode(into: &buffer)
     case .channelFlow(let method): method.encode(into: &buffer)
@@ -929,6 +969,83 @@ extension AMQPMethod.Connection {
 extension AMQPMethod.Connection {
   /// `connection.close-ok` (10.51).
   public struct CloseOk: Sendable, Hashable {
+    public init() {}
+
+    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+      // No arguments.
+    }
+
+    func encode(into _: inout ByteBuffer) {
+      // No arguments.
+    }
+  }
+}
+
+extension AMQPMethod.Connection {
+  /// `connection.blocked` (10.60).
+  public struct Blocked: Sendable, Hashable {
+    public var reason: String
+
+    public init(
+      reason: String = ""
+    ) {
+      self.reason = reason
+    }
+
+    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
+      self.reason = try buffer.readAMQPShortString()
+    }
+
+    func encode(into buffer: inout ByteBuffer) {
+      buffer.writeAMQPShortString(self.reason)
+    }
+  }
+}
+
+extension AMQPMethod.Connection {
+  /// `connection.unblocked` (10.61).
+  public struct Unblocked: Sendable, Hashable {
+    public init() {}
+
+    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+      // No arguments.
+    }
+
+    func encode(into _: inout ByteBuffer) {
+      // No arguments.
+    }
+  }
+}
+
+extension AMQPMethod.Connection {
+  /// `connection.update-secret` (10.70).
+  public struct UpdateSecret: Sendable, Hashable {
+    public var newSecret: String
+    public var reason: String
+
+    public init(
+      newSecret: String = "",
+      reason: String = ""
+    ) {
+      self.newSecret = newSecret
+      self.reason = reason
+    }
+
+    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
+      self.newSecret = try buffer.readAMQPLongString()
+      self.reason = try buffer.readAMQPShortString()
+    }
+
+    func encode(into buffer: inout ByteBuffer) {
+      buffer.writeAMQPLongString(self.newSecret)
+      buffer.writeAMQPShortString(self.reason)
+    }
+  }
+}
+
+extension AMQPMethod.Connection {
+  /// `connection.update-secret-ok` (10.71).
+  public struct UpdateSecretOk: Sendable, Hashable {
     public init() {}
 
     init(from _: inout ByteBuffer) throws(AMQPProtocolError) {

@@ -1,0 +1,65 @@
+import AMQPProtocol
+import NIOCore
+
+/// An AMQP channel: the unit that declares, publishes and consumes.
+///
+/// A broker error on a channel (for example 404 NOT_FOUND or 406 PRECONDITION_FAILED) closes
+/// only that channel: the call throws ``AMQPError/Code/channelClosedByServer`` and the
+/// connection stays usable. Every error thrown is an ``AMQPError``.
+public final class AMQPChannel: Sendable {
+  /// The channel id.
+  public let id: UInt16
+  /// The connection the channel belongs to.
+  public let connection: AMQPConnection
+
+  init(id: UInt16, connection: AMQPConnection) {
+    self.id = id
+    self.connection = connection
+  }
+
+  /// Sends a synchronous method and returns the broker's reply.
+  public func call(_ method: AMQPMethod) async throws -> AMQPMethod {
+    let id = self.id
+    return try await connection.onLoop { $0.request(method, channelID: id) }
+  }
+
+  /// Sends a method that has no reply.
+  func send(_ method: AMQPMethod) async throws {
+    let id = self.id
+    try await connection.onLoopSync { try $0.send(method, channelID: id) }
+  }
+
+  /// Closes the channel (`channel.close`, waiting for `close-ok`).
+  public func close() async throws {
+    let id = self.id
+    try await connection.onLoop { $0.closeChannel(id) }
+  }
+
+  /// Whether the channel is still open.
+  public func isOpen() async -> Bool {
+    let id = self.id
+    return (try? await connection.onLoopSync { $0.channels[id]?.machine.isUsable ?? false })
+      ?? false
+  }
+
+  /// Pauses (`false`) or resumes (`true`) deliveries from the broker to this channel.
+  public func flow(active: Bool) async throws {
+    _ = try await call(.channelFlow(.init(active: active)))
+  }
+
+  /// Messages published with `mandatory` that no queue took. Subscribe before publishing;
+  /// a new subscription replaces the previous one. Finishes when the channel closes.
+  public func returnedMessages() async throws -> AsyncStream<AMQPReturnedMessage> {
+    let id = self.id
+    return try await connection.onLoopSync { $0.returns(channelID: id) }
+  }
+}
+
+extension AMQPChannel {
+  func expect<T>(_ reply: AMQPMethod, _ extract: (AMQPMethod) -> T?) throws -> T {
+    guard let value = extract(reply) else {
+      throw AMQPError(.protocolViolation, "unexpected reply \(reply.name)")
+    }
+    return value
+  }
+}

@@ -1,0 +1,265 @@
+import AMQPProtocol
+import NIOCore
+
+extension AMQPConnectionHandler {
+  // MARK: - Requests from the public API (always on the event loop)
+
+  /// Opens a new channel and completes with its id.
+  func openChannel() -> EventLoopFuture<UInt16> {
+    if let closeError { return eventLoop.makeFailedFuture(closeError) }
+    guard let id = channelIDs.allocate() else {
+      return eventLoop.makeFailedFuture(
+        AMQPError(.channelLimitReached, "all \(tuning.highestChannelID) channel ids are in use"))
+    }
+    channels[id] = ChannelSlot(machine: ChannelStateMachine(id: id))
+    let promise = eventLoop.makePromise(of: AMQPMethod.self)
+    perform(
+      channels[id]!.machine.requestSent(.channelOpen(.init()), waiter: .method(promise)),
+      channelID: id)
+    return promise.futureResult.map { _ in id }
+  }
+
+  /// Sends a synchronous method and completes with the broker's reply.
+  func request(_ method: AMQPMethod, channelID: UInt16) -> EventLoopFuture<AMQPMethod> {
+    let promise = eventLoop.makePromise(of: AMQPMethod.self)
+    guard var slot = channels[channelID] else {
+      promise.fail(closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed"))
+      return promise.futureResult
+    }
+    let action = slot.machine.requestSent(method, waiter: .method(promise))
+    channels[channelID] = slot
+    perform(action, channelID: channelID)
+    return promise.futureResult.assumeIsolated().map { reply in
+      self.topology.record(method, reply: reply)
+      return reply
+    }.nonisolated()
+  }
+
+  /// Sends `basic.get` and completes with the message, or `nil` when the queue is empty.
+  func get(_ get: AMQPMethod.Basic.Get, channelID: UInt16) -> EventLoopFuture<AMQPMessage?> {
+    let promise = eventLoop.makePromise(of: AMQPMessage?.self)
+    guard var slot = channels[channelID] else {
+      promise.fail(closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed"))
+      return promise.futureResult
+    }
+    let action = slot.machine.requestSent(.basicGet(get), waiter: .get(promise))
+    channels[channelID] = slot
+    perform(action, channelID: channelID)
+    return promise.futureResult
+  }
+
+  /// Sends a method that has no reply (ack, nack, reject, recover-async…).
+  func send(_ method: AMQPMethod, channelID: UInt16) throws(AMQPError) {
+    guard let slot = channels[channelID] else {
+      throw closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed")
+    }
+    if let error = slot.machine.closedError { throw error }
+    write([.method(channel: channelID, method)])
+  }
+
+  /// Publishes a message, splitting the body at the negotiated frame size. In confirm mode
+  /// returns the delivery tag and registers `confirmation` (if any) for its ack/nack.
+  func publish(
+    _ publish: AMQPMethod.Basic.Publish, properties: AMQPBasicProperties, body: ByteBuffer,
+    channelID: UInt16, confirmation: EventLoopPromise<Bool>?
+  ) throws(AMQPError) -> UInt64? {
+    guard var slot = channels[channelID] else {
+      throw closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed")
+    }
+    if let error = slot.machine.closedError { throw error }
+    guard let context else { throw AMQPError(.connectionClosed, "the connection is closed") }
+    var tag: UInt64?
+    if slot.confirms != nil {
+      tag = slot.confirms?.published(waiter: confirmation)
+      channels[channelID] = slot
+    } else if let confirmation {
+      confirmation.fail(AMQPError(.invalidArgument, "channel \(channelID) is not in confirm mode"))
+    }
+    let maximumSlice = tuning.maximumBodyFrameSize
+    var buffer = context.channel.allocator.buffer(
+      capacity: 64 + body.readableBytes + 8 * (body.readableBytes / maximumSlice + 1))
+    AMQPFrame.method(channel: channelID, .basicPublish(publish)).encode(into: &buffer)
+    let header = AMQPContentHeader(bodySize: UInt64(body.readableBytes), properties: properties)
+    AMQPFrame.header(channel: channelID, header).encode(into: &buffer)
+    var remaining = body
+    while remaining.readableBytes > 0,
+      let slice = remaining.readSlice(length: min(maximumSlice, remaining.readableBytes))
+    {
+      AMQPFrame.body(channel: channelID, slice).encode(into: &buffer)
+    }
+    connection.frameSent(now: .now())
+    context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    return tag
+  }
+
+  /// Puts the channel in confirm mode.
+  func confirmSelect(channelID: UInt16) -> EventLoopFuture<Void> {
+    request(.confirmSelect(.init()), channelID: channelID).assumeIsolated().map { _ in
+      if self.channels[channelID]?.confirms == nil {
+        self.channels[channelID]?.confirms = ConfirmTracker()
+      }
+    }.nonisolated()
+  }
+
+  /// Starts a consumer; deliveries go to the returned producer's sequence.
+  func consume(
+    _ consume: AMQPMethod.Basic.Consume, channelID: UInt16,
+    highWatermark: Int, handler: NIOLoopBound<AMQPConnectionHandler>
+  ) -> EventLoopFuture<(String, ConsumerSink.Producer)> {
+    request(.basicConsume(consume), channelID: channelID).assumeIsolated().flatMapThrowing {
+      reply in
+      guard case .basicConsumeOk(let ok) = reply else {
+        throw AMQPError(.protocolViolation, "basic.consume answered with \(reply.name)")
+      }
+      let result = ConsumerSink.Producer.makeSequence(
+        backPressureStrategy: .init(
+          lowWatermark: max(1, highWatermark / 2), highWatermark: highWatermark),
+        finishOnDeinit: true,
+        delegate: ConsumerDemandDelegate(
+          handler: handler, channelID: channelID, consumerTag: ok.consumerTag))
+      self.channels[channelID]?.consumers[ok.consumerTag] = ConsumerSink(
+        source: result.source, noAck: consume.noAck)
+      self.topology.consumerStarted(channelID: channelID, consume: consume, tag: ok.consumerTag)
+      return (ok.consumerTag, result.sequence)
+    }.nonisolated()
+  }
+
+  /// Cancels a consumer and finishes its sequence.
+  func cancel(consumerTag: String, channelID: UInt16) -> EventLoopFuture<Void> {
+    request(.basicCancel(.init(consumerTag: consumerTag)), channelID: channelID).assumeIsolated()
+      .map { _ in
+        self.finishConsumer(channelID: channelID, consumerTag: consumerTag, error: nil)
+      }.nonisolated()
+  }
+
+  /// Closes a channel; its id is freed once the broker confirms.
+  func closeChannel(_ channelID: UInt16) -> EventLoopFuture<Void> {
+    guard let slot = channels[channelID], slot.machine.isUsable else {
+      return eventLoop.makeSucceededVoidFuture()
+    }
+    let close = AMQPMethod.Channel.Close(replyCode: ReplyCode.success, replyText: "Goodbye")
+    return request(.channelClose(close), channelID: channelID).map { _ in }
+  }
+
+  /// Subscribes to the messages the broker returns on this channel.
+  func returns(channelID: UInt16) -> AsyncStream<AMQPReturnedMessage> {
+    let (stream, continuation) = AsyncStream.makeStream(
+      of: AMQPReturnedMessage.self, bufferingPolicy: .bufferingNewest(1024))
+    if channels[channelID] != nil {
+      channels[channelID]?.returns?.finish()
+      channels[channelID]?.returns = continuation
+    } else {
+      continuation.finish()
+    }
+    return stream
+  }
+
+  // MARK: - Consumer demand
+
+  func consumerWantsMore(channelID: UInt16, consumerTag: String) {
+    channels[channelID]?.consumers[consumerTag]?.wantsMore = true
+    resumeReadsIfPaused()
+  }
+
+  func consumerTerminated(channelID: UInt16, consumerTag: String) {
+    // The application stopped iterating: cancel on the broker if the consumer still exists.
+    guard channels[channelID]?.consumers[consumerTag] != nil else { return }
+    channels[channelID]?.consumers[consumerTag] = nil
+    topology.consumerEnded(tag: consumerTag)
+    resumeReadsIfPaused()
+    if channels[channelID]?.machine.isUsable == true {
+      request(.basicCancel(.init(consumerTag: consumerTag)), channelID: channelID).whenComplete {
+        _ in
+      }
+    }
+  }
+
+  private func finishConsumer(channelID: UInt16, consumerTag: String, error: AMQPError?) {
+    guard let sink = channels[channelID]?.consumers.removeValue(forKey: consumerTag) else { return }
+    topology.consumerEnded(tag: consumerTag)
+    if let error { sink.source.finish(error) } else { sink.source.finish() }
+    resumeReadsIfPaused()
+  }
+
+  // MARK: - Inbound channel frames
+
+  func channelFrameReceived(_ frame: AMQPFrame) {
+    let id = frame.channel
+    guard var slot = channels[id] else {
+      perform(
+        connection.channelViolation(
+          code: ReplyCode.channelError,
+          "\(frame.kindDescription) on channel \(id), which is not open",
+          nil))
+      return
+    }
+    let action = slot.machine.frameReceived(frame)
+    channels[id] = slot
+    perform(action, channelID: id)
+  }
+
+  func perform(_ action: ChannelStateMachine<ChannelWaiter>.Action, channelID: UInt16) {
+    switch action {
+    case .none:
+      break
+    case .write(let frames):
+      write(frames)
+    case .succeed(let waiter, let method):
+      waiter.succeed(method)
+    case .succeedGet(let waiter, let message):
+      waiter.succeedGet(message)
+    case .fail(let waiter, let error):
+      waiter.fail(error)
+    case .deliver(let message):
+      guard var sink = channels[channelID]?.consumers[message.consumerTag] else {
+        logger.debug(
+          "delivery for a cancelled consumer dropped",
+          metadata: ["channel": "\(channelID)", "consumer": "\(message.consumerTag)"])
+        return
+      }
+      if sink.source.yield(message) == .stopProducing {
+        sink.wantsMore = false
+        channels[channelID]?.consumers[message.consumerTag] = sink
+        pauseReads()
+      }
+    case .returned(let message):
+      logger.debug("message returned", metadata: ["replyCode": "\(message.replyCode)"])
+      channels[channelID]?.returns?.yield(message)
+    case .confirm(let ack, let deliveryTag, let multiple):
+      let waiters =
+        channels[channelID]?.confirms?.settle(deliveryTag: deliveryTag, multiple: multiple) ?? []
+      for waiter in waiters { waiter.succeed(ack) }
+    case .consumerCancelled(let tag, let frames):
+      write(frames)
+      finishConsumer(
+        channelID: channelID, consumerTag: tag,
+        error: AMQPError(
+          .consumerCancelled, "the broker cancelled consumer \(tag) (was its queue deleted?)"))
+    case .flow(let active, let frames):
+      channels[channelID]?.flowActive = active
+      write(frames)
+    case .closed(let error, let waiters, let frames, let closeWaiter):
+      write(frames)
+      guard var slot = channels.removeValue(forKey: channelID) else { return }
+      channelIDs.release(channelID)
+      for waiter in waiters { waiter.fail(error) }
+      for waiter in slot.confirms?.removeAll() ?? [] { waiter.fail(error) }
+      for (tag, sink) in slot.consumers {
+        topology.consumerEnded(tag: tag)
+        sink.source.finish(error)
+      }
+      slot.consumers.removeAll()
+      slot.returns?.finish()
+      topology.channelClosed(channelID)
+      closeWaiter?.succeed(.channelCloseOk(.init()))
+      if error.code == .channelClosedByServer {
+        logger.info(
+          "channel closed by the broker",
+          metadata: ["channel": "\(channelID)", "reason": "\(error)"])
+      }
+      resumeReadsIfPaused()
+    case .connectionViolation(let code, let message, let method):
+      perform(connection.channelViolation(code: code, message, method))
+    }
+  }
+}

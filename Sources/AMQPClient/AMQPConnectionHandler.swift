@@ -1,0 +1,248 @@
+import AMQPProtocol
+import Logging
+import NIOCore
+
+/// Everything the connection needs to know once the handshake is done.
+struct ConnectionInfo: Sendable {
+  var serverProperties: AMQPFieldTable
+  var tuning: AMQPTuneParameters
+}
+
+/// The NIO handler of one AMQP connection. It decodes frames, feeds them to the connection
+/// and channel state machines, and performs the actions they return. All its state lives on
+/// the connection's event loop; the public types reach it through `NIOLoopBound`.
+final class AMQPConnectionHandler: ChannelDuplexHandler {
+  typealias InboundIn = ByteBuffer
+  typealias OutboundIn = ByteBuffer
+  typealias OutboundOut = ByteBuffer
+
+  struct ChannelSlot {
+    var machine: ChannelStateMachine<ChannelWaiter>
+    var consumers: [String: ConsumerSink] = [:]
+    var confirms: ConfirmTracker<EventLoopPromise<Bool>>?
+    var returns: AsyncStream<AMQPReturnedMessage>.Continuation?
+    var flowActive = true
+  }
+
+  let eventLoop: any EventLoop
+  let logger: Logger
+  var connection: ConnectionStateMachine
+  private var decoder = AMQPFrameDecoder(maximumFrameSize: AMQPFraming.minimumFrameMax)
+  var context: ChannelHandlerContext?
+  var channels: [UInt16: ChannelSlot] = [:]
+  var channelIDs = ChannelIDAllocator(highest: 1)
+  private(set) var tuning = AMQPTuneParameters(channelMax: 0, frameMax: 4096, heartbeat: 0)
+  private var heartbeatTask: Scheduled<Void>?
+  private var timeoutTask: Scheduled<Void>?
+  private var readsPaused = false
+  private var readPending = false
+  private var inbound = ByteBuffer()
+  let connectPromise: EventLoopPromise<ConnectionInfo>
+  let eventsContinuation: AsyncStream<AMQPConnectionEvent>.Continuation
+  let events: AsyncStream<AMQPConnectionEvent>
+  /// Declared topology and consumers, kept for recovery.
+  var topology = AMQPTopology()
+  /// Why the connection closed, once it has.
+  private(set) var closeError: AMQPError?
+
+  init(
+    configuration: AMQPConnectionConfiguration, clientProperties: AMQPFieldTable,
+    eventLoop: any EventLoop, logger: Logger
+  ) {
+    self.eventLoop = eventLoop
+    self.logger = logger
+    self.connection = ConnectionStateMachine(
+      configuration: configuration, clientProperties: clientProperties)
+    self.connectPromise = eventLoop.makePromise()
+    (events, eventsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(64))
+  }
+
+  // MARK: - NIO events
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    self.context = context
+    if context.channel.isActive { channelActive(context: context) }
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    self.context = nil
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    let timeout = connection.configuration.connectionTimeout
+    timeoutTask = eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) {
+      self.perform(self.connection.connectTimedOut(after: timeout))
+    }
+    perform(connection.connected(now: .now()))
+    context.fireChannelActive()
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    perform(connection.socketClosed())
+    context.fireChannelInactive()
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    var bytes = unwrapInboundIn(data)
+    if inbound.readableBytes == 0 {
+      inbound = bytes
+    } else {
+      inbound.writeBuffer(&bytes)
+    }
+    let now = NIODeadline.now()
+    while true {
+      let frame: AMQPFrame?
+      do {
+        frame = try decoder.decodeFrame(from: &inbound)
+      } catch {
+        inbound.clear()
+        perform(connection.decodingFailed(error))
+        return
+      }
+      guard let frame else { break }
+      perform(connection.frameReceived(frame, now: now))
+      if case .closed = connection.state { return }
+    }
+    inbound.discardReadBytes()
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    context.flush()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    logger.debug("connection error", metadata: ["error": "\(error)"])
+    perform(
+      .closeConnection(write: [], error: AMQPError(.connectionClosed, "socket error: \(error)")))
+  }
+
+  func read(context: ChannelHandlerContext) {
+    if readsPaused {
+      readPending = true
+    } else {
+      context.read()
+    }
+  }
+
+  // MARK: - Writing
+
+  /// Encodes frames into one buffer and writes it; flushes unless inside a read burst
+  /// (`channelReadComplete` flushes then).
+  func write(_ frames: [AMQPFrame], flush: Bool = true) {
+    guard let context, !frames.isEmpty else { return }
+    var buffer = context.channel.allocator.buffer(capacity: 256)
+    for frame in frames { frame.encode(into: &buffer) }
+    connection.frameSent(now: .now())
+    if flush {
+      context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    } else {
+      context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+  }
+
+  private func writeProtocolHeader() {
+    guard let context else { return }
+    let buffer = context.channel.allocator.buffer(bytes: AMQPFraming.protocolHeader)
+    context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+  }
+
+  // MARK: - Connection actions
+
+  func perform(_ action: ConnectionStateMachine.Action) {
+    switch action {
+    case .none:
+      break
+    case .sendProtocolHeader:
+      writeProtocolHeader()
+    case .write(let frames):
+      write(frames)
+    case .applyTuning(let agreed, let frames):
+      tuning = agreed
+      decoder.maximumFrameSize = agreed.frameMax
+      channelIDs = ChannelIDAllocator(highest: agreed.highestChannelID)
+      write(frames)
+      startHeartbeats(agreed.heartbeat)
+    case .succeedConnect(let serverProperties, let agreed):
+      timeoutTask?.cancel()
+      timeoutTask = nil
+      connectPromise.succeed(ConnectionInfo(serverProperties: serverProperties, tuning: agreed))
+    case .forwardToChannel(let frame):
+      channelFrameReceived(frame)
+    case .notify(let event):
+      logger.info("connection event", metadata: ["event": "\(event)"])
+      eventsContinuation.yield(event)
+    case .closeConnection(let frames, let error):
+      shutDown(error)
+      if let context {
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        for frame in frames { frame.encode(into: &buffer) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
+          channel.close(promise: nil)
+        }
+      }
+    case .sendCloseAndFail(let frame, let error):
+      write([frame])
+      shutDown(error)
+      // Wait a bounded time for close-ok, then hang up regardless.
+      timeoutTask?.cancel()
+      let channel = context?.channel
+      timeoutTask = eventLoop.scheduleTask(in: .seconds(5)) { channel?.close(promise: nil) }
+    }
+  }
+
+  /// Fails every pending operation and consumer with `error`; idempotent.
+  private func shutDown(_ error: AMQPError) {
+    guard closeError == nil else { return }
+    closeError = error
+    logger.debug("connection closed", metadata: ["reason": "\(error)"])
+    heartbeatTask?.cancel()
+    heartbeatTask = nil
+    timeoutTask?.cancel()
+    timeoutTask = nil
+    connectPromise.fail(error)
+    for id in channels.keys.sorted() {
+      guard var slot = channels[id] else { continue }
+      let action = slot.machine.connectionClosed(error)
+      channels[id] = slot
+      perform(action, channelID: id)
+    }
+    eventsContinuation.finish()
+    resumeReadsIfPaused()
+  }
+
+  private func startHeartbeats(_ seconds: UInt16) {
+    guard seconds > 0 else { return }
+    scheduleHeartbeat(after: .milliseconds(Int64(seconds) * 500))
+  }
+
+  private func scheduleHeartbeat(after delay: TimeAmount) {
+    heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: delay) {
+      self.perform(self.connection.heartbeatTimerFired(now: .now(), readsPaused: self.readsPaused))
+      if self.closeError == nil { self.scheduleHeartbeat(after: delay) }
+    }
+  }
+
+  /// The application asked to close the connection.
+  func requestClose() {
+    perform(connection.closeRequested())
+    if case .closed = connection.state, let context { context.close(promise: nil) }
+  }
+
+  // MARK: - Back-pressure
+
+  /// Called when a consumer's buffer passed its high watermark.
+  func pauseReads() {
+    readsPaused = true
+  }
+
+  func resumeReadsIfPaused() {
+    let anySaturated = channels.values.contains { $0.consumers.values.contains { !$0.wantsMore } }
+    guard readsPaused, !anySaturated || closeError != nil else { return }
+    readsPaused = false
+    if readPending, let context {
+      readPending = false
+      context.read()
+    }
+  }
+}

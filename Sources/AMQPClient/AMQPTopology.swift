@@ -1,0 +1,75 @@
+import AMQPProtocol
+
+/// What the application declared and consumed through a connection, in one place, so that
+/// a recovering connection can replay it (exchanges, then queues, then bindings, then
+/// consumers). Passive declarations change nothing and are not recorded.
+public struct AMQPTopology: Sendable, Equatable {
+  /// Declared exchanges by name.
+  public internal(set) var exchanges: [String: AMQPMethod.Exchange.Declare] = [:]
+  /// Declared queues by the name the broker confirmed (server-named ones included).
+  public internal(set) var queues: [String: AMQPMethod.Queue.Declare] = [:]
+  /// Queue bindings, in declaration order.
+  public internal(set) var queueBindings: [AMQPMethod.Queue.Bind] = []
+  /// Exchange-to-exchange bindings, in declaration order.
+  public internal(set) var exchangeBindings: [AMQPMethod.Exchange.Bind] = []
+  /// Active consumers by tag, with the channel they run on.
+  public internal(set) var consumers: [String: RecordedConsumer] = [:]
+
+  /// A consumer as started.
+  public struct RecordedConsumer: Sendable, Equatable {
+    public var channelID: UInt16
+    public var consume: AMQPMethod.Basic.Consume
+  }
+
+  public init() {}
+
+  mutating func record(_ request: AMQPMethod, reply: AMQPMethod) {
+    switch (request, reply) {
+    case (.exchangeDeclare(let declare), _) where !declare.passive:
+      exchanges[declare.exchange] = declare
+    case (.exchangeDelete(let delete), _):
+      exchanges[delete.exchange] = nil
+      exchangeBindings.removeAll {
+        $0.source == delete.exchange || $0.destination == delete.exchange
+      }
+      queueBindings.removeAll { $0.exchange == delete.exchange }
+    case (.queueDeclare(let declare), .queueDeclareOk(let ok)) where !declare.passive:
+      var recorded = declare
+      recorded.queue = ok.queue
+      queues[ok.queue] = recorded
+    case (.queueDelete(let delete), _):
+      queues[delete.queue] = nil
+      queueBindings.removeAll { $0.queue == delete.queue }
+    case (.queueBind(let bind), _):
+      if !queueBindings.contains(bind) { queueBindings.append(bind) }
+    case (.queueUnbind(let unbind), _):
+      queueBindings.removeAll {
+        $0.queue == unbind.queue && $0.exchange == unbind.exchange
+          && $0.routingKey == unbind.routingKey && $0.arguments == unbind.arguments
+      }
+    case (.exchangeBind(let bind), _):
+      if !exchangeBindings.contains(bind) { exchangeBindings.append(bind) }
+    case (.exchangeUnbind(let unbind), _):
+      exchangeBindings.removeAll {
+        $0.source == unbind.source && $0.destination == unbind.destination
+          && $0.routingKey == unbind.routingKey && $0.arguments == unbind.arguments
+      }
+    default:
+      break
+    }
+  }
+
+  mutating func consumerStarted(channelID: UInt16, consume: AMQPMethod.Basic.Consume, tag: String) {
+    var recorded = consume
+    recorded.consumerTag = tag
+    consumers[tag] = RecordedConsumer(channelID: channelID, consume: recorded)
+  }
+
+  mutating func consumerEnded(tag: String) {
+    consumers[tag] = nil
+  }
+
+  mutating func channelClosed(_ channelID: UInt16) {
+    consumers = consumers.filter { $0.value.channelID != channelID }
+  }
+}

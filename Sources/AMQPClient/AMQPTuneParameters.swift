@@ -1,0 +1,54 @@
+import NIOCore
+
+/// The limits agreed with the broker during the handshake.
+public struct AMQPTuneParameters: Sendable, Hashable {
+  /// The highest channel id that may be used (0 means 65535).
+  public var channelMax: UInt16
+  /// The largest frame, framing included (0 means no limit).
+  public var frameMax: UInt32
+  /// The heartbeat interval in seconds (0 means no heartbeats).
+  public var heartbeat: UInt16
+
+  public init(channelMax: UInt16, frameMax: UInt32, heartbeat: UInt16) {
+    self.channelMax = channelMax
+    self.frameMax = frameMax
+    self.heartbeat = heartbeat
+  }
+
+  /// Negotiates each limit as RabbitMQ's clients do: 0 means "no limit", so when either side
+  /// says 0 the other side's value wins; otherwise the smaller one.
+  static func negotiate(client: AMQPTuneParameters, server: AMQPTuneParameters)
+    -> AMQPTuneParameters
+  {
+    func pick<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
+      a == 0 || b == 0 ? max(a, b) : min(a, b)
+    }
+    return AMQPTuneParameters(
+      channelMax: pick(client.channelMax, server.channelMax),
+      frameMax: pick(client.frameMax, server.frameMax),
+      heartbeat: pick(client.heartbeat, server.heartbeat))
+  }
+
+  /// The highest usable channel id.
+  var highestChannelID: UInt16 { channelMax == 0 ? .max : channelMax }
+
+  /// The largest body slice that fits in one body frame.
+  var maximumBodyFrameSize: Int { frameMax == 0 ? 1 << 20 : Int(frameMax) - 8 }
+}
+
+/// Connection-level notifications from the broker.
+public enum AMQPConnectionEvent: Sendable, Hashable {
+  /// The broker stopped reading from publishers (for example a memory or disk alarm).
+  case blocked(reason: String)
+  /// The broker resumed reading.
+  case unblocked
+}
+
+extension Duration {
+  /// The duration as NIO's `TimeAmount` (saturating).
+  var timeAmount: TimeAmount {
+    let (seconds, attoseconds) = components
+    let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    return .nanoseconds(overflow ? .max : nanos &+ attoseconds / 1_000_000_000)
+  }
+}

@@ -1,0 +1,25 @@
+/// Hands out channel ids from 1 to the negotiated maximum, reusing the lowest freed one.
+struct ChannelIDAllocator {
+  private var used: Set<UInt16> = []
+  private var next: UInt16 = 1
+  var highest: UInt16
+
+  init(highest: UInt16) {
+    self.highest = max(highest, 1)
+  }
+
+  mutating func allocate() -> UInt16? {
+    guard used.count < Int(highest) else { return nil }
+    var candidate = next
+    while used.contains(candidate) {
+      candidate = candidate >= highest ? 1 : candidate + 1
+    }
+    used.insert(candidate)
+    next = candidate >= highest ? 1 : candidate + 1
+    return candidate
+  }
+
+  mutating func release(_ id: UInt16) {
+    if used.remove(id) != nil, id < next { next = id }
+  }
+}

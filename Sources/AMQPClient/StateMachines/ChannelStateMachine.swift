@@ -1,0 +1,235 @@
+import AMQPProtocol
+import DequeModule
+import NIOCore
+
+/// One AMQP channel: its open/close lifecycle, the synchronous requests waiting for their
+/// replies (in order), and the assembly of incoming content. Pure: events in, actions out.
+///
+/// `Waiter` is whatever completes a request — a promise in the handler, a number in tests.
+struct ChannelStateMachine<Waiter> {
+  enum State {
+    case opening
+    case open
+    /// We sent `channel.close`; waiting for `close-ok`.
+    case closing
+    case closed(AMQPError)
+  }
+
+  enum Action {
+    case none
+    case write([AMQPFrame])
+    /// A synchronous request was answered.
+    case succeed(Waiter, AMQPMethod)
+    /// `basic.get` was answered: a message, or `nil` for `get-empty`.
+    case succeedGet(Waiter, AMQPMessage?)
+    case fail(Waiter, AMQPError)
+    case deliver(AMQPMessage)
+    case returned(AMQPReturnedMessage)
+    /// A publisher confirm: ack or nack for one or (multiple) all tags up to `deliveryTag`.
+    case confirm(ack: Bool, deliveryTag: UInt64, multiple: Bool)
+    /// The broker cancelled a consumer; answer with the frames (cancel-ok unless no-wait).
+    case consumerCancelled(tag: String, write: [AMQPFrame])
+    case flow(active: Bool, write: [AMQPFrame])
+    /// The channel is gone: fail the waiters and every consumer with the error, after
+    /// writing the frames (close-ok when the broker closed it). `closeWaiter` is the
+    /// application's own close request, which succeeds.
+    case closed(AMQPError, failing: [Waiter], write: [AMQPFrame], closeWaiter: Waiter?)
+    /// The broker broke the protocol on this channel: a connection error.
+    case connectionViolation(code: UInt16, message: String, method: AMQPMethodID?)
+  }
+
+  let id: UInt16
+  private(set) var state: State = .opening
+  private var pending: Deque<(request: AMQPMethod, waiter: Waiter)> = []
+  private var content: ContentAssembly<Waiter>?
+
+  init(id: UInt16) {
+    self.id = id
+  }
+
+  var isUsable: Bool {
+    switch state {
+    case .opening, .open: true
+    case .closing, .closed: false
+    }
+  }
+
+  /// Why the channel cannot be used, when it cannot.
+  var closedError: AMQPError? {
+    switch state {
+    case .opening, .open: nil
+    case .closing: AMQPError(.channelClosed, "channel \(id) is closing")
+    case .closed(let error): error
+    }
+  }
+
+  /// A synchronous request: the waiter is registered before the frame is written, so a
+  /// fast reply always finds it.
+  mutating func requestSent(_ method: AMQPMethod, waiter: Waiter) -> Action {
+    if let error = closedError { return .fail(waiter, error) }
+    if case .channelClose = method { state = .closing }
+    pending.append((method, waiter))
+    return .write([.method(channel: id, method)])
+  }
+
+  /// An asynchronous method or a publish: no reply expected.
+  func framesSent(_ frames: [AMQPFrame]) -> Action {
+    if closedError != nil { return .none }
+    return .write(frames)
+  }
+
+  mutating func frameReceived(_ frame: AMQPFrame) -> Action {
+    if case .closed = state { return .none }
+    if var assembly = content {
+      if case .method(_, .channelClose(let close)) = frame {
+        content = nil
+        return closedByServer(close, extraWaiter: assembly.waiter)
+      }
+      switch assembly.received(frame) {
+      case .needMore:
+        content = assembly
+        return .none
+      case .violation(let message):
+        content = nil
+        return .connectionViolation(
+          code: ReplyCode.unexpectedFrame, message: "channel \(id): \(message)", method: nil)
+      case .complete(let carrier, let properties, let body):
+        content = nil
+        if case .closing = state {
+          if case .getOk(_, let waiter) = carrier {
+            return .fail(waiter, AMQPError(.channelClosed, "channel \(id) is closing"))
+          }
+          return .none
+        }
+        return completed(carrier, properties, body)
+      }
+    }
+    guard case .method(_, let method) = frame else {
+      if case .closing = state { return .none }
+      return .connectionViolation(
+        code: ReplyCode.unexpectedFrame,
+        message: "channel \(id): \(frame.kindDescription) without a content method", method: nil)
+    }
+    return methodReceived(method)
+  }
+
+  /// The connection is gone: fail everything.
+  mutating func connectionClosed(_ error: AMQPError) -> Action {
+    if case .closed = state { return .none }
+    state = .closed(error)
+    var waiters = pending.map(\.waiter)
+    pending.removeAll()
+    if let waiter = content?.waiter { waiters.append(waiter) }
+    content = nil
+    return .closed(error, failing: waiters, write: [], closeWaiter: nil)
+  }
+
+  private mutating func methodReceived(_ method: AMQPMethod) -> Action {
+    switch method {
+    case .channelClose(let close):
+      return closedByServer(close, extraWaiter: nil)
+    case .channelCloseOk:
+      guard case .closing = state else { return unexpected(method) }
+      let error = AMQPError(.channelClosed, "channel \(id) was closed by the application")
+      state = .closed(error)
+      var waiters = pending.map(\.waiter)
+      pending.removeAll()
+      // The close request itself is the last waiter; it succeeds, the rest fail.
+      let closeWaiter = waiters.popLast()
+      return .closed(error, failing: waiters, write: [], closeWaiter: closeWaiter)
+    default:
+      break
+    }
+    if case .closing = state { return .none }  // discarded until close-ok
+    switch method {
+    case .basicDeliver(let deliver):
+      content = ContentAssembly(.deliver(deliver))
+      return .none
+    case .basicReturn(let returned):
+      content = ContentAssembly(.returned(returned))
+      return .none
+    case .basicAck(let ack):
+      return .confirm(ack: true, deliveryTag: ack.deliveryTag, multiple: ack.multiple)
+    case .basicNack(let nack):
+      return .confirm(ack: false, deliveryTag: nack.deliveryTag, multiple: nack.multiple)
+    case .basicCancel(let cancel):
+      let reply: [AMQPFrame] =
+        cancel.noWait
+        ? [] : [.method(channel: id, .basicCancelOk(.init(consumerTag: cancel.consumerTag)))]
+      return .consumerCancelled(tag: cancel.consumerTag, write: reply)
+    case .channelFlow(let flow):
+      return .flow(
+        active: flow.active,
+        write: [.method(channel: id, .channelFlowOk(.init(active: flow.active)))])
+    default:
+      break
+    }
+    guard let first = pending.first, first.request.isAnswered(by: method) else {
+      return unexpected(method)
+    }
+    pending.removeFirst()
+    switch method {
+    case .channelOpenOk:
+      state = .open
+      return .succeed(first.waiter, method)
+    case .basicGetOk(let getOk):
+      content = ContentAssembly(.getOk(getOk, first.waiter))
+      return .none
+    case .basicGetEmpty:
+      return .succeedGet(first.waiter, nil)
+    default:
+      return .succeed(first.waiter, method)
+    }
+  }
+
+  private mutating func closedByServer(
+    _ close: AMQPMethod.Channel.Close, extraWaiter: Waiter?
+  ) -> Action {
+    let error = AMQPError(
+      .channelClosedByServer,
+      "the broker closed channel \(id): \(close.replyCode) \(close.replyText)",
+      replyCode: close.replyCode, replyText: close.replyText,
+      failingMethod: AMQPMethodID(classID: close.classID, methodID: close.methodID))
+    state = .closed(error)
+    var waiters = pending.map(\.waiter)
+    pending.removeAll()
+    if let extraWaiter { waiters.append(extraWaiter) }
+    return .closed(
+      error, failing: waiters, write: [.method(channel: id, .channelCloseOk(.init()))],
+      closeWaiter: nil)
+  }
+
+  private func completed(
+    _ carrier: ContentAssembly<Waiter>.Carrier, _ properties: AMQPBasicProperties,
+    _ body: ByteBuffer
+  ) -> Action {
+    switch carrier {
+    case .deliver(let deliver):
+      return .deliver(
+        AMQPMessage(
+          deliveryTag: deliver.deliveryTag, redelivered: deliver.redelivered,
+          exchange: deliver.exchange, routingKey: deliver.routingKey,
+          consumerTag: deliver.consumerTag, properties: properties, body: body))
+    case .getOk(let getOk, let waiter):
+      return .succeedGet(
+        waiter,
+        AMQPMessage(
+          deliveryTag: getOk.deliveryTag, redelivered: getOk.redelivered, exchange: getOk.exchange,
+          routingKey: getOk.routingKey, consumerTag: "", messageCount: getOk.messageCount,
+          properties: properties, body: body))
+    case .returned(let returned):
+      return .returned(
+        AMQPReturnedMessage(
+          replyCode: returned.replyCode, replyText: returned.replyText, exchange: returned.exchange,
+          routingKey: returned.routingKey, properties: properties, body: body))
+    }
+  }
+
+  private func unexpected(_ method: AMQPMethod) -> Action {
+    .connectionViolation(
+      code: ReplyCode.commandInvalid,
+      message: "channel \(id): unexpected \(method.name)"
+        + (pending.first.map { " while waiting for the reply to \($0.request.name)" } ?? ""),
+      method: method.id)
+  }
+}

@@ -1,0 +1,84 @@
+import AMQPProtocol
+import NIOCore
+
+/// Collects the header and body frames that follow a content-bearing method on one channel.
+/// Each channel has its own, since frames of different channels may interleave.
+struct ContentAssembly<Waiter> {
+  /// The method the content belongs to.
+  enum Carrier {
+    case deliver(AMQPMethod.Basic.Deliver)
+    case getOk(AMQPMethod.Basic.GetOk, Waiter)
+    case returned(AMQPMethod.Basic.Return)
+  }
+
+  enum Step {
+    case needMore
+    case complete(Carrier, AMQPBasicProperties, ByteBuffer)
+    case violation(String)
+  }
+
+  private enum State {
+    case awaitingHeader(Carrier)
+    case awaitingBody(Carrier, AMQPBasicProperties, expected: UInt64, body: ByteBuffer?)
+  }
+
+  private var state: State
+
+  init(_ carrier: Carrier) {
+    state = .awaitingHeader(carrier)
+  }
+
+  /// The carrier's waiter, if it is a `get-ok`, to fail it when the channel goes away.
+  var waiter: Waiter? {
+    switch state {
+    case .awaitingHeader(let carrier), .awaitingBody(let carrier, _, _, _):
+      if case .getOk(_, let waiter) = carrier { return waiter }
+      return nil
+    }
+  }
+
+  mutating func received(_ frame: AMQPFrame) -> Step {
+    switch (state, frame) {
+    case (.awaitingHeader(let carrier), .header(_, let header)):
+      if header.bodySize == 0 { return .complete(carrier, header.properties, ByteBuffer()) }
+      state = .awaitingBody(carrier, header.properties, expected: header.bodySize, body: nil)
+      return .needMore
+    case (.awaitingBody(let carrier, let properties, let expected, let body), .body(_, var slice)):
+      var accumulated: ByteBuffer
+      if var body {
+        body.writeBuffer(&slice)
+        accumulated = body
+      } else if UInt64(slice.readableBytes) == expected {
+        return .complete(carrier, properties, slice)  // one frame: keep the slice, no copy
+      } else {
+        // Reserve up to 1 MiB from the announced size; larger bodies grow as they arrive,
+        // so a hostile size cannot make us allocate memory for bytes never sent.
+        accumulated = ByteBuffer()
+        accumulated.reserveCapacity(Int(min(expected, 1 << 20)))
+        accumulated.writeBuffer(&slice)
+      }
+      let received = UInt64(accumulated.readableBytes)
+      if received > expected {
+        return .violation("body frames carry \(received) bytes, the header announced \(expected)")
+      }
+      if received == expected { return .complete(carrier, properties, accumulated) }
+      state = .awaitingBody(carrier, properties, expected: expected, body: accumulated)
+      return .needMore
+    case (.awaitingHeader, _):
+      return .violation("expected a content header, got \(frame.kindDescription)")
+    case (.awaitingBody, _):
+      return .violation("expected a content body frame, got \(frame.kindDescription)")
+    }
+  }
+}
+
+extension AMQPFrame {
+  var kindDescription: String {
+    switch self {
+    case .method(_, let method): method.name
+    case .header: "a content header"
+    case .body: "a content body frame"
+    case .heartbeat: "a heartbeat"
+    }
+  }
+}
