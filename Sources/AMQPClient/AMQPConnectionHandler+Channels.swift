@@ -87,7 +87,7 @@ extension AMQPConnectionHandler {
     {
       AMQPFrame.body(channel: channelID, slice).encode(into: &buffer)
     }
-    connection.frameSent(now: .now())
+    connection.frameSent(now: eventLoop.now)
     context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     return tag
   }

@@ -73,7 +73,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     timeoutTask = eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) {
       self.perform(self.connection.connectTimedOut(after: timeout))
     }
-    perform(connection.connected(now: .now()))
+    perform(connection.connected(now: eventLoop.now))
     context.fireChannelActive()
   }
 
@@ -89,7 +89,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     } else {
       inbound.writeBuffer(&bytes)
     }
-    let now = NIODeadline.now()
+    let now = eventLoop.now
     while true {
       let frame: AMQPFrame?
       do {
@@ -132,7 +132,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     guard let context, !frames.isEmpty else { return }
     var buffer = context.channel.allocator.buffer(capacity: 256)
     for frame in frames { frame.encode(into: &buffer) }
-    connection.frameSent(now: .now())
+    connection.frameSent(now: eventLoop.now)
     if flush {
       context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     } else {
@@ -218,7 +218,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
   private func scheduleHeartbeat(after delay: TimeAmount) {
     heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: delay) {
-      self.perform(self.connection.heartbeatTimerFired(now: .now(), readsPaused: self.readsPaused))
+      self.perform(self.connection.heartbeatTimerFired(now: self.eventLoop.now, readsPaused: self.readsPaused))
       if self.closeError == nil { self.scheduleHeartbeat(after: delay) }
     }
   }
