@@ -1,0 +1,217 @@
+import AMQPProtocol
+import Logging
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@testable import AMQPClient
+
+/// The handler on an `EmbeddedChannel`, with the test playing the broker: for what a real
+/// broker cannot be made to do (garbage, bad frames, silence).
+final class FakeBroker {
+  let channel = EmbeddedChannel()
+  let handler: AMQPConnectionHandler
+  private var decoder = AMQPFrameDecoder(maximumFrameSize: 0)
+  private var outbound = ByteBuffer()
+  private var sawHeader = false
+
+  init(heartbeat: UInt16 = 0) throws {
+    let configuration = AMQPConnectionConfiguration(heartbeat: heartbeat, connectionTimeout: .seconds(30))
+    handler = AMQPConnectionHandler(
+      configuration: configuration, clientProperties: [:], eventLoop: channel.eventLoop,
+      logger: Logger(label: "test"))
+    try channel.pipeline.syncOperations.addHandler(handler)
+    try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5672)).wait()
+  }
+
+  /// Everything the client wrote since the last call, as frames (after the protocol header).
+  func framesFromClient() throws -> [AMQPFrame] {
+    while var chunk = try channel.readOutbound(as: ByteBuffer.self) { outbound.writeBuffer(&chunk) }
+    if !sawHeader, outbound.readableBytes >= 8 {
+      #expect(outbound.readBytes(length: 8) == AMQPFraming.protocolHeader)
+      sawHeader = true
+    }
+    var frames: [AMQPFrame] = []
+    while let frame = try decoder.decodeFrame(from: &outbound) { frames.append(frame) }
+    return frames
+  }
+
+  func send(_ frames: AMQPFrame...) throws {
+    var buffer = ByteBuffer()
+    for frame in frames { frame.encode(into: &buffer) }
+    try channel.writeInbound(buffer)
+  }
+
+  func sendBytes(_ bytes: [UInt8]) throws {
+    try channel.writeInbound(ByteBuffer(bytes: bytes))
+  }
+
+  /// Plays the handshake; returns when the client is connected.
+  func handshake(heartbeat: UInt16 = 0) throws {
+    try send(
+      .method(
+        channel: 0,
+        .connectionStart(.init(versionMajor: 0, versionMinor: 9, mechanisms: "PLAIN", locales: "en_US"))))
+    try send(.method(channel: 0, .connectionTune(.init(channelMax: 10, frameMax: 4096, heartbeat: heartbeat))))
+    try send(.method(channel: 0, .connectionOpenOk(.init())))
+    _ = try framesFromClient()
+  }
+
+  /// The error the connect promise failed with, if it did.
+  func connectError() -> AMQPError? {
+    var result: AMQPError?
+    handler.connectPromise.futureResult.whenFailure { result = $0 as? AMQPError }
+    return result
+  }
+
+  var isOpen: Bool { channel.isActive }
+}
+
+@Suite struct HandlerTests {
+  @Test func httpServerIsReportedAsNotAMQPAndTheSocketClosed() throws {
+    let broker = try FakeBroker()
+    try broker.sendBytes(Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8))
+    let error = broker.connectError()
+    #expect(error?.code == .protocolViolation)
+    #expect(error?.protocolError?.code == .notAMQP)
+    #expect(!broker.isOpen)
+  }
+
+  @Test func brokerRefusingTheVersionIsReported() throws {
+    let broker = try FakeBroker()
+    try broker.sendBytes(Array("AMQP".utf8) + [1, 1, 0, 10])  // offers AMQP 1.0
+    let error = broker.connectError()
+    #expect(error?.protocolError?.code == .protocolVersionMismatch)
+    #expect(!broker.isOpen)
+  }
+
+  @Test func frameOnAnUnopenedChannelClosesTheConnectionWith504() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    try broker.send(.method(channel: 7, .basicQosOk(.init())))
+    let frames = try broker.framesFromClient()
+    guard case .method(0, .connectionClose(let close)) = frames.last else {
+      Issue.record("expected connection.close, got \(frames)")
+      return
+    }
+    #expect(close.replyCode == 504)
+    #expect(broker.handler.closeError?.code == .protocolViolation)
+  }
+
+  @Test func frameLargerThanFrameMaxClosesWithFrameError() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()  // frame_max 4096
+    try broker.sendBytes([3, 0, 1, 0, 1, 0, 0])  // body frame announcing 65536 bytes
+    let frames = try broker.framesFromClient()
+    guard case .method(0, .connectionClose(let close)) = frames.last else {
+      Issue.record("expected connection.close, got \(frames)")
+      return
+    }
+    #expect(close.replyCode == 501)
+  }
+
+  @Test func invalidFieldTableTagClosesWithSyntaxError() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    // A content header whose headers table holds a value with the unknown tag 'Q'.
+    var payload = ByteBuffer()
+    payload.writeInteger(UInt16(60))
+    payload.writeInteger(UInt16(0))
+    payload.writeInteger(UInt64(0))
+    payload.writeInteger(UInt16(0x2000))  // headers present
+    payload.writeInteger(UInt32(3))
+    payload.writeBytes([1, UInt8(ascii: "k"), UInt8(ascii: "Q")])  // tag 'Q' is not a type
+    var frame = ByteBuffer()
+    frame.writeInteger(UInt8(2))
+    frame.writeInteger(UInt16(1))
+    frame.writeInteger(UInt32(payload.readableBytes))
+    frame.writeBuffer(&payload)
+    frame.writeInteger(UInt8(0xCE))
+    try broker.channel.writeInbound(frame)
+    let frames = try broker.framesFromClient()
+    guard case .method(0, .connectionClose(let close)) = frames.last else {
+      Issue.record("expected connection.close, got \(frames)")
+      return
+    }
+    #expect(close.replyCode == 502)
+    #expect(broker.handler.closeError?.protocolError?.code == .invalidFieldType)
+  }
+
+  @Test func contentFramesOutOfOrderCloseWithUnexpectedFrame() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    _ = try broker.framesFromClient()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    #expect(try opened.wait() == 1)
+    try broker.send(.body(channel: 1, ByteBuffer(string: "stray")))
+    let frames = try broker.framesFromClient()
+    guard case .method(0, .connectionClose(let close)) = frames.last else {
+      Issue.record("expected connection.close, got \(frames)")
+      return
+    }
+    #expect(close.replyCode == 505)
+  }
+
+  @Test func pendingRequestFailsWhenTheConnectionDrops() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    let declare = broker.handler.request(.queueDeclare(.init(queue: "q")), channelID: 1)
+    try broker.channel.close().wait()
+    #expect(throws: AMQPError.self) { try declare.wait() }
+  }
+
+  @Test func silentBrokerIsDetectedAfterTwoHeartbeatIntervals() throws {
+    let broker = try FakeBroker(heartbeat: 2)
+    try broker.handshake(heartbeat: 2)
+    // Ticks every second; we send heartbeats, the broker stays silent.
+    broker.channel.embeddedEventLoop.advanceTime(by: .seconds(3))
+    #expect(try broker.framesFromClient().contains(.heartbeat))
+    #expect(broker.isOpen)
+    broker.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+    #expect(!broker.isOpen)
+    #expect(broker.handler.closeError?.code == .heartbeatTimeout)
+  }
+
+  @Test func inboundTrafficKeepsTheConnectionAlive() throws {
+    let broker = try FakeBroker(heartbeat: 2)
+    try broker.handshake(heartbeat: 2)
+    for _ in 0..<10 {
+      broker.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+      try broker.send(.heartbeat)
+    }
+    #expect(broker.isOpen)
+  }
+
+  @Test func largeBodyIsSplitAtFrameMaxMinusEight() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()  // frame_max 4096
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    _ = try broker.framesFromClient()
+    let body = ByteBuffer(repeating: 7, count: 10_000)
+    _ = try broker.handler.publish(
+      .init(routingKey: "q"), properties: .init(), body: body, channelID: 1, confirmation: nil)
+    let frames = try broker.framesFromClient()
+    let sizes = frames.compactMap { frame -> Int? in
+      if case .body(_, let slice) = frame { return slice.readableBytes }
+      return nil
+    }
+    #expect(sizes == [4088, 4088, 1824])
+  }
+
+  @Test func openingManyChannelsAtOnceGetsDistinctIDs() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()  // channel_max 10
+    let futures = (0..<10).map { _ in broker.handler.openChannel() }
+    for id in 1...10 { try broker.send(.method(channel: UInt16(id), .channelOpenOk(.init()))) }
+    let ids = try futures.map { try $0.wait() }
+    #expect(Set(ids) == Set(1...10))
+    let error = #expect(throws: AMQPError.self) { try broker.handler.openChannel().wait() }
+    #expect(error?.code == .channelLimitReached)
+  }
+}
