@@ -65,6 +65,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   }
 
   func handlerRemoved(context: ChannelHandlerContext) {
+    // A socket that never became active (refused connect) still completes every promise.
+    shutDown(AMQPError(.connectionClosed, "the connection closed"))
     self.context = nil
   }
 
@@ -218,7 +220,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
   private func scheduleHeartbeat(after delay: TimeAmount) {
     heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: delay) {
-      self.perform(self.connection.heartbeatTimerFired(now: self.eventLoop.now, readsPaused: self.readsPaused))
+      self.perform(
+        self.connection.heartbeatTimerFired(now: self.eventLoop.now, readsPaused: self.readsPaused))
       if self.closeError == nil { self.scheduleHeartbeat(after: delay) }
     }
   }

@@ -1,3 +1,19 @@
+extension Spec {
+  /// The stripped XML drops some `<response>` elements (basic.recover → recover-ok); every
+  /// method with a `NAME-ok` sibling is answered by it.
+  mutating func addMissingOkResponses() {
+    for classIndex in classes.indices {
+      let names = Set(classes[classIndex].methods.map(\.name))
+      for methodIndex in classes[classIndex].methods.indices {
+        let method = classes[classIndex].methods[methodIndex]
+        if method.responses.isEmpty, names.contains(method.name + "-ok") {
+          classes[classIndex].methods[methodIndex].responses = [method.name + "-ok"]
+        }
+      }
+    }
+  }
+}
+
 /// RabbitMQ methods that its stripped extended XML does not carry but its brokers send or
 /// accept (documented in RabbitMQ's protocol extensions page): connection.blocked and
 /// connection.unblocked (10.60/61), connection.update-secret and -ok (10.70/71).

@@ -31,6 +31,7 @@ do {
   }
   var spec = try SpecParser.parse(contentsOf: URL(fileURLWithPath: specPath))
   spec.addRabbitMQConnectionExtensions()
+  spec.addMissingOkResponses()
   var methods = MethodEmitter(spec: spec)
   var properties = PropertiesEmitter(spec: spec)
   var samples = SampleEmitter(spec: spec)

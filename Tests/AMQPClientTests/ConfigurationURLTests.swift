@@ -53,7 +53,8 @@ import Testing
   }
 
   @Test func environmentSuppliesTheDefault() throws {
-    let fromEnvironment = try AMQPConnectionConfiguration.fromEnvironment(["AMQP_URL": "amqp://e:1"])
+    let fromEnvironment = try AMQPConnectionConfiguration.fromEnvironment(["AMQP_URL": "amqp://e:1"]
+    )
     #expect(fromEnvironment.host == "e" && fromEnvironment.port == 1)
     let fallback = try AMQPConnectionConfiguration.fromEnvironment([:])
     #expect(fallback.host == "127.0.0.1" && fallback.virtualHost == "/")

@@ -16,7 +16,8 @@ final class FakeBroker {
   private var sawHeader = false
 
   init(heartbeat: UInt16 = 0) throws {
-    let configuration = AMQPConnectionConfiguration(heartbeat: heartbeat, connectionTimeout: .seconds(30))
+    let configuration = AMQPConnectionConfiguration(
+      heartbeat: heartbeat, connectionTimeout: .seconds(30))
     handler = AMQPConnectionHandler(
       configuration: configuration, clientProperties: [:], eventLoop: channel.eventLoop,
       logger: Logger(label: "test"))
@@ -51,8 +52,11 @@ final class FakeBroker {
     try send(
       .method(
         channel: 0,
-        .connectionStart(.init(versionMajor: 0, versionMinor: 9, mechanisms: "PLAIN", locales: "en_US"))))
-    try send(.method(channel: 0, .connectionTune(.init(channelMax: 10, frameMax: 4096, heartbeat: heartbeat))))
+        .connectionStart(
+          .init(versionMajor: 0, versionMinor: 9, mechanisms: "PLAIN", locales: "en_US"))))
+    try send(
+      .method(
+        channel: 0, .connectionTune(.init(channelMax: 10, frameMax: 4096, heartbeat: heartbeat))))
     try send(.method(channel: 0, .connectionOpenOk(.init())))
     _ = try framesFromClient()
   }

@@ -164,10 +164,13 @@ struct ChannelStateMachine<Waiter> {
     default:
       break
     }
-    guard let first = pending.first, first.request.isAnswered(by: method) else {
+    // Replies normally come in request order, but RabbitMQ's queue processes send
+    // consume-ok and cancel-ok themselves, so those can overtake other replies: match each
+    // reply with the oldest request it answers (and the same consumer tag, when known).
+    guard let index = pending.firstIndex(where: { Self.reply(method, answers: $0.request) }) else {
       return unexpected(method)
     }
-    pending.removeFirst()
+    let first = pending.remove(at: index)
     switch method {
     case .channelOpenOk:
       state = .open
@@ -179,6 +182,18 @@ struct ChannelStateMachine<Waiter> {
       return .succeedGet(first.waiter, nil)
     default:
       return .succeed(first.waiter, method)
+    }
+  }
+
+  private static func reply(_ reply: AMQPMethod, answers request: AMQPMethod) -> Bool {
+    guard request.isAnswered(by: reply) else { return false }
+    switch (request, reply) {
+    case (.basicCancel(let cancel), .basicCancelOk(let ok)):
+      return cancel.consumerTag == ok.consumerTag
+    case (.basicConsume(let consume), .basicConsumeOk(let ok)):
+      return consume.consumerTag.isEmpty || consume.consumerTag == ok.consumerTag
+    default:
+      return true
     }
   }
 

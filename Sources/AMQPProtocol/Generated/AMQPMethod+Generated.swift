@@ -471,7 +471,7 @@ public enum AMQPMethod: Sendable, Hashable {
     case .basicAck: []
     case .basicReject: []
     case .basicRecoverAsync: []
-    case .basicRecover: []
+    case .basicRecover: [AMQPMethodID(classID: 60, methodID: 111)]
     case .basicRecoverOk: []
     case .basicNack: []
     case .txSelect: [AMQPMethodID(classID: 90, methodID: 11)]

@@ -18,12 +18,14 @@ import Testing
     var frames: [AMQPFrame] = [
       .header(
         channel: 3,
-        AMQPContentHeader(bodySize: UInt64(body.utf8.count), properties: .init(correlationID: correlationID)))
+        AMQPContentHeader(
+          bodySize: UInt64(body.utf8.count), properties: .init(correlationID: correlationID)))
     ]
     let bytes = Array(body.utf8)
     let size = max(1, (bytes.count + slices - 1) / slices)
     for start in stride(from: 0, to: bytes.count, by: size) {
-      frames.append(.body(channel: 3, ByteBuffer(bytes: bytes[start..<min(bytes.count, start + size)])))
+      frames.append(
+        .body(channel: 3, ByteBuffer(bytes: bytes[start..<min(bytes.count, start + size)])))
     }
     return frames
   }
@@ -36,13 +38,16 @@ import Testing
       Issue.record("expected writes")
       return
     }
-    guard case .succeed(1, .queueDeclareOk) = machine.frameReceived(
-      .method(channel: 3, .queueDeclareOk(.init(queue: "a"))))
+    guard
+      case .succeed(1, .queueDeclareOk) = machine.frameReceived(
+        .method(channel: 3, .queueDeclareOk(.init(queue: "a"))))
     else {
       Issue.record("expected declare-ok for waiter 1")
       return
     }
-    guard case .succeed(2, .basicQosOk) = machine.frameReceived(.method(channel: 3, .basicQosOk(.init())))
+    guard
+      case .succeed(2, .basicQosOk) = machine.frameReceived(
+        .method(channel: 3, .basicQosOk(.init())))
     else {
       Issue.record("expected qos-ok for waiter 2")
       return
@@ -52,8 +57,9 @@ import Testing
   @Test func replyThatAnswersNothingPendingIsAConnectionViolation() {
     var machine = openChannel()
     _ = machine.requestSent(.queueDeclare(.init(queue: "a")), waiter: 1)
-    guard case .connectionViolation(503, let message, _) = machine.frameReceived(
-      .method(channel: 3, .queueBindOk(.init())))
+    guard
+      case .connectionViolation(503, let message, _) = machine.frameReceived(
+        .method(channel: 3, .queueBindOk(.init())))
     else {
       Issue.record("expected 503")
       return
@@ -93,8 +99,9 @@ import Testing
 
   @Test func bodyWithoutHeaderIsUnexpectedFrame() {
     var machine = openChannel()
-    guard case .connectionViolation(505, _, _) = machine.frameReceived(
-      .body(channel: 3, ByteBuffer(string: "x")))
+    guard
+      case .connectionViolation(505, _, _) = machine.frameReceived(
+        .body(channel: 3, ByteBuffer(string: "x")))
     else {
       Issue.record("expected 505")
       return
@@ -104,8 +111,9 @@ import Testing
   @Test func methodInsideContentIsUnexpectedFrame() {
     var machine = openChannel()
     _ = machine.frameReceived(.method(channel: 3, .basicDeliver(.init(consumerTag: "t"))))
-    guard case .connectionViolation(505, _, _) = machine.frameReceived(
-      .method(channel: 3, .basicQosOk(.init())))
+    guard
+      case .connectionViolation(505, _, _) = machine.frameReceived(
+        .method(channel: 3, .basicQosOk(.init())))
     else {
       Issue.record("expected 505")
       return
@@ -117,8 +125,9 @@ import Testing
     _ = machine.frameReceived(.method(channel: 3, .basicDeliver(.init(consumerTag: "t"))))
     _ = machine.frameReceived(
       .header(channel: 3, AMQPContentHeader(bodySize: 2, properties: .init())))
-    guard case .connectionViolation(505, _, _) = machine.frameReceived(
-      .body(channel: 3, ByteBuffer(string: "xyz")))
+    guard
+      case .connectionViolation(505, _, _) = machine.frameReceived(
+        .body(channel: 3, ByteBuffer(string: "xyz")))
     else {
       Issue.record("expected 505")
       return
@@ -138,7 +147,8 @@ import Testing
     }
     #expect(message.messageCount == 4)
     _ = machine.requestSent(.basicGet(.init(queue: "q")), waiter: 6)
-    guard case .succeedGet(6, nil) = machine.frameReceived(.method(channel: 3, .basicGetEmpty(.init())))
+    guard
+      case .succeedGet(6, nil) = machine.frameReceived(.method(channel: 3, .basicGetEmpty(.init())))
     else {
       Issue.record("expected empty")
       return
@@ -150,8 +160,10 @@ import Testing
     _ = machine.requestSent(.queueDeclare(.init(queue: "q", passive: true)), waiter: 7)
     let close = AMQPFrame.method(
       channel: 3,
-      .channelClose(.init(replyCode: 404, replyText: "NOT_FOUND - no queue 'q'", classID: 50, methodID: 10)))
-    guard case .closed(let error, let failing, let frames, nil) = machine.frameReceived(close) else {
+      .channelClose(
+        .init(replyCode: 404, replyText: "NOT_FOUND - no queue 'q'", classID: 50, methodID: 10)))
+    guard case .closed(let error, let failing, let frames, nil) = machine.frameReceived(close)
+    else {
       Issue.record("expected closed")
       return
     }
@@ -174,7 +186,9 @@ import Testing
       Issue.record("deliveries are discarded while closing")
       return
     }
-    guard case .closed(_, [], [], 9) = machine.frameReceived(.method(channel: 3, .channelCloseOk(.init())))
+    guard
+      case .closed(_, [], [], 9) = machine.frameReceived(
+        .method(channel: 3, .channelCloseOk(.init())))
     else {
       Issue.record("expected the close waiter to succeed")
       return
@@ -183,20 +197,24 @@ import Testing
 
   @Test func confirmsReturnsCancelAndFlowAreReported() {
     var machine = openChannel()
-    guard case .confirm(true, 4, true) = machine.frameReceived(
-      .method(channel: 3, .basicAck(.init(deliveryTag: 4, multiple: true))))
+    guard
+      case .confirm(true, 4, true) = machine.frameReceived(
+        .method(channel: 3, .basicAck(.init(deliveryTag: 4, multiple: true))))
     else {
       Issue.record("expected ack")
       return
     }
-    guard case .confirm(false, 5, false) = machine.frameReceived(
-      .method(channel: 3, .basicNack(.init(deliveryTag: 5))))
+    guard
+      case .confirm(false, 5, false) = machine.frameReceived(
+        .method(channel: 3, .basicNack(.init(deliveryTag: 5))))
     else {
       Issue.record("expected nack")
       return
     }
     _ = machine.frameReceived(
-      .method(channel: 3, .basicReturn(.init(replyCode: 312, replyText: "NO_ROUTE", routingKey: "nowhere"))))
+      .method(
+        channel: 3,
+        .basicReturn(.init(replyCode: 312, replyText: "NO_ROUTE", routingKey: "nowhere"))))
     var last: Machine.Action = .none
     for frame in content("1") { last = machine.frameReceived(frame) }
     guard case .returned(let returned) = last else {
@@ -205,15 +223,17 @@ import Testing
     }
     #expect(returned.replyCode == 312)
     #expect(returned.routingKey == "nowhere")
-    guard case .consumerCancelled("ctag", let frames) = machine.frameReceived(
-      .method(channel: 3, .basicCancel(.init(consumerTag: "ctag"))))
+    guard
+      case .consumerCancelled("ctag", let frames) = machine.frameReceived(
+        .method(channel: 3, .basicCancel(.init(consumerTag: "ctag"))))
     else {
       Issue.record("expected cancel")
       return
     }
     #expect(frames == [.method(channel: 3, .basicCancelOk(.init(consumerTag: "ctag")))])
-    guard case .flow(false, let flowOk) = machine.frameReceived(
-      .method(channel: 3, .channelFlow(.init(active: false))))
+    guard
+      case .flow(false, let flowOk) = machine.frameReceived(
+        .method(channel: 3, .channelFlow(.init(active: false))))
     else {
       Issue.record("expected flow")
       return
@@ -227,12 +247,44 @@ import Testing
     _ = machine.requestSent(.basicGet(.init(queue: "q")), waiter: 2)
     _ = machine.frameReceived(.method(channel: 3, .basicQosOk(.init())))
     _ = machine.frameReceived(.method(channel: 3, .basicGetOk(.init())))
-    guard case .closed(_, let failing, _, _) = machine.connectionClosed(
-      AMQPError(.connectionClosed, "gone"))
+    guard
+      case .closed(_, let failing, _, _) = machine.connectionClosed(
+        AMQPError(.connectionClosed, "gone"))
     else {
       Issue.record("expected closed")
       return
     }
     #expect(failing == [2])
+  }
+}
+
+extension ChannelStateMachineTests {
+  /// RabbitMQ's queue process sends cancel-ok itself, so it can arrive after the reply to a
+  /// request sent later.
+  @Test func cancelOkOvertakenByALaterReplyStillMatchesByTag() {
+    var machine = openChannel()
+    _ = machine.requestSent(.basicCancel(.init(consumerTag: "ctag")), waiter: 1)
+    _ = machine.requestSent(.queueDeclare(.init(queue: "q", passive: true)), waiter: 2)
+    guard
+      case .succeed(2, _) = machine.frameReceived(
+        .method(channel: 3, .queueDeclareOk(.init(queue: "q"))))
+    else {
+      Issue.record("declare-ok answers the declare")
+      return
+    }
+    guard
+      case .succeed(1, _) = machine.frameReceived(
+        .method(channel: 3, .basicCancelOk(.init(consumerTag: "ctag"))))
+    else {
+      Issue.record("cancel-ok answers the cancel")
+      return
+    }
+    guard
+      case .connectionViolation = machine.frameReceived(
+        .method(channel: 3, .basicCancelOk(.init(consumerTag: "other"))))
+    else {
+      Issue.record("a cancel-ok for no pending cancel is a violation")
+      return
+    }
   }
 }

@@ -25,7 +25,8 @@ import Testing
     _ = machine.connected(now: start)
     _ = machine.frameReceived(startFrame(), now: start)
     _ = machine.frameReceived(
-      .method(channel: 0, .connectionTune(.init(channelMax: 2047, frameMax: 131_072, heartbeat: 60))),
+      .method(
+        channel: 0, .connectionTune(.init(channelMax: 2047, frameMax: 131_072, heartbeat: 60))),
       now: start)
     _ = machine.frameReceived(.method(channel: 0, .connectionOpenOk(.init())), now: start)
     return machine
@@ -49,7 +50,8 @@ import Testing
 
     let tune = AMQPFrame.method(
       channel: 0, .connectionTune(.init(channelMax: 2047, frameMax: 131_072, heartbeat: 60)))
-    guard case .applyTuning(let agreed, let written) = machine.frameReceived(tune, now: start) else {
+    guard case .applyTuning(let agreed, let written) = machine.frameReceived(tune, now: start)
+    else {
       Issue.record("expected tuning")
       return
     }
@@ -57,11 +59,13 @@ import Testing
     #expect(agreed == AMQPTuneParameters(channelMax: 100, frameMax: 65_536, heartbeat: 10))
     #expect(
       written == [
-        .method(channel: 0, .connectionTuneOk(.init(channelMax: 100, frameMax: 65_536, heartbeat: 10))),
+        .method(
+          channel: 0, .connectionTuneOk(.init(channelMax: 100, frameMax: 65_536, heartbeat: 10))),
         .method(channel: 0, .connectionOpen(.init(virtualHost: "vh"))),
       ])
-    guard case .succeedConnect(let properties, _) = machine.frameReceived(
-      .method(channel: 0, .connectionOpenOk(.init())), now: start)
+    guard
+      case .succeedConnect(let properties, _) = machine.frameReceived(
+        .method(channel: 0, .connectionOpenOk(.init())), now: start)
     else {
       Issue.record("expected the connection to open")
       return
@@ -80,8 +84,9 @@ import Testing
   @Test func brokerWithoutPlainIsRefusedWithAClearError() {
     var machine = ConnectionStateMachine(configuration: configuration, clientProperties: [:])
     _ = machine.connected(now: start)
-    guard case .closeConnection([], let error) = machine.frameReceived(
-      startFrame(mechanisms: "EXTERNAL"), now: start)
+    guard
+      case .closeConnection([], let error) = machine.frameReceived(
+        startFrame(mechanisms: "EXTERNAL"), now: start)
     else {
       Issue.record("expected the connection to close")
       return
@@ -113,10 +118,14 @@ import Testing
     _ = machine.connected(now: start)
     _ = machine.frameReceived(startFrame(), now: start)
     _ = machine.frameReceived(
-      .method(channel: 0, .connectionTune(.init(channelMax: 0, frameMax: 0, heartbeat: 0))), now: start)
+      .method(channel: 0, .connectionTune(.init(channelMax: 0, frameMax: 0, heartbeat: 0))),
+      now: start)
     let close = AMQPFrame.method(
       channel: 0,
-      .connectionClose(.init(replyCode: 530, replyText: "NOT_ALLOWED - vhost vh not found", classID: 10, methodID: 40)))
+      .connectionClose(
+        .init(
+          replyCode: 530, replyText: "NOT_ALLOWED - vhost vh not found", classID: 10, methodID: 40))
+    )
     guard case .closeConnection(_, let error) = machine.frameReceived(close, now: start) else {
       Issue.record("expected close")
       return
@@ -129,11 +138,14 @@ import Testing
   @Test func heartbeatIsSentAfterHalfAnIntervalOfSilenceFromUs() {
     var machine = openMachine()  // heartbeat 10 s
     machine.frameSent(now: start)
-    guard case .none = machine.heartbeatTimerFired(now: start + .seconds(4), readsPaused: false) else {
+    guard case .none = machine.heartbeatTimerFired(now: start + .seconds(4), readsPaused: false)
+    else {
       Issue.record("no heartbeat expected yet")
       return
     }
-    guard case .write([.heartbeat]) = machine.heartbeatTimerFired(now: start + .seconds(5), readsPaused: false)
+    guard
+      case .write([.heartbeat]) = machine.heartbeatTimerFired(
+        now: start + .seconds(5), readsPaused: false)
     else {
       Issue.record("expected a heartbeat")
       return
@@ -144,12 +156,14 @@ import Testing
     var machine = openMachine()
     _ = machine.frameReceived(.heartbeat, now: start + .seconds(5))
     machine.frameSent(now: start + .seconds(25))
-    guard case .none = machine.heartbeatTimerFired(now: start + .seconds(25), readsPaused: false) else {
+    guard case .none = machine.heartbeatTimerFired(now: start + .seconds(25), readsPaused: false)
+    else {
       Issue.record("20 s of silence is not yet dead")
       return
     }
-    guard case .closeConnection(_, let error) = machine.heartbeatTimerFired(
-      now: start + .seconds(26), readsPaused: false)
+    guard
+      case .closeConnection(_, let error) = machine.heartbeatTimerFired(
+        now: start + .seconds(26), readsPaused: false)
     else {
       Issue.record("expected heartbeat timeout")
       return
@@ -160,7 +174,8 @@ import Testing
   @Test func pausedReadsDoNotCountAsSilence() {
     var machine = openMachine()
     machine.frameSent(now: start + .seconds(60))
-    guard case .none = machine.heartbeatTimerFired(now: start + .seconds(60), readsPaused: true) else {
+    guard case .none = machine.heartbeatTimerFired(now: start + .seconds(60), readsPaused: true)
+    else {
       Issue.record("paused reads must not time out")
       return
     }
@@ -169,8 +184,10 @@ import Testing
   @Test func serverCloseIsAnsweredWithCloseOk() {
     var machine = openMachine()
     let close = AMQPFrame.method(
-      channel: 0, .connectionClose(.init(replyCode: 320, replyText: "CONNECTION_FORCED - shutdown")))
-    guard case .closeConnection(let frames, let error) = machine.frameReceived(close, now: start) else {
+      channel: 0, .connectionClose(.init(replyCode: 320, replyText: "CONNECTION_FORCED - shutdown"))
+    )
+    guard case .closeConnection(let frames, let error) = machine.frameReceived(close, now: start)
+    else {
       Issue.record("expected close")
       return
     }
@@ -185,14 +202,18 @@ import Testing
       Issue.record("expected connection.close")
       return
     }
-    #expect(frame == .method(channel: 0, .connectionClose(.init(replyCode: 200, replyText: "Goodbye"))))
+    #expect(
+      frame == .method(channel: 0, .connectionClose(.init(replyCode: 200, replyText: "Goodbye"))))
     // Frames other than close/close-ok are discarded while closing.
-    guard case .none = machine.frameReceived(.method(channel: 1, .basicQosOk(.init())), now: start) else {
+    guard case .none = machine.frameReceived(.method(channel: 1, .basicQosOk(.init())), now: start)
+    else {
       Issue.record("expected the frame to be discarded")
       return
     }
-    let close = AMQPFrame.method(channel: 0, .connectionClose(.init(replyCode: 200, replyText: "bye")))
-    guard case .closeConnection(let frames, let error) = machine.frameReceived(close, now: start) else {
+    let close = AMQPFrame.method(
+      channel: 0, .connectionClose(.init(replyCode: 200, replyText: "bye")))
+    guard case .closeConnection(let frames, let error) = machine.frameReceived(close, now: start)
+    else {
       Issue.record("expected close-ok")
       return
     }
@@ -203,8 +224,9 @@ import Testing
   @Test func malformedFrameAfterOpenClosesWithFrameError() {
     var machine = openMachine()
     let error = AMQPProtocolError(code: .badFrameEnd, message: "bad end")
-    guard case .sendCloseAndFail(.method(0, .connectionClose(let close)), let failure) =
-      machine.decodingFailed(error)
+    guard
+      case .sendCloseAndFail(.method(0, .connectionClose(let close)), let failure) =
+        machine.decodingFailed(error)
     else {
       Issue.record("expected connection.close")
       return
@@ -216,8 +238,9 @@ import Testing
   @Test func garbageBeforeTheHandshakeHangsUpWithoutClose() {
     var machine = ConnectionStateMachine(configuration: configuration, clientProperties: [:])
     _ = machine.connected(now: start)
-    guard case .closeConnection([], let error) = machine.decodingFailed(
-      AMQPProtocolError(code: .notAMQP, message: "HTTP"))
+    guard
+      case .closeConnection([], let error) = machine.decodingFailed(
+        AMQPProtocolError(code: .notAMQP, message: "HTTP"))
     else {
       Issue.record("expected hang-up")
       return
@@ -227,8 +250,9 @@ import Testing
 
   @Test func unexpectedMethodOnChannelZeroIsCommandInvalid() {
     var machine = openMachine()
-    guard case .sendCloseAndFail(.method(0, .connectionClose(let close)), _) = machine.frameReceived(
-      .method(channel: 0, .connectionTune(.init())), now: start)
+    guard
+      case .sendCloseAndFail(.method(0, .connectionClose(let close)), _) = machine.frameReceived(
+        .method(channel: 0, .connectionTune(.init())), now: start)
     else {
       Issue.record("expected connection.close")
       return
@@ -238,15 +262,17 @@ import Testing
 
   @Test func blockedAndUnblockedBecomeEvents() {
     var machine = openMachine()
-    guard case .notify(.blocked(let reason)) = machine.frameReceived(
-      .method(channel: 0, .connectionBlocked(.init(reason: "low on memory"))), now: start)
+    guard
+      case .notify(.blocked(let reason)) = machine.frameReceived(
+        .method(channel: 0, .connectionBlocked(.init(reason: "low on memory"))), now: start)
     else {
       Issue.record("expected blocked")
       return
     }
     #expect(reason == "low on memory")
-    guard case .notify(.unblocked) = machine.frameReceived(
-      .method(channel: 0, .connectionUnblocked(.init())), now: start)
+    guard
+      case .notify(.unblocked) = machine.frameReceived(
+        .method(channel: 0, .connectionUnblocked(.init())), now: start)
     else {
       Issue.record("expected unblocked")
       return
