@@ -4,9 +4,9 @@
 demo:
 	Scripts/demo
 
-# Everything CI runs: lint, generated-code check, unit and integration tests.
+# Lint, generated-code check, unit and integration tests (CI adds TEST_FLAGS=--tsan).
 test:
-	Scripts/test
+	Scripts/test $(TEST_FLAGS)
 
 generate:
 	Scripts/generate
