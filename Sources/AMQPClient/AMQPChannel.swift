@@ -42,7 +42,10 @@ public final class AMQPChannel: Sendable {
       ?? false
   }
 
-  /// Pauses (`false`) or resumes (`true`) deliveries from the broker to this channel.
+  /// Asks the broker to pause (`false`) or resume (`true`) deliveries to this channel.
+  ///
+  /// RabbitMQ does not implement `active: false` and answers it by closing the connection
+  /// with 540 NOT_IMPLEMENTED; with RabbitMQ use `basicQos` or cancel consumers instead.
   public func flow(active: Bool) async throws {
     _ = try await call(.channelFlow(.init(active: active)))
   }

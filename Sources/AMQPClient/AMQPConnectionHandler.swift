@@ -34,7 +34,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   private(set) var tuning = AMQPTuneParameters(channelMax: 0, frameMax: 4096, heartbeat: 0)
   private var heartbeatTask: Scheduled<Void>?
   private var timeoutTask: Scheduled<Void>?
-  private var readsPaused = false
+  private(set) var readsPaused = false
   private var readPending = false
   private var inbound = ByteBuffer()
   let connectPromise: EventLoopPromise<ConnectionInfo>

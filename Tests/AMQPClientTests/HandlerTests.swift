@@ -219,3 +219,28 @@ final class FakeBroker {
     #expect(error?.code == .channelLimitReached)
   }
 }
+
+extension HandlerTests {
+  @Test func consumerFallingBehindPausesSocketReads() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    let bound = NIOLoopBound(broker.handler, eventLoop: broker.channel.eventLoop)
+    let started = broker.handler.consume(
+      .init(queue: "q", noAck: true), channelID: 1, highWatermark: 2, handler: bound)
+    try broker.send(.method(channel: 1, .basicConsumeOk(.init(consumerTag: "ctag"))))
+    let (tag, sequence) = try started.wait()
+    #expect(tag == "ctag")
+    for index in 0..<2 {
+      try broker.send(
+        .method(
+          channel: 1, .basicDeliver(.init(consumerTag: "ctag", deliveryTag: UInt64(index + 1)))),
+        .header(channel: 1, AMQPContentHeader(bodySize: 1, properties: .init())),
+        .body(channel: 1, ByteBuffer(string: "x")))
+    }
+    #expect(broker.handler.readsPaused)
+    withExtendedLifetime(sequence) {}
+  }
+}

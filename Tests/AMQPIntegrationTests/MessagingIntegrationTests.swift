@@ -238,3 +238,26 @@ extension BrokerTests {
     }
   }
 }
+
+extension BrokerTests.Messaging {
+  /// A no-ack consumer with a tiny buffer makes the connection pause and resume reading many
+  /// times; every message must still arrive, in order.
+  @Test func smallConsumerBufferLosesNothing() async throws {
+    let connection = try await Broker.connect()
+    let channel = try await connection.openChannel()
+    let queue = try await channel.queueDeclare(exclusive: true)
+    try await channel.confirmSelect()
+    for index in 0..<500 {
+      try await channel.publish(ByteBuffer(string: "\(index)"), routingKey: queue.name)
+    }
+    _ = try await channel.publishConfirmed(ByteBuffer(string: "end"), routingKey: queue.name)
+    let consumer = try await channel.consume(queue: queue.name, noAck: true, bufferSize: 4)
+    var received: [String] = []
+    for try await message in consumer {
+      received.append(String(buffer: message.body))
+      if received.count == 501 { break }
+    }
+    #expect(received == (0..<500).map { "\($0)" } + ["end"])
+    try await connection.close()
+  }
+}
