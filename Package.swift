@@ -11,6 +11,9 @@ let package = Package(
   products: [
     .library(name: "AMQPProtocol", targets: ["AMQPProtocol"]),
     .library(name: "AMQPClient", targets: ["AMQPClient"]),
+    .library(name: "AMQPRPC", targets: ["AMQPRPC"]),
+    .executable(name: "rpc-client", targets: ["rpc-client"]),
+    .executable(name: "rpc-server", targets: ["rpc-server"]),
     .executable(name: "amqp-roundtrip", targets: ["amqp-roundtrip"]),
     .executable(name: "amqp-codegen", targets: ["amqp-codegen"]),
   ],
@@ -19,6 +22,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
   ],
   targets: [
     .target(
@@ -34,6 +38,48 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "DequeModule", package: "swift-collections"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "AMQPRPC",
+      dependencies: [
+        "AMQPClient", "AMQPProtocol",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "DequeModule", package: "swift-collections"),
+        .product(name: "HeapModule", package: "swift-collections"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "RPCCommandLine",
+      dependencies: [
+        "AMQPClient",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "rpc-client",
+      dependencies: [
+        "AMQPRPC", "AMQPClient", "RPCCommandLine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "rpc-server",
+      dependencies: [
+        "AMQPRPC", "AMQPClient", "RPCCommandLine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -71,9 +117,16 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "AMQPRPCTests",
+      dependencies: [
+        "AMQPRPC", .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "AMQPIntegrationTests",
       dependencies: [
-        "AMQPClient", "AMQPProtocol",
+        "AMQPClient", "AMQPProtocol", "AMQPRPC",
         .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: swiftSettings

@@ -25,6 +25,23 @@ extension AMQPChannel {
     }
   }
 
+  /// Publishes without suspending the caller: the publish is queued to the event loop, and
+  /// the future completes once it is written (with the delivery tag in confirm mode). For
+  /// hot paths that must not wait for a hop to the event loop.
+  public func publishWithFuture(
+    _ body: ByteBuffer, exchange: String = "", routingKey: String, mandatory: Bool = false,
+    properties: AMQPBasicProperties = AMQPBasicProperties()
+  ) -> EventLoopFuture<UInt64?> {
+    let id = self.id
+    let publish = AMQPMethod.Basic.Publish(
+      exchange: exchange, routingKey: routingKey, mandatory: mandatory)
+    let handler = connection.handler
+    return connection.eventLoop.submit {
+      try handler.value.publish(
+        publish, properties: properties, body: body, channelID: id, confirmation: nil)
+    }
+  }
+
   /// Publishes a message on a channel in confirm mode and waits for the broker's verdict:
   /// `true` for basic.ack, `false` for basic.nack.
   public func publishConfirmed(

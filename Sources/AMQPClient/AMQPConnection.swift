@@ -23,7 +23,9 @@ public final class AMQPConnection: Sendable {
   /// Blocked/unblocked notifications; finishes when the connection closes.
   public let events: AsyncStream<AMQPConnectionEvent>
 
-  var eventLoop: any EventLoop { socket.eventLoop }
+  /// The event loop the connection runs on; callbacks scheduled here run in order with its
+  /// I/O (RPC timers use it).
+  public var eventLoop: any EventLoop { socket.eventLoop }
 
   private init(
     handler: NIOLoopBound<AMQPConnectionHandler>, socket: any Channel,

@@ -46,7 +46,7 @@ public enum AMQPConnectionEvent: Sendable, Hashable {
 
 extension Duration {
   /// The duration as NIO's `TimeAmount` (saturating).
-  var timeAmount: TimeAmount {
+  package var timeAmount: TimeAmount {
     let (seconds, attoseconds) = components
     let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
     return .nanoseconds(overflow ? .max : nanos &+ attoseconds / 1_000_000_000)

@@ -1,0 +1,144 @@
+import DequeModule
+import HeapModule
+import NIOCore
+
+/// The calls a client waits for, by correlation id. A pure value: register, resolve a reply,
+/// expire by time, cancel, fail all. It keeps a bounded, time-limited memory of ids that
+/// already ended, so a late or duplicate reply is told apart from one that was never ours.
+///
+/// Every entry leaves the table exactly once: on its reply, timeout, cancellation or failure.
+struct PendingCallTable<Waiter> {
+  struct Entry {
+    var id: String
+    var n: Int?
+    var sentAt: NIODeadline
+    var deadline: NIODeadline
+    var waiter: Waiter
+  }
+
+  /// What a reply turned out to be.
+  enum Resolution {
+    /// It answers a waiting call, which leaves the table.
+    case matched(Entry)
+    /// Its call already ended without it (timed out, cancelled, failed); late by this much
+    /// after the call's deadline (or its end, when it ended early).
+    case late(id: String, by: TimeAmount)
+    /// Its call was already answered.
+    case duplicate(id: String)
+    /// Not a call of ours (or one forgotten long ago).
+    case unknown(id: String)
+  }
+
+  private enum Ended: Sendable {
+    case answered
+    case gaveUp(at: NIODeadline)
+  }
+
+  private struct DeadlineKey: Comparable, Sendable {
+    var deadline: NIODeadline
+    var id: String
+    static func < (lhs: Self, rhs: Self) -> Bool { lhs.deadline < rhs.deadline }
+  }
+
+  private var pending: [String: Entry] = [:]
+  private var deadlines = Heap<DeadlineKey>()
+  private var ended: [String: Ended] = [:]
+  private var endedOrder: Deque<(id: String, at: NIODeadline)> = []
+  /// How many ended ids are remembered at most.
+  let memoryLimit: Int
+  /// How long an ended id is remembered.
+  let memoryDuration: TimeAmount
+
+  init(memoryLimit: Int = 100_000, memoryDuration: TimeAmount = .minutes(5)) {
+    self.memoryLimit = memoryLimit
+    self.memoryDuration = memoryDuration
+  }
+
+  /// Calls waiting for a reply.
+  var count: Int { pending.count }
+  /// Ended ids still remembered.
+  var rememberedCount: Int { ended.count }
+  /// The waiting calls (unordered).
+  var entries: Dictionary<String, Entry>.Values { pending.values }
+  /// The earliest deadline among waiting calls.
+  var nextDeadline: NIODeadline? {
+    var heap = deadlines
+    while let top = heap.min {
+      if pending[top.id]?.deadline == top.deadline { return top.deadline }
+      _ = heap.removeMin()
+    }
+    return nil
+  }
+
+  /// Adds a call. Returns `false` (and changes nothing) when the id is already waiting.
+  mutating func register(_ entry: Entry) -> Bool {
+    guard pending[entry.id] == nil else { return false }
+    pending[entry.id] = entry
+    deadlines.insert(DeadlineKey(deadline: entry.deadline, id: entry.id))
+    return true
+  }
+
+  /// Classifies a reply by its correlation id.
+  mutating func resolve(id: String, now: NIODeadline) -> Resolution {
+    if let entry = pending.removeValue(forKey: id) {
+      remember(id, .answered, now: now)
+      return .matched(entry)
+    }
+    forget(before: now)
+    switch ended[id] {
+    case .answered:
+      return .duplicate(id: id)
+    case .gaveUp(let at):
+      return .late(id: id, by: now - at)
+    case nil:
+      return .unknown(id: id)
+    }
+  }
+
+  /// Removes and returns the calls whose deadline is at or before `now`.
+  mutating func expire(now: NIODeadline) -> [Entry] {
+    var expired: [Entry] = []
+    while let top = deadlines.min, top.deadline <= now {
+      _ = deadlines.removeMin()
+      guard let entry = pending[top.id], entry.deadline == top.deadline else { continue }
+      pending[top.id] = nil
+      remember(top.id, .gaveUp(at: entry.deadline), now: now)
+      expired.append(entry)
+    }
+    forget(before: now)
+    return expired
+  }
+
+  /// Removes a call that ended without a reply (cancelled, unroutable, failed to publish).
+  mutating func remove(id: String, now: NIODeadline) -> Entry? {
+    guard let entry = pending.removeValue(forKey: id) else { return nil }
+    remember(id, .gaveUp(at: now), now: now)
+    return entry
+  }
+
+  /// Removes every call (the connection is gone).
+  mutating func removeAll(now: NIODeadline) -> [Entry] {
+    let all = Array(pending.values)
+    for entry in all { remember(entry.id, .gaveUp(at: now), now: now) }
+    pending.removeAll()
+    deadlines = Heap()
+    return all
+  }
+
+  private mutating func remember(_ id: String, _ how: Ended, now: NIODeadline) {
+    if ended.updateValue(how, forKey: id) == nil { endedOrder.append((id, now)) }
+    while endedOrder.count > memoryLimit, let oldest = endedOrder.popFirst() {
+      ended[oldest.id] = nil
+    }
+  }
+
+  private mutating func forget(before now: NIODeadline) {
+    while let oldest = endedOrder.first, now - oldest.at > memoryDuration {
+      endedOrder.removeFirst()
+      ended[oldest.id] = nil
+    }
+  }
+}
+
+extension PendingCallTable: Sendable where Waiter: Sendable {}
+extension PendingCallTable.Entry: Sendable where Waiter: Sendable {}

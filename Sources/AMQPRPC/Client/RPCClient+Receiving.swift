@@ -1,0 +1,109 @@
+import AMQPClient
+import AMQPProtocol
+import NIOCore
+
+extension RPCClient {
+  /// Matches every reply on the callback queue with its call.
+  func receiveReplies() async {
+    do {
+      for try await message in consumer {
+        handleReply(message)
+      }
+      failAll(.cancelled, "the reply consumer was cancelled")
+    } catch {
+      failAll(.connectionLost, "replies stopped: \(error)")
+    }
+  }
+
+  /// Fails at once the calls the broker could not route (mandatory publish).
+  func receiveReturns(_ returns: AsyncStream<AMQPReturnedMessage>) async {
+    for await returned in returns {
+      guard let id = returned.properties.correlationID else { continue }
+      fail(
+        id: id, code: .unroutable,
+        message: "no queue \"\(returned.routingKey)\" to take the request "
+          + "(\(returned.replyCode) \(returned.replyText)); is any server running?")
+    }
+  }
+
+  func handleReply(_ message: AMQPMessage) {
+    let now = NIODeadline.now()
+    let receivedWall = WallClock.microsecondsSinceEpoch()
+    let id = message.properties.correlationID ?? ""
+    let headers = message.properties.headers ?? [:]
+    let errorText = headers[RPCWire.errorHeader]?.stringValue
+    let (resolution, events) = state.withLockedValue { state in
+      let resolution = state.table.resolve(id: id, now: now)
+      switch resolution {
+      case .matched(let entry):
+        if errorText == nil {
+          state.latency.record(microseconds: (now - entry.sentAt).nanoseconds / 1_000)
+          state.ended(.ok, now: now)
+        } else {
+          state.ended(.serverError, now: now)
+        }
+      case .late:
+        state.discarded[.late, default: 0] += 1
+      case .duplicate:
+        state.discarded[.duplicate, default: 0] += 1
+      case .unknown:
+        state.discarded[.unknown, default: 0] += 1
+      }
+      return (resolution, state.events)
+    }
+    switch resolution {
+    case .matched(let entry):
+      let result: Result<RPCReply, RPCError>
+      if let errorText {
+        result = .failure(
+          RPCError(
+            code: .serverError, message: errorText,
+            serverErrorKind: headers[RPCWire.errorKindHeader]?.stringValue.flatMap(
+              RPCServerErrorKind.init(rawValue:)),
+            correlationID: id))
+      } else {
+        result = .success(
+          RPCReply(
+            correlationID: id, n: entry.n, value: String(buffer: message.body),
+            worker: headers[RPCWire.workerHeader]?.stringValue, roundTrip: now - entry.sentAt,
+            timing: Self.timing(
+              headers, sent: entry.waiter.sentWallMicroseconds, received: receivedWall)))
+      }
+      events?.yield(.completed(correlationID: id, n: entry.n, result: result))
+      entry.waiter.continuation.resume(with: result.mapError { $0 as any Error })
+    case .late(let id, let lateBy):
+      configuration.logger.debug("late reply discarded", metadata: ["id": "\(id)"])
+      events?.yield(.discarded(.late, correlationID: id, lateBy: lateBy))
+    case .duplicate(let id):
+      events?.yield(.discarded(.duplicate, correlationID: id, lateBy: nil))
+    case .unknown(let id):
+      configuration.logger.debug("unknown reply discarded", metadata: ["id": "\(id)"])
+      events?.yield(.discarded(.unknown, correlationID: id, lateBy: nil))
+    }
+  }
+
+  /// Fails every waiting call (the consumer ended).
+  func failAll(_ code: RPCError.Code, _ message: String) {
+    let now = NIODeadline.now()
+    let (entries, events) = state.withLockedValue { state in
+      let entries = state.table.removeAll(now: now)
+      for _ in entries { state.ended(RPCOutcome(code), now: now) }
+      return (entries, state.events)
+    }
+    for entry in entries {
+      let error = RPCError(code: code, message: message, correlationID: entry.id)
+      events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
+      entry.waiter.continuation.resume(throwing: error)
+    }
+  }
+
+  static func timing(_ headers: AMQPFieldTable, sent: Int64, received: Int64) -> RPCTiming? {
+    guard let serverReceived = headers[RPCWire.receivedHeader]?.intValue,
+      let serverReplied = headers[RPCWire.repliedHeader]?.intValue
+    else { return nil }
+    return RPCTiming(
+      queueWait: .microseconds(serverReceived - sent),
+      service: .microseconds(serverReplied - serverReceived),
+      returnTrip: .microseconds(received - serverReplied))
+  }
+}

@@ -1,0 +1,257 @@
+import AMQPClient
+import AMQPProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The client side of RPC over AMQP: one callback queue, many calls in flight.
+///
+/// Requests go to ``RPCClientConfiguration/queue`` through the default exchange with
+/// `reply_to` set to the callback queue and a unique `correlation_id`; the body is n as
+/// decimal text, so any tutorial-six server answers. Replies are matched by correlation id;
+/// late, unknown and duplicate replies are counted and discarded.
+public final class RPCClient: Sendable {
+  /// The connection the client uses.
+  public let connection: AMQPConnection
+  /// The client's settings.
+  public let configuration: RPCClientConfiguration
+  /// The queue replies arrive on (`amq.rabbitmq.reply-to` in Direct Reply-to mode).
+  public let callbackQueue: String
+  let channel: AMQPChannel
+  let consumer: AMQPConsumer
+  let state = NIOLockedValueBox(RPCClientState())
+  private let idPrefix: String
+  private let idCounter = NIOLockedValueBox<UInt64>(0)
+  private let probe = NIOLockedValueBox<AMQPChannel?>(nil)
+  private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
+
+  private init(
+    connection: AMQPConnection, configuration: RPCClientConfiguration, channel: AMQPChannel,
+    callbackQueue: String, consumer: AMQPConsumer
+  ) {
+    self.connection = connection
+    self.configuration = configuration
+    self.channel = channel
+    self.callbackQueue = callbackQueue
+    self.consumer = consumer
+    let random = UInt32.random(in: 0...UInt32.max)
+    self.idPrefix = String(random, radix: 16)
+  }
+
+  /// Opens a channel, sets up the callback queue and starts receiving replies.
+  public static func start(
+    connection: AMQPConnection, configuration: RPCClientConfiguration = RPCClientConfiguration()
+  ) async throws -> RPCClient {
+    let channel = try await connection.openChannel()
+    let callbackQueue: String
+    if configuration.directReplyTo {
+      // Direct Reply-to: consume the pseudo-queue with no-ack, on the publishing channel,
+      // before the first publish.
+      callbackQueue = RPCWire.directReplyTo
+    } else {
+      callbackQueue = try await channel.queueDeclare(exclusive: true, autoDelete: true).name
+    }
+    let consumer = try await channel.consume(queue: callbackQueue, noAck: true, bufferSize: 4096)
+    let client = RPCClient(
+      connection: connection, configuration: configuration, channel: channel,
+      callbackQueue: callbackQueue, consumer: consumer)
+    let returns = try await channel.returnedMessages()
+    client.tasks.withLockedValue {
+      $0 = [
+        Task { await client.receiveReplies() },
+        Task { await client.receiveReturns(returns) },
+      ]
+    }
+    configuration.logger.info("rpc client ready", metadata: ["callbackQueue": "\(callbackQueue)"])
+    return client
+  }
+
+  /// Calls fib(n) and waits for the reply.
+  ///
+  /// - Throws: ``RPCError`` (timed out, server error, unroutable, connection lost,
+  ///   cancelled).
+  public func call(_ n: Int, timeout: Duration? = nil) async throws -> RPCReply {
+    try await call(body: RPCWire.requestBody(n), n: n, timeout: timeout)
+  }
+
+  /// Sends `body` as it is (for servers' bad-input handling) and waits for the reply.
+  public func call(body: String, n: Int? = nil, timeout: Duration? = nil) async throws -> RPCReply {
+    let id = nextCorrelationID()
+    let timeout = (timeout ?? configuration.timeout).timeAmount
+    return try await withTaskCancellationHandler {
+      try await withCheckedThrowingContinuation { continuation in
+        start(id: id, n: n, body: body, timeout: timeout, continuation: continuation)
+      }
+    } onCancel: {
+      fail(id: id, code: .cancelled, message: "the call was cancelled")
+    }
+  }
+
+  /// A snapshot of the counters, the oldest calls in flight and the latency percentiles.
+  public func stats() -> RPCClientStats {
+    let now = NIODeadline.now()
+    return state.withLockedValue { $0.snapshot(now: now) }
+  }
+
+  /// Everything that happens from now on: sends, completions, discards. One subscriber at a
+  /// time (a new call replaces the previous stream); keeps the newest 10,000 unread events.
+  public func events() -> AsyncStream<RPCClientEvent> {
+    let (stream, continuation) = AsyncStream.makeStream(
+      of: RPCClientEvent.self, bufferingPolicy: .bufferingNewest(10_000))
+    let previous = state.withLockedValue { state in
+      defer { state.events = continuation }
+      return state.events
+    }
+    previous?.finish()
+    return stream
+  }
+
+  /// How many consumers the request queue has (passive declare), or `nil` when it does not
+  /// exist — so "no workers listening" shows before a call times out.
+  public func workersListening() async throws -> Int? {
+    let channel: AMQPChannel
+    if let existing = probe.withLockedValue({ $0 }), await existing.isOpen() {
+      channel = existing
+    } else {
+      channel = try await connection.openChannel()
+      probe.withLockedValue { $0 = channel }
+    }
+    do {
+      return Int(try await channel.queueDeclare(configuration.queue, passive: true).consumerCount)
+    } catch let error as AMQPError where error.replyCode == 404 {
+      return nil
+    }
+  }
+
+  /// Publishes a reply with a correlation id that was never ours into our own callback
+  /// queue, to show it being discarded as unknown. Returns that id.
+  @discardableResult
+  public func injectForeignReply() async throws -> String {
+    guard !configuration.directReplyTo else {
+      throw RPCError(
+        code: .unroutable, message: "cannot publish to the Direct Reply-to pseudo-queue",
+        correlationID: "")
+    }
+    let id = "foreign-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+    try await channel.publish(
+      ByteBuffer(string: "0"), routingKey: callbackQueue, properties: .init(correlationID: id))
+    return id
+  }
+
+  /// Stops receiving, fails every waiting call as cancelled and closes the channel.
+  public func close() async throws {
+    let pending = state.withLockedValue { state -> [PendingCallTable<CallWaiter>.Entry] in
+      state.closed = true
+      state.timer?.cancel()
+      let now = NIODeadline.now()
+      let all = state.table.removeAll(now: now)
+      for _ in all { state.ended(.cancelled, now: now) }
+      return all
+    }
+    for entry in pending {
+      entry.waiter.continuation.resume(
+        throwing: RPCError(code: .cancelled, message: "the client closed", correlationID: entry.id))
+    }
+    try? await consumer.cancel()
+    try? await channel.close()
+    if let probe = probe.withLockedValue({ $0 }) { try? await probe.close() }
+    for task in tasks.withLockedValue({ $0 }) { await task.value }
+    state.withLockedValue { $0.events?.finish() }
+  }
+
+  // MARK: - Calls
+
+  private func nextCorrelationID() -> String {
+    let number = idCounter.withLockedValue {
+      $0 += 1
+      return $0
+    }
+    return "\(idPrefix)-\(number)"
+  }
+
+  private func start(
+    id: String, n: Int?, body: String, timeout: TimeAmount,
+    continuation: CheckedContinuation<RPCReply, any Error>
+  ) {
+    let now = NIODeadline.now()
+    let deadline = now + timeout
+    let sentWall = WallClock.microsecondsSinceEpoch()
+    let entry = PendingCallTable<CallWaiter>.Entry(
+      id: id, n: n, sentAt: now, deadline: deadline,
+      waiter: CallWaiter(continuation: continuation, sentWallMicroseconds: sentWall))
+    // Register before publishing, so even an instant reply finds its call.
+    let (registered, events) = state.withLockedValue {
+      state -> (Bool, AsyncStream<RPCClientEvent>.Continuation?) in
+      guard !state.closed, state.table.register(entry) else { return (false, nil) }
+      state.sent += 1
+      scheduleTimer(&state, for: deadline)
+      return (true, state.events)
+    }
+    guard registered else {
+      continuation.resume(
+        throwing: RPCError(code: .cancelled, message: "the client is closed", correlationID: id))
+      return
+    }
+    events?.yield(.sent(correlationID: id, n: n))
+    if Task.isCancelled {
+      fail(id: id, code: .cancelled, message: "the call was cancelled")
+      return
+    }
+    let milliseconds = max(1, timeout.nanoseconds / 1_000_000)
+    let properties = AMQPBasicProperties(
+      headers: [RPCWire.deadlineHeader: .int64(sentWall + timeout.nanoseconds / 1_000)],
+      correlationID: id, replyTo: callbackQueue, expiration: String(milliseconds))
+    channel.publishWithFuture(
+      ByteBuffer(string: body), routingKey: configuration.queue, mandatory: true,
+      properties: properties
+    ).whenFailure { [self] error in
+      fail(id: id, code: .connectionLost, message: "could not publish the request: \(error)")
+    }
+  }
+
+  /// Ends a call without a reply, if it is still waiting.
+  func fail(id: String, code: RPCError.Code, message: String) {
+    let now = NIODeadline.now()
+    let (entry, events) = state.withLockedValue { state in
+      let entry = state.table.remove(id: id, now: now)
+      if entry != nil { state.ended(RPCOutcome(code), now: now) }
+      return (entry, state.events)
+    }
+    guard let entry else { return }
+    let error = RPCError(code: code, message: message, correlationID: id)
+    events?.yield(.completed(correlationID: id, n: entry.n, result: .failure(error)))
+    entry.waiter.continuation.resume(throwing: error)
+  }
+
+  // MARK: - Timeouts
+
+  /// Keeps one timer, set for the earliest deadline.
+  private func scheduleTimer(_ state: inout RPCClientState, for deadline: NIODeadline) {
+    if let current = state.timerDeadline, current <= deadline { return }
+    state.timer?.cancel()
+    state.timerDeadline = deadline
+    state.timer = connection.eventLoop.scheduleTask(deadline: deadline) { [self] in
+      expireCalls()
+    }
+  }
+
+  private func expireCalls() {
+    let now = NIODeadline.now()
+    let (expired, events) = state.withLockedValue { state in
+      state.timer = nil
+      state.timerDeadline = nil
+      let expired = state.table.expire(now: now)
+      for _ in expired { state.ended(.timedOut, now: now) }
+      if let next = state.table.nextDeadline { scheduleTimer(&state, for: next) }
+      return (expired, state.events)
+    }
+    for entry in expired {
+      let waited = now - entry.sentAt
+      let error = RPCError(
+        code: .timedOut, message: "no reply within \(waited.nanoseconds / 1_000_000) ms",
+        correlationID: entry.id)
+      events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
+      entry.waiter.continuation.resume(throwing: error)
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import NIOCore
+
+/// What completes a call, and what the client needs to time it.
+struct CallWaiter: Sendable {
+  var continuation: CheckedContinuation<RPCReply, any Error>
+  var sentWallMicroseconds: Int64
+}
+
+/// Everything a client mutates, kept behind one lock so that the table and the counters
+/// always agree: an entry leaves the table and its outcome is counted in the same step.
+struct RPCClientState: Sendable {
+  var table = PendingCallTable<CallWaiter>()
+  var sent = 0
+  var outcomes: [RPCOutcome: Int] = [:]
+  var discarded: [RPCDiscardKind: Int] = [:]
+  var latency = LatencyRecorder()
+  var completions = RateMeter()
+  var timer: Scheduled<Void>?
+  var timerDeadline: NIODeadline?
+  var events: AsyncStream<RPCClientEvent>.Continuation?
+  var closed = false
+
+  mutating func ended(_ outcome: RPCOutcome, now: NIODeadline) {
+    outcomes[outcome, default: 0] += 1
+    completions.record(now)
+  }
+
+  mutating func snapshot(now: NIODeadline) -> RPCClientStats {
+    let oldest = table.entries.sorted { $0.sentAt < $1.sentAt }.prefix(1_000).map {
+      RPCInFlightCall(
+        correlationID: $0.id, n: $0.n, age: now - $0.sentAt, timeLeft: $0.deadline - now)
+    }
+    return RPCClientStats(
+      sent: sent, outcomes: outcomes, discarded: discarded, inFlight: table.count,
+      oldestInFlight: oldest, latency: latency.summary,
+      completionsPerSecond: completions.rate(now))
+  }
+}

@@ -1,0 +1,96 @@
+import NIOCore
+
+/// A successful reply.
+public struct RPCReply: Sendable, Hashable {
+  /// The request's correlation id.
+  public var correlationID: String
+  /// The n asked for, when the request was a number.
+  public var n: Int?
+  /// The reply body: fib(n) as decimal text.
+  public var value: String
+  /// The worker that answered, when the server says (our servers do; tutorial ones do not).
+  public var worker: String?
+  /// Time from publishing the request to receiving the reply.
+  public var roundTrip: TimeAmount
+  /// The round trip split by the server's timestamps, when the reply carries them.
+  public var timing: RPCTiming?
+}
+
+/// A round trip split into its parts using the server's wall-clock timestamps. Exact when
+/// client and server share a clock (one machine); otherwise off by the clocks' skew.
+public struct RPCTiming: Sendable, Hashable {
+  /// From publishing the request to a worker receiving it.
+  public var queueWait: TimeAmount
+  /// The worker's time on the request.
+  public var service: TimeAmount
+  /// From the worker publishing the reply to the client receiving it.
+  public var returnTrip: TimeAmount
+}
+
+/// Why a call failed. Every call ends in exactly one of: a reply, or one of these codes.
+public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
+  /// The kind of failure.
+  public enum Code: String, Sendable, Hashable, CaseIterable {
+    /// The server answered with an error (see ``RPCError/serverErrorKind``).
+    case serverError = "server error"
+    /// No reply before the timeout.
+    case timedOut = "timed out"
+    /// The broker had no queue to route the request to (`basic.return`).
+    case unroutable
+    /// The connection or channel went away while the call waited.
+    case connectionLost = "connection lost"
+    /// The caller cancelled.
+    case cancelled
+  }
+
+  /// The kind of failure.
+  public var code: Code
+  /// A human-readable explanation.
+  public var message: String
+  /// For ``Code/serverError``: the server's classification.
+  public var serverErrorKind: RPCServerErrorKind?
+  /// The request's correlation id.
+  public var correlationID: String
+
+  public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// How a call ended, for counting.
+public enum RPCOutcome: String, Sendable, Hashable, CaseIterable {
+  case ok
+  case serverError = "error"
+  case timedOut = "timed out"
+  case unroutable
+  case connectionLost = "connection lost"
+  case cancelled
+
+  init(_ code: RPCError.Code) {
+    switch code {
+    case .serverError: self = .serverError
+    case .timedOut: self = .timedOut
+    case .unroutable: self = .unroutable
+    case .connectionLost: self = .connectionLost
+    case .cancelled: self = .cancelled
+    }
+  }
+}
+
+/// A reply the client threw away.
+public enum RPCDiscardKind: String, Sendable, Hashable, CaseIterable {
+  /// Its call had already ended (timed out, cancelled).
+  case late
+  /// Its correlation id was never ours.
+  case unknown
+  /// Its call had already been answered.
+  case duplicate
+}
+
+/// One thing that happened in a client, for UIs and logs.
+public enum RPCClientEvent: Sendable, Hashable {
+  /// A request was published.
+  case sent(correlationID: String, n: Int?)
+  /// A call ended: `.success` with the reply, or the error.
+  case completed(correlationID: String, n: Int?, result: Result<RPCReply, RPCError>)
+  /// A reply was discarded; `lateBy` is set for late ones.
+  case discarded(RPCDiscardKind, correlationID: String, lateBy: TimeAmount?)
+}

@@ -1,0 +1,57 @@
+/// Turns a request body into n, or says why it cannot.
+public struct RPCRequestParser: Sendable {
+  /// The largest n served.
+  public var maximumN: Int
+  /// Bodies longer than this are refused before parsing.
+  public var maximumBodyBytes: Int
+
+  public init(maximumN: Int, maximumBodyBytes: Int = 64) {
+    self.maximumN = maximumN
+    self.maximumBodyBytes = maximumBodyBytes
+  }
+
+  /// A refused request: its kind and a message for the caller.
+  public struct Refusal: Error, Sendable, Hashable {
+    public var kind: RPCServerErrorKind
+    public var message: String
+  }
+
+  /// Parses the decimal text of `body` (surrounding whitespace allowed).
+  public func parse(_ body: [UInt8]) -> Result<Int, Refusal> {
+    guard body.count <= maximumBodyBytes else {
+      return .failure(
+        Refusal(
+          kind: .invalidInput,
+          message: "request body of \(body.count) bytes exceeds \(maximumBodyBytes)"))
+    }
+    let text = String(decoding: body, as: UTF8.self).trimmingWhitespace()
+    guard !text.isEmpty else {
+      return .failure(Refusal(kind: .invalidInput, message: "empty request: expected a number"))
+    }
+    let digits = text.hasPrefix("-") || text.hasPrefix("+") ? text.dropFirst() : Substring(text)
+    guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+      return .failure(
+        Refusal(kind: .invalidInput, message: "\"\(text.prefix(32))\" is not a whole number"))
+    }
+    if text.hasPrefix("-"), digits.contains(where: { $0 != "0" }) {
+      return .failure(Refusal(kind: .negative, message: "n = \(text) is negative"))
+    }
+    guard let n = Int(digits), n <= maximumN else {
+      return .failure(
+        Refusal(
+          kind: .tooLarge,
+          message: "n = \(text.prefix(32)) is above this server's limit of \(maximumN)"))
+    }
+    return .success(n)
+  }
+}
+
+extension String {
+  func trimmingWhitespace() -> String {
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+      let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+    else { return "" }
+    return String(scalars[first...last])
+  }
+}

@@ -1,0 +1,122 @@
+import AMQPClient
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The server side of RPC over AMQP: N workers consuming the request queue, each on its own
+/// channel with prefetch, answering fib(n) to `reply_to` with the request's correlation id.
+/// Workers can be added and removed while it runs without losing a message.
+public final class RPCServer: Sendable {
+  /// The connection the workers share.
+  public let connection: AMQPConnection
+  /// The server's settings.
+  public let configuration: RPCServerConfiguration
+  /// The request queue as found (adopted) or declared at start.
+  public let queue: RPCQueueInfo
+
+  private struct RunningWorker: Sendable {
+    var worker: RPCWorker
+    var task: Task<Void, Never>
+  }
+
+  private let workers = NIOLockedValueBox<[Int: RunningWorker]>([:])
+  private let nextWorkerID = NIOLockedValueBox(1)
+  private let eventSink = NIOLockedValueBox<AsyncStream<RPCServerEvent>.Continuation?>(nil)
+  private let handledTotal = NIOLockedValueBox(0)
+
+  private init(
+    connection: AMQPConnection, configuration: RPCServerConfiguration, queue: RPCQueueInfo
+  ) {
+    self.connection = connection
+    self.configuration = configuration
+    self.queue = queue
+  }
+
+  /// Adopts or declares the request queue and starts ``RPCServerConfiguration/workers``
+  /// workers.
+  public static func start(
+    connection: AMQPConnection, configuration: RPCServerConfiguration = RPCServerConfiguration()
+  ) async throws -> RPCServer {
+    let queue = try await RPCQueueSetup.adoptOrDeclare(
+      configuration.queue, type: configuration.queueType, connection: connection)
+    let server = RPCServer(connection: connection, configuration: configuration, queue: queue)
+    for _ in 0..<max(0, configuration.workers) { try await server.addWorker() }
+    return server
+  }
+
+  /// Requests handled from now on, one event each. One subscriber at a time; the newest
+  /// 10,000 unread events are kept.
+  public func events() -> AsyncStream<RPCServerEvent> {
+    let (stream, continuation) = AsyncStream.makeStream(
+      of: RPCServerEvent.self, bufferingPolicy: .bufferingNewest(10_000))
+    eventSink.withLockedValue {
+      $0?.finish()
+      $0 = continuation
+    }
+    return stream
+  }
+
+  /// Starts one more worker; returns its id.
+  @discardableResult
+  public func addWorker() async throws -> Int {
+    let id = nextWorkerID.withLockedValue { next in
+      defer { next += 1 }
+      return next
+    }
+    let sink = eventSink
+    let handled = handledTotal
+    let worker = try await RPCWorker.start(
+      id: id, connection: connection, configuration: configuration,
+      onEvent: { event in
+        handled.withLockedValue { $0 += 1 }
+        _ = sink.withLockedValue { $0 }?.yield(event)
+      })
+    let task = Task { await worker.run() }
+    workers.withLockedValue { $0[id] = RunningWorker(worker: worker, task: task) }
+    configuration.logger.info("worker \(worker.name) started")
+    return id
+  }
+
+  /// Removes a worker (the newest when `id` is nil) after it finishes the requests already
+  /// delivered to it; returns the id removed, or nil when there was none.
+  @discardableResult
+  public func removeWorker(_ id: Int? = nil) async -> Int? {
+    let running = workers.withLockedValue { workers -> RunningWorker? in
+      guard let key = id ?? workers.keys.max() else { return nil }
+      return workers.removeValue(forKey: key)
+    }
+    guard let running else { return nil }
+    await running.worker.stop()
+    await running.task.value
+    await running.worker.close()
+    configuration.logger.info("worker \(running.worker.name) removed")
+    return running.worker.id
+  }
+
+  /// Requests handled since start by every worker, removed ones included.
+  public var handledCount: Int { handledTotal.withLockedValue { $0 } }
+
+  /// The ids of the running workers, ascending.
+  public var workerIDs: [Int] { workers.withLockedValue { $0.keys.sorted() } }
+
+  /// Snapshots of every worker.
+  public func stats() -> RPCServerStats {
+    let now = NIODeadline.now()
+    let running = workers.withLockedValue { $0.values.map(\.worker) }
+    return RPCServerStats(workers: running.map { $0.snapshot(now: now) }.sorted { $0.id < $1.id })
+  }
+
+  /// The request queue's ready messages and consumers now, across every server process.
+  public func queueStatus() async throws -> AMQPQueueInfo {
+    let channel = try await connection.openChannel()
+    let info = try await channel.queueDeclare(configuration.queue, passive: true)
+    try? await channel.close()
+    return info
+  }
+
+  /// Graceful shutdown: every worker stops consuming, answers and acknowledges what it
+  /// already received, and closes its channel.
+  public func shutdown() async {
+    while await removeWorker() != nil {}
+    eventSink.withLockedValue { $0?.finish() }
+  }
+}

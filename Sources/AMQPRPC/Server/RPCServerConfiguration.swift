@@ -1,0 +1,64 @@
+import Logging
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The type `rpc_queue` is declared with when no queue of that name exists yet.
+public enum RPCQueueType: String, Sendable, Hashable, CaseIterable {
+  /// A non-durable classic queue, as RabbitMQ's older tutorials declare it.
+  case classic
+  /// A durable quorum queue, as RabbitMQ's current tutorials declare it.
+  case quorum
+}
+
+/// How an ``RPCServer`` serves.
+public struct RPCServerConfiguration: Sendable {
+  /// The queue to consume.
+  public var queue: String
+  /// Workers started at once.
+  public var workers: Int
+  /// Unacknowledged deliveries per worker (`basic.qos`); 1 spreads load evenly.
+  public var prefetch: UInt16
+  /// The largest n served; larger ones get a "too-large" error reply.
+  public var maximumN: Int
+  /// How fib is computed.
+  public var work: RPCWorkMode
+  /// The queue type used when the queue must be declared.
+  public var queueType: RPCQueueType
+  /// Request bodies longer than this get an error reply.
+  public var maximumBodyBytes: Int
+  /// This process's name in worker ids (`<name>/w<n>`).
+  public var serverName: String
+  /// Where the server logs (nowhere by default).
+  public var logger: Logger
+
+  public init(
+    queue: String = RPCWire.defaultQueue, workers: Int = 1, prefetch: UInt16 = 1,
+    maximumN: Int = 45, work: RPCWorkMode = .recursive, queueType: RPCQueueType = .classic,
+    maximumBodyBytes: Int = 64, serverName: String = defaultServerName(),
+    logger: Logger = Logger(label: "rpc-server", factory: { _ in SwiftLogNoOpLogHandler() })
+  ) {
+    self.queue = queue
+    self.workers = workers
+    self.prefetch = prefetch
+    self.maximumN = min(maximumN, work.exactLimit)
+    self.work = work
+    self.queueType = queueType
+    self.maximumBodyBytes = maximumBodyBytes
+    self.serverName = serverName
+    self.logger = logger
+  }
+
+  /// `<hostname>-<pid>`.
+  public static func defaultServerName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    let host =
+      gethostname(&buffer, buffer.count) == 0
+      ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      : "host"
+    return "\(host)-\(getpid())"
+  }
+}

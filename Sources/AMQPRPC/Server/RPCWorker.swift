@@ -1,0 +1,159 @@
+import AMQPClient
+import AMQPProtocol
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// One worker: a consumer of the request queue on its own channel, with `basic.qos`
+/// prefetch, answering each request and acknowledging it after the reply is published.
+final class RPCWorker: Sendable {
+  let id: Int
+  let name: String
+  let channel: AMQPChannel
+  let consumer: AMQPConsumer
+  let configuration: RPCServerConfiguration
+  let record = NIOLockedValueBox(WorkerRecord())
+  private let onEvent: @Sendable (RPCServerEvent) -> Void
+
+  private init(
+    id: Int, channel: AMQPChannel, consumer: AMQPConsumer, configuration: RPCServerConfiguration,
+    onEvent: @escaping @Sendable (RPCServerEvent) -> Void
+  ) {
+    self.id = id
+    self.name = "\(configuration.serverName)/w\(id)"
+    self.channel = channel
+    self.consumer = consumer
+    self.configuration = configuration
+    self.onEvent = onEvent
+  }
+
+  static func start(
+    id: Int, connection: AMQPConnection, configuration: RPCServerConfiguration,
+    onEvent: @escaping @Sendable (RPCServerEvent) -> Void
+  ) async throws -> RPCWorker {
+    let channel = try await connection.openChannel()
+    try await channel.basicQos(prefetchCount: configuration.prefetch)
+    let consumer = try await channel.consume(
+      queue: configuration.queue, consumerTag: "\(configuration.serverName)/w\(id)",
+      bufferSize: max(2, Int(configuration.prefetch) * 2))
+    return RPCWorker(
+      id: id, channel: channel, consumer: consumer, configuration: configuration, onEvent: onEvent)
+  }
+
+  /// Serves until the consumer ends (stopped, cancelled by the broker, or connection lost).
+  func run() async {
+    let parser = RPCRequestParser(
+      maximumN: configuration.maximumN, maximumBodyBytes: configuration.maximumBodyBytes)
+    do {
+      for try await message in consumer {
+        try await handle(message, parser: parser)
+      }
+    } catch {
+      configuration.logger.warning("worker \(name) stopped: \(error)")
+    }
+    record.withLockedValue { $0.activity = .stopped }
+  }
+
+  /// Stops taking new requests; `run` returns after the ones already delivered are answered.
+  func stop() async {
+    record.withLockedValue { $0.activity = .stopping }
+    try? await consumer.cancel()
+  }
+
+  /// Closes the channel; anything delivered but unacknowledged goes back to the queue.
+  func close() async {
+    try? await channel.close()
+  }
+
+  func snapshot(now: NIODeadline) -> RPCWorkerStats {
+    record.withLockedValue { $0.snapshot(id: id, name: name, now: now) }
+  }
+
+  private func handle(_ message: AMQPMessage, parser: RPCRequestParser) async throws {
+    let started = NIODeadline.now()
+    let receivedWall = WallClock.microsecondsSinceEpoch()
+    let properties = message.properties
+    let correlationID = properties.correlationID ?? ""
+    guard let replyTo = properties.replyTo, !replyTo.isEmpty else {
+      // Nowhere to answer: reject without requeue so it cannot loop, and say so.
+      try await channel.reject(deliveryTag: message.deliveryTag, requeue: false)
+      let reason = "request without reply_to rejected"
+      configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
+      finish(started, correlationID: correlationID, n: nil, outcome: .rejected(reason: reason))
+      return
+    }
+    let outcome: RPCServerEvent.Outcome
+    var n: Int?
+    if let deadline = properties.headers?[RPCWire.deadlineHeader]?.intValue, receivedWall > deadline
+    {
+      outcome = .refused(
+        .expired,
+        message: "deadline passed \((receivedWall - deadline) / 1_000) ms before work began")
+    } else {
+      switch parser.parse(Array(message.body.readableBytesView)) {
+      case .failure(let refusal):
+        outcome = .refused(refusal.kind, message: refusal.message)
+      case .success(let value):
+        n = value
+        record.withLockedValue {
+          $0.activity = .busy(n: value, correlationID: correlationID, since: started)
+          $0.busy.began(started)
+        }
+        let mode = configuration.work
+        let result = try await NIOThreadPool.singleton.runIfActive { fibonacci(value, mode: mode) }
+        outcome = .answered(value: result)
+      }
+    }
+    try await reply(outcome, to: replyTo, correlationID: correlationID, received: receivedWall)
+    try await channel.ack(deliveryTag: message.deliveryTag)
+    finish(started, correlationID: correlationID, n: n, outcome: outcome)
+  }
+
+  private func reply(
+    _ outcome: RPCServerEvent.Outcome, to replyTo: String, correlationID: String, received: Int64
+  ) async throws {
+    var headers: AMQPFieldTable = [
+      RPCWire.workerHeader: .string(name),
+      RPCWire.receivedHeader: .int64(received),
+    ]
+    let body: ByteBuffer
+    switch outcome {
+    case .answered(let value):
+      body = ByteBuffer(string: String(value))
+    case .refused(let kind, let message):
+      headers[RPCWire.errorHeader] = .string(message)
+      headers[RPCWire.errorKindHeader] = .string(kind.rawValue)
+      body = ByteBuffer()
+    case .rejected:
+      return
+    }
+    headers[RPCWire.repliedHeader] = .int64(WallClock.microsecondsSinceEpoch())
+    try await channel.publish(
+      body, routingKey: replyTo,
+      properties: AMQPBasicProperties(
+        headers: headers, correlationID: correlationID.isEmpty ? nil : correlationID))
+  }
+
+  private func finish(
+    _ started: NIODeadline, correlationID: String, n: Int?, outcome: RPCServerEvent.Outcome
+  ) {
+    let now = NIODeadline.now()
+    let service = now - started
+    record.withLockedValue { record in
+      switch outcome {
+      case .answered:
+        record.processed += 1
+        record.service.record(microseconds: service.nanoseconds / 1_000)
+      case .refused(.expired, _): record.expired += 1
+      case .refused: record.errors += 1
+      case .rejected: record.rejected += 1
+      }
+      record.handledRate.record(now)
+      record.busy.ended(now)
+      if case .busy = record.activity { record.activity = .idle }
+    }
+    onEvent(
+      RPCServerEvent(
+        worker: name, correlationID: correlationID, n: n, outcome: outcome, service: service))
+  }
+}

@@ -1,0 +1,79 @@
+import NIOCore
+
+/// A snapshot of one worker.
+public struct RPCWorkerStats: Sendable, Hashable {
+  /// What a worker is doing.
+  public enum State: Sendable, Hashable {
+    case idle
+    /// Working on fib(n) for a request since `since` ago.
+    case busy(n: Int, correlationID: String, since: TimeAmount)
+    /// Finishing its current message before it goes.
+    case stopping
+    /// Not consuming (its consumer is cancelled) until resumed.
+    case paused
+    case stopped
+  }
+
+  public var id: Int
+  public var name: String
+  public var state: State
+  /// Requests answered with a value.
+  public var processed: Int
+  /// Requests answered with an error (bad input, too large).
+  public var errors: Int
+  /// Requests skipped because their deadline had passed.
+  public var expired: Int
+  /// Requests rejected without a reply (no reply_to).
+  public var rejected: Int
+  /// Requests handled per second over the last seconds.
+  public var rate: Double
+  /// Service times of answered requests.
+  public var service: LatencySummary
+  /// The share of the last seconds spent working, 0...1.
+  public var utilisation: Double
+}
+
+/// A snapshot of a server: its workers and their sum.
+public struct RPCServerStats: Sendable, Hashable {
+  public var workers: [RPCWorkerStats]
+  /// Handled requests (processed + errors + expired + rejected) across all workers.
+  public var handled: Int {
+    workers.reduce(0) { $0 + $1.processed + $1.errors + $1.expired + $1.rejected }
+  }
+}
+
+/// The mutable counters behind ``RPCWorkerStats``.
+struct WorkerRecord: Sendable {
+  enum Activity: Sendable {
+    case idle
+    case busy(n: Int, correlationID: String, since: NIODeadline)
+    case stopping
+    case paused
+    case stopped
+  }
+
+  var activity: Activity = .idle
+  var processed = 0
+  var errors = 0
+  var expired = 0
+  var rejected = 0
+  var handledRate = RateMeter()
+  var service = LatencyRecorder()
+  var busy = BusyWindow()
+
+  func snapshot(id: Int, name: String, now: NIODeadline) -> RPCWorkerStats {
+    var rate = handledRate
+    let state: RPCWorkerStats.State
+    switch activity {
+    case .idle: state = .idle
+    case .busy(let n, let id, let since): state = .busy(n: n, correlationID: id, since: now - since)
+    case .stopping: state = .stopping
+    case .paused: state = .paused
+    case .stopped: state = .stopped
+    }
+    return RPCWorkerStats(
+      id: id, name: name, state: state, processed: processed, errors: errors, expired: expired,
+      rejected: rejected, rate: rate.rate(now), service: service.summary,
+      utilisation: busy.utilisation(now: now))
+  }
+}

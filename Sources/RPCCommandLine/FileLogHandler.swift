@@ -1,0 +1,67 @@
+import Logging
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An append-only log file shared by every logger of a process.
+public final class FileLogSink: Sendable {
+  // The FILE pointer is only used under `lock`, and fclose happens in deinit when no one
+  // else can hold a reference, so the sink is safe to share.
+  private let lock = NIOLock()
+  private nonisolated(unsafe) let file: UnsafeMutablePointer<FILE>
+
+  public init(path: String) throws {
+    guard let file = fopen(path, "a") else {
+      throw CommandFailure("cannot open log file \(path)")
+    }
+    self.file = file
+  }
+
+  deinit { fclose(file) }
+
+  func write(_ line: String) {
+    lock.withLock {
+      fputs(line, file)
+      fflush(file)
+    }
+  }
+}
+
+/// A swift-log handler writing one line per message to a ``FileLogSink``.
+public struct FileLogHandler: LogHandler {
+  public var metadata: Logger.Metadata = [:]
+  public var logLevel: Logger.Level = .info
+  let label: String
+  let sink: FileLogSink
+
+  public init(label: String, sink: FileLogSink) {
+    self.label = label
+    self.sink = sink
+  }
+
+  public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { metadata[key] }
+    set { metadata[key] = newValue }
+  }
+
+  public func log(event: LogEvent) {
+    var time = timespec()
+    clock_gettime(CLOCK_REALTIME, &time)
+    let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+    let details =
+      merged.isEmpty
+      ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
+    sink.write(
+      "\(time.tv_sec).\(String(format3(time.tv_nsec / 1_000_000))) \(event.level) \(label): \(event.message)\(details)\n"
+    )
+  }
+}
+
+private func format3(_ value: Int) -> String {
+  let text = String(value)
+  return String(repeating: "0", count: max(0, 3 - text.count)) + text
+}

@@ -1,0 +1,122 @@
+import AMQPClient
+import AMQPRPC
+import ArgumentParser
+import Logging
+import RPCCommandLine
+
+extension RPCWorkMode: ExpressibleByArgument {}
+extension RPCQueueType: ExpressibleByArgument {}
+
+/// `rpc-server`: runs N workers answering fib(n) on the request queue.
+@main
+struct RPCServerCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rpc-server",
+    abstract: "Answer fib(n) requests from an AMQP queue (RabbitMQ's RPC tutorial, done properly).",
+    discussion: """
+      Each worker is a consumer of the request queue on its own channel with prefetch \
+      (basic.qos), computes fib(n), publishes the answer to the request's reply_to with its \
+      correlation_id, then acknowledges the request. Bad input (not a number, negative, above \
+      --max-n, an oversized body) gets an error reply in the x-rpc-error header; a request \
+      without reply_to is rejected without requeue. The queue is adopted as it exists; it is \
+      declared (as --queue-type) only when absent. SIGINT/SIGTERM drain: workers stop \
+      consuming, answer and acknowledge what they hold, and exit.
+      """)
+
+  @OptionGroup var connection: ConnectionOptions
+
+  @Option(name: .shortAndLong, help: "Number of workers.")
+  var workers = 1
+
+  @Option(help: "Unacknowledged requests per worker (basic.qos prefetch).")
+  var prefetch: UInt16 = 1
+
+  @Option(help: "The request queue.")
+  var queue = RPCWire.defaultQueue
+
+  @Option(help: "The largest n served (at most 92).")
+  var maxN = 45
+
+  @Option(help: "How fib is computed: recursive (time grows with n) or iterative (exact to 92).")
+  var work = RPCWorkMode.recursive
+
+  @Option(help: "Type of the queue when it has to be declared: classic or quorum.")
+  var queueType = RPCQueueType.classic
+
+  @Flag(help: "Line output instead of the terminal UI (the UI is not built yet; always lines).")
+  var noTui = false
+
+  func validate() throws {
+    guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+    guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
+    guard (0...92).contains(maxN) else { throw ValidationError("--max-n must be 0…92") }
+  }
+
+  func run() async throws {
+    lineBufferStandardOutput()
+    let logger = try connection.logger(label: "rpc-server")
+    let amqp = try connection.configuration(connectionName: "rpc-server")
+    do {
+      try await serve(amqp, logger: logger)
+    } catch let failure as CommandFailure {
+      print("rpc-server: \(failure)")
+      throw ExitCode.failure
+    } catch {
+      print("rpc-server: \(error)")
+      throw ExitCode.failure
+    }
+  }
+
+  private func serve(_ amqp: AMQPConnectionConfiguration, logger: Logging.Logger) async throws {
+    let signals = await SignalWatcher.install()
+    let connection = try await connect(amqp, logger: logger)
+    let configuration = RPCServerConfiguration(
+      queue: queue, workers: workers, prefetch: prefetch, maximumN: maxN, work: work,
+      queueType: queueType, logger: logger)
+    let server = try await RPCServer.start(connection: connection, configuration: configuration)
+    let events = server.events()
+    let origin =
+      server.queue.declaredType.map { "declared \($0.rawValue)" }
+      ?? "existing, \(server.queue.consumerCount) other consumers"
+    print(
+      " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(amqp.redactedURL): "
+        + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(prefetch), \(work.rawValue) fib, "
+        + "n ≤ \(configuration.maximumN)")
+    let printer = Task {
+      for await event in events { print(LineFormat.describe(event)) }
+    }
+    switch await StopReason.first(signals: signals, connection: connection) {
+    case .signal(let number):
+      print(" [x] Signal \(number): draining \(server.workerIDs.count) workers…")
+      await server.shutdown()
+      await printer.value
+      let handled = server.handledCount
+      try? await connection.close()
+      print(" [x] Stopped cleanly after handling \(handled) requests.")
+    case .connectionClosed(let reason):
+      throw CommandFailure("the connection closed: \(reason)")
+    }
+  }
+}
+
+enum LineFormat {
+  static func describe(_ event: RPCServerEvent) -> String {
+    let milliseconds = String(format2(Double(event.service.nanoseconds) / 1e6))
+    let id = event.correlationID.isEmpty ? "-" : event.correlationID
+    switch event.outcome {
+    case .answered(let value):
+      return
+        " [.] fib(\(event.n ?? -1)) = \(value)  (\(event.worker), \(milliseconds) ms, id \(id))"
+    case .refused(let kind, let message):
+      return " [!] refused \(kind.rawValue): \(message)  (\(event.worker), id \(id))"
+    case .rejected(let reason):
+      return " [!] \(reason)  (\(event.worker))"
+    }
+  }
+
+  static func format2(_ value: Double) -> String {
+    let hundredths = Int((value * 100).rounded())
+    let fraction = hundredths % 100
+    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+  }
+}
