@@ -119,7 +119,7 @@ let package = Package(
     .testTarget(
       name: "AMQPRPCTests",
       dependencies: [
-        "AMQPRPC", .product(name: "NIOCore", package: "swift-nio"),
+        "AMQPRPC", "RPCCommandLine", .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: swiftSettings
     ),

@@ -1,11 +1,11 @@
 /// Parses what a user types for the client: numbers `35`, lists `30 31 32`, repeats
 /// `30x50` (fifty requests of fib(30)) and ranges `1..40`. Shared by the command line and
 /// the line mode (and the terminal UI to come).
-enum NumberList {
+public enum NumberList {
   /// The most requests one line may ask for.
-  static let maximumRequests = 100_000
+  public static let maximumRequests = 100_000
 
-  static func parse(_ text: String, maximumN: Int = 92) -> Result<[Int], NumberListError> {
+  public static func parse(_ text: String, maximumN: Int = 92) -> Result<[Int], NumberListError> {
     var numbers: [Int] = []
     for word in text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }) {
       let token = String(word)
@@ -48,8 +48,8 @@ enum NumberList {
 }
 
 /// Why typed input was refused.
-struct NumberListError: Error, Hashable, CustomStringConvertible {
-  var token: String
-  var reason: String
-  var description: String { "\"\(token.prefix(40))\" \(reason)" }
+public struct NumberListError: Error, Hashable, CustomStringConvertible {
+  public var token: String
+  public var reason: String
+  public var description: String { "\"\(token.prefix(40))\" \(reason)" }
 }
