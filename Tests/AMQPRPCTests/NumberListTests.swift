@@ -10,7 +10,9 @@ import Testing
     #expect(try NumberList.parse("  ").get() == [])
   }
 
-  @Test(arguments: ["abc", "-3", "99999999999999999999", "5..2", "1..", "x3", "3x0", "3x", "93", "1.5"])
+  @Test(arguments: [
+    "abc", "-3", "99999999999999999999", "5..2", "1..", "x3", "3x0", "3x", "93", "1.5",
+  ])
   func invalidInputIsRefusedNamingTheToken(text: String) {
     guard case .failure(let error) = NumberList.parse(text) else {
       Issue.record("\"\(text)\" should be refused")

@@ -19,6 +19,6 @@ public struct RPCServerEvent: Sendable, Hashable {
   /// n, when the body parsed.
   public var n: Int?
   public var outcome: Outcome
-  /// Time from receiving the request to acknowledging it.
+  /// Time from receiving the request to having its answer (before the reply is published).
   public var service: TimeAmount
 }

@@ -76,10 +76,10 @@ final class RPCWorker: Sendable {
     let correlationID = properties.correlationID ?? ""
     guard let replyTo = properties.replyTo, !replyTo.isEmpty else {
       // Nowhere to answer: reject without requeue so it cannot loop, and say so.
-      try await channel.reject(deliveryTag: message.deliveryTag, requeue: false)
       let reason = "request without reply_to rejected"
       configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
       finish(started, correlationID: correlationID, n: nil, outcome: .rejected(reason: reason))
+      try await channel.reject(deliveryTag: message.deliveryTag, requeue: false)
       return
     }
     let outcome: RPCServerEvent.Outcome
@@ -104,9 +104,10 @@ final class RPCWorker: Sendable {
         outcome = .answered(value: result)
       }
     }
+    // Counted before the reply leaves, so whoever sees the reply also sees the count.
+    finish(started, correlationID: correlationID, n: n, outcome: outcome)
     try await reply(outcome, to: replyTo, correlationID: correlationID, received: receivedWall)
     try await channel.ack(deliveryTag: message.deliveryTag)
-    finish(started, correlationID: correlationID, n: n, outcome: outcome)
   }
 
   private func reply(
