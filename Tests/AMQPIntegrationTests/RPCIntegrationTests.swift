@@ -287,7 +287,7 @@ extension BrokerTests {
 
     @Test func ourClientTalksToATutorialPikaServer() async throws {
       let queue = Broker.uniqueName("pika-server")
-      let peer = try PythonPeer(script: "pika_rpc_server.py", arguments: [queue])
+      let peer = try ChildProcess.python("pika_rpc_server.py", [queue])
       defer { peer.stop() }
       _ = try await peer.waitForOutput(containing: "ready")
       let connection = try await Broker.connect()
@@ -309,7 +309,7 @@ extension BrokerTests {
       let queue = Broker.uniqueName("pika-client")
       let server = try await RPCServer.start(
         connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 2))
-      let peer = try PythonPeer(script: "pika_rpc_client.py", arguments: [queue, "10", "30"])
+      let peer = try ChildProcess.python("pika_rpc_client.py", [queue, "10", "30"])
       defer { peer.stop() }
       let (status, output) = try await peer.finish()
       #expect(status == 0, "pika client said: \(output)")

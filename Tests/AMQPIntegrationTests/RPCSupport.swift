@@ -54,29 +54,46 @@ extension RPCClient {
   }
 }
 
-/// A Python fixture script run as a child process.
+/// A child process of a test: a Python fixture or one of our executables.
 // Process and Pipe are used from one test task at a time; Foundation does not mark them
 // Sendable on Linux.
-final class PythonPeer: @unchecked Sendable {
+final class ChildProcess: @unchecked Sendable {
   let process: Process
   let output: Pipe
 
-  init(script: String, arguments: [String]) throws {
-    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("Fixtures")
+  init(executable: String, arguments: [String]) throws {
     process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", fixtures.appendingPathComponent(script).path] + arguments
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     output = Pipe()
     process.standardOutput = output
     process.standardError = output
+    process.standardInput = FileHandle.nullDevice
     try process.run()
   }
 
-  /// Reads output until a line contains `text` (or the process ends).
+  /// A script from Tests/Fixtures, run with python3.
+  static func python(_ script: String, _ arguments: [String]) throws -> ChildProcess {
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("Fixtures")
+    return try ChildProcess(
+      executable: "/usr/bin/env",
+      arguments: ["python3", fixtures.appendingPathComponent(script).path] + arguments)
+  }
+
+  /// One of this package's executables, from the build folder the tests run from.
+  static func product(_ name: String, _ arguments: [String]) throws -> ChildProcess {
+    let buildFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    return try ChildProcess(
+      executable: buildFolder.appendingPathComponent(name).path, arguments: arguments)
+  }
+
+  /// Reads output until it contains `text` (or the process ends); returns what was read.
   func waitForOutput(containing text: String) async throws -> String {
     let handle = output.fileHandleForReading
-    return try await withTimeout(20, "\"\(text)\" from the Python peer") {
+    return try await withTimeout(
+      20, "\"\(text)\" from \(process.executableURL?.lastPathComponent ?? "")"
+    ) {
       var seen = ""
       while !seen.contains(text) {
         let chunk = await Task.detached { handle.availableData }.value
@@ -87,15 +104,19 @@ final class PythonPeer: @unchecked Sendable {
     }
   }
 
-  /// Waits for the process to exit; returns its status and all its output.
+  /// Waits for the process to exit; returns its status and the rest of its output.
   func finish() async throws -> (status: Int32, output: String) {
     let process = self.process
     let handle = output.fileHandleForReading
-    return try await withTimeout(30, "the Python peer to exit") {
+    return try await withTimeout(30, "\(process.executableURL?.lastPathComponent ?? "") to exit") {
       let data = await Task.detached { handle.readDataToEndOfFile() }.value
       await Task.detached { process.waitUntilExit() }.value
       return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+  }
+
+  func signal(_ number: Int32) {
+    if process.isRunning { kill(process.processIdentifier, number) }
   }
 
   func stop() {
