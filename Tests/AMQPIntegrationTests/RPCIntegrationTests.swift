@@ -323,3 +323,45 @@ extension BrokerTests {
     }
   }
 }
+
+extension BrokerTests.RPC {
+  @Test func cancelledCallEndsAsCancelledAndFreesItsEntry() async throws {
+    let rpc = try await RPCFixture.start(workers: 0)
+    let channel = try await rpc.connection.openChannel()
+    try await channel.queueDeclare(rpc.queue)  // nobody answers
+    let events = rpc.client.events()
+    let call = Task { try await rpc.client.call(5, timeout: .seconds(60)) }
+    _ = try await rpc.client.waitForEvent(events, "the request to go out") {
+      if case .sent = $0 { return true }
+      return false
+    }
+    call.cancel()
+    let error = await #expect(throws: RPCError.self) { try await call.value }
+    #expect(error?.code == .cancelled)
+    let stats = rpc.client.stats()
+    #expect(stats.count(.cancelled) == 1 && stats.inFlight == 0 && stats.sent == 1)
+    try await rpc.stop()
+  }
+
+  @Test func lostConnectionFailsEveryWaitingCall() async throws {
+    let rpc = try await RPCFixture.start(workers: 0)
+    let channel = try await rpc.connection.openChannel()
+    try await channel.queueDeclare(rpc.queue, autoDelete: true)
+    let events = rpc.client.events()
+    let calls = (0..<5).map { n in Task { try await rpc.client.call(n, timeout: .seconds(60)) } }
+    try await withTimeout(15, "five requests to go out") {
+      var sent = 0
+      for await event in events {
+        if case .sent = event { sent += 1 }
+        if sent == 5 { return }
+      }
+    }
+    try await rpc.connection.close()
+    for call in calls {
+      let error = await #expect(throws: RPCError.self) { try await call.value }
+      #expect(error?.code == .connectionLost)
+    }
+    let stats = rpc.client.stats()
+    #expect(stats.count(.connectionLost) == 5 && stats.inFlight == 0)
+  }
+}
