@@ -55,6 +55,22 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
+    .systemLibrary(
+      name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+    .target(
+      name: "TerminalUI",
+      dependencies: ["CNcurses"],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "RPCDashboards",
+      dependencies: [
+        "AMQPRPC", "TerminalUI",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "DequeModule", package: "swift-collections"),
+      ],
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "RPCCommandLine",
       dependencies: [
@@ -68,7 +84,7 @@ let package = Package(
     .executableTarget(
       name: "rpc-client",
       dependencies: [
-        "AMQPRPC", "AMQPClient", "RPCCommandLine",
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "TerminalUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -77,7 +93,7 @@ let package = Package(
     .executableTarget(
       name: "rpc-server",
       dependencies: [
-        "AMQPRPC", "AMQPClient", "RPCCommandLine",
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "TerminalUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -119,7 +135,14 @@ let package = Package(
     .testTarget(
       name: "AMQPRPCTests",
       dependencies: [
-        "AMQPRPC", "RPCCommandLine", .product(name: "NIOCore", package: "swift-nio"),
+        "AMQPRPC", .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "RPCDashboardsTests",
+      dependencies: [
+        "RPCDashboards", "TerminalUI", "AMQPRPC", .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: swiftSettings
     ),

@@ -3,6 +3,7 @@ import AMQPRPC
 import ArgumentParser
 import Logging
 import RPCCommandLine
+import RPCDashboards
 
 #if canImport(Glibc)
   import Glibc
@@ -19,9 +20,11 @@ struct RPCClientCommand: AsyncParsableCommand {
     discussion: """
       With numbers (rpc-client 35, rpc-client 30 31 32, 30x5, 1..10) it sends them all at \
       once, prints each answer and exits: 0 when every call succeeded, 1 otherwise (timeout, \
-      error reply, no queue to route to, no broker). Without numbers it reads lines of numbers \
-      from standard input and prints one result line per request (the terminal UI comes \
-      later).
+      error reply, no queue to route to, no broker). Without numbers, on a terminal, it opens \
+      the interactive screen: type numbers, watch calls in flight by correlation id, replies \
+      with round-trip times, and late or unknown replies being discarded (press ? there). \
+      With --no-tui, or when not on a terminal, it reads lines of numbers from standard \
+      input and prints one result line per request.
 
       Each request goes to the request queue through the default exchange with reply_to set \
       to this client's exclusive callback queue and a unique correlation_id; the body is n as \
@@ -42,7 +45,8 @@ struct RPCClientCommand: AsyncParsableCommand {
   @Flag(help: "Use RabbitMQ's Direct Reply-to instead of an exclusive callback queue.")
   var directReplyTo = false
 
-  @Flag(help: "Read numbers from standard input, one result line per request.")
+  @Flag(
+    help: "Read numbers from standard input, one result line per request, instead of the screen.")
   var noTui = false
 
   func validate() throws {
@@ -59,6 +63,9 @@ struct RPCClientCommand: AsyncParsableCommand {
     let logger = try connection.logger(label: "rpc-client")
     let amqp = try connection.configuration(connectionName: "rpc-client")
     let requested = (try? NumberList.parse(numbers.joined(separator: " ")).get()) ?? []
+    let interactive = requested.isEmpty && !noTui && isatty(0) == 1 && isatty(1) == 1
+    // Only the screen needs signals as events; elsewhere Ctrl-C keeps its default meaning.
+    let signals = interactive ? await SignalWatcher.install() : nil
     do {
       let amqpConnection = try await connect(amqp, logger: logger)
       let client = try await RPCClient.start(
@@ -67,7 +74,10 @@ struct RPCClientCommand: AsyncParsableCommand {
           queue: queue, timeout: .milliseconds(Int64(timeout * 1000)),
           directReplyTo: directReplyTo, logger: logger))
       let ok: Bool
-      if requested.isEmpty {
+      if let signals {
+        await ClientScreen(client: client, connection: amqpConnection).run(signals: signals)
+        ok = true
+      } else if requested.isEmpty {
         ok = try await LineMode(client: client).run()
       } else {
         await warnWithoutWorkers(client)

@@ -70,17 +70,28 @@ public final class RPCClient: Sendable {
   ///
   /// - Throws: ``RPCError`` (timed out, server error, unroutable, connection lost,
   ///   cancelled).
-  public func call(_ n: Int, timeout: Duration? = nil) async throws -> RPCReply {
-    try await call(body: RPCWire.requestBody(n), n: n, timeout: timeout)
+  ///
+  /// The timeout travels with the request (`expiration` and the deadline header) so that the
+  /// broker and the server drop it once it is stale; `propagateDeadline: false` leaves both
+  /// out, so a server answers even after the caller gave up (the "late reply" demo).
+  public func call(_ n: Int, timeout: Duration? = nil, propagateDeadline: Bool = true)
+    async throws -> RPCReply
+  {
+    try await call(
+      body: RPCWire.requestBody(n), n: n, timeout: timeout, propagateDeadline: propagateDeadline)
   }
 
   /// Sends `body` as it is (for servers' bad-input handling) and waits for the reply.
-  public func call(body: String, n: Int? = nil, timeout: Duration? = nil) async throws -> RPCReply {
+  public func call(
+    body: String, n: Int? = nil, timeout: Duration? = nil, propagateDeadline: Bool = true
+  ) async throws -> RPCReply {
     let id = nextCorrelationID()
     let timeout = (timeout ?? configuration.timeout).timeAmount
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
-        start(id: id, n: n, body: body, timeout: timeout, continuation: continuation)
+        start(
+          id: id, n: n, body: body, timeout: timeout, propagateDeadline: propagateDeadline,
+          continuation: continuation)
       }
     } onCancel: {
       fail(id: id, code: .cancelled, message: "the call was cancelled")
@@ -170,7 +181,7 @@ public final class RPCClient: Sendable {
   }
 
   private func start(
-    id: String, n: Int?, body: String, timeout: TimeAmount,
+    id: String, n: Int?, body: String, timeout: TimeAmount, propagateDeadline: Bool,
     continuation: CheckedContinuation<RPCReply, any Error>
   ) {
     let now = NIODeadline.now()
@@ -198,9 +209,12 @@ public final class RPCClient: Sendable {
       return
     }
     let milliseconds = max(1, timeout.nanoseconds / 1_000_000)
-    let properties = AMQPBasicProperties(
-      headers: [RPCWire.deadlineHeader: .int64(sentWall + timeout.nanoseconds / 1_000)],
-      correlationID: id, replyTo: callbackQueue, expiration: String(milliseconds))
+    let properties =
+      propagateDeadline
+      ? AMQPBasicProperties(
+        headers: [RPCWire.deadlineHeader: .int64(sentWall + timeout.nanoseconds / 1_000)],
+        correlationID: id, replyTo: callbackQueue, expiration: String(milliseconds))
+      : AMQPBasicProperties(correlationID: id, replyTo: callbackQueue)
     channel.publishWithFuture(
       ByteBuffer(string: body), routingKey: configuration.queue, mandatory: true,
       properties: properties

@@ -14,6 +14,18 @@ public struct RPCReply: Sendable, Hashable {
   public var roundTrip: TimeAmount
   /// The round trip split by the server's timestamps, when the reply carries them.
   public var timing: RPCTiming?
+
+  public init(
+    correlationID: String, n: Int?, value: String, worker: String?, roundTrip: TimeAmount,
+    timing: RPCTiming?
+  ) {
+    self.correlationID = correlationID
+    self.n = n
+    self.value = value
+    self.worker = worker
+    self.roundTrip = roundTrip
+    self.timing = timing
+  }
 }
 
 /// A round trip split into its parts using the server's wall-clock timestamps. Exact when
@@ -25,6 +37,12 @@ public struct RPCTiming: Sendable, Hashable {
   public var service: TimeAmount
   /// From the worker publishing the reply to the client receiving it.
   public var returnTrip: TimeAmount
+
+  public init(queueWait: TimeAmount, service: TimeAmount, returnTrip: TimeAmount) {
+    self.queueWait = queueWait
+    self.service = service
+    self.returnTrip = returnTrip
+  }
 }
 
 /// Why a call failed. Every call ends in exactly one of: a reply, or one of these codes.
@@ -53,6 +71,15 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
   public var correlationID: String
 
   public var description: String { "\(code.rawValue): \(message)" }
+
+  public init(
+    code: Code, message: String, serverErrorKind: RPCServerErrorKind? = nil, correlationID: String
+  ) {
+    self.code = code
+    self.message = message
+    self.serverErrorKind = serverErrorKind
+    self.correlationID = correlationID
+  }
 }
 
 /// How a call ended, for counting.

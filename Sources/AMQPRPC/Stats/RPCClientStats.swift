@@ -18,6 +18,19 @@ public struct RPCClientStats: Sendable, Hashable {
   /// Calls ended per second over the last seconds.
   public var completionsPerSecond: Double
 
+  public init(
+    sent: Int, outcomes: [RPCOutcome: Int], discarded: [RPCDiscardKind: Int], inFlight: Int,
+    oldestInFlight: [RPCInFlightCall], latency: LatencySummary, completionsPerSecond: Double
+  ) {
+    self.sent = sent
+    self.outcomes = outcomes
+    self.discarded = discarded
+    self.inFlight = inFlight
+    self.oldestInFlight = oldestInFlight
+    self.latency = latency
+    self.completionsPerSecond = completionsPerSecond
+  }
+
   /// The number of calls ended with `outcome`.
   public func count(_ outcome: RPCOutcome) -> Int { outcomes[outcome] ?? 0 }
   /// The number of replies discarded as `kind`.
@@ -32,4 +45,11 @@ public struct RPCInFlightCall: Sendable, Hashable {
   public var age: TimeAmount
   /// Until its deadline (negative when overdue).
   public var timeLeft: TimeAmount
+
+  public init(correlationID: String, n: Int?, age: TimeAmount, timeLeft: TimeAmount) {
+    self.correlationID = correlationID
+    self.n = n
+    self.age = age
+    self.timeLeft = timeLeft
+  }
 }

@@ -1,4 +1,4 @@
-import RPCCommandLine
+import RPCDashboards
 import Testing
 
 @Suite struct NumberListTests {

@@ -1,0 +1,224 @@
+import AMQPRPC
+import NIOCore
+import TerminalUI
+
+extension ClientDashboard {
+  /// Draws the whole screen for `now` (messages expire, ages tick).
+  public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
+    expireMessage(now: now)
+    guard buffer.width >= Self.minimumSize.width, buffer.height >= Self.minimumSize.height else {
+      renderTooSmall(into: &buffer)
+      return
+    }
+    let screen = Rect(row: 0, column: 0, width: buffer.width, height: buffer.height)
+    renderHeader(into: &buffer, row: 0)
+    renderInput(into: &buffer, row: 1)
+    if let message = visibleMessage {
+      buffer.write(message.text, row: 2, column: 1, style: message.style)
+    } else {
+      buffer.write(
+        "type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
+        row: 2, column: 1, style: .dim)
+    }
+    renderStats(into: &buffer, row: 3)
+    let (_, rest) = screen.splitTop(5)
+    let (body, footer) = rest.splitBottom(1)
+    renderBody(into: &buffer, in: body, now: now)
+    renderFooter(Self.keymap.footerItems, into: &buffer, row: footer.row)
+    if showHelp {
+      renderHelpOverlay(
+        title: "rpc-client help",
+        intro: [
+          "Each request goes to \(queue) with reply_to = \(callbackQueue)",
+          "and a unique correlation id; replies are matched by that id.",
+          "Late (after the timeout), unknown and duplicate replies are discarded.",
+          "Commands: :timeout SECONDS, :late, :unknown, :quit. Any key closes this.",
+        ],
+        lines: Self.keymap.helpLines, into: &buffer)
+    }
+  }
+
+  private func renderTooSmall(into buffer: inout ScreenBuffer) {
+    let need = "terminal too small: need \(Self.minimumSize.width)×\(Self.minimumSize.height),"
+    let have = "have \(buffer.width)×\(buffer.height). q quits."
+    buffer.write(need, row: 0, column: 0, style: .warning)
+    buffer.write(have, row: 1, column: 0, style: .normal)
+  }
+
+  private func renderHeader(into buffer: inout ScreenBuffer, row: Int) {
+    buffer.fill(row: row, style: .bar)
+    let state: String
+    switch status {
+    case .connecting: state = "connecting"
+    case .connected: state = "connected"
+    case .blocked(let reason): state = "BLOCKED (\(reason))"
+    case .closed(let reason): state = "CLOSED: \(reason)"
+    }
+    let workers: String
+    switch workersListening {
+    case .none: workers = "workers ?"
+    case .some(.none): workers = "no \(queue)!"
+    case .some(.some(let count)): workers = "workers \(count)"
+    }
+    let parts = [
+      "rpc-client", state, workers, "timeout \(Format.duration(timeout.timeAmountForDisplay))",
+      brokerURL, serverProduct, "reply_to \(callbackQueue)",
+    ]
+    buffer.write(" " + parts.joined(separator: " │ "), row: row, column: 0, style: .bar)
+  }
+
+  private func renderInput(into buffer: inout ScreenBuffer, row: Int) {
+    let prompt = "fib(n)> "
+    let start = buffer.write(prompt, row: row, column: 1, style: .accent)
+    let room = buffer.width - start - 1
+    // Scroll long input so the cursor stays visible.
+    let skip = max(0, input.cursor - room + 1)
+    buffer.write(String(input.text.dropFirst(skip)), row: row, column: start, width: room)
+    buffer.cursor = showHelp ? nil : (row, start + input.cursor - skip)
+  }
+
+  private func renderStats(into buffer: inout ScreenBuffer, row: Int) {
+    guard let stats else { return }
+    var column = 1
+    func item(_ label: String, _ value: Int, _ style: StyleRole) {
+      column = buffer.write(label + " ", row: row, column: column, style: .dim)
+      column = buffer.write(
+        "\(value)  ", row: row, column: column, style: value > 0 ? style : .normal)
+    }
+    item("sent", stats.sent, .normal)
+    item("in flight", stats.inFlight, .accent)
+    item("ok", stats.count(.ok), .ok)
+    item("error", stats.count(.serverError), .error)
+    item("timeout", stats.count(.timedOut), .warning)
+    item("unroutable", stats.count(.unroutable), .error)
+    item("lost", stats.count(.connectionLost), .error)
+    item("cancelled", stats.count(.cancelled), .warning)
+    column = buffer.write(
+      Format.rate(stats.completionsPerSecond), row: row, column: column, style: .accent)
+
+    let latency = stats.latency
+    var second = 1
+    second = buffer.write("round trip ", row: row + 1, column: second, style: .dim)
+    for (label, value) in [
+      ("p50", latency.p50), ("p90", latency.p90), ("p99", latency.p99), ("max", latency.max),
+    ] {
+      second = buffer.write(label + " ", row: row + 1, column: second, style: .dim)
+      second = buffer.write(
+        (latency.count == 0 ? "-" : Format.microseconds(value)) + "  ", row: row + 1, column: second
+      )
+    }
+    let sparkWidth = buffer.width - second - 2
+    if sparkWidth >= 8 {
+      buffer.write(
+        Sparkline.render(latencyHistory, width: sparkWidth, asciiOnly: asciiOnly), row: row + 1,
+        column: second, style: .accent)
+    }
+  }
+
+  private func renderBody(into buffer: inout ScreenBuffer, in body: Rect, now: NIODeadline) {
+    let discardedHeight = min(max(3, body.height / 4), 8)
+    let (top, discardedRect) = body.splitBottom(discardedHeight)
+    let inFlight = inFlightTable(now: now)
+    if top.width >= 90 {
+      let (left, right) = top.splitColumns(0.34)
+      inFlight.render(into: &buffer, in: left)
+      completedTable(wide: right.width >= 100).render(into: &buffer, in: right)
+    } else {
+      let completedTable = completedTable(wide: top.width >= 100)
+      let rows = stats?.inFlight ?? 0
+      let inFlightHeight = min(max(3, rows + 2), top.height / 3)
+      let (upper, lower) = top.splitTop(inFlightHeight)
+      inFlight.render(into: &buffer, in: upper)
+      completedTable.render(into: &buffer, in: lower)
+    }
+    discardedTable().render(into: &buffer, in: discardedRect)
+  }
+
+  private func inFlightTable(now: NIODeadline) -> Table {
+    let calls = stats?.oldestInFlight ?? []
+    return Table(
+      title: "In flight (\(stats?.inFlight ?? 0)), oldest first",
+      columns: [
+        .init("correlation id", width: 14), .init("n", width: 3, alignment: .right),
+        .init("age", width: 9, alignment: .right), .init("left", width: 9, alignment: .right),
+      ],
+      rows: calls.map { call in
+        Table.Row(
+          [
+            call.correlationID, call.n.map(String.init) ?? "-", Format.duration(call.age),
+            Format.duration(call.timeLeft),
+          ],
+          style: call.timeLeft < .zero ? .warning : .normal)
+      },
+      emptyText: "nothing in flight")
+  }
+
+  private func completedTable(wide: Bool) -> Table {
+    var columns: [Table.Column] = [
+      .init("correlation id", width: 14), .init("n", width: 3, alignment: .right), .init("result"),
+      .init("round trip", width: 10, alignment: .right), .init("worker", width: wide ? 16 : 8),
+    ]
+    if wide { columns.append(.init("wait / service / return", width: 27)) }
+    let rows = completed.map { call -> Table.Row in
+      switch call.result {
+      case .success(let reply):
+        var cells = [
+          call.id, call.n.map(String.init) ?? "-", reply.value, Format.duration(reply.roundTrip),
+          shortWorker(reply.worker, wide: wide),
+        ]
+        if wide {
+          cells.append(
+            reply.timing.map {
+              "\(Format.duration($0.queueWait)) / \(Format.duration($0.service)) / \(Format.duration($0.returnTrip))"
+            } ?? "-")
+        }
+        return Table.Row(cells)
+      case .failure(let error):
+        return Table.Row(
+          [
+            call.id, call.n.map(String.init) ?? "-", "\(error.code.rawValue): \(error.message)", "",
+            "",
+          ],
+          style: error.code == .timedOut || error.code == .cancelled ? .warning : .error)
+      }
+    }
+    return Table(
+      title: "Completed (\(completed.count)), newest first"
+        + (scrollOffset > 0 ? " — scrolled \(scrollOffset)" : ""),
+      columns: columns, rows: rows, offset: scrollOffset, emptyText: "no calls yet")
+  }
+
+  private func discardedTable() -> Table {
+    let counts =
+      stats.map {
+        "late \($0.count(.late)) · unknown \($0.count(.unknown)) · duplicate \($0.count(.duplicate))"
+      } ?? ""
+    return Table(
+      title: "Discarded replies: \(counts)",
+      columns: [.init("kind", width: 9), .init("correlation id", width: 18), .init("detail")],
+      rows: discarded.map { reply in
+        let detail: String
+        switch reply.kind {
+        case .late:
+          detail = "late by \(reply.lateBy.map(Format.duration) ?? "?"): its call had already ended"
+        case .unknown: detail = "correlation id was never ours"
+        case .duplicate: detail = "its call was already answered"
+        }
+        return Table.Row([reply.kind.rawValue, reply.id, detail], style: .warning)
+      },
+      emptyText: "none yet — F2 injects an unknown reply, F3 provokes a late one")
+  }
+
+  private func shortWorker(_ worker: String?, wide: Bool) -> String {
+    guard let worker else { return "-" }
+    if wide { return worker }
+    return worker.split(separator: "/").last.map(String.init) ?? worker
+  }
+}
+
+extension Duration {
+  var timeAmountForDisplay: TimeAmount {
+    let (seconds, attoseconds) = components
+    return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+  }
+}

@@ -1,0 +1,264 @@
+import AMQPRPC
+import DequeModule
+import NIOCore
+import TerminalUI
+
+/// What the client screen shows, as a pure value: fed with client events, stats snapshots
+/// and keys; rendered into a ``ScreenBuffer``. No curses, no I/O: tests drive it directly.
+public struct ClientDashboard: Sendable {
+  /// The connection as the header shows it.
+  public enum ConnectionStatus: Sendable, Hashable {
+    case connecting
+    case connected
+    case blocked(reason: String)
+    case closed(reason: String)
+  }
+
+  /// What the screen asks the application to do.
+  public enum Command: Sendable, Hashable {
+    case send([Int])
+    case injectUnknownReply
+    case sendLateRequest
+    case setTimeout(Duration)
+    case quit
+  }
+
+  public enum Action: Hashable, Sendable {
+    case submit, historyBack, historyForward, scrollUp, scrollDown, injectUnknown, sendLate
+    case help, quit
+  }
+
+  /// Shown in the header.
+  public var brokerURL: String
+  public var serverProduct: String
+  public var callbackQueue: String
+  public var queue: String
+  public var status: ConnectionStatus = .connecting
+  /// Consumers on the request queue; `.some(nil)` when the queue does not exist.
+  public var workersListening: Int??
+  public var timeout: Duration
+  public var asciiOnly = false
+
+  public private(set) var input = InputLine()
+  public private(set) var stats: RPCClientStats?
+  public private(set) var completed: Deque<CompletedCall> = []
+  public private(set) var discarded: Deque<DiscardedReply> = []
+  public private(set) var latencyHistory: [Double] = []
+  public private(set) var showHelp = false
+  private var scroll = 0
+  private var message: (text: String, style: StyleRole, until: NIODeadline)?
+  private var secondStarted: NIODeadline?
+  private var secondLatencies: (sum: Double, count: Int) = (0, 0)
+
+  /// The most completed calls and discarded replies kept for display.
+  public static let historyLimit = 1_000
+  /// The smallest usable screen.
+  public static let minimumSize = (width: 50, height: 16)
+
+  public init(
+    brokerURL: String, serverProduct: String, callbackQueue: String, queue: String,
+    timeout: Duration
+  ) {
+    self.brokerURL = brokerURL
+    self.serverProduct = serverProduct
+    self.callbackQueue = callbackQueue
+    self.queue = queue
+    self.timeout = timeout
+  }
+
+  /// The keys of the screen; the footer and the help overlay are made from it.
+  public static let keymap = Keymap<Action>([
+    .init(
+      [.enter], .submit, footer: "send", help: "send the numbers typed (35, 30 31 32, 30x50, 1..40)"
+    ),
+    .init([.up, .down], .historyBack, footer: "history", help: "previous / next input"),
+    .init([.pageUp, .pageDown], .scrollUp, footer: "scroll", help: "scroll the completed calls"),
+    .init(
+      [.function(2)], .injectUnknown, footer: "unknown reply",
+      help: "inject a reply with a foreign correlation id"),
+    .init(
+      [.function(3)], .sendLate, footer: "late reply",
+      help: "send fib(27) with a 1 ms timeout: its reply comes late"),
+    .init(
+      [.function(1), .character("?")], .help, footer: "help",
+      help: "this help (? only on an empty line)"),
+    .init(
+      [.character("q"), .control("c")], .quit, footer: "quit",
+      help: "quit (q only on an empty line)"),
+  ])
+
+  // MARK: - Events
+
+  /// Feeds one client event.
+  public mutating func apply(_ event: RPCClientEvent, now: NIODeadline) {
+    switch event {
+    case .sent:
+      break
+    case .completed(let id, let n, let result):
+      switch result {
+      case .success(let reply):
+        recordLatency(reply.roundTrip, now: now)
+        completed.prepend(CompletedCall(id: id, n: n, result: .success(reply)))
+      case .failure(let error):
+        completed.prepend(CompletedCall(id: id, n: n, result: .failure(error)))
+      }
+      if completed.count > Self.historyLimit { completed.removeLast() }
+      if scroll > 0 { scroll += 1 }  // keep the rows in view still while reading history
+    case .discarded(let kind, let id, let lateBy):
+      discarded.prepend(DiscardedReply(kind: kind, id: id, lateBy: lateBy))
+      if discarded.count > Self.historyLimit { discarded.removeLast() }
+    }
+  }
+
+  /// Feeds the latest stats snapshot (each frame).
+  public mutating func update(stats: RPCClientStats, now: NIODeadline) {
+    self.stats = stats
+    rollLatencySecond(now: now)
+  }
+
+  /// Shows a short-lived message under the input line.
+  public mutating func say(
+    _ text: String, style: StyleRole = .normal, now: NIODeadline, for seconds: Int64 = 6
+  ) {
+    message = (text, style, now + .seconds(seconds))
+  }
+
+  /// Whether something moves on screen, so the UI redraws often (else rarely, idle).
+  public func isAnimating(now: NIODeadline) -> Bool {
+    (stats?.inFlight ?? 0) > 0 || (message.map { $0.until > now } ?? false)
+  }
+
+  // MARK: - Keys
+
+  /// Handles a key; returns what the application must do.
+  public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
+    if showHelp {
+      if key != .resize { showHelp = false }
+      return []
+    }
+    if case .character(let character) = key,
+      !(input.text.isEmpty && (character == "q" || character == "?"))
+    {
+      input.insert(character)
+      return []
+    }
+    switch key {
+    case .backspace: input.backspace()
+    case .delete: input.deleteForward()
+    case .left: input.moveLeft()
+    case .right: input.moveRight()
+    case .home: input.moveHome()
+    case .end: input.moveEnd()
+    case .up: input.previous()
+    case .down: input.next()
+    case .pageUp: scroll = min(max(0, completed.count - 1), scroll + 10)
+    case .pageDown: scroll = max(0, scroll - 10)
+    default:
+      switch Self.keymap.action(for: key) {
+      case .submit: return submit(now: now)
+      case .injectUnknown: return [.injectUnknownReply]
+      case .sendLate: return [.sendLateRequest]
+      case .help: showHelp = true
+      case .quit: return [.quit]
+      case .historyBack, .historyForward, .scrollUp, .scrollDown, nil: break
+      }
+    }
+    return []
+  }
+
+  private mutating func submit(now: NIODeadline) -> [Command] {
+    let text = input.submit().trimmingCharacters()
+    guard !text.isEmpty else { return [] }
+    if text.hasPrefix(":") { return command(String(text.dropFirst()), now: now) }
+    switch NumberList.parse(text) {
+    case .failure(let error):
+      say("\(error) — nothing sent", style: .error, now: now)
+      return []
+    case .success(let numbers):
+      say(
+        "sent \(numbers.count) request\(numbers.count == 1 ? "" : "s")", style: .ok, now: now,
+        for: 2)
+      return [.send(numbers)]
+    }
+  }
+
+  private mutating func command(_ text: String, now: NIODeadline) -> [Command] {
+    let words = text.split(separator: " ")
+    switch words.first {
+    case "timeout":
+      guard words.count == 2, let seconds = Double(words[1]), seconds > 0, seconds <= 3_600 else {
+        say(":timeout takes seconds, e.g. :timeout 2", style: .error, now: now)
+        return []
+      }
+      timeout = .milliseconds(Int64(seconds * 1000))
+      say(
+        "timeout is now \(Format.duration(.milliseconds(Int64(seconds * 1000))))", style: .ok,
+        now: now)
+      return [.setTimeout(timeout)]
+    case "unknown": return [.injectUnknownReply]
+    case "late": return [.sendLateRequest]
+    case "q", "quit": return [.quit]
+    default:
+      say(
+        "unknown command :\(text) — try :timeout 2, :late, :unknown, :quit", style: .error, now: now
+      )
+      return []
+    }
+  }
+
+  // MARK: - Latency sparkline
+
+  private mutating func recordLatency(_ amount: TimeAmount, now: NIODeadline) {
+    rollLatencySecond(now: now)
+    secondLatencies.sum += Double(amount.nanoseconds) / 1e6
+    secondLatencies.count += 1
+  }
+
+  /// Closes each whole second into one sparkline sample (mean round trip, 0 when idle).
+  private mutating func rollLatencySecond(now: NIODeadline) {
+    guard let started = secondStarted else {
+      secondStarted = now
+      return
+    }
+    var start = started
+    while now - start >= .seconds(1) {
+      latencyHistory.append(
+        secondLatencies.count == 0 ? 0 : secondLatencies.sum / Double(secondLatencies.count))
+      secondLatencies = (0, 0)
+      start = start + .seconds(1)
+      if latencyHistory.count > 300 { latencyHistory.removeFirst() }
+      if now - start > .seconds(300) { start = now }
+    }
+    secondStarted = start
+  }
+
+  var visibleMessage: (text: String, style: StyleRole)? { message.map { ($0.text, $0.style) } }
+  var scrollOffset: Int { scroll }
+
+  mutating func expireMessage(now: NIODeadline) {
+    if let current = message, current.until <= now { message = nil }
+  }
+}
+
+/// A finished call, as listed.
+public struct CompletedCall: Sendable, Hashable {
+  public var id: String
+  public var n: Int?
+  public var result: Result<RPCReply, RPCError>
+}
+
+/// A discarded reply, as listed.
+public struct DiscardedReply: Sendable, Hashable {
+  public var kind: RPCDiscardKind
+  public var id: String
+  public var lateBy: TimeAmount?
+}
+
+extension String {
+  func trimmingCharacters() -> String {
+    var text = Substring(self)
+    while text.first?.isWhitespace == true { text.removeFirst() }
+    while text.last?.isWhitespace == true { text.removeLast() }
+    return String(text)
+  }
+}

@@ -1,0 +1,46 @@
+import NIOCore
+
+/// Short human formats for the dashboards.
+public enum Format {
+  /// `0.42 ms`, `12.3 ms`, `812 ms`, `2.41 s`, `3m05s`.
+  public static func duration(_ amount: TimeAmount) -> String {
+    let nanoseconds = amount.nanoseconds
+    let sign = nanoseconds < 0 ? "-" : ""
+    let magnitude = Double(abs(nanoseconds))
+    switch magnitude {
+    case ..<10_000_000: return sign + fixed(magnitude / 1e6, 2) + " ms"
+    case ..<100_000_000: return sign + fixed(magnitude / 1e6, 1) + " ms"
+    case ..<1_000_000_000: return sign + fixed(magnitude / 1e6, 0) + " ms"
+    case ..<60_000_000_000: return sign + fixed(magnitude / 1e9, 2) + " s"
+    default:
+      let seconds = Int(magnitude / 1e9)
+      let remainder = seconds % 60
+      return sign + "\(seconds / 60)m" + (remainder < 10 ? "0" : "") + "\(remainder)s"
+    }
+  }
+
+  /// A duration from microseconds.
+  public static func microseconds(_ value: UInt64) -> String {
+    duration(.microseconds(Int64(min(value, UInt64(Int64.max / 1_000)))))
+  }
+
+  /// `12.3/s`.
+  public static func rate(_ perSecond: Double) -> String {
+    perSecond >= 100 ? fixed(perSecond, 0) + "/s" : fixed(perSecond, 1) + "/s"
+  }
+
+  /// `digits` decimals, without Foundation.
+  public static func fixed(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return "-" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = Int64((abs(value) * scale).rounded())
+    let whole = scaled / Int64(scale)
+    var text = (value < 0 && scaled != 0 ? "-" : "") + String(whole)
+    if digits > 0 {
+      let fraction = String(scaled % Int64(scale))
+      text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
+    return text
+  }
+}

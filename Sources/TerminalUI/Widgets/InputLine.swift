@@ -1,0 +1,75 @@
+/// The state of a one-line text input with a cursor and history.
+public struct InputLine: Sendable, Equatable {
+  public private(set) var text = ""
+  /// Cursor position in characters.
+  public private(set) var cursor = 0
+  public private(set) var history: [String] = []
+  private var historyIndex: Int?
+  /// The longest input accepted.
+  public var maximumLength = 200
+
+  public init() {}
+
+  public mutating func insert(_ character: Character) {
+    guard text.count < maximumLength else { return }
+    let index = text.index(text.startIndex, offsetBy: cursor)
+    text.insert(character, at: index)
+    cursor += 1
+    historyIndex = nil
+  }
+
+  public mutating func backspace() {
+    guard cursor > 0 else { return }
+    let index = text.index(text.startIndex, offsetBy: cursor - 1)
+    text.remove(at: index)
+    cursor -= 1
+  }
+
+  public mutating func deleteForward() {
+    guard cursor < text.count else { return }
+    text.remove(at: text.index(text.startIndex, offsetBy: cursor))
+  }
+
+  public mutating func moveLeft() { cursor = max(0, cursor - 1) }
+  public mutating func moveRight() { cursor = min(text.count, cursor + 1) }
+  public mutating func moveHome() { cursor = 0 }
+  public mutating func moveEnd() { cursor = text.count }
+
+  /// Takes the text for submission, remembers it in history and clears the line.
+  public mutating func submit() -> String {
+    let submitted = text
+    if !submitted.isEmpty, history.last != submitted {
+      history.append(submitted)
+      if history.count > 500 { history.removeFirst() }
+    }
+    text = ""
+    cursor = 0
+    historyIndex = nil
+    return submitted
+  }
+
+  /// Steps back in history (↑).
+  public mutating func previous() {
+    guard !history.isEmpty else { return }
+    let index = max(0, (historyIndex ?? history.count) - 1)
+    historyIndex = index
+    setText(history[index])
+  }
+
+  /// Steps forward in history (↓); past the newest entry the line is empty.
+  public mutating func next() {
+    guard let index = historyIndex else { return }
+    if index + 1 < history.count {
+      historyIndex = index + 1
+      setText(history[index + 1])
+    } else {
+      historyIndex = nil
+      setText("")
+    }
+  }
+
+  private mutating func setText(_ value: String) {
+    text = value
+    cursor = value.count
+  }
+}
