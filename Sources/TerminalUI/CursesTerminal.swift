@@ -47,7 +47,8 @@ public final class CursesTerminal: Terminal {
         var run = ""
         let start = column
         while column < buffer.width, buffer[row, column].style == style {
-          run.append(buffer[row, column].character)
+          let character = buffer[row, column].character
+          run.append(supportsUnicode ? character : Self.asciiFallback(character))
           column += 1
         }
         cn_set_attr(window, attributes(for: style))
@@ -107,6 +108,28 @@ public final class CursesTerminal: Terminal {
     case KEY_RESIZE: .resize
     case cn_key_f(1)...cn_key_f(12): .function(Int(code - cn_key_f(0)))
     default: nil
+    }
+  }
+
+  /// What to show for a character a non-UTF-8 terminal cannot.
+  static func asciiFallback(_ character: Character) -> Character {
+    guard !character.isASCII else { return character }
+    switch character {
+    case "│", "┃": return "|"
+    case "—", "–", "─": return "-"
+    case "·", "•": return "."
+    case "↑": return "^"
+    case "↓": return "v"
+    case "←": return "<"
+    case "→": return ">"
+    case "…": return "~"
+    case "×": return "x"
+    case "≤": return "<"
+    case "█", "▇", "▆": return "#"
+    case "▅", "▄": return "="
+    case "▃", "▂": return "-"
+    case "▁": return "_"
+    default: return "?"
     }
   }
 

@@ -1,0 +1,64 @@
+import AMQPClient
+import AMQPRPC
+import Foundation
+import Testing
+
+extension BrokerTests {
+  /// rpc-client's screen in a real terminal (tmux) against the real broker and a server.
+  @Suite struct ClientScreen {
+    @Test func typingLookingAndQuitting() async throws {
+      let connection = try await Broker.connect(name: "screen-test-server")
+      let queue = Broker.uniqueName("screen")
+      let server = try await RPCServer.start(
+        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 2))
+      let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("rpc-client").path
+      let session = try TmuxSession([binary, "--queue", queue], width: 120, height: 32)
+      defer { session.kill() }
+      try await session.waitFor("workers 2")
+
+      // A request: its correlation id row shows the answer.
+      try session.type("10")
+      let screen = try await session.waitFor("a completed row for fib(10)") { screen in
+        screen.split(separator: "\n").contains { $0.contains("-1 ") && $0.contains(" 10 55 ") }
+      }
+      #expect(screen.contains("ok 1"))
+
+      // Bad input is refused in place and nothing reaches the server.
+      let handled = server.handledCount
+      try session.type("abc")
+      try await session.waitFor("\"abc\" is not a whole number from 0 to 92 — nothing sent")
+      #expect(server.handledCount == handled)
+      #expect(try session.capture().contains("sent 1 "))
+
+      // The demo actions end up in Discarded.
+      try session.sendKeys("F2")
+      try await session.waitFor("unknown   foreign-")
+      try session.sendKeys("F3")
+      try await session.waitFor("a late discard") { screen in
+        screen.split(separator: "\n").contains { $0.hasPrefix("late ") && $0.contains("late by") }
+      }
+
+      // Smaller and back: still usable.
+      try session.resize(width: 60, height: 20)
+      try await session.waitFor("Completed (")
+      try session.type("7")
+      try await session.waitFor("a completed row for fib(7)") { screen in
+        screen.split(separator: "\n").contains { $0.contains(" 7 13 ") }
+      }
+      try session.resize(width: 30, height: 10)
+      try await session.waitFor("terminal too small")
+      try session.resize(width: 120, height: 32)
+      try await session.waitFor("In flight (0)")
+
+      // q quits with status 0 and gives the terminal back.
+      try session.sendKeys("q")
+      let after = try await session.waitFor("EXIT=0")
+      #expect(!after.contains("fib(n)>"))
+      await server.shutdown()
+      let channel = try await connection.openChannel()
+      try await channel.queueDelete(queue)
+      try await connection.close()
+    }
+  }
+}
