@@ -122,7 +122,7 @@ extension ClientDashboard {
     if top.width >= 90 {
       let (left, right) = top.splitColumns(0.34)
       inFlight.render(into: &buffer, in: left)
-      completedTable(wide: right.width >= 100).render(into: &buffer, in: right)
+      completedTable(wide: right.width >= 90).render(into: &buffer, in: right)
     } else {
       let completedTable = completedTable(wide: top.width >= 100)
       let rows = stats?.inFlight ?? 0
