@@ -65,7 +65,7 @@ let package = Package(
     .target(
       name: "RPCDashboards",
       dependencies: [
-        "AMQPRPC", "TerminalUI",
+        "AMQPRPC", "AMQPClient", "TerminalUI",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "DequeModule", package: "swift-collections"),
       ],

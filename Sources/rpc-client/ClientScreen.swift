@@ -13,7 +13,7 @@ final class ClientScreen: Sendable {
   let client: RPCClient
   let connection: AMQPConnection
   private let inbox = NIOLockedValueBox<[RPCClientEvent]>([])
-  private let status = NIOLockedValueBox<ClientDashboard.ConnectionStatus>(.connected)
+  private let status = NIOLockedValueBox<ConnectionStatus>(.connected)
   private let workers = NIOLockedValueBox<Int??>(nil)
   private let timeout: NIOLockedValueBox<Duration>
   private let stopRequested = NIOLockedValueBox(false)
@@ -40,24 +40,12 @@ final class ClientScreen: Sendable {
         stopRequested.withLockedValue { $0 = true }
       },
     ]
-    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-      let thread = Thread { [self] in
-        uiLoop()
-        done.resume()
-      }
-      thread.name = "rpc-client-ui"
-      thread.start()
-    }
+    await TerminalLoop.onDedicatedThread(name: "rpc-client-ui") { [self] in uiLoop() }
     for pump in pumps { pump.cancel() }
   }
 
   private func record(_ event: AMQPConnectionEvent) {
-    status.withLockedValue {
-      switch event {
-      case .blocked(let reason): $0 = .blocked(reason: reason)
-      case .unblocked: $0 = .connected
-      }
-    }
+    status.withLockedValue { $0 = $0.applying(event) }
   }
 
   private func refreshWorkers() async {
@@ -83,32 +71,26 @@ final class ClientScreen: Sendable {
       callbackQueue: client.callbackQueue, queue: client.configuration.queue,
       timeout: client.configuration.timeout)
     dashboard.asciiOnly = !terminal.supportsUnicode
-    while !stopRequested.withLockedValue({ $0 }) {
-      let now = NIODeadline.now()
-      for event in inbox.withLockedValue({ events in
-        defer { events = [] }
-        return events
-      }) {
-        dashboard.apply(event, now: now)
-      }
-      dashboard.status = status.withLockedValue { $0 }
-      dashboard.workersListening = workers.withLockedValue { $0 }
-      dashboard.update(stats: client.stats(), now: now)
-      let size = terminal.size
-      var buffer = ScreenBuffer(width: size.width, height: size.height)
-      dashboard.render(into: &buffer, now: now)
-      terminal.draw(buffer)
-      // Redraw ~10 times a second while something moves; otherwise wake rarely.
-      var key = terminal.nextKey(timeoutMilliseconds: dashboard.isAnimating(now: now) ? 100 : 1_000)
-      var handled = 0
-      while let pressed = key, handled < 256 {
-        for command in dashboard.handle(pressed, now: .now()) {
-          if !perform(command) { return }
+    TerminalLoop.run(
+      terminal: terminal,
+      render: { buffer in
+        let now = NIODeadline.now()
+        for event in inbox.withLockedValue({ events in
+          defer { events = [] }
+          return events
+        }) {
+          dashboard.apply(event, now: now)
         }
-        handled += 1
-        key = terminal.nextKey(timeoutMilliseconds: 0)
-      }
-    }
+        dashboard.status = status.withLockedValue { $0 }
+        dashboard.workersListening = workers.withLockedValue { $0 }
+        dashboard.update(stats: client.stats(), now: now)
+        dashboard.render(into: &buffer, now: now)
+        return dashboard.isAnimating(now: now)
+      },
+      handle: { key in
+        dashboard.handle(key, now: .now()).allSatisfy { perform($0) }
+      },
+      shouldStop: { stopRequested.withLockedValue { $0 } })
   }
 
   /// Carries out a screen command; false means quit.

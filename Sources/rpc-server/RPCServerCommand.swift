@@ -4,6 +4,12 @@ import ArgumentParser
 import Logging
 import RPCCommandLine
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 extension RPCWorkMode: ExpressibleByArgument {}
 extension RPCQueueType: ExpressibleByArgument {}
 
@@ -21,6 +27,10 @@ struct RPCServerCommand: AsyncParsableCommand {
       without reply_to is rejected without requeue. The queue is adopted as it exists; it is \
       declared (as --queue-type) only when absent. SIGINT/SIGTERM drain: workers stop \
       consuming, answer and acknowledge what they hold, and exit.
+
+      On a terminal it shows the per-worker load: state, processed, errors, rate, service \
+      times, utilisation and a trend per worker; keys add, remove, pause and resume workers \
+      (press ? there). --no-tui, or no terminal, prints one line per request instead.
       """)
 
   @OptionGroup var connection: ConnectionOptions
@@ -43,7 +53,7 @@ struct RPCServerCommand: AsyncParsableCommand {
   @Option(help: "Type of the queue when it has to be declared: classic or quorum.")
   var queueType = RPCQueueType.classic
 
-  @Flag(help: "Line output instead of the terminal UI (the UI is not built yet; always lines).")
+  @Flag(help: "One line per request instead of the screen (also when not on a terminal).")
   var noTui = false
 
   func validate() throws {
@@ -74,6 +84,12 @@ struct RPCServerCommand: AsyncParsableCommand {
       queue: queue, workers: workers, prefetch: prefetch, maximumN: maxN, work: work,
       queueType: queueType, logger: logger)
     let server = try await RPCServer.start(connection: connection, configuration: configuration)
+    if !noTui, isatty(0) == 1, isatty(1) == 1 {
+      await ServerScreen(server: server, connection: connection).run(signals: signals)
+      try? await connection.close()
+      print(" [x] Stopped cleanly after handling \(server.handledCount) requests.")
+      return
+    }
     let events = server.events()
     let origin =
       server.queue.declaredType.map { "declared \($0.rawValue)" }

@@ -13,12 +13,8 @@ public final class RPCServer: Sendable {
   /// The request queue as found (adopted) or declared at start.
   public let queue: RPCQueueInfo
 
-  private struct RunningWorker: Sendable {
-    var worker: RPCWorker
-    var task: Task<Void, Never>
-  }
-
-  private let workers = NIOLockedValueBox<[Int: RunningWorker]>([:])
+  private let workers = NIOLockedValueBox<[Int: RPCWorker]>([:])
+  private let prefetchForNewWorkers: NIOLockedValueBox<UInt16>
   private let nextWorkerID = NIOLockedValueBox(1)
   private let eventSink = NIOLockedValueBox<AsyncStream<RPCServerEvent>.Continuation?>(nil)
   private let handledTotal = NIOLockedValueBox(0)
@@ -29,6 +25,7 @@ public final class RPCServer: Sendable {
     self.connection = connection
     self.configuration = configuration
     self.queue = queue
+    self.prefetchForNewWorkers = NIOLockedValueBox(configuration.prefetch)
   }
 
   /// Adopts or declares the request queue and starts ``RPCServerConfiguration/workers``
@@ -58,6 +55,7 @@ public final class RPCServer: Sendable {
   /// Starts one more worker; returns its id.
   @discardableResult
   public func addWorker() async throws -> Int {
+    let prefetch = self.prefetch
     let id = nextWorkerID.withLockedValue { next in
       defer { next += 1 }
       return next
@@ -65,13 +63,12 @@ public final class RPCServer: Sendable {
     let sink = eventSink
     let handled = handledTotal
     let worker = try await RPCWorker.start(
-      id: id, connection: connection, configuration: configuration,
+      id: id, prefetch: prefetch, connection: connection, configuration: configuration,
       onEvent: { event in
         handled.withLockedValue { $0 += 1 }
         _ = sink.withLockedValue { $0 }?.yield(event)
       })
-    let task = Task { await worker.run() }
-    workers.withLockedValue { $0[id] = RunningWorker(worker: worker, task: task) }
+    workers.withLockedValue { $0[id] = worker }
     configuration.logger.info("worker \(worker.name) started")
     return id
   }
@@ -80,16 +77,40 @@ public final class RPCServer: Sendable {
   /// delivered to it; returns the id removed, or nil when there was none.
   @discardableResult
   public func removeWorker(_ id: Int? = nil) async -> Int? {
-    let running = workers.withLockedValue { workers -> RunningWorker? in
+    let removed = workers.withLockedValue { workers -> RPCWorker? in
       guard let key = id ?? workers.keys.max() else { return nil }
       return workers.removeValue(forKey: key)
     }
-    guard let running else { return nil }
-    await running.worker.stop()
-    await running.task.value
-    await running.worker.close()
-    configuration.logger.info("worker \(running.worker.name) removed")
-    return running.worker.id
+    guard let removed else { return nil }
+    await removed.stopConsuming(then: .stopped)
+    await removed.close()
+    configuration.logger.info("worker \(removed.name) removed")
+    return removed.id
+  }
+
+  /// Pauses a worker: it cancels its consumer after the requests it holds, so the broker
+  /// sends the load to the other consumers. Returns false when there is no such worker.
+  @discardableResult
+  public func pauseWorker(_ id: Int) async -> Bool {
+    guard let worker = workers.withLockedValue({ $0[id] }) else { return false }
+    await worker.stopConsuming(then: .paused)
+    configuration.logger.info("worker \(worker.name) paused")
+    return true
+  }
+
+  /// Resumes a paused worker (a new consumer on its channel).
+  @discardableResult
+  public func resumeWorker(_ id: Int) async throws -> Bool {
+    guard let worker = workers.withLockedValue({ $0[id] }) else { return false }
+    try await worker.startConsuming()
+    configuration.logger.info("worker \(worker.name) resumed")
+    return true
+  }
+
+  /// The prefetch that workers added from now on get.
+  public var prefetch: UInt16 {
+    get { prefetchForNewWorkers.withLockedValue { $0 } }
+    set { prefetchForNewWorkers.withLockedValue { $0 = max(1, newValue) } }
   }
 
   /// Requests handled since start by every worker, removed ones included.
@@ -101,7 +122,7 @@ public final class RPCServer: Sendable {
   /// Snapshots of every worker.
   public func stats() -> RPCServerStats {
     let now = NIODeadline.now()
-    let running = workers.withLockedValue { $0.values.map(\.worker) }
+    let running = workers.withLockedValue { Array($0.values) }
     return RPCServerStats(workers: running.map { $0.snapshot(now: now) }.sorted { $0.id < $1.id })
   }
 

@@ -21,4 +21,13 @@ public struct RPCServerEvent: Sendable, Hashable {
   public var outcome: Outcome
   /// Time from receiving the request to having its answer (before the reply is published).
   public var service: TimeAmount
+
+  public init(worker: String, correlationID: String, n: Int?, outcome: Outcome, service: TimeAmount)
+  {
+    self.worker = worker
+    self.correlationID = correlationID
+    self.n = n
+    self.outcome = outcome
+    self.service = service
+  }
 }

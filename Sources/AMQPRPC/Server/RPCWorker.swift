@@ -5,43 +5,79 @@ import NIOCore
 import NIOPosix
 
 /// One worker: a consumer of the request queue on its own channel, with `basic.qos`
-/// prefetch, answering each request and acknowledging it after the reply is published.
+/// prefetch, answering each request and acknowledging it after the reply is published. It
+/// can pause (cancel its consumer after the requests it holds) and resume (consume again).
 final class RPCWorker: Sendable {
   let id: Int
   let name: String
   let channel: AMQPChannel
-  let consumer: AMQPConsumer
+  let prefetch: UInt16
   let configuration: RPCServerConfiguration
   let record = NIOLockedValueBox(WorkerRecord())
+  private let serving = NIOLockedValueBox<(consumer: AMQPConsumer, task: Task<Void, Never>)?>(nil)
   private let onEvent: @Sendable (RPCServerEvent) -> Void
 
   private init(
-    id: Int, channel: AMQPChannel, consumer: AMQPConsumer, configuration: RPCServerConfiguration,
+    id: Int, channel: AMQPChannel, prefetch: UInt16, configuration: RPCServerConfiguration,
     onEvent: @escaping @Sendable (RPCServerEvent) -> Void
   ) {
     self.id = id
     self.name = "\(configuration.serverName)/w\(id)"
     self.channel = channel
-    self.consumer = consumer
+    self.prefetch = prefetch
     self.configuration = configuration
     self.onEvent = onEvent
   }
 
+  /// Opens the worker's channel, sets its prefetch and starts consuming.
   static func start(
-    id: Int, connection: AMQPConnection, configuration: RPCServerConfiguration,
+    id: Int, prefetch: UInt16, connection: AMQPConnection, configuration: RPCServerConfiguration,
     onEvent: @escaping @Sendable (RPCServerEvent) -> Void
   ) async throws -> RPCWorker {
     let channel = try await connection.openChannel()
-    try await channel.basicQos(prefetchCount: configuration.prefetch)
-    let consumer = try await channel.consume(
-      queue: configuration.queue, consumerTag: "\(configuration.serverName)/w\(id)",
-      bufferSize: max(2, Int(configuration.prefetch) * 2))
-    return RPCWorker(
-      id: id, channel: channel, consumer: consumer, configuration: configuration, onEvent: onEvent)
+    try await channel.basicQos(prefetchCount: prefetch)
+    let worker = RPCWorker(
+      id: id, channel: channel, prefetch: prefetch, configuration: configuration, onEvent: onEvent)
+    try await worker.startConsuming()
+    return worker
   }
 
-  /// Serves until the consumer ends (stopped, cancelled by the broker, or connection lost).
-  func run() async {
+  /// Whether the worker is consuming (not paused or stopped).
+  var isConsuming: Bool { serving.withLockedValue { $0 != nil } }
+
+  /// Starts a consumer and a task serving it; no-op when already consuming.
+  func startConsuming() async throws {
+    guard !isConsuming else { return }
+    let consumer = try await channel.consume(
+      queue: configuration.queue, consumerTag: name,
+      bufferSize: max(2, Int(prefetch) * 2))
+    let task = Task { await serve(consumer) }
+    serving.withLockedValue { $0 = (consumer, task) }
+    record.withLockedValue { $0.activity = .idle }
+  }
+
+  /// Stops taking new requests and returns once the ones already delivered are answered and
+  /// acknowledged. The channel stays open, so ``startConsuming()`` resumes.
+  func stopConsuming(then activity: WorkerRecord.Activity) async {
+    guard let current = serving.withLockedValue({ $0 }) else {
+      record.withLockedValue { $0.activity = activity }
+      return
+    }
+    record.withLockedValue { $0.activity = .stopping }
+    try? await current.consumer.cancel()
+    await current.task.value
+    serving.withLockedValue { $0 = nil }
+    record.withLockedValue { $0.activity = activity }
+  }
+
+  /// Closes the channel; anything delivered but unacknowledged goes back to the queue.
+  func close() async {
+    try? await channel.close()
+    record.withLockedValue { $0.activity = .stopped }
+  }
+
+  /// Serves until the consumer ends (cancelled by us or the broker, or connection lost).
+  private func serve(_ consumer: AMQPConsumer) async {
     let parser = RPCRequestParser(
       maximumN: configuration.maximumN, maximumBodyBytes: configuration.maximumBodyBytes)
     do {
@@ -50,23 +86,12 @@ final class RPCWorker: Sendable {
       }
     } catch {
       configuration.logger.warning("worker \(name) stopped: \(error)")
+      record.withLockedValue { $0.activity = .stopped }
     }
-    record.withLockedValue { $0.activity = .stopped }
-  }
-
-  /// Stops taking new requests; `run` returns after the ones already delivered are answered.
-  func stop() async {
-    record.withLockedValue { $0.activity = .stopping }
-    try? await consumer.cancel()
-  }
-
-  /// Closes the channel; anything delivered but unacknowledged goes back to the queue.
-  func close() async {
-    try? await channel.close()
   }
 
   func snapshot(now: NIODeadline) -> RPCWorkerStats {
-    record.withLockedValue { $0.snapshot(id: id, name: name, now: now) }
+    record.withLockedValue { $0.snapshot(id: id, name: name, prefetch: prefetch, now: now) }
   }
 
   private func handle(_ message: AMQPMessage, parser: RPCRequestParser) async throws {

@@ -17,6 +17,8 @@ public struct RPCWorkerStats: Sendable, Hashable {
   public var id: Int
   public var name: String
   public var state: State
+  /// The worker's `basic.qos` prefetch.
+  public var prefetch: UInt16
   /// Requests answered with a value.
   public var processed: Int
   /// Requests answered with an error (bad input, too large).
@@ -31,11 +33,33 @@ public struct RPCWorkerStats: Sendable, Hashable {
   public var service: LatencySummary
   /// The share of the last seconds spent working, 0...1.
   public var utilisation: Double
+
+  public init(
+    id: Int, name: String, state: State, prefetch: UInt16, processed: Int, errors: Int,
+    expired: Int, rejected: Int, rate: Double, service: LatencySummary, utilisation: Double
+  ) {
+    self.id = id
+    self.name = name
+    self.state = state
+    self.prefetch = prefetch
+    self.processed = processed
+    self.errors = errors
+    self.expired = expired
+    self.rejected = rejected
+    self.rate = rate
+    self.service = service
+    self.utilisation = utilisation
+  }
 }
 
 /// A snapshot of a server: its workers and their sum.
 public struct RPCServerStats: Sendable, Hashable {
   public var workers: [RPCWorkerStats]
+
+  public init(workers: [RPCWorkerStats]) {
+    self.workers = workers
+  }
+
   /// Handled requests (processed + errors + expired + rejected) across all workers.
   public var handled: Int {
     workers.reduce(0) { $0 + $1.processed + $1.errors + $1.expired + $1.rejected }
@@ -61,7 +85,7 @@ struct WorkerRecord: Sendable {
   var service = LatencyRecorder()
   var busy = BusyWindow()
 
-  func snapshot(id: Int, name: String, now: NIODeadline) -> RPCWorkerStats {
+  func snapshot(id: Int, name: String, prefetch: UInt16, now: NIODeadline) -> RPCWorkerStats {
     var rate = handledRate
     let state: RPCWorkerStats.State
     switch activity {
@@ -72,7 +96,8 @@ struct WorkerRecord: Sendable {
     case .stopped: state = .stopped
     }
     return RPCWorkerStats(
-      id: id, name: name, state: state, processed: processed, errors: errors, expired: expired,
+      id: id, name: name, state: state, prefetch: prefetch, processed: processed, errors: errors,
+      expired: expired,
       rejected: rejected, rate: rate.rate(now), service: service.summary,
       utilisation: busy.utilisation(now: now))
   }

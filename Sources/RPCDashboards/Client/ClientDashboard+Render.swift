@@ -47,13 +47,7 @@ extension ClientDashboard {
 
   private func renderHeader(into buffer: inout ScreenBuffer, row: Int) {
     buffer.fill(row: row, style: .bar)
-    let state: String
-    switch status {
-    case .connecting: state = "connecting"
-    case .connected: state = "connected"
-    case .blocked(let reason): state = "BLOCKED (\(reason))"
-    case .closed(let reason): state = "CLOSED: \(reason)"
-    }
+    let state = status.label
     let workers: String
     switch workersListening {
     case .none: workers = "workers ?"

@@ -6,14 +6,6 @@ import TerminalUI
 /// What the client screen shows, as a pure value: fed with client events, stats snapshots
 /// and keys; rendered into a ``ScreenBuffer``. No curses, no I/O: tests drive it directly.
 public struct ClientDashboard: Sendable {
-  /// The connection as the header shows it.
-  public enum ConnectionStatus: Sendable, Hashable {
-    case connecting
-    case connected
-    case blocked(reason: String)
-    case closed(reason: String)
-  }
-
   /// What the screen asks the application to do.
   public enum Command: Sendable, Hashable {
     case send([Int])

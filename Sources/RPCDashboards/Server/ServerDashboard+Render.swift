@@ -1,0 +1,160 @@
+import AMQPRPC
+import NIOCore
+import TerminalUI
+
+extension ServerDashboard {
+  public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
+    expireMessage(now: now)
+    guard buffer.width >= Self.minimumSize.width, buffer.height >= Self.minimumSize.height else {
+      buffer.write(
+        "terminal too small: need \(Self.minimumSize.width)×\(Self.minimumSize.height),", row: 0,
+        column: 0,
+        style: .warning)
+      buffer.write("have \(buffer.width)×\(buffer.height). q drains and quits.", row: 1, column: 0)
+      return
+    }
+    renderHeader(into: &buffer)
+    renderSummary(into: &buffer, row: 1)
+    if draining {
+      buffer.write(
+        "draining: workers finish and acknowledge what they hold…", row: 2, column: 1,
+        style: .warning)
+    } else if let message = visibleMessage {
+      buffer.write(message.text, row: 2, column: 1, style: message.style)
+    }
+    let screen = Rect(row: 0, column: 0, width: buffer.width, height: buffer.height)
+    let (_, rest) = screen.splitTop(3)
+    let (body, footer) = rest.splitBottom(1)
+    let tableHeight = min(body.height - 3, stats.workers.count + 3)
+    let (workersRect, logRect) = body.splitTop(max(4, tableHeight))
+    workerTable().render(into: &buffer, in: workersRect)
+    renderLog(into: &buffer, in: logRect)
+    renderFooter(Self.keymap.footerItems, into: &buffer, row: footer.row)
+    if showHelp {
+      renderHelpOverlay(
+        title: "rpc-server help",
+        intro: [
+          "Each worker consumes \(queue) on its own channel with prefetch, answers fib(n)",
+          "to the request's reply_to with its correlation id, then acknowledges it.",
+          "Paused workers cancel their consumer, so the broker sends the load elsewhere.",
+        ],
+        lines: Self.keymap.helpLines, into: &buffer)
+    }
+  }
+
+  private func renderHeader(into buffer: inout ScreenBuffer) {
+    buffer.fill(row: 0, style: .bar)
+    let queueText: String
+    if let queueStatus {
+      queueText =
+        "\(queue) (\(queueOrigin)): ready \(queueStatus.ready) · consumers \(queueStatus.consumers) (all servers)"
+    } else {
+      queueText = "\(queue) (\(queueOrigin))"
+    }
+    buffer.write(
+      " " + ["rpc-server", status.label, queueText, brokerURL].joined(separator: " │ "), row: 0,
+      column: 0, style: .bar)
+  }
+
+  private func renderSummary(into buffer: inout ScreenBuffer, row: Int) {
+    var column = 1
+    func item(_ label: String, _ value: String, _ style: StyleRole = .normal) {
+      column = buffer.write(label + " ", row: row, column: column, style: .dim)
+      column = buffer.write(value + "  ", row: row, column: column, style: style)
+    }
+    item(
+      "this process", "\(stats.workers.count) worker\(stats.workers.count == 1 ? "" : "s")", .accent
+    )
+    item("prefetch (new)", "\(prefetch)")
+    item("work", "\(work.rawValue) fib, n ≤ \(maximumN)")
+    item("handled", "\(handledTotal)", .ok)
+    item("rate", Format.rate(throughputHistory.last ?? 0), .accent)
+    let room = buffer.width - column - 1
+    if room >= 8 {
+      buffer.write(
+        Sparkline.render(throughputHistory, width: room, asciiOnly: asciiOnly), row: row,
+        column: column, style: .accent)
+    }
+  }
+
+  private func workerTable() -> Table {
+    var rows = stats.workers.enumerated().map { index, worker -> Table.Row in
+      let state: String
+      var style: StyleRole = index == selected ? .selected : .normal
+      switch worker.state {
+      case .idle: state = "idle"
+      case .busy(let n, let id, let since): state = "busy fib(\(n)) \(id) \(Format.duration(since))"
+      case .stopping: state = "stopping…"
+      case .paused:
+        state = "PAUSED"
+        if index != selected { style = .warning }
+      case .stopped:
+        state = "stopped"
+        if index != selected { style = .error }
+      }
+      return Table.Row(
+        [
+          "w\(worker.id)", state, "\(worker.processed)", "\(worker.errors)",
+          "\(worker.rejected)/\(worker.expired)", Format.rate(worker.rate),
+          worker.service.count == 0 ? "-" : Format.microseconds(UInt64(worker.service.mean)),
+          worker.service.count == 0 ? "-" : Format.microseconds(worker.service.p99),
+          Gauge.render(worker.utilisation, width: 8, asciiOnly: asciiOnly) + " "
+            + Format.fixed(worker.utilisation * 100, 0) + "%",
+          Sparkline.render(history(of: worker.id), width: 12, asciiOnly: asciiOnly),
+        ], style: style)
+    }
+    let totals = stats.workers.reduce(
+      into: (processed: 0, errors: 0, rejected: 0, expired: 0, rate: 0.0)
+    ) {
+      $0.processed += $1.processed
+      $0.errors += $1.errors
+      $0.rejected += $1.rejected
+      $0.expired += $1.expired
+      $0.rate += $1.rate
+    }
+    if !stats.workers.isEmpty {
+      rows.append(
+        Table.Row(
+          [
+            "all", "", "\(totals.processed)", "\(totals.errors)",
+            "\(totals.rejected)/\(totals.expired)",
+            Format.rate(totals.rate), "", "", "", "",
+          ], style: .title))
+    }
+    return Table(
+      title: "Workers (\(stats.workers.count))",
+      columns: [
+        .init("id", width: 4), .init("state"), .init("done", width: 7, alignment: .right),
+        .init("errors", width: 6, alignment: .right), .init("rej/exp", width: 7, alignment: .right),
+        .init("req/s", width: 7, alignment: .right), .init("mean", width: 9, alignment: .right),
+        .init("p99", width: 9, alignment: .right), .init("utilisation", width: 13),
+        .init("trend", width: 12),
+      ],
+      rows: rows, emptyText: "no workers — press + to add one")
+  }
+
+  private func renderLog(into buffer: inout ScreenBuffer, in rect: Rect) {
+    guard rect.height >= 2 else { return }
+    buffer.write("Recent requests", row: rect.row, column: rect.column, style: .title)
+    for (index, event) in log.prefix(rect.height - 1).enumerated() {
+      let row = rect.row + 1 + index
+      let worker = event.worker.split(separator: "/").last.map(String.init) ?? event.worker
+      let id = event.correlationID.isEmpty ? "-" : event.correlationID
+      switch event.outcome {
+      case .answered(let value):
+        buffer.write(
+          "\(worker)  fib(\(event.n ?? -1)) = \(value)  \(Format.duration(event.service))  \(id)",
+          row: row,
+          column: rect.column, width: rect.width)
+      case .refused(let kind, let text):
+        buffer.write(
+          "\(worker)  \(kind.rawValue): \(text)  \(id)", row: row, column: rect.column,
+          style: .error,
+          width: rect.width)
+      case .rejected(let reason):
+        buffer.write(
+          "\(worker)  \(reason)", row: row, column: rect.column, style: .warning, width: rect.width)
+      }
+    }
+  }
+}

@@ -1,0 +1,202 @@
+import AMQPRPC
+import DequeModule
+import NIOCore
+import TerminalUI
+
+/// What the server screen shows, as a pure value: fed with server events and stats
+/// snapshots and keys; rendered into a ``ScreenBuffer``.
+public struct ServerDashboard: Sendable {
+  /// What the screen asks the application to do.
+  public enum Command: Sendable, Hashable {
+    case addWorker
+    case removeWorker(id: Int)
+    case pauseWorker(id: Int)
+    case resumeWorker(id: Int)
+    case setPrefetch(UInt16)
+    case quit
+  }
+
+  public enum Action: Hashable, Sendable {
+    case select, add, remove, togglePause, prefetchDown, prefetchUp, help, quit
+  }
+
+  public var brokerURL: String
+  public var status: ConnectionStatus = .connecting
+  public var queue: String
+  /// How the queue came to be: `declared classic`, `existing`.
+  public var queueOrigin: String
+  /// Ready messages and consumers on the queue, across every server process.
+  public var queueStatus: (ready: UInt32, consumers: UInt32)?
+  /// Prefetch for workers added from now on.
+  public var prefetch: UInt16
+  public var work: RPCWorkMode
+  public var maximumN: Int
+  public var asciiOnly = false
+  /// True while the application drains its workers before quitting.
+  public var draining = false
+
+  public private(set) var stats = RPCServerStats(workers: [])
+  public private(set) var handledTotal = 0
+  public private(set) var log: Deque<RPCServerEvent> = []
+  public private(set) var selected = 0
+  public private(set) var showHelp = false
+  private var throughput = ThroughputHistory()
+  private var workerHistory: [Int: ThroughputHistory] = [:]
+  private var message: (text: String, style: StyleRole, until: NIODeadline)?
+
+  public static let minimumSize = (width: 60, height: 14)
+  static let logLimit = 200
+
+  public init(
+    brokerURL: String, queue: String, queueOrigin: String, prefetch: UInt16, work: RPCWorkMode,
+    maximumN: Int
+  ) {
+    self.brokerURL = brokerURL
+    self.queue = queue
+    self.queueOrigin = queueOrigin
+    self.prefetch = prefetch
+    self.work = work
+    self.maximumN = maximumN
+  }
+
+  public static let keymap = Keymap<Action>([
+    .init([.up, .down], .select, footer: "select", help: "select a worker"),
+    .init([.character("+"), .character("a")], .add, footer: "add", help: "add a worker"),
+    .init(
+      [.character("-"), .character("d")], .remove, footer: "remove",
+      help: "remove the selected worker after its current request"),
+    .init(
+      [.character("p"), .character(" ")], .togglePause, footer: "pause/resume",
+      help: "pause (cancel its consumer) or resume the selected worker"),
+    .init(
+      [.character("[")], .prefetchDown, footer: nil, help: "lower the prefetch for new workers"),
+    .init(
+      [.character("]")], .prefetchUp, footer: "prefetch", help: "raise the prefetch for new workers"
+    ),
+    .init([.function(1), .character("?")], .help, footer: "help", help: "this help"),
+    .init(
+      [.character("q"), .control("c")], .quit, footer: "quit",
+      help: "quit: drain every worker, then exit"),
+  ])
+
+  // MARK: - Feeding
+
+  public mutating func apply(_ event: RPCServerEvent) {
+    log.prepend(event)
+    if log.count > Self.logLimit { log.removeLast() }
+  }
+
+  public mutating func update(stats: RPCServerStats, handledTotal: Int, now: NIODeadline) {
+    self.stats = stats
+    self.handledTotal = handledTotal
+    throughput.record(total: handledTotal, now: now)
+    for worker in stats.workers {
+      workerHistory[worker.id, default: ThroughputHistory()].record(
+        total: worker.processed + worker.errors + worker.expired + worker.rejected, now: now)
+    }
+    let live = Set(stats.workers.map(\.id))
+    workerHistory = workerHistory.filter { live.contains($0.key) }
+    selected = min(selected, max(0, stats.workers.count - 1))
+  }
+
+  public mutating func say(
+    _ text: String, style: StyleRole = .normal, now: NIODeadline, for seconds: Int64 = 5
+  ) {
+    message = (text, style, now + .seconds(seconds))
+  }
+
+  /// Whether something moves (a busy worker, recent traffic, a message).
+  public func isAnimating(now: NIODeadline) -> Bool {
+    stats.workers.contains { if case .busy = $0.state { true } else { false } }
+      || throughput.recentlyActive || (message.map { $0.until > now } ?? false) || draining
+  }
+
+  // MARK: - Keys
+
+  public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
+    if showHelp {
+      if key != .resize { showHelp = false }
+      return []
+    }
+    let selectedWorker = stats.workers.indices.contains(selected) ? stats.workers[selected] : nil
+    switch key {
+    case .up:
+      selected = max(0, selected - 1)
+      return []
+    case .down:
+      selected = min(max(0, stats.workers.count - 1), selected + 1)
+      return []
+    default:
+      break
+    }
+    switch Self.keymap.action(for: key) {
+    case .add:
+      say("adding a worker…", now: now)
+      return [.addWorker]
+    case .remove:
+      guard let worker = selectedWorker else { return [] }
+      say("removing w\(worker.id) after its current request…", style: .warning, now: now)
+      return [.removeWorker(id: worker.id)]
+    case .togglePause:
+      guard let worker = selectedWorker else { return [] }
+      if case .paused = worker.state {
+        say("resuming w\(worker.id)", style: .ok, now: now)
+        return [.resumeWorker(id: worker.id)]
+      }
+      say(
+        "pausing w\(worker.id): its consumer is cancelled, the others take the load",
+        style: .warning, now: now)
+      return [.pauseWorker(id: worker.id)]
+    case .prefetchDown:
+      prefetch = max(1, prefetch - 1)
+      say("new workers get prefetch \(prefetch)", now: now)
+      return [.setPrefetch(prefetch)]
+    case .prefetchUp:
+      prefetch = min(1000, prefetch + 1)
+      say("new workers get prefetch \(prefetch)", now: now)
+      return [.setPrefetch(prefetch)]
+    case .help:
+      showHelp = true
+      return []
+    case .quit:
+      return [.quit]
+    case .select, nil:
+      return []
+    }
+  }
+
+  var visibleMessage: (text: String, style: StyleRole)? { message.map { ($0.text, $0.style) } }
+  var throughputHistory: [Double] { throughput.perSecond }
+  func history(of worker: Int) -> [Double] { workerHistory[worker]?.perSecond ?? [] }
+
+  mutating func expireMessage(now: NIODeadline) {
+    if let current = message, current.until <= now { message = nil }
+  }
+}
+
+/// Requests per second, one sample per whole second, from a growing total.
+struct ThroughputHistory: Sendable {
+  private(set) var perSecond: [Double] = []
+  private var secondStart: NIODeadline?
+  private var totalAtSecondStart = 0
+  private var lastTotal = 0
+
+  var recentlyActive: Bool { (perSecond.last ?? 0) > 0 || lastTotal != totalAtSecondStart }
+
+  mutating func record(total: Int, now: NIODeadline) {
+    lastTotal = total
+    guard var start = secondStart else {
+      secondStart = now
+      totalAtSecondStart = total
+      return
+    }
+    while now - start >= .seconds(1) {
+      perSecond.append(Double(total - totalAtSecondStart))
+      totalAtSecondStart = total
+      start = start + .seconds(1)
+      if perSecond.count > 300 { perSecond.removeFirst() }
+      if now - start > .seconds(300) { start = now }
+    }
+    secondStart = start
+  }
+}
