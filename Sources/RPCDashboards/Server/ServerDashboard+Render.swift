@@ -27,7 +27,7 @@ extension ServerDashboard {
     let (body, footer) = rest.splitBottom(1)
     let tableHeight = min(body.height - 3, stats.workers.count + 3)
     let (workersRect, logRect) = body.splitTop(max(4, tableHeight))
-    workerTable().render(into: &buffer, in: workersRect)
+    workerTable(withTrend: workersRect.width >= 110).render(into: &buffer, in: workersRect)
     renderLog(into: &buffer, in: logRect)
     renderFooter(Self.keymap.footerItems, into: &buffer, row: footer.row)
     if showHelp {
@@ -77,7 +77,8 @@ extension ServerDashboard {
     }
   }
 
-  private func workerTable() -> Table {
+  /// The per-worker trend column only fits from 110 columns.
+  private func workerTable(withTrend: Bool) -> Table {
     var rows = stats.workers.enumerated().map { index, worker -> Table.Row in
       let state: String
       var style: StyleRole = index == selected ? .selected : .normal
@@ -100,7 +101,8 @@ extension ServerDashboard {
           worker.service.count == 0 ? "-" : Format.microseconds(worker.service.p99),
           Gauge.render(worker.utilisation, width: 8, asciiOnly: asciiOnly) + " "
             + Format.fixed(worker.utilisation * 100, 0) + "%",
-          Sparkline.render(history(of: worker.id), width: 12, asciiOnly: asciiOnly),
+          withTrend
+            ? Sparkline.render(history(of: worker.id), width: 12, asciiOnly: asciiOnly) : "",
         ], style: style)
     }
     let totals = stats.workers.reduce(
@@ -128,7 +130,7 @@ extension ServerDashboard {
         .init("errors", width: 6, alignment: .right), .init("rej/exp", width: 7, alignment: .right),
         .init("req/s", width: 7, alignment: .right), .init("mean", width: 9, alignment: .right),
         .init("p99", width: 9, alignment: .right), .init("utilisation", width: 13),
-        .init("trend", width: 12),
+        .init(withTrend ? "trend" : "", width: withTrend ? 12 : 0),
       ],
       rows: rows, emptyText: "no workers — press + to add one")
   }

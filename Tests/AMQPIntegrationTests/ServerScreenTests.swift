@@ -1,0 +1,93 @@
+import AMQPClient
+import Foundation
+import Testing
+
+extension BrokerTests {
+  /// rpc-server's screen in a real terminal (tmux) against the real broker.
+  @Suite struct ServerScreen {
+    let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+
+    /// Runs `rpc-client --no-tui` with `input`; returns its summary line.
+    func burst(_ input: String, queue: String) async throws -> String {
+      let client = Process()
+      client.executableURL = bin.appendingPathComponent("rpc-client")
+      client.arguments = ["--no-tui", "--queue", queue]
+      let stdin = Pipe()
+      let stdout = Pipe()
+      client.standardInput = stdin
+      client.standardOutput = stdout
+      try client.run()
+      stdin.fileHandleForWriting.write(Data((input + "\n").utf8))
+      try stdin.fileHandleForWriting.close()
+      let text = try await withTimeout(60, "rpc-client --no-tui") {
+        String(
+          decoding: await Task.detached { stdout.fileHandleForReading.readDataToEndOfFile() }.value,
+          as: UTF8.self)
+      }
+      return text.split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    /// The `done` column of a worker row (`w1`) or of the totals row (`all`), when idle.
+    static func done(_ row: String, in screen: String) -> Int? {
+      guard let line = screen.split(separator: "\n").first(where: { $0.hasPrefix(row + " ") })
+      else { return nil }
+      let fields = line.split(separator: " ")
+      return row == "all" ? Int(fields[1]) : Int(fields[2])
+    }
+
+    @Test func burstsSpreadOverWorkersPauseMovesTheLoadAndQuitDrains() async throws {
+      let queue = Broker.uniqueName("server-screen")
+      let server = try TmuxSession(
+        [bin.appendingPathComponent("rpc-server").path, "--workers", "3", "--queue", queue],
+        width: 120, height: 30)
+      defer { server.kill() }
+      try await server.waitFor("Workers (3)")
+
+      // A burst spreads over the three workers; their counts add up to it.
+      #expect(try await burst("20x90", queue: queue).contains("90 sent: 90 ok"))
+      var screen = try await server.waitFor("totals of 90") { Self.done("all", in: $0) == 90 }
+      let first = ["w1", "w2", "w3"].map { Self.done($0, in: screen) ?? -1 }
+      #expect(first.reduce(0, +) == 90, "\(screen)")
+      #expect(first.allSatisfy { $0 > 0 }, "\(screen)")
+
+      // Pause the selected worker (w1): its count stays while the others grow.
+      try server.sendKeys("p")
+      try await server.waitFor("PAUSED")
+      #expect(try await burst("20x60", queue: queue).contains("60 sent: 60 ok"))
+      screen = try await server.waitFor("totals of 150") { Self.done("all", in: $0) == 150 }
+      #expect(Self.done("w1", in: screen) == first[0], "\(screen)")
+      #expect((Self.done("w2", in: screen) ?? 0) > first[1])
+      #expect((Self.done("w3", in: screen) ?? 0) > first[2])
+
+      // A second server process on the same queue: both count every consumer.
+      let other = try TmuxSession(
+        [bin.appendingPathComponent("rpc-server").path, "--workers", "2", "--queue", queue],
+        width: 120, height: 30)
+      defer { other.kill() }
+      try await other.waitFor("Workers (2)")
+      // Consumers: w2 and w3 here (w1 is paused), two there.
+      try await server.waitFor("consumers 4 (all servers)")
+      try await other.waitFor("consumers 4 (all servers)")
+      try other.sendKeys("q")
+      try await other.waitFor("EXIT=0")
+
+      // Remove a worker while a burst runs: no request is lost.
+      async let running = burst("22x300", queue: queue)
+      try await server.waitFor("the burst to start") {
+        (Self.done("all", in: $0) ?? 0) > 150 || $0.contains("busy")
+      }
+      try server.sendKeys("Down", "-")
+      try await server.waitFor("Workers (2)")
+      #expect(try await running.contains("300 sent: 300 ok"))
+
+      // q drains and exits 0, giving the terminal back.
+      try server.sendKeys("q")
+      let after = try await server.waitFor("EXIT=0")
+      #expect(after.contains("Stopped cleanly after handling 450 requests"))
+      #expect(!after.contains("Workers ("))
+      let connection = try await Broker.connect()
+      try await connection.openChannel().queueDelete(queue)
+      try await connection.close()
+    }
+  }
+}
