@@ -18,6 +18,7 @@ PALETTE = [
 ]
 DEFAULT_FG, DEFAULT_BG = (220, 220, 220), (24, 24, 28)
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
+BLOCKS = {"▁": 1, "▂": 2, "▃": 3, "▄": 4, "▅": 5, "▆": 6, "▇": 7, "█": 8}
 
 
 def xterm256(n):
@@ -105,7 +106,11 @@ def render(text, out, columns=None, rows_wanted=None):
             left, top = pad + x * cell_w, pad + y * cell_h
             if bg != DEFAULT_BG:
                 draw.rectangle([left, top, left + cell_w, top + cell_h], fill=bg)
-            if character != " ":
+            if character in BLOCKS:
+                # Draw block elements as rectangles: font glyphs leave gaps between cells.
+                height = cell_h * BLOCKS[character] // 8
+                draw.rectangle([left, top + cell_h - height, left + cell_w - 1, top + cell_h - 1], fill=fg)
+            elif character != " ":
                 draw.text((left, top + 1), character, font=bold if style["bold"] else font, fill=fg)
             if style["underline"]:
                 draw.line([left, top + cell_h - 2, left + cell_w, top + cell_h - 2], fill=fg)

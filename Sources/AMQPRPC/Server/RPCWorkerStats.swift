@@ -90,7 +90,9 @@ struct WorkerRecord: Sendable {
     let state: RPCWorkerStats.State
     switch activity {
     case .idle: state = .idle
-    case .busy(let n, let id, let since): state = .busy(n: n, correlationID: id, since: now - since)
+    case .busy(let n, let id, let since):
+      // `now` may be read just before the worker started; never show a negative age.
+      state = .busy(n: n, correlationID: id, since: max(.zero, now - since))
     case .stopping: state = .stopping
     case .paused: state = .paused
     case .stopped: state = .stopped
