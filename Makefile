@@ -1,6 +1,6 @@
 .PHONY: demo test generate broker
 
-# The live demo (for now: the AMQP core's round-trip demo against a real broker).
+# The live demo: rpc-demo against a local RabbitMQ (started if none answers).
 demo:
 	Scripts/demo
 

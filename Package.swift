@@ -14,6 +14,7 @@ let package = Package(
     .library(name: "AMQPRPC", targets: ["AMQPRPC"]),
     .executable(name: "rpc-client", targets: ["rpc-client"]),
     .executable(name: "rpc-server", targets: ["rpc-server"]),
+    .executable(name: "rpc-demo", targets: ["rpc-demo"]),
     .executable(name: "amqp-roundtrip", targets: ["amqp-roundtrip"]),
     .executable(name: "amqp-codegen", targets: ["amqp-codegen"]),
   ],
@@ -72,6 +73,15 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .target(
+      name: "RPCScreens",
+      dependencies: [
+        "AMQPRPC", "AMQPClient", "RPCDashboards", "TerminalUI", "RPCCommandLine",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(
       name: "RPCCommandLine",
       dependencies: [
         "AMQPClient",
@@ -84,7 +94,7 @@ let package = Package(
     .executableTarget(
       name: "rpc-client",
       dependencies: [
-        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "TerminalUI",
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "RPCScreens",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -93,7 +103,16 @@ let package = Package(
     .executableTarget(
       name: "rpc-server",
       dependencies: [
-        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "TerminalUI",
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "RPCScreens",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "rpc-demo",
+      dependencies: [
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCScreens",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],

@@ -4,6 +4,7 @@ import ArgumentParser
 import Logging
 import RPCCommandLine
 import RPCDashboards
+import RPCScreens
 
 #if canImport(Glibc)
   import Glibc

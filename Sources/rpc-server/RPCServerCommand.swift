@@ -3,6 +3,7 @@ import AMQPRPC
 import ArgumentParser
 import Logging
 import RPCCommandLine
+import RPCScreens
 
 #if canImport(Glibc)
   import Glibc

@@ -12,18 +12,9 @@ extension ClientDashboard {
     }
     let screen = Rect(row: 0, column: 0, width: buffer.width, height: buffer.height)
     renderHeader(into: &buffer, row: 0)
-    renderInput(into: &buffer, row: 1)
-    if let message = visibleMessage {
-      buffer.write(message.text, row: 2, column: 1, style: message.style)
-    } else {
-      buffer.write(
-        "type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
-        row: 2, column: 1, style: .dim)
-    }
-    renderStats(into: &buffer, row: 3)
-    let (_, rest) = screen.splitTop(5)
-    let (body, footer) = rest.splitBottom(1)
-    renderBody(into: &buffer, in: body, now: now)
+    let (_, belowHeader) = screen.splitTop(1)
+    let (panels, footer) = belowHeader.splitBottom(1)
+    renderPanels(into: &buffer, in: panels, now: now)
     renderFooter(Self.keymap.footerItems, into: &buffer, row: footer.row)
     if showHelp {
       renderHelpOverlay(
@@ -36,6 +27,26 @@ extension ClientDashboard {
         ],
         lines: Self.keymap.helpLines, into: &buffer)
     }
+  }
+
+  /// Draws everything but the header, footer and help into `area`: the input line, the
+  /// message line, the stats, in flight, completed and discarded (also used by rpc-demo).
+  public mutating func renderPanels(
+    into buffer: inout ScreenBuffer, in area: Rect, now: NIODeadline
+  ) {
+    expireMessage(now: now)
+    renderInput(into: &buffer, row: area.row)
+    if let message = visibleMessage {
+      buffer.write(
+        message.text, row: area.row + 1, column: 1, style: message.style, width: area.width - 1)
+    } else {
+      buffer.write(
+        "type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
+        row: area.row + 1, column: 1, style: .dim, width: area.width - 1)
+    }
+    renderStats(into: &buffer, row: area.row + 2)
+    let (_, body) = area.splitTop(4)
+    renderBody(into: &buffer, in: body, now: now)
   }
 
   private func renderTooSmall(into buffer: inout ScreenBuffer) {

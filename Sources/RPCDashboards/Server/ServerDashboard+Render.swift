@@ -14,21 +14,10 @@ extension ServerDashboard {
       return
     }
     renderHeader(into: &buffer)
-    renderSummary(into: &buffer, row: 1)
-    if draining {
-      buffer.write(
-        "draining: workers finish and acknowledge what they hold…", row: 2, column: 1,
-        style: .warning)
-    } else if let message = visibleMessage {
-      buffer.write(message.text, row: 2, column: 1, style: message.style)
-    }
     let screen = Rect(row: 0, column: 0, width: buffer.width, height: buffer.height)
-    let (_, rest) = screen.splitTop(3)
-    let (body, footer) = rest.splitBottom(1)
-    let tableHeight = min(body.height - 3, stats.workers.count + 3)
-    let (workersRect, logRect) = body.splitTop(max(4, tableHeight))
-    workerTable(withTrend: workersRect.width >= 110).render(into: &buffer, in: workersRect)
-    renderLog(into: &buffer, in: logRect)
+    let (_, belowHeader) = screen.splitTop(1)
+    let (panels, footer) = belowHeader.splitBottom(1)
+    renderPanels(into: &buffer, in: panels, showLog: true)
     renderFooter(Self.keymap.footerItems, into: &buffer, row: footer.row)
     if showHelp {
       renderHelpOverlay(
@@ -41,6 +30,28 @@ extension ServerDashboard {
         lines: Self.keymap.helpLines, into: &buffer)
     }
   }
+
+  /// Draws the summary line, the message line, the worker table and (with `showLog`) the
+  /// recent requests into `area` (also used by rpc-demo).
+  public mutating func renderPanels(into buffer: inout ScreenBuffer, in area: Rect, showLog: Bool) {
+    renderSummary(into: &buffer, row: area.row)
+    if draining {
+      buffer.write(
+        "draining: workers finish and acknowledge what they hold…", row: area.row + 1, column: 1,
+        style: .warning)
+    } else if let message = visibleMessage {
+      buffer.write(
+        message.text, row: area.row + 1, column: 1, style: message.style, width: area.width - 1)
+    }
+    let (_, body) = area.splitTop(2)
+    let tableHeight = showLog ? min(body.height - 3, stats.workers.count + 3) : body.height
+    let (workersRect, logRect) = body.splitTop(max(4, tableHeight))
+    workerTable(withTrend: workersRect.width >= 110).render(into: &buffer, in: workersRect)
+    if showLog { renderLog(into: &buffer, in: logRect) }
+  }
+
+  /// Rows the summary, message and worker table need for `workers` workers.
+  public static func panelHeight(workers: Int) -> Int { 2 + 2 + workers + 1 }
 
   private func renderHeader(into buffer: inout ScreenBuffer) {
     buffer.fill(row: 0, style: .bar)

@@ -1,0 +1,99 @@
+import AMQPClient
+import AMQPRPC
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import RPCCommandLine
+import RPCDashboards
+import TerminalUI
+
+/// The per-worker load screen: curses on its own thread; server events, queue status and
+/// connection news reach it through locked inboxes, drained once per frame.
+public final class ServerScreen: Sendable {
+  let server: RPCServer
+  let connection: AMQPConnection
+  private let inbox = Inbox<RPCServerEvent>()
+  private let watch = ConnectionWatch()
+  private let queueStatus = QueueStatusWatch()
+  private let commands: ServerCommandRunner
+
+  public init(server: RPCServer, connection: AMQPConnection) {
+    self.server = server
+    self.connection = connection
+    self.commands = ServerCommandRunner(server: server)
+  }
+
+  /// Shows the screen until the user quits or a signal arrives; either way the workers are
+  /// drained (with the screen still up, saying so) before this returns.
+  public func run(signals: SignalWatcher) async {
+    let events = server.events()
+    let inbox = self.inbox
+    let commands = self.commands
+    let pumps =
+      [
+        Task { for await event in events { inbox.append(event) } },
+        queueStatus.start(server),
+        Task {
+          _ = await signals.next()
+          commands.startDrain()
+        },
+      ] + watch.start(connection)
+    await TerminalLoop.onDedicatedThread(name: "rpc-server-ui") { [self] in uiLoop() }
+    for pump in pumps { pump.cancel() }
+  }
+
+  private func uiLoop() {
+    let terminal = CursesTerminal(environment: ProcessInfo.processInfo.environment)
+    defer { terminal.restore() }
+    var dashboard = ServerDashboard(server: server, connection: connection)
+    dashboard.asciiOnly = !terminal.supportsUnicode
+    TerminalLoop.run(
+      terminal: terminal,
+      render: { buffer in
+        let now = NIODeadline.now()
+        for event in inbox.drain() { dashboard.apply(event) }
+        for notice in commands.takeNotices() { dashboard.say(notice, style: .error, now: now) }
+        dashboard.status = watch.current
+        dashboard.queueStatus = queueStatus.current
+        dashboard.draining = commands.isDraining
+        dashboard.update(stats: server.stats(), handledTotal: server.handledCount, now: now)
+        dashboard.render(into: &buffer, now: now)
+        return dashboard.isAnimating(now: now)
+      },
+      handle: { key in
+        for command in dashboard.handle(key, now: .now()) { commands.perform(command) }
+        return true
+      },
+      shouldStop: { commands.isDrained })
+  }
+}
+
+/// Polls the request queue's ready messages and consumers (passive declare) each second.
+struct QueueStatusWatch: Sendable {
+  private let status = NIOLockedValueBox<(ready: UInt32, consumers: UInt32)?>(nil)
+
+  func start(_ server: RPCServer) -> Task<Void, Never> {
+    let status = self.status
+    return Task {
+      while !Task.isCancelled {
+        if let info = try? await server.queueStatus() {
+          status.withLockedValue { $0 = (info.messageCount, info.consumerCount) }
+        }
+        try? await Task.sleep(for: .seconds(1))  // a refresh period, not a synchronisation
+      }
+    }
+  }
+
+  var current: (ready: UInt32, consumers: UInt32)? { status.withLockedValue { $0 } }
+}
+
+extension ServerDashboard {
+  /// A dashboard describing `server`.
+  init(server: RPCServer, connection: AMQPConnection) {
+    let origin = server.queue.declaredType.map { "declared \($0.rawValue)" } ?? "existing"
+    self.init(
+      brokerURL: connection.configuration.redactedURL, queue: server.configuration.queue,
+      queueOrigin: origin, prefetch: server.prefetch, work: server.configuration.work,
+      maximumN: server.configuration.maximumN)
+  }
+}

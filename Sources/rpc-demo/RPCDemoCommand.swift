@@ -1,0 +1,105 @@
+import AMQPClient
+import AMQPRPC
+import ArgumentParser
+import Logging
+import RPCCommandLine
+import RPCScreens
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+extension RPCWorkMode: ExpressibleByArgument {}
+
+/// `rpc-demo`: both sides of the RPC pattern in one process and one screen.
+@main
+struct RPCDemoCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rpc-demo",
+    abstract: "Watch RPC over AMQP work live: a client and a server's workers on one screen.",
+    discussion: """
+      The client (above) and the workers (below) run in this process but talk only through \
+      the broker, on two connections, exactly as separate programs would: requests go to \
+      --queue with reply_to and a correlation id; workers answer fib(n). Type numbers \
+      (35, 30 31 32, 25x40, 1..20), add, remove or pause workers, inject an unknown reply \
+      (F2), provoke a late one (F3), or press F8 for a guided tour. Other rpc-client and \
+      rpc-server processes pointed at the same broker and queue join in.
+      """)
+
+  @OptionGroup var connection: ConnectionOptions
+
+  @Option(name: .shortAndLong, help: "Workers to start.")
+  var workers = 3
+
+  @Option(help: "The request queue.")
+  var queue = RPCWire.defaultQueue
+
+  @Option(help: "Seconds each call waits for its reply.")
+  var timeout: Double = 10
+
+  @Option(help: "How fib is computed: recursive (time grows with n) or iterative.")
+  var work = RPCWorkMode.recursive
+
+  @Option(help: "The largest n the workers serve.")
+  var maxN = 40
+
+  @Flag(help: "Start the guided tour at once and repeat it (for a screen left running).")
+  var tour = false
+
+  @Flag(help: "With --tour: run it once, then stay interactive.")
+  var tourOnce = false
+
+  @Option(help: "Seconds each tour step stays on screen.")
+  var tourPace: Double = 4
+
+  func validate() throws {
+    guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1…64") }
+    guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+    guard (0...92).contains(maxN) else { throw ValidationError("--max-n must be 0…92") }
+    guard tourPace >= 0 else { throw ValidationError("--tour-pace must be ≥ 0") }
+    guard isatty(0) == 1, isatty(1) == 1 else {
+      throw ValidationError(
+        "rpc-demo needs a terminal; use rpc-server and rpc-client --no-tui in scripts")
+    }
+  }
+
+  func run() async throws {
+    lineBufferStandardOutput()
+    let logger = try connection.logger(label: "rpc-demo")
+    let signals = await SignalWatcher.install()
+    do {
+      let serverConnection = try await connect(
+        connection.configuration(connectionName: "rpc-demo server"), logger: logger)
+      let clientConnection = try await connect(
+        connection.configuration(connectionName: "rpc-demo client"), logger: logger)
+      let server = try await RPCServer.start(
+        connection: serverConnection,
+        configuration: RPCServerConfiguration(
+          queue: queue, workers: workers, maximumN: maxN, work: work, logger: logger))
+      let client = try await RPCClient.start(
+        connection: clientConnection,
+        configuration: RPCClientConfiguration(
+          queue: queue, timeout: .milliseconds(Int64(timeout * 1000)), logger: logger))
+      let screen = DemoScreen(
+        client: client, clientConnection: clientConnection, server: server,
+        serverConnection: serverConnection, tourPace: .milliseconds(Int64(tourPace * 1000)))
+      await screen.run(signals: signals, tour: tour || tourOnce, loopTour: !tourOnce)
+      try? await client.close()
+      await server.shutdown()
+      try? await clientConnection.close()
+      try? await serverConnection.close()
+      let stats = client.stats()
+      print(
+        " [x] rpc-demo: \(stats.sent) requests, \(stats.count(.ok)) answered; workers handled "
+          + "\(server.handledCount). Bye.")
+    } catch let failure as CommandFailure {
+      print("rpc-demo: \(failure)")
+      throw ExitCode.failure
+    } catch {
+      print("rpc-demo: \(error)")
+      throw ExitCode.failure
+    }
+  }
+}
