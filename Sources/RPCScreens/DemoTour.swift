@@ -33,18 +33,20 @@ struct DemoTour: Sendable {
     caption(
       "Tour 1/5 — one request: fib(30) goes to \(queue) with reply_to = \(client.callbackQueue) "
         + "and a fresh correlation id. Watch it in flight, then completed.")
-    try await expect(after: { _ = clientCommands.perform(.send([30])) }, "the reply to fib(30)") {
-      $0.count(.ok) + $0.count(.serverError) >= $1.count(.ok) + $1.count(.serverError) + 1
-    }
+    try await expect(
+      "the reply to fib(30)", action: { _ = clientCommands.perform(.send([30])) },
+      done: {
+        $0.count(.ok) + $0.count(.serverError) >= $1.count(.ok) + $1.count(.serverError) + 1
+      })
 
     caption(
       "Tour 2/5 — a burst of 40 × fib(25): with prefetch \(server.prefetch) each worker holds one "
         + "request at a time, so the broker spreads them over every worker.")
     try await expect(
-      after: { _ = clientCommands.perform(.send(Array(repeating: 25, count: 40))) }, "the burst"
-    ) {
-      $0.sent - $0.inFlight >= $1.sent - $1.inFlight + 40
-    }
+      "the burst", action: { _ = clientCommands.perform(.send(Array(repeating: 25, count: 40))) },
+      done: {
+        $0.sent - $0.inFlight >= $1.sent - $1.inFlight + 40
+      })
 
     if let first = server.workerIDs.first, server.workerIDs.count > 1 {
       caption(
@@ -52,10 +54,10 @@ struct DemoTour: Sendable {
           + "30 requests to the other workers only.")
       await server.pauseWorker(first)
       try await expect(
-        after: { _ = clientCommands.perform(.send(Array(repeating: 25, count: 30))) }, "the burst"
-      ) {
-        $0.sent - $0.inFlight >= $1.sent - $1.inFlight + 30
-      }
+        "the burst", action: { _ = clientCommands.perform(.send(Array(repeating: 25, count: 30))) },
+        done: {
+          $0.sent - $0.inFlight >= $1.sent - $1.inFlight + 30
+        })
       try await server.resumeWorker(first)
       caption("Tour 3/5 — w\(first) resumed: it consumes again and takes its share.")
       try await Task.sleep(for: pace / 2)
@@ -64,24 +66,24 @@ struct DemoTour: Sendable {
     caption(
       "Tour 4/5 — a late reply: fib(27) with a 1 ms timeout. The call times out, the server still "
         + "answers, and the client discards that reply as late.")
-    try await expect(after: { _ = clientCommands.perform(.sendLateRequest) }, "a late reply") {
-      $0.count(.late) >= $1.count(.late) + 1
-    }
+    try await expect(
+      "a late reply", action: { _ = clientCommands.perform(.sendLateRequest) },
+      done: {
+        $0.count(.late) >= $1.count(.late) + 1
+      })
 
     caption(
       "Tour 5/5 — an unknown reply: a message with a correlation id that was never ours lands in "
         + "our callback queue; the client counts it and throws it away.")
-    try await expect(after: { _ = clientCommands.perform(.injectUnknownReply) }, "an unknown reply")
-    {
-      $0.count(.unknown) >= $1.count(.unknown) + 1
-    }
+    try await expect(
+      "an unknown reply", action: { _ = clientCommands.perform(.injectUnknownReply) },
+      done: { $0.count(.unknown) >= $1.count(.unknown) + 1 })
   }
 
   /// Runs `action`, waits (bounded, polling the stats) until `done(now, before)` holds, then
   /// leaves the result on screen for the pace.
   private func expect(
-    after action: () -> Void, _ what: String,
-    done: @escaping (RPCClientStats, RPCClientStats) -> Bool
+    _ what: String, action: () -> Void, done: @escaping (RPCClientStats, RPCClientStats) -> Bool
   ) async throws {
     let before = client.stats()
     action()
