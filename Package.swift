@@ -15,6 +15,7 @@ let package = Package(
     .executable(name: "rpc-client", targets: ["rpc-client"]),
     .executable(name: "rpc-server", targets: ["rpc-server"]),
     .executable(name: "rpc-demo", targets: ["rpc-demo"]),
+    .executable(name: "rpc-bench", targets: ["rpc-bench"]),
     .executable(name: "amqp-roundtrip", targets: ["amqp-roundtrip"]),
     .executable(name: "amqp-codegen", targets: ["amqp-codegen"]),
   ],
@@ -115,6 +116,18 @@ let package = Package(
         "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCScreens",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "rpc-bench",
+      dependencies: [
+        "AMQPRPC", "AMQPClient", "RPCCommandLine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
       swiftSettings: swiftSettings
     ),

@@ -1,0 +1,193 @@
+import AMQPClient
+import AMQPRPC
+import ArgumentParser
+import Histogram
+import Logging
+import NIOCore
+import RPCCommandLine
+
+#if canImport(Glibc)
+  @preconcurrency import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+extension RPCWorkMode: ExpressibleByArgument {}
+
+/// `rpc-bench`: throughput and latency of RPC over AMQP under load, like PerfTest for
+/// request/reply.
+@main
+struct RPCBenchCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rpc-bench",
+    abstract: "Measure RPC throughput and latency: C clients × K calls in flight each.",
+    discussion: """
+      Each client has its own connection and callback queue and keeps --inflight calls \
+      outstanding (a new call starts as soon as one ends). By default the workers run in this \
+      process (--workers, --prefetch, --work); --no-server uses servers already consuming \
+      --queue. Progress lines (per second) go to standard error; the summary to standard \
+      output, or as one JSON line with --json. Client CPU time includes in-process workers: \
+      measure the client alone with --no-server.
+      """)
+
+  @OptionGroup var connection: ConnectionOptions
+
+  @Option(help: "Client connections.")
+  var clients = 1
+
+  @Option(help: "Calls in flight per client.")
+  var inflight = 1
+
+  @Option(help: "Stop after this many measured calls (default: run for --duration).")
+  var count: Int?
+
+  @Option(help: "Seconds to measure when no --count is given.")
+  var duration: Double = 10
+
+  @Option(help: "The n of fib(n) every call asks for.")
+  var n = 1
+
+  @Option(help: "Calls before measuring starts (not counted).")
+  var warmup = 1_000
+
+  @Option(help: "In-process workers (ignored with --no-server).")
+  var workers = 8
+
+  @Option(help: "Prefetch of the in-process workers.")
+  var prefetch: UInt16 = 1
+
+  @Option(help: "Work of the in-process workers.")
+  var work = RPCWorkMode.iterative
+
+  @Flag(help: "Use servers already running instead of in-process workers.")
+  var noServer = false
+
+  @Option(help: "The request queue (a fresh one per run by default when workers are in-process).")
+  var queue: String?
+
+  @Option(help: "Seconds before a call times out.")
+  var timeout: Double = 30
+
+  @Flag(help: "Print the summary as one JSON line.")
+  var json = false
+
+  @Option(help: "Write per-second rows (second,sent,replied,rate,p50_us,p99_us) to this CSV file.")
+  var csv: String?
+
+  @Option(
+    help:
+      "Instead of a load test: hold this many calls in flight with no server, and report memory per pending call."
+  )
+  var pendingMemory: Int?
+
+  func validate() throws {
+    guard clients >= 1, inflight >= 1 else {
+      throw ValidationError("--clients and --inflight must be ≥ 1")
+    }
+    guard (0...92).contains(n) else { throw ValidationError("--n must be 0…92") }
+    if let count, count < 1 { throw ValidationError("--count must be ≥ 1") }
+    guard duration > 0, warmup >= 0, workers >= 1 else {
+      throw ValidationError("--duration > 0, --warmup ≥ 0, --workers ≥ 1")
+    }
+  }
+
+  func run() async throws {
+    lineBufferStandardOutput()
+    let logger = try connection.logger(label: "rpc-bench")
+    let amqp = try connection.configuration(connectionName: "rpc-bench")
+    do {
+      if let pendingMemory {
+        try await measurePendingMemory(pendingMemory, amqp: amqp, logger: logger)
+      } else {
+        try await loadTest(amqp: amqp, logger: logger)
+      }
+    } catch let failure as CommandFailure {
+      fputs("rpc-bench: \(failure)\n", stderr)
+      throw ExitCode.failure
+    }
+  }
+
+  private func loadTest(amqp: AMQPConnectionConfiguration, logger: Logger) async throws {
+    let queueName = queue ?? (noServer ? RPCWire.defaultQueue : "rpc-bench-\(getpid())")
+    var server: (RPCServer, AMQPConnection)?
+    if !noServer {
+      let serverConnection = try await connect(amqp, logger: logger)
+      let rpcServer = try await RPCServer.start(
+        connection: serverConnection,
+        configuration: RPCServerConfiguration(
+          queue: queueName, workers: workers, prefetch: prefetch, maximumN: 92, work: work,
+          logger: logger))
+      server = (rpcServer, serverConnection)
+    }
+    var rpcClients: [(RPCClient, AMQPConnection)] = []
+    for _ in 0..<clients {
+      let clientConnection = try await connect(amqp, logger: logger)
+      let client = try await RPCClient.start(
+        connection: clientConnection,
+        configuration: RPCClientConfiguration(
+          queue: queueName, timeout: .milliseconds(Int64(timeout * 1000)), logger: logger))
+      rpcClients.append((client, clientConnection))
+    }
+    let recorder = BenchRecorder()
+    let load = LoadGenerator(
+      clients: rpcClients.map(\.0), inflight: inflight, n: n, warmup: warmup, count: count,
+      duration: .milliseconds(Int64(duration * 1000)), recorder: recorder)
+    let progress = ProgressPrinter(recorder: recorder, csvPath: csv)
+    let printer = Task { await progress.run() }
+    let result = try await load.run()
+    printer.cancel()
+    _ = await printer.value
+    let summary = BenchSummary(
+      clients: clients, inflight: inflight, rpcs: result.measured, seconds: result.seconds,
+      timeouts: recorder.snapshot.timedOut,
+      failures: recorder.snapshot.failed - recorder.snapshot.timedOut,
+      latency: recorder.snapshot.total, clientCPUSeconds: result.cpuSeconds,
+      inProcessServer: server != nil)
+    print(json ? summary.json : summary.text)
+    for (client, clientConnection) in rpcClients {
+      try? await client.close()
+      try? await clientConnection.close()
+    }
+    if let (rpcServer, serverConnection) = server {
+      await rpcServer.shutdown()
+      if queue == nil { _ = try? await serverConnection.openChannel().queueDelete(queueName) }
+      try? await serverConnection.close()
+    }
+  }
+
+  /// Holds `calls` requests in flight against a queue nobody consumes and reports the
+  /// resident memory they cost.
+  private func measurePendingMemory(_ calls: Int, amqp: AMQPConnectionConfiguration, logger: Logger)
+    async throws
+  {
+    let clientConnection = try await connect(amqp, logger: logger)
+    let queueName = "rpc-bench-memory-\(getpid())"
+    let channel = try await clientConnection.openChannel()
+    try await channel.queueDeclare(queueName, autoDelete: false)
+    let client = try await RPCClient.start(
+      connection: clientConnection,
+      configuration: RPCClientConfiguration(
+        queue: queueName, timeout: .seconds(600), logger: logger))
+    _ = try? await client.call(0, timeout: .milliseconds(1))  // warm the code paths up
+    let before = ProcessMetrics.residentBytes()
+    let tasks = (0..<calls).map { _ in Task { _ = try? await client.call(1) } }
+    while client.stats().inFlight < calls {
+      try await Task.sleep(for: .milliseconds(50))  // polling the client's own count, bounded by the calls
+    }
+    let after = ProcessMetrics.residentBytes()
+    let perCall = Double(after - before) / Double(calls)
+    if json {
+      print(
+        "{\"pending_calls\": \(calls), \"rss_growth_bytes\": \(after - before), \"bytes_per_pending_call\": \(fixed(perCall, 1))}"
+      )
+    } else {
+      print(
+        "rpc-bench: \(calls) calls in flight grew RSS by \((after - before) / 1024) KiB = "
+          + "\(fixed(perCall, 0)) bytes per pending call (the task awaiting each call included)")
+    }
+    try? await client.close()
+    for task in tasks { task.cancel() }
+    _ = try? await channel.queueDelete(queueName)
+    try? await clientConnection.close()
+  }
+}
