@@ -171,8 +171,9 @@ struct RPCBenchCommand: AsyncParsableCommand {
     _ = try? await client.call(0, timeout: .milliseconds(1))  // warm the code paths up
     let before = ProcessMetrics.residentBytes()
     let tasks = (0..<calls).map { _ in Task { _ = try? await client.call(1) } }
+    // Poll the client's own count until every call is registered.
     while client.stats().inFlight < calls {
-      try await Task.sleep(for: .milliseconds(50))  // polling the client's own count, bounded by the calls
+      try await Task.sleep(for: .milliseconds(50))
     }
     let after = ProcessMetrics.residentBytes()
     let perCall = Double(after - before) / Double(calls)
