@@ -88,6 +88,36 @@ extension AMQPChannel {
     return AMQPConsumer(tag: tag, channel: self, sequence: sequence)
   }
 
+  /// Starts a consumer whose deliveries are handed to `onDelivery` on the connection's event
+  /// loop, in order, with no buffering and no hop to another task: for work that completes at
+  /// once (RPC clients matching replies). `onDelivery` must not block; `onEnd` runs once when
+  /// the consumer ends (`nil` when the application cancelled it). Returns the consumer tag.
+  public func consume(
+    queue: String, consumerTag: String = "", noAck: Bool = false, exclusive: Bool = false,
+    arguments: AMQPFieldTable = [:],
+    onDelivery: @escaping @Sendable (AMQPMessage) -> Void,
+    onEnd: @escaping @Sendable (AMQPError?) -> Void
+  ) async throws -> String {
+    let id = self.id
+    let consume = AMQPMethod.Basic.Consume(
+      queue: queue, consumerTag: consumerTag, noAck: noAck, exclusive: exclusive,
+      arguments: arguments)
+    return try await connection.onLoop {
+      $0.consume(consume, channelID: id, deliver: onDelivery, end: onEnd)
+    }
+  }
+
+  /// Acknowledges without suspending the caller; the future completes once written. Queued
+  /// behind a publish submitted before it, so "reply, then ack" keeps its order.
+  public func ackWithFuture(deliveryTag: UInt64, multiple: Bool = false) -> EventLoopFuture<Void> {
+    let id = self.id
+    let handler = connection.handler
+    return connection.eventLoop.submit {
+      try handler.value.send(
+        .basicAck(.init(deliveryTag: deliveryTag, multiple: multiple)), channelID: id)
+    }
+  }
+
   /// Cancels a consumer; its sequence finishes.
   public func cancel(consumerTag: String) async throws {
     let id = self.id

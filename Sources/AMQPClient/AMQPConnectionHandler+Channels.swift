@@ -87,8 +87,7 @@ extension AMQPConnectionHandler {
     {
       AMQPFrame.body(channel: channelID, slice).encode(into: &buffer)
     }
-    connection.frameSent(now: eventLoop.now)
-    context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    writeAndScheduleFlush(buffer)
     return tag
   }
 
@@ -106,21 +105,41 @@ extension AMQPConnectionHandler {
     _ consume: AMQPMethod.Basic.Consume, channelID: UInt16,
     highWatermark: Int, handler: NIOLoopBound<AMQPConnectionHandler>
   ) -> EventLoopFuture<(String, ConsumerSink.Producer)> {
+    startConsumer(consume, channelID: channelID) { tag in
+      let result = ConsumerSink.Producer.makeSequence(
+        backPressureStrategy: .init(
+          lowWatermark: max(1, highWatermark / 2), highWatermark: highWatermark),
+        finishOnDeinit: true,
+        delegate: ConsumerDemandDelegate(handler: handler, channelID: channelID, consumerTag: tag))
+      return (.sequence(result.source), result.sequence)
+    }
+  }
+
+  /// Starts a consumer whose deliveries are handed to `deliver` on the event loop.
+  func consume(
+    _ consume: AMQPMethod.Basic.Consume, channelID: UInt16,
+    deliver: @escaping @Sendable (AMQPMessage) -> Void,
+    end: @escaping @Sendable (AMQPError?) -> Void
+  ) -> EventLoopFuture<String> {
+    startConsumer(consume, channelID: channelID) { _ in (.callback(deliver: deliver, end: end), ())
+    }
+    .map(\.0)
+  }
+
+  private func startConsumer<Extra: Sendable>(
+    _ consume: AMQPMethod.Basic.Consume, channelID: UInt16,
+    makeTarget: @escaping (String) -> (ConsumerSink.Target, Extra)
+  ) -> EventLoopFuture<(String, Extra)> {
     request(.basicConsume(consume), channelID: channelID).assumeIsolated().flatMapThrowing {
       reply in
       guard case .basicConsumeOk(let ok) = reply else {
         throw AMQPError(.protocolViolation, "basic.consume answered with \(reply.name)")
       }
-      let result = ConsumerSink.Producer.makeSequence(
-        backPressureStrategy: .init(
-          lowWatermark: max(1, highWatermark / 2), highWatermark: highWatermark),
-        finishOnDeinit: true,
-        delegate: ConsumerDemandDelegate(
-          handler: handler, channelID: channelID, consumerTag: ok.consumerTag))
+      let (target, extra) = makeTarget(ok.consumerTag)
       self.channels[channelID]?.consumers[ok.consumerTag] = ConsumerSink(
-        source: result.source, noAck: consume.noAck)
+        target: target, noAck: consume.noAck)
       self.topology.consumerStarted(channelID: channelID, consume: consume, tag: ok.consumerTag)
-      return (ok.consumerTag, result.sequence)
+      return (ok.consumerTag, extra)
     }.nonisolated()
   }
 
@@ -177,7 +196,7 @@ extension AMQPConnectionHandler {
   private func finishConsumer(channelID: UInt16, consumerTag: String, error: AMQPError?) {
     guard let sink = channels[channelID]?.consumers.removeValue(forKey: consumerTag) else { return }
     topology.consumerEnded(tag: consumerTag)
-    if let error { sink.source.finish(error) } else { sink.source.finish() }
+    sink.finish(error)
     resumeReadsIfPaused()
   }
 
@@ -217,7 +236,7 @@ extension AMQPConnectionHandler {
           metadata: ["channel": "\(channelID)", "consumer": "\(message.consumerTag)"])
         return
       }
-      if sink.source.yield(message) == .stopProducing {
+      if !sink.deliver(message) {
         sink.wantsMore = false
         channels[channelID]?.consumers[message.consumerTag] = sink
         pauseReads()
@@ -246,7 +265,7 @@ extension AMQPConnectionHandler {
       for waiter in slot.confirms?.removeAll() ?? [] { waiter.fail(error) }
       for (tag, sink) in slot.consumers {
         topology.consumerEnded(tag: tag)
-        sink.source.finish(error)
+        sink.finish(error)
       }
       slot.consumers.removeAll()
       slot.returns?.finish()

@@ -35,6 +35,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   private var heartbeatTask: Scheduled<Void>?
   private var timeoutTask: Scheduled<Void>?
   private(set) var readsPaused = false
+  private var flushScheduled = false
   private var readPending = false
   private var inbound = ByteBuffer()
   let connectPromise: EventLoopPromise<ConnectionInfo>
@@ -128,17 +129,26 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
   // MARK: - Writing
 
-  /// Encodes frames into one buffer and writes it; flushes unless inside a read burst
-  /// (`channelReadComplete` flushes then).
-  func write(_ frames: [AMQPFrame], flush: Bool = true) {
+  /// Encodes frames into one buffer and writes it. The flush is coalesced: one per
+  /// event-loop tick however many writes the tick makes (inside a read burst,
+  /// `channelReadComplete` flushes).
+  func write(_ frames: [AMQPFrame]) {
     guard let context, !frames.isEmpty else { return }
     var buffer = context.channel.allocator.buffer(capacity: 256)
     for frame in frames { frame.encode(into: &buffer) }
+    writeAndScheduleFlush(buffer)
+  }
+
+  /// Writes an encoded buffer and makes sure a flush follows before the loop idles.
+  func writeAndScheduleFlush(_ buffer: ByteBuffer) {
+    guard let context else { return }
     connection.frameSent(now: eventLoop.now)
-    if flush {
-      context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-    } else {
-      context.write(wrapOutboundOut(buffer), promise: nil)
+    context.write(wrapOutboundOut(buffer), promise: nil)
+    guard !flushScheduled else { return }
+    flushScheduled = true
+    eventLoop.assumeIsolated().execute {
+      self.flushScheduled = false
+      self.context?.flush()
     }
   }
 

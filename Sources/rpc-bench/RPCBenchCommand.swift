@@ -128,6 +128,16 @@ struct RPCBenchCommand: AsyncParsableCommand {
           queue: queueName, timeout: .milliseconds(Int64(timeout * 1000)), logger: logger))
       rpcClients.append((client, clientConnection))
     }
+    if noServer, let first = rpcClients.first?.0 {
+      switch try await first.workersListening() {
+      case .none:
+        throw CommandFailure(
+          "queue \(queueName) does not exist: start a server, or drop --no-server")
+      case .some(0):
+        throw CommandFailure("no consumers on \(queueName): start a server, or drop --no-server")
+      default: break
+      }
+    }
     let recorder = BenchRecorder()
     let load = LoadGenerator(
       clients: rpcClients.map(\.0), inflight: inflight, n: n, warmup: warmup, count: count,

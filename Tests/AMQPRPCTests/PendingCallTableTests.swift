@@ -15,13 +15,18 @@ import Testing
     let first = table.register(entry("a"))
     let second = table.register(entry("a"))
     #expect(first && !second)
-    guard case .matched(let matched) = table.resolve(id: "a", now: t0 + .milliseconds(5)) else {
+    guard
+      case .matched(let matched) = table.resolve(
+        id: "a", issuedByUs: true, now: t0 + .milliseconds(5))
+    else {
       Issue.record("expected a match")
       return
     }
     #expect(matched.waiter == "w-a")
     #expect(table.count == 0)
-    guard case .duplicate("a") = table.resolve(id: "a", now: t0 + .milliseconds(6)) else {
+    guard
+      case .duplicate("a") = table.resolve(id: "a", issuedByUs: true, now: t0 + .milliseconds(6))
+    else {
       Issue.record("expected a duplicate")
       return
     }
@@ -33,7 +38,10 @@ import Testing
     _ = table.register(entry("b", timeout: 300))
     let expired = table.expire(now: t0 + .milliseconds(150))
     #expect(expired.map(\.id) == ["a"])
-    guard case .late("a", let by) = table.resolve(id: "a", now: t0 + .milliseconds(160)) else {
+    guard
+      case .late("a", let by) = table.resolve(
+        id: "a", issuedByUs: true, now: t0 + .milliseconds(160))
+    else {
       Issue.record("expected late")
       return
     }
@@ -43,7 +51,7 @@ import Testing
 
   @Test func neverOursIsUnknown() {
     var table = PendingCallTable<String>()
-    guard case .unknown("x") = table.resolve(id: "x", now: t0) else {
+    guard case .unknown("x") = table.resolve(id: "x", issuedByUs: false, now: t0) else {
       Issue.record("expected unknown")
       return
     }
@@ -64,7 +72,7 @@ import Testing
     var table = PendingCallTable<String>()
     _ = table.register(entry("a", timeout: 100))
     _ = table.register(entry("b", timeout: 200))
-    _ = table.resolve(id: "a", now: t0)
+    _ = table.resolve(id: "a", issuedByUs: true, now: t0)
     #expect(table.nextDeadline == t0 + .milliseconds(200))
     let expired = table.expire(now: t0 + .milliseconds(150))
     #expect(expired.isEmpty)
@@ -81,27 +89,42 @@ import Testing
     let rest = table.removeAll(now: t0)
     #expect(Set(rest.map(\.id)) == ["b", "c"])
     #expect(table.count == 0)
-    guard case .late = table.resolve(id: "b", now: t0 + .seconds(1)) else {
+    guard case .late = table.resolve(id: "b", issuedByUs: true, now: t0 + .seconds(1)) else {
       Issue.record("a reply to a failed call is late")
       return
     }
   }
 
-  @Test func memoryOfEndedCallsIsBoundedInCountAndTime() {
+  @Test func memoryOfGivenUpCallsIsBoundedInCountAndTime() {
     var table = PendingCallTable<String>(memoryLimit: 2, memoryDuration: .seconds(10))
     for id in ["a", "b", "c"] {
       _ = table.register(entry(id))
-      _ = table.resolve(id: id, now: t0)
+      _ = table.remove(id: id, now: t0)
     }
     #expect(table.rememberedCount == 2)
-    guard case .unknown = table.resolve(id: "a", now: t0) else {
-      Issue.record("the oldest was forgotten")
+    // The oldest was forgotten: a reply to it is then a duplicate of ours, not late.
+    guard case .duplicate = table.resolve(id: "a", issuedByUs: true, now: t0) else {
+      Issue.record("the oldest given-up id was forgotten")
       return
     }
-    guard case .unknown = table.resolve(id: "c", now: t0 + .seconds(11)) else {
+    guard case .late = table.resolve(id: "c", issuedByUs: true, now: t0 + .seconds(1)) else {
+      Issue.record("a remembered id is late")
+      return
+    }
+    guard case .duplicate = table.resolve(id: "c", issuedByUs: true, now: t0 + .seconds(11)) else {
       Issue.record("ids are forgotten after the memory duration")
       return
     }
     #expect(table.rememberedCount == 0)
   }
+
+  @Test func answeredCallsNeedNoMemory() {
+    var table = PendingCallTable<String>()
+    for index in 0..<1_000 {
+      _ = table.register(entry("id-\(index)"))
+      _ = table.resolve(id: "id-\(index)", issuedByUs: true, now: t0)
+    }
+    #expect(table.rememberedCount == 0)
+  }
+
 }

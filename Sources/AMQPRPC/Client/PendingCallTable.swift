@@ -3,8 +3,10 @@ import HeapModule
 import NIOCore
 
 /// The calls a client waits for, by correlation id. A pure value: register, resolve a reply,
-/// expire by time, cancel, fail all. It keeps a bounded, time-limited memory of ids that
-/// already ended, so a late or duplicate reply is told apart from one that was never ours.
+/// expire by time, cancel, fail all. It keeps a bounded, time-limited memory of the ids whose
+/// calls gave up (timed out, cancelled, failed), so a late reply is told apart from a
+/// duplicate; whether an id was ever ours the caller says (its ids carry a counter), so
+/// answered ids need no memory at all on the hot path.
 ///
 /// Every entry leaves the table exactly once: on its reply, timeout, cancellation or failure.
 struct PendingCallTable<Waiter> {
@@ -29,11 +31,6 @@ struct PendingCallTable<Waiter> {
     case unknown(id: String)
   }
 
-  private enum Ended: Sendable {
-    case answered
-    case gaveUp(at: NIODeadline)
-  }
-
   private struct DeadlineKey: Comparable, Sendable {
     var deadline: NIODeadline
     var id: String
@@ -42,7 +39,7 @@ struct PendingCallTable<Waiter> {
 
   private var pending: [String: Entry] = [:]
   private var deadlines = Heap<DeadlineKey>()
-  private var ended: [String: Ended] = [:]
+  private var gaveUp: [String: NIODeadline] = [:]
   private var endedOrder: Deque<(id: String, at: NIODeadline)> = []
   /// How many ended ids are remembered at most.
   let memoryLimit: Int
@@ -56,8 +53,8 @@ struct PendingCallTable<Waiter> {
 
   /// Calls waiting for a reply.
   var count: Int { pending.count }
-  /// Ended ids still remembered.
-  var rememberedCount: Int { ended.count }
+  /// Given-up ids still remembered.
+  var rememberedCount: Int { gaveUp.count }
   /// The waiting calls (unordered).
   var entries: Dictionary<String, Entry>.Values { pending.values }
   /// The earliest deadline among waiting calls.
@@ -78,21 +75,13 @@ struct PendingCallTable<Waiter> {
     return true
   }
 
-  /// Classifies a reply by its correlation id.
-  mutating func resolve(id: String, now: NIODeadline) -> Resolution {
-    if let entry = pending.removeValue(forKey: id) {
-      remember(id, .answered, now: now)
-      return .matched(entry)
-    }
+  /// Classifies a reply by its correlation id; `issuedByUs` says whether the id is one this
+  /// client ever sent.
+  mutating func resolve(id: String, issuedByUs: Bool, now: NIODeadline) -> Resolution {
+    if let entry = pending.removeValue(forKey: id) { return .matched(entry) }
     forget(before: now)
-    switch ended[id] {
-    case .answered:
-      return .duplicate(id: id)
-    case .gaveUp(let at):
-      return .late(id: id, by: now - at)
-    case nil:
-      return .unknown(id: id)
-    }
+    if let at = gaveUp[id] { return .late(id: id, by: now - at) }
+    return issuedByUs ? .duplicate(id: id) : .unknown(id: id)
   }
 
   /// Removes and returns the calls whose deadline is at or before `now`.
@@ -102,7 +91,7 @@ struct PendingCallTable<Waiter> {
       _ = deadlines.removeMin()
       guard let entry = pending[top.id], entry.deadline == top.deadline else { continue }
       pending[top.id] = nil
-      remember(top.id, .gaveUp(at: entry.deadline), now: now)
+      remember(top.id, gaveUpAt: entry.deadline, now: now)
       expired.append(entry)
     }
     forget(before: now)
@@ -112,30 +101,30 @@ struct PendingCallTable<Waiter> {
   /// Removes a call that ended without a reply (cancelled, unroutable, failed to publish).
   mutating func remove(id: String, now: NIODeadline) -> Entry? {
     guard let entry = pending.removeValue(forKey: id) else { return nil }
-    remember(id, .gaveUp(at: now), now: now)
+    remember(id, gaveUpAt: now, now: now)
     return entry
   }
 
   /// Removes every call (the connection is gone).
   mutating func removeAll(now: NIODeadline) -> [Entry] {
     let all = Array(pending.values)
-    for entry in all { remember(entry.id, .gaveUp(at: now), now: now) }
+    for entry in all { remember(entry.id, gaveUpAt: now, now: now) }
     pending.removeAll()
     deadlines = Heap()
     return all
   }
 
-  private mutating func remember(_ id: String, _ how: Ended, now: NIODeadline) {
-    if ended.updateValue(how, forKey: id) == nil { endedOrder.append((id, now)) }
+  private mutating func remember(_ id: String, gaveUpAt: NIODeadline, now: NIODeadline) {
+    if gaveUp.updateValue(gaveUpAt, forKey: id) == nil { endedOrder.append((id, now)) }
     while endedOrder.count > memoryLimit, let oldest = endedOrder.popFirst() {
-      ended[oldest.id] = nil
+      gaveUp[oldest.id] = nil
     }
   }
 
   private mutating func forget(before now: NIODeadline) {
     while let oldest = endedOrder.first, now - oldest.at > memoryDuration {
       endedOrder.removeFirst()
-      ended[oldest.id] = nil
+      gaveUp[oldest.id] = nil
     }
   }
 }

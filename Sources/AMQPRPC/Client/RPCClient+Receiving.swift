@@ -3,18 +3,6 @@ import AMQPProtocol
 import NIOCore
 
 extension RPCClient {
-  /// Matches every reply on the callback queue with its call.
-  func receiveReplies() async {
-    do {
-      for try await message in consumer {
-        handleReply(message)
-      }
-      failAll(.cancelled, "the reply consumer was cancelled")
-    } catch {
-      failAll(.connectionLost, "replies stopped: \(error)")
-    }
-  }
-
   /// Fails at once the calls the broker could not route (mandatory publish).
   func receiveReturns(_ returns: AsyncStream<AMQPReturnedMessage>) async {
     for await returned in returns {
@@ -26,6 +14,8 @@ extension RPCClient {
     }
   }
 
+  /// Matches a reply with its call; runs on the connection's event loop, so it only takes a
+  /// lock and resumes the waiting caller.
   func handleReply(_ message: AMQPMessage) {
     let now = NIODeadline.now()
     let receivedWall = WallClock.microsecondsSinceEpoch()
@@ -33,7 +23,7 @@ extension RPCClient {
     let headers = message.properties.headers ?? [:]
     let errorText = headers[RPCWire.errorHeader]?.stringValue
     let (resolution, events) = state.withLockedValue { state in
-      let resolution = state.table.resolve(id: id, now: now)
+      let resolution = state.table.resolve(id: id, issuedByUs: isOurs(id), now: now)
       switch resolution {
       case .matched(let entry):
         if errorText == nil {
@@ -80,6 +70,14 @@ extension RPCClient {
       configuration.logger.debug("unknown reply discarded", metadata: ["id": "\(id)"])
       events?.yield(.discarded(.unknown, correlationID: id, lateBy: nil))
     }
+  }
+
+  /// Whether `id` is a correlation id this client sent: its prefix and a counter value it
+  /// has reached.
+  func isOurs(_ id: String) -> Bool {
+    guard id.hasPrefix(idPrefix + "-"), let number = UInt64(id.dropFirst(idPrefix.count + 1))
+    else { return false }
+    return number >= 1 && number <= idCounter.withLockedValue { $0 }
   }
 
   /// Fails every waiting call (the consumer ended).

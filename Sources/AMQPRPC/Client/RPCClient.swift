@@ -18,22 +18,21 @@ public final class RPCClient: Sendable {
   /// The queue replies arrive on (`amq.rabbitmq.reply-to` in Direct Reply-to mode).
   public let callbackQueue: String
   let channel: AMQPChannel
-  let consumer: AMQPConsumer
+  private let consumerTag = NIOLockedValueBox<String?>(nil)
   let state = NIOLockedValueBox(RPCClientState())
-  private let idPrefix: String
-  private let idCounter = NIOLockedValueBox<UInt64>(0)
+  let idPrefix: String
+  let idCounter = NIOLockedValueBox<UInt64>(0)
   private let probe = NIOLockedValueBox<AMQPChannel?>(nil)
   private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
   private init(
     connection: AMQPConnection, configuration: RPCClientConfiguration, channel: AMQPChannel,
-    callbackQueue: String, consumer: AMQPConsumer
+    callbackQueue: String
   ) {
     self.connection = connection
     self.configuration = configuration
     self.channel = channel
     self.callbackQueue = callbackQueue
-    self.consumer = consumer
     let random = UInt32.random(in: 0...UInt32.max)
     self.idPrefix = String(random, radix: 16)
   }
@@ -51,17 +50,23 @@ public final class RPCClient: Sendable {
     } else {
       callbackQueue = try await channel.queueDeclare(exclusive: true, autoDelete: true).name
     }
-    let consumer = try await channel.consume(queue: callbackQueue, noAck: true, bufferSize: 4096)
     let client = RPCClient(
       connection: connection, configuration: configuration, channel: channel,
-      callbackQueue: callbackQueue, consumer: consumer)
+      callbackQueue: callbackQueue)
+    // Replies are matched on the event loop as they arrive: no task hop per reply.
+    let tag = try await channel.consume(
+      queue: callbackQueue, noAck: true,
+      onDelivery: { client.handleReply($0) },
+      onEnd: { error in
+        if let error {
+          client.failAll(.connectionLost, "replies stopped: \(error)")
+        } else {
+          client.failAll(.cancelled, "the reply consumer was cancelled")
+        }
+      })
+    client.consumerTag.withLockedValue { $0 = tag }
     let returns = try await channel.returnedMessages()
-    client.tasks.withLockedValue {
-      $0 = [
-        Task { await client.receiveReplies() },
-        Task { await client.receiveReturns(returns) },
-      ]
-    }
+    client.tasks.withLockedValue { $0 = [Task { await client.receiveReturns(returns) }] }
     configuration.logger.info("rpc client ready", metadata: ["callbackQueue": "\(callbackQueue)"])
     return client
   }
@@ -163,7 +168,7 @@ public final class RPCClient: Sendable {
       entry.waiter.continuation.resume(
         throwing: RPCError(code: .cancelled, message: "the client closed", correlationID: entry.id))
     }
-    try? await consumer.cancel()
+    if let tag = consumerTag.withLockedValue({ $0 }) { try? await channel.cancel(consumerTag: tag) }
     try? await channel.close()
     if let probe = probe.withLockedValue({ $0 }) { try? await probe.close() }
     for task in tasks.withLockedValue({ $0 }) { await task.value }

@@ -125,19 +125,29 @@ final class RPCWorker: Sendable {
           $0.busy.began(started)
         }
         let mode = configuration.work
-        let result = try await NIOThreadPool.singleton.runIfActive { fibonacci(value, mode: mode) }
+        // Cheap work runs inline; recursive fib of larger n goes to the thread pool so it
+        // never holds a thread of the concurrency pool for long.
+        let result =
+          mode == .iterative || value <= Self.inlineRecursiveLimit
+          ? fibonacci(value, mode: mode)
+          : try await NIOThreadPool.singleton.runIfActive { fibonacci(value, mode: mode) }
         outcome = .answered(value: result)
       }
     }
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
     finish(started, correlationID: correlationID, n: n, outcome: outcome)
-    try await reply(outcome, to: replyTo, correlationID: correlationID, received: receivedWall)
-    try await channel.ack(deliveryTag: message.deliveryTag)
+    // Both go to the event loop in this order, so the ack follows the reply on the wire;
+    // waiting once (for the ack) is enough.
+    reply(outcome, to: replyTo, correlationID: correlationID, received: receivedWall)
+    try await channel.ackWithFuture(deliveryTag: message.deliveryTag).get()
   }
+
+  /// Recursive fib up to this n takes microseconds; it is computed inline.
+  static let inlineRecursiveLimit = 20
 
   private func reply(
     _ outcome: RPCServerEvent.Outcome, to replyTo: String, correlationID: String, received: Int64
-  ) async throws {
+  ) {
     var headers: AMQPFieldTable = [
       RPCWire.workerHeader: .string(name),
       RPCWire.receivedHeader: .int64(received),
@@ -154,7 +164,7 @@ final class RPCWorker: Sendable {
       return
     }
     headers[RPCWire.repliedHeader] = .int64(WallClock.microsecondsSinceEpoch())
-    try await channel.publish(
+    _ = channel.publishWithFuture(
       body, routingKey: replyTo,
       properties: AMQPBasicProperties(
         headers: headers, correlationID: correlationID.isEmpty ? nil : correlationID))

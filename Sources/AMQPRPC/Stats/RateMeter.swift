@@ -1,28 +1,38 @@
-import DequeModule
 import NIOCore
 
-/// Events per second over a sliding window.
+/// Events per second over a sliding window, kept as one counter per second (constant memory
+/// and O(1) per event, whatever the rate).
 struct RateMeter: Sendable {
-  let window: TimeAmount
-  private var stamps: Deque<NIODeadline> = []
+  let windowSeconds: Int
+  private var counts: [Int]
+  private var newestSecond: Int64 = 0
 
   init(window: TimeAmount = .seconds(5)) {
-    self.window = window
+    windowSeconds = max(1, Int(window.nanoseconds / 1_000_000_000))
+    counts = Array(repeating: 0, count: windowSeconds)
   }
 
   mutating func record(_ now: NIODeadline) {
-    stamps.append(now)
-    trim(now)
+    advance(to: Self.second(now))
+    counts[Int(newestSecond % Int64(windowSeconds))] += 1
   }
 
+  /// The mean rate over the window's whole seconds before the current one plus the current.
   mutating func rate(_ now: NIODeadline) -> Double {
-    trim(now)
-    return Double(stamps.count) / (Double(window.nanoseconds) / 1e9)
+    advance(to: Self.second(now))
+    return Double(counts.reduce(0, +)) / Double(windowSeconds)
   }
 
-  private mutating func trim(_ now: NIODeadline) {
-    while let first = stamps.first, now - first > window { stamps.removeFirst() }
-    // Bound memory at very high rates: keep the newest 100k stamps.
-    while stamps.count > 100_000 { stamps.removeFirst() }
+  private static func second(_ now: NIODeadline) -> Int64 {
+    Int64(now.uptimeNanoseconds / 1_000_000_000)
+  }
+
+  private mutating func advance(to second: Int64) {
+    guard second > newestSecond else { return }
+    let steps = min(Int64(windowSeconds), second - newestSecond)
+    for offset in 1...steps {
+      counts[Int((newestSecond + offset) % Int64(windowSeconds))] = 0
+    }
+    newestSecond = second
   }
 }
