@@ -144,6 +144,12 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .executableTarget(
+      name: "amqp-codec-bench",
+      dependencies: ["AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+      path: "Benchmarks/CodecBenchmark",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
       name: "FrameDecoderFuzzer",
       dependencies: ["AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
       path: "Fuzz/FrameDecoderFuzzer",

@@ -3,6 +3,7 @@ import AMQPRPC
 import ArgumentParser
 import Histogram
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RPCCommandLine
 
@@ -13,6 +14,35 @@ import RPCCommandLine
 #endif
 
 extension RPCWorkMode: ExpressibleByArgument {}
+
+/// Tasks suspended until released, for the memory baseline.
+final class TaskParking: Sendable {
+  private let waiting = NIOLockedValueBox<[CheckedContinuation<Void, Never>]>([])
+  private let released = NIOLockedValueBox(false)
+
+  var count: Int { waiting.withLockedValue { $0.count } }
+
+  func park() async {
+    await withCheckedContinuation { continuation in
+      let resumeNow = released.withLockedValue { $0 }
+      if resumeNow {
+        continuation.resume()
+      } else {
+        waiting.withLockedValue { $0.append(continuation) }
+      }
+    }
+  }
+
+  func release() {
+    released.withLockedValue { $0 = true }
+    for continuation in waiting.withLockedValue({ items in
+      defer { items = [] }
+      return items
+    }) {
+      continuation.resume()
+    }
+  }
+}
 
 /// `rpc-bench`: throughput and latency of RPC over AMQP under load, like PerfTest for
 /// request/reply.
@@ -179,6 +209,13 @@ struct RPCBenchCommand: AsyncParsableCommand {
       configuration: RPCClientConfiguration(
         queue: queueName, timeout: .seconds(600), logger: logger))
     _ = try? await client.call(0, timeout: .milliseconds(1))  // warm the code paths up
+    // Baseline: the same number of suspended tasks doing nothing, so the client's own share
+    // can be told from the cost of a task per call.
+    let parked = TaskParking()
+    let baselineBefore = ProcessMetrics.residentBytes()
+    let idle = (0..<calls).map { _ in Task { await parked.park() } }
+    while parked.count < calls { try await Task.sleep(for: .milliseconds(50)) }
+    let baselineAfter = ProcessMetrics.residentBytes()
     let before = ProcessMetrics.residentBytes()
     let tasks = (0..<calls).map { _ in Task { _ = try? await client.call(1) } }
     // Poll the client's own count until every call is registered.
@@ -187,15 +224,21 @@ struct RPCBenchCommand: AsyncParsableCommand {
     }
     let after = ProcessMetrics.residentBytes()
     let perCall = Double(after - before) / Double(calls)
+    let perTask = Double(baselineAfter - baselineBefore) / Double(calls)
     if json {
       print(
-        "{\"pending_calls\": \(calls), \"rss_growth_bytes\": \(after - before), \"bytes_per_pending_call\": \(fixed(perCall, 1))}"
+        "{\"pending_calls\": \(calls), \"rss_growth_bytes\": \(after - before), "
+          + "\"bytes_per_pending_call\": \(fixed(perCall, 1)), \"bytes_per_idle_task\": \(fixed(perTask, 1))}"
       )
     } else {
       print(
         "rpc-bench: \(calls) calls in flight grew RSS by \((after - before) / 1024) KiB = "
-          + "\(fixed(perCall, 0)) bytes per pending call (the task awaiting each call included)")
+          + "\(fixed(perCall, 0)) bytes per pending call, of which a suspended task alone costs "
+          + "\(fixed(perTask, 0)) (measured with as many idle tasks): the client's own share is "
+          + "\(fixed(perCall - perTask, 0)) bytes per call")
     }
+    parked.release()
+    for task in idle { await task.value }
     try? await client.close()
     for task in tasks { task.cancel() }
     _ = try? await channel.queueDelete(queueName)
