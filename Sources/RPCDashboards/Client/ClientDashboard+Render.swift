@@ -6,16 +6,13 @@ extension ClientDashboard {
   /// Draws the whole screen for `now` (messages expire, ages tick).
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
-    guard buffer.width >= Self.minimumSize.width, buffer.height >= Self.minimumSize.height else {
-      renderTooSmall(into: &buffer)
-      return
-    }
-    let screen = Rect(row: 0, column: 0, width: buffer.width, height: buffer.height)
+    guard
+      let (panels, footerRow) = ScreenLayout.panels(
+        of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
+    else { return }
     renderHeader(into: &buffer, row: 0)
-    let (_, belowHeader) = screen.splitTop(1)
-    let (panels, footer) = belowHeader.splitBottom(1)
     renderPanels(into: &buffer, in: panels, now: now)
-    renderFooter(Self.keymap.footerItems, into: &buffer, row: footer.row)
+    renderFooter(Self.keymap.footerItems, into: &buffer, row: footerRow)
     if showHelp {
       renderHelpOverlay(
         title: "rpc-client help",
@@ -47,13 +44,6 @@ extension ClientDashboard {
     renderStats(into: &buffer, row: area.row + 2)
     let (_, body) = area.splitTop(4)
     renderBody(into: &buffer, in: body, now: now)
-  }
-
-  private func renderTooSmall(into buffer: inout ScreenBuffer) {
-    let need = "terminal too small: need \(Self.minimumSize.width)×\(Self.minimumSize.height),"
-    let have = "have \(buffer.width)×\(buffer.height). q quits."
-    buffer.write(need, row: 0, column: 0, style: .warning)
-    buffer.write(have, row: 1, column: 0, style: .normal)
   }
 
   private func renderHeader(into buffer: inout ScreenBuffer, row: Int) {

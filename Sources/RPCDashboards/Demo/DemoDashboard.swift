@@ -64,25 +64,18 @@ public struct DemoDashboard: Sendable {
   }
 
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
-    guard buffer.width >= Self.minimumSize.width, buffer.height >= Self.minimumSize.height else {
-      buffer.write(
-        "terminal too small: need \(Self.minimumSize.width)×\(Self.minimumSize.height),", row: 0,
-        column: 0,
-        style: .warning)
-      buffer.write("have \(buffer.width)×\(buffer.height). q quits.", row: 1, column: 0)
-      return
-    }
+    guard
+      let (panels, footerRow) = ScreenLayout.panels(
+        of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
+    else { return }
     renderHeader(into: &buffer)
-    let screen = Rect(row: 0, column: 0, width: buffer.width, height: buffer.height)
-    let (_, belowHeader) = screen.splitTop(1)
-    let (panels, footer) = belowHeader.splitBottom(1)
     let serverHeight = min(
       ServerDashboard.panelHeight(workers: server.stats.workers.count), max(6, panels.height / 3))
     let (clientArea, serverArea) = panels.splitBottom(serverHeight)
     client.renderPanels(into: &buffer, in: clientArea, now: now)
     server.renderPanels(into: &buffer, in: serverArea, showLog: false)
     renderFooter(
-      Self.keymap.footerItems + ClientDashboard.keymap.footerItems, into: &buffer, row: footer.row)
+      Self.keymap.footerItems + ClientDashboard.keymap.footerItems, into: &buffer, row: footerRow)
     if client.showHelp {
       renderHelpOverlay(
         title: "rpc-demo help",

@@ -5,20 +5,13 @@ import TerminalUI
 extension ServerDashboard {
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
-    guard buffer.width >= Self.minimumSize.width, buffer.height >= Self.minimumSize.height else {
-      buffer.write(
-        "terminal too small: need \(Self.minimumSize.width)×\(Self.minimumSize.height),", row: 0,
-        column: 0,
-        style: .warning)
-      buffer.write("have \(buffer.width)×\(buffer.height). q drains and quits.", row: 1, column: 0)
-      return
-    }
+    guard
+      let (panels, footerRow) = ScreenLayout.panels(
+        of: &buffer, minimum: Self.minimumSize, quitHint: "q drains and quits.")
+    else { return }
     renderHeader(into: &buffer)
-    let screen = Rect(row: 0, column: 0, width: buffer.width, height: buffer.height)
-    let (_, belowHeader) = screen.splitTop(1)
-    let (panels, footer) = belowHeader.splitBottom(1)
     renderPanels(into: &buffer, in: panels, showLog: true)
-    renderFooter(Self.keymap.footerItems, into: &buffer, row: footer.row)
+    renderFooter(Self.keymap.footerItems, into: &buffer, row: footerRow)
     if showHelp {
       renderHelpOverlay(
         title: "rpc-server help",
