@@ -36,7 +36,15 @@ extension AMQPChannel {
     let publish = AMQPMethod.Basic.Publish(
       exchange: exchange, routingKey: routingKey, mandatory: mandatory)
     let handler = connection.handler
-    return connection.eventLoop.submit {
+    let eventLoop = connection.eventLoop
+    if eventLoop.inEventLoop {
+      // Already on the loop (a reply callback starting the next call): no hop.
+      return eventLoop.makeCompletedFuture {
+        try handler.value.publish(
+          publish, properties: properties, body: body, channelID: id, confirmation: nil)
+      }
+    }
+    return eventLoop.submit {
       try handler.value.publish(
         publish, properties: properties, body: body, channelID: id, confirmation: nil)
     }

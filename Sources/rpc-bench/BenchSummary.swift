@@ -11,6 +11,7 @@ struct BenchSummary {
   var latency: Histogram<UInt64>
   var clientCPUSeconds: Double
   var inProcessServer: Bool
+  var api: String
 
   var rpcPerSecond: Double { seconds > 0 ? Double(rpcs) / seconds : 0 }
   var cpuMicrosecondsPerRPC: Double { rpcs > 0 ? clientCPUSeconds * 1e6 / Double(rpcs) : 0 }
@@ -21,7 +22,7 @@ struct BenchSummary {
 
   var text: String {
     """
-    rpc-bench: \(clients) client(s) × \(inflight) in flight, \(rpcs) RPCs in \(fixed(seconds, 2)) s
+    rpc-bench: \(clients) client(s) × \(inflight) in flight (\(api) API), \(rpcs) RPCs in \(fixed(seconds, 2)) s
       throughput   \(fixed(rpcPerSecond, 0)) RPC/s
       latency µs   p50 \(percentile(50))  p90 \(percentile(90))  p99 \(percentile(99))  p99.9 \(percentile(99.9))  max \(latency.max)
       timeouts     \(timeouts)   other failures \(failures)
@@ -38,7 +39,7 @@ struct BenchSummary {
       ("p999_us", "\(percentile(99.9))"), ("max_us", "\(latency.max)"), ("timeouts", "\(timeouts)"),
       ("failures", "\(failures)"), ("client_cpu_s", fixed(clientCPUSeconds, 3)),
       ("cpu_us_per_rpc", fixed(cpuMicrosecondsPerRPC, 1)),
-      ("in_process_server", inProcessServer ? "true" : "false"),
+      ("in_process_server", inProcessServer ? "true" : "false"), ("api", "\"\(api)\""),
     ]
     return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
   }

@@ -98,6 +98,13 @@ struct RPCBenchCommand: AsyncParsableCommand {
   @Option(help: "Seconds before a call times out.")
   var timeout: Double = 30
 
+  @Flag(
+    help: ArgumentHelp(
+      "Drive the load through the async API (a task per in-flight slot) instead of the callback API.",
+      discussion:
+        "The callback API starts each call from the previous one's completion on the event loop."))
+  var asyncAPI = false
+
   @Flag(help: "Print the summary as one JSON line.")
   var json = false
 
@@ -169,12 +176,20 @@ struct RPCBenchCommand: AsyncParsableCommand {
       }
     }
     let recorder = BenchRecorder()
-    let load = LoadGenerator(
-      clients: rpcClients.map(\.0), inflight: inflight, n: n, warmup: warmup, count: count,
-      duration: .milliseconds(Int64(duration * 1000)), recorder: recorder)
     let progress = ProgressPrinter(recorder: recorder, csvPath: csv)
     let printer = Task { await progress.run() }
-    let result = try await load.run()
+    let result: LoadGenerator.Result
+    if asyncAPI {
+      result = try await LoadGenerator(
+        clients: rpcClients.map(\.0), inflight: inflight, n: n, warmup: warmup, count: count,
+        duration: .milliseconds(Int64(duration * 1000)), recorder: recorder
+      ).run()
+    } else {
+      result = await CallbackLoad(
+        clients: rpcClients.map(\.0), inflight: inflight, n: n, warmup: warmup, count: count,
+        duration: .milliseconds(Int64(duration * 1000)), recorder: recorder
+      ).run()
+    }
     printer.cancel()
     _ = await printer.value
     let summary = BenchSummary(
@@ -182,7 +197,7 @@ struct RPCBenchCommand: AsyncParsableCommand {
       timeouts: recorder.snapshot.timedOut,
       failures: recorder.snapshot.failed - recorder.snapshot.timedOut,
       latency: recorder.snapshot.total, clientCPUSeconds: result.cpuSeconds,
-      inProcessServer: server != nil)
+      inProcessServer: server != nil, api: asyncAPI ? "async" : "callback")
     print(json ? summary.json : summary.text)
     for (client, clientConnection) in rpcClients {
       try? await client.close()

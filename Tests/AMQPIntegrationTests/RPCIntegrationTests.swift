@@ -365,3 +365,38 @@ extension BrokerTests.RPC {
     #expect(stats.count(.connectionLost) == 5 && stats.inFlight == 0)
   }
 }
+
+extension BrokerTests.RPC {
+  @Test func callbackAPIChainsCallsFromCompletions() async throws {
+    let rpc = try await RPCFixture.start(workers: 2)
+    let client = rpc.client
+    // Ten calls, each started from the previous one's completion.
+    let values = try await withTimeout(15, "the chained calls") {
+      await withCheckedContinuation { (done: CheckedContinuation<[String], Never>) in
+        @Sendable func next(_ n: Int, _ collected: [String]) {
+          guard n < 10 else { return done.resume(returning: collected) }
+          client.call(n) { result in
+            next(n + 1, collected + [(try? result.get().value) ?? "failed"])
+          }
+        }
+        next(0, [])
+      }
+    }
+    #expect(values == (0..<10).map { String(fibonacci($0, mode: .iterative)) })
+    let failure = await withCheckedContinuation { (done: CheckedContinuation<RPCError?, Never>) in
+      client.call(1, timeout: .milliseconds(1)) { done.resume(returning: $0.failure) }
+    }
+    // A 1 ms timeout usually loses the race; either way the outcome is counted exactly once.
+    #expect(failure == nil || failure?.code == .timedOut)
+    let stats = client.stats()
+    #expect(stats.sent == 11 && stats.inFlight == 0)
+    try await rpc.stop()
+  }
+}
+
+extension Result {
+  fileprivate var failure: Failure? {
+    if case .failure(let error) = self { return error }
+    return nil
+  }
+}

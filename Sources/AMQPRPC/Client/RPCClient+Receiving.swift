@@ -60,7 +60,7 @@ extension RPCClient {
               headers, sent: entry.waiter.sentWallMicroseconds, received: receivedWall)))
       }
       events?.yield(.completed(correlationID: id, n: entry.n, result: result))
-      entry.waiter.continuation.resume(with: result.mapError { $0 as any Error })
+      entry.waiter.complete(result)
     case .late(let id, let lateBy):
       configuration.logger.debug("late reply discarded", metadata: ["id": "\(id)"])
       events?.yield(.discarded(.late, correlationID: id, lateBy: lateBy))
@@ -91,7 +91,7 @@ extension RPCClient {
     for entry in entries {
       let error = RPCError(code: code, message: message, correlationID: entry.id)
       events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
-      entry.waiter.continuation.resume(throwing: error)
+      entry.waiter.complete(.failure(error))
     }
   }
 

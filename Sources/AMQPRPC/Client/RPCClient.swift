@@ -96,11 +96,25 @@ public final class RPCClient: Sendable {
       try await withCheckedThrowingContinuation { continuation in
         start(
           id: id, n: n, body: body, timeout: timeout, propagateDeadline: propagateDeadline,
-          continuation: continuation)
+          completion: .continuation(continuation))
       }
     } onCancel: {
       fail(id: id, code: .cancelled, message: "the call was cancelled")
     }
+  }
+
+  /// Calls fib(n) and hands the outcome to `completion` instead of suspending: where replies
+  /// arrive, on the connection's event loop (a timeout or failure may call it elsewhere). For
+  /// load generators and event-driven code: no task, no hop per call. `completion` must not
+  /// block; it may start the next call.
+  public func call(
+    _ n: Int, timeout: Duration? = nil,
+    completion: @escaping @Sendable (Result<RPCReply, RPCError>) -> Void
+  ) {
+    start(
+      id: nextCorrelationID(), n: n, body: RPCWire.requestBody(n),
+      timeout: (timeout ?? configuration.timeout).timeAmount, propagateDeadline: true,
+      completion: .callback(completion))
   }
 
   /// A snapshot of the counters, the oldest calls in flight and the latency percentiles.
@@ -165,8 +179,8 @@ public final class RPCClient: Sendable {
       return all
     }
     for entry in pending {
-      entry.waiter.continuation.resume(
-        throwing: RPCError(code: .cancelled, message: "the client closed", correlationID: entry.id))
+      entry.waiter.complete(
+        .failure(RPCError(code: .cancelled, message: "the client closed", correlationID: entry.id)))
     }
     if let tag = consumerTag.withLockedValue({ $0 }) { try? await channel.cancel(consumerTag: tag) }
     try? await channel.close()
@@ -187,14 +201,14 @@ public final class RPCClient: Sendable {
 
   private func start(
     id: String, n: Int?, body: String, timeout: TimeAmount, propagateDeadline: Bool,
-    continuation: CheckedContinuation<RPCReply, any Error>
+    completion: CallWaiter.Completion
   ) {
     let now = NIODeadline.now()
     let deadline = now + timeout
     let sentWall = WallClock.microsecondsSinceEpoch()
     let entry = PendingCallTable<CallWaiter>.Entry(
       id: id, n: n, sentAt: now, deadline: deadline,
-      waiter: CallWaiter(continuation: continuation, sentWallMicroseconds: sentWall))
+      waiter: CallWaiter(completion: completion, sentWallMicroseconds: sentWall))
     // Register before publishing, so even an instant reply finds its call.
     let (registered, events) = state.withLockedValue {
       state -> (Bool, AsyncStream<RPCClientEvent>.Continuation?) in
@@ -204,8 +218,8 @@ public final class RPCClient: Sendable {
       return (true, state.events)
     }
     guard registered else {
-      continuation.resume(
-        throwing: RPCError(code: .cancelled, message: "the client is closed", correlationID: id))
+      entry.waiter.complete(
+        .failure(RPCError(code: .cancelled, message: "the client is closed", correlationID: id)))
       return
     }
     events?.yield(.sent(correlationID: id, n: n))
@@ -239,7 +253,7 @@ public final class RPCClient: Sendable {
     guard let entry else { return }
     let error = RPCError(code: code, message: message, correlationID: id)
     events?.yield(.completed(correlationID: id, n: entry.n, result: .failure(error)))
-    entry.waiter.continuation.resume(throwing: error)
+    entry.waiter.complete(.failure(error))
   }
 
   // MARK: - Timeouts
@@ -270,7 +284,7 @@ public final class RPCClient: Sendable {
         code: .timedOut, message: "no reply within \(waited.nanoseconds / 1_000_000) ms",
         correlationID: entry.id)
       events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
-      entry.waiter.continuation.resume(throwing: error)
+      entry.waiter.complete(.failure(error))
     }
   }
 }

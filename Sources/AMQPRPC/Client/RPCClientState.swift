@@ -2,8 +2,23 @@ import NIOCore
 
 /// What completes a call, and what the client needs to time it.
 struct CallWaiter: Sendable {
-  var continuation: CheckedContinuation<RPCReply, any Error>
+  enum Completion: Sendable {
+    /// An `async` caller waiting.
+    case continuation(CheckedContinuation<RPCReply, any Error>)
+    /// A callback, run where the call ends (for replies: on the event loop).
+    case callback(@Sendable (Result<RPCReply, RPCError>) -> Void)
+  }
+
+  var completion: Completion
   var sentWallMicroseconds: Int64
+
+  func complete(_ result: Result<RPCReply, RPCError>) {
+    switch completion {
+    case .continuation(let continuation):
+      continuation.resume(with: result.mapError { $0 as any Error })
+    case .callback(let callback): callback(result)
+    }
+  }
 }
 
 /// Everything a client mutates, kept behind one lock so that the table and the counters
