@@ -118,12 +118,24 @@ extension AMQPChannel {
   /// Acknowledges without suspending the caller; the future completes once written. Queued
   /// behind a publish submitted before it, so "reply, then ack" keeps its order.
   public func ackWithFuture(deliveryTag: UInt64, multiple: Bool = false) -> EventLoopFuture<Void> {
+    sendWithFuture(.basicAck(.init(deliveryTag: deliveryTag, multiple: multiple)))
+  }
+
+  /// Rejects without suspending the caller; see ``ackWithFuture(deliveryTag:multiple:)``.
+  public func rejectWithFuture(deliveryTag: UInt64, requeue: Bool = false) -> EventLoopFuture<Void>
+  {
+    sendWithFuture(.basicReject(.init(deliveryTag: deliveryTag, requeue: requeue)))
+  }
+
+  /// Sends a method with no reply from any thread; direct when already on the event loop.
+  private func sendWithFuture(_ method: AMQPMethod) -> EventLoopFuture<Void> {
     let id = self.id
     let handler = connection.handler
-    return connection.eventLoop.submit {
-      try handler.value.send(
-        .basicAck(.init(deliveryTag: deliveryTag, multiple: multiple)), channelID: id)
+    let eventLoop = connection.eventLoop
+    if eventLoop.inEventLoop {
+      return eventLoop.makeCompletedFuture { try handler.value.send(method, channelID: id) }
     }
+    return eventLoop.submit { try handler.value.send(method, channelID: id) }
   }
 
   /// Cancels a consumer; its sequence finishes.

@@ -6,7 +6,12 @@ import NIOPosix
 
 /// One worker: a consumer of the request queue on its own channel, with `basic.qos`
 /// prefetch, answering each request and acknowledging it after the reply is published. It
-/// can pause (cancel its consumer after the requests it holds) and resume (consume again).
+/// can pause (cancel its consumer once the requests it holds are answered) and resume.
+///
+/// Requests are handled where they arrive, on the connection's event loop, with no task hop:
+/// parsing, cheap work (iterative fib, small recursive fib), the reply and the ack. Larger
+/// recursive fib goes to a thread pool and the reply follows when it is done, so the event
+/// loop is never held for long.
 final class RPCWorker: Sendable {
   let id: Int
   let name: String
@@ -14,8 +19,16 @@ final class RPCWorker: Sendable {
   let prefetch: UInt16
   let configuration: RPCServerConfiguration
   let record = NIOLockedValueBox(WorkerRecord())
-  private let serving = NIOLockedValueBox<(consumer: AMQPConsumer, task: Task<Void, Never>)?>(nil)
+  private let parser: RPCRequestParser
+  private let consumption = NIOLockedValueBox(Consumption())
   private let onEvent: @Sendable (RPCServerEvent) -> Void
+
+  /// The consumer and the requests delivered but not yet acknowledged.
+  private struct Consumption: Sendable {
+    var consumerTag: String?
+    var outstanding = 0
+    var drained: [CheckedContinuation<Void, Never>] = []
+  }
 
   private init(
     id: Int, channel: AMQPChannel, prefetch: UInt16, configuration: RPCServerConfiguration,
@@ -26,6 +39,8 @@ final class RPCWorker: Sendable {
     self.channel = channel
     self.prefetch = prefetch
     self.configuration = configuration
+    self.parser = RPCRequestParser(
+      maximumN: configuration.maximumN, maximumBodyBytes: configuration.maximumBodyBytes)
     self.onEvent = onEvent
   }
 
@@ -43,30 +58,44 @@ final class RPCWorker: Sendable {
   }
 
   /// Whether the worker is consuming (not paused or stopped).
-  var isConsuming: Bool { serving.withLockedValue { $0 != nil } }
+  var isConsuming: Bool { consumption.withLockedValue { $0.consumerTag != nil } }
 
-  /// Starts a consumer and a task serving it; no-op when already consuming.
+  /// Starts a consumer; no-op when already consuming.
   func startConsuming() async throws {
     guard !isConsuming else { return }
-    let consumer = try await channel.consume(
+    let tag = try await channel.consume(
       queue: configuration.queue, consumerTag: name,
-      bufferSize: max(2, Int(prefetch) * 2))
-    let task = Task { await serve(consumer) }
-    serving.withLockedValue { $0 = (consumer, task) }
+      onDelivery: { [self] message in handle(message) },
+      onEnd: { [self] error in
+        guard let error else { return }  // our own cancel
+        configuration.logger.warning("worker \(name) stopped: \(error)")
+        consumption.withLockedValue { $0.consumerTag = nil }
+        record.withLockedValue { $0.activity = .stopped }
+      })
+    consumption.withLockedValue { $0.consumerTag = tag }
     record.withLockedValue { $0.activity = .idle }
   }
 
   /// Stops taking new requests and returns once the ones already delivered are answered and
   /// acknowledged. The channel stays open, so ``startConsuming()`` resumes.
   func stopConsuming(then activity: WorkerRecord.Activity) async {
-    guard let current = serving.withLockedValue({ $0 }) else {
-      record.withLockedValue { $0.activity = activity }
-      return
+    let tag = consumption.withLockedValue { consumption in
+      defer { consumption.consumerTag = nil }
+      return consumption.consumerTag
     }
-    record.withLockedValue { $0.activity = .stopping }
-    try? await current.consumer.cancel()
-    await current.task.value
-    serving.withLockedValue { $0 = nil }
+    if let tag {
+      record.withLockedValue { $0.activity = .stopping }
+      // After cancel-ok no more deliveries come; then wait for those still being answered.
+      try? await channel.cancel(consumerTag: tag)
+      await withCheckedContinuation { (drained: CheckedContinuation<Void, Never>) in
+        let now = consumption.withLockedValue { consumption -> Bool in
+          if consumption.outstanding == 0 { return true }
+          consumption.drained.append(drained)
+          return false
+        }
+        if now { drained.resume() }
+      }
+    }
     record.withLockedValue { $0.activity = activity }
   }
 
@@ -76,25 +105,13 @@ final class RPCWorker: Sendable {
     record.withLockedValue { $0.activity = .stopped }
   }
 
-  /// Serves until the consumer ends (cancelled by us or the broker, or connection lost).
-  private func serve(_ consumer: AMQPConsumer) async {
-    let parser = RPCRequestParser(
-      maximumN: configuration.maximumN, maximumBodyBytes: configuration.maximumBodyBytes)
-    do {
-      for try await message in consumer {
-        try await handle(message, parser: parser)
-      }
-    } catch {
-      configuration.logger.warning("worker \(name) stopped: \(error)")
-      record.withLockedValue { $0.activity = .stopped }
-    }
-  }
-
   func snapshot(now: NIODeadline) -> RPCWorkerStats {
     record.withLockedValue { $0.snapshot(id: id, name: name, prefetch: prefetch, now: now) }
   }
 
-  private func handle(_ message: AMQPMessage, parser: RPCRequestParser) async throws {
+  /// Handles one request on the event loop.
+  private func handle(_ message: AMQPMessage) {
+    consumption.withLockedValue { $0.outstanding += 1 }
     let started = NIODeadline.now()
     let receivedWall = WallClock.microsecondsSinceEpoch()
     let properties = message.properties
@@ -104,42 +121,75 @@ final class RPCWorker: Sendable {
       let reason = "request without reply_to rejected"
       configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
       finish(started, correlationID: correlationID, n: nil, outcome: .rejected(reason: reason))
-      try await channel.reject(deliveryTag: message.deliveryTag, requeue: false)
+      channel.rejectWithFuture(deliveryTag: message.deliveryTag).whenComplete { [self] _ in
+        settled()
+      }
       return
     }
-    let outcome: RPCServerEvent.Outcome
-    var n: Int?
+    let request = Request(
+      deliveryTag: message.deliveryTag, correlationID: correlationID, replyTo: replyTo,
+      started: started, receivedWall: receivedWall)
     if let deadline = properties.headers?[RPCWire.deadlineHeader]?.intValue, receivedWall > deadline
     {
-      outcome = .refused(
-        .expired,
-        message: "deadline passed \((receivedWall - deadline) / 1_000) ms before work began")
-    } else {
-      switch parser.parse(Array(message.body.readableBytesView)) {
-      case .failure(let refusal):
-        outcome = .refused(refusal.kind, message: refusal.message)
-      case .success(let value):
-        n = value
-        record.withLockedValue {
-          $0.activity = .busy(n: value, correlationID: correlationID, since: started)
-          $0.busy.began(started)
+      let late = (receivedWall - deadline) / 1_000
+      answer(
+        request, n: nil, .refused(.expired, message: "deadline passed \(late) ms before work began")
+      )
+      return
+    }
+    switch parser.parse(Array(message.body.readableBytesView)) {
+    case .failure(let refusal):
+      answer(request, n: nil, .refused(refusal.kind, message: refusal.message))
+    case .success(let n):
+      record.withLockedValue {
+        $0.activity = .busy(n: n, correlationID: correlationID, since: started)
+        $0.busy.began(started)
+      }
+      let mode = configuration.work
+      if mode == .iterative || n <= Self.inlineRecursiveLimit {
+        answer(request, n: n, .answered(value: fibonacci(n, mode: mode)))
+      } else {
+        NIOThreadPool.singleton.runIfActive(eventLoop: channel.connection.eventLoop) {
+          fibonacci(n, mode: mode)
+        }.whenComplete { [self] result in
+          switch result {
+          case .success(let value): answer(request, n: n, .answered(value: value))
+          case .failure(let error):
+            configuration.logger.error("worker \(name) could not compute fib(\(n)): \(error)")
+            settled()  // unacknowledged: it goes back to the queue when the channel closes
+          }
         }
-        let mode = configuration.work
-        // Cheap work runs inline; recursive fib of larger n goes to the thread pool so it
-        // never holds a thread of the concurrency pool for long.
-        let result =
-          mode == .iterative || value <= Self.inlineRecursiveLimit
-          ? fibonacci(value, mode: mode)
-          : try await NIOThreadPool.singleton.runIfActive { fibonacci(value, mode: mode) }
-        outcome = .answered(value: result)
       }
     }
+  }
+
+  private struct Request: Sendable {
+    var deliveryTag: UInt64
+    var correlationID: String
+    var replyTo: String
+    var started: NIODeadline
+    var receivedWall: Int64
+  }
+
+  /// Publishes the reply, then acknowledges the request (in that order on the wire).
+  private func answer(_ request: Request, n: Int?, _ outcome: RPCServerEvent.Outcome) {
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
-    finish(started, correlationID: correlationID, n: n, outcome: outcome)
-    // Both go to the event loop in this order, so the ack follows the reply on the wire;
-    // waiting once (for the ack) is enough.
-    reply(outcome, to: replyTo, correlationID: correlationID, received: receivedWall)
-    try await channel.ackWithFuture(deliveryTag: message.deliveryTag).get()
+    finish(request.started, correlationID: request.correlationID, n: n, outcome: outcome)
+    reply(
+      outcome, to: request.replyTo, correlationID: request.correlationID,
+      received: request.receivedWall)
+    channel.ackWithFuture(deliveryTag: request.deliveryTag).whenComplete { [self] _ in settled() }
+  }
+
+  /// One delivered request is done with; wakes a waiting drain when none is left.
+  private func settled() {
+    let waiters = consumption.withLockedValue { consumption -> [CheckedContinuation<Void, Never>] in
+      consumption.outstanding -= 1
+      guard consumption.outstanding == 0 else { return [] }
+      defer { consumption.drained = [] }
+      return consumption.drained
+    }
+    for waiter in waiters { waiter.resume() }
   }
 
   /// Recursive fib up to this n takes microseconds; it is computed inline.
