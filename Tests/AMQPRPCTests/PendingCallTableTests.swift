@@ -118,6 +118,16 @@ import Testing
     #expect(table.rememberedCount == 0)
   }
 
+  @Test func answeredCallsLeaveABoundedNumberOfStaleDeadlines() {
+    var table = PendingCallTable<String>()
+    for index in 0..<100_000 {
+      _ = table.register(entry("id-\(index)", timeout: 30_000))
+      _ = table.resolve(id: "id-\(index)", issuedByUs: true, now: t0)
+    }
+    #expect(table.scheduledDeadlineCount <= 1_026)
+    #expect(table.count == 0)
+  }
+
   @Test func answeredCallsNeedNoMemory() {
     var table = PendingCallTable<String>()
     for index in 0..<1_000 {

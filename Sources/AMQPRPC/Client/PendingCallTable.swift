@@ -72,8 +72,16 @@ struct PendingCallTable<Waiter> {
     guard pending[entry.id] == nil else { return false }
     pending[entry.id] = entry
     deadlines.insert(DeadlineKey(deadline: entry.deadline, id: entry.id))
+    // Answered calls leave their deadline in the heap until it passes; rebuild it from the
+    // waiting calls once such stale keys outnumber them, so it stays O(calls in flight).
+    if deadlines.count > 2 * pending.count + 1_024 {
+      deadlines = Heap(pending.values.map { DeadlineKey(deadline: $0.deadline, id: $0.id) })
+    }
     return true
   }
+
+  /// Deadline keys held, stale ones included (for tests of the bound above).
+  var scheduledDeadlineCount: Int { deadlines.count }
 
   /// Classifies a reply by its correlation id; `issuedByUs` says whether the id is one this
   /// client ever sent.
