@@ -224,6 +224,23 @@ struct RPCBenchCommand: AsyncParsableCommand {
       configuration: RPCClientConfiguration(
         queue: queueName, timeout: .seconds(600), logger: logger))
     _ = try? await client.call(0, timeout: .milliseconds(1))  // warm the code paths up
+    if !asyncAPI {
+      // The callback API needs no task per call: this is the client's own cost.
+      let before = ProcessMetrics.residentBytes()
+      for _ in 0..<calls { client.call(1) { _ in } }
+      while client.stats().inFlight < calls { try await Task.sleep(for: .milliseconds(50)) }
+      let growth = ProcessMetrics.residentBytes() - before
+      let perCall = Double(growth) / Double(calls)
+      print(
+        json
+          ? "{\"pending_calls\": \(calls), \"rss_growth_bytes\": \(growth), \"bytes_per_pending_call\": \(fixed(perCall, 1)), \"api\": \"callback\"}"
+          : "rpc-bench: \(calls) calls in flight (callback API) grew RSS by \(growth / 1024) KiB = "
+            + "\(fixed(perCall, 0)) bytes per pending call")
+      try? await client.close()
+      _ = try? await channel.queueDelete(queueName)
+      try? await clientConnection.close()
+      return
+    }
     // Baseline: the same number of suspended tasks doing nothing, so the client's own share
     // can be told from the cost of a task per call.
     let parked = TaskParking()

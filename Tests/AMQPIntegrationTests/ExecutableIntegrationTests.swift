@@ -86,3 +86,21 @@ extension BrokerTests {
     }
   }
 }
+
+extension BrokerTests.Executables {
+  @Test func benchReportsAJSONSummaryWithInProcessWorkers() async throws {
+    let bench = try ChildProcess.product(
+      "rpc-bench",
+      ["--count", "300", "--warmup", "30", "--inflight", "10", "--workers", "2", "--json"])
+    let (status, output) = try await bench.finish()
+    #expect(status == 0, "\(output)")
+    let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("{") })
+    let summary = try #require(
+      try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    for key in ["rpcs", "seconds", "rpc_per_s", "p50_us", "p99_us", "max_us", "client_cpu_s"] {
+      #expect(summary[key] != nil, "missing \(key)")
+    }
+    #expect((summary["rpcs"] as? Int ?? 0) >= 300)
+    #expect(summary["timeouts"] as? Int == 0)
+  }
+}
