@@ -85,7 +85,7 @@ let package = Package(
     .target(
       name: "RPCCommandLine",
       dependencies: [
-        "AMQPClient",
+        "AMQPClient", "AMQPRPC",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -122,7 +122,7 @@ let package = Package(
     .executableTarget(
       name: "rpc-bench",
       dependencies: [
-        "AMQPRPC", "AMQPClient", "RPCCommandLine",
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),

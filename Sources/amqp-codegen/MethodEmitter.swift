@@ -157,74 +157,74 @@ struct MethodEmitter {
     out.line("}")
   }
 
-  private mutating func emitDecoder(_ fields: [SpecField]) throws {
-    let visible = fields.filter { !$0.reserved }
-    let usesBuffer = !fields.isEmpty
-    out.line(
-      "    init(from \(usesBuffer ? "buffer" : "_"): inout ByteBuffer) throws(AMQPProtocolError) {")
-    var index = 0
-    while index < fields.count {
-      let field = fields[index]
-      if field.type == "bit" {
-        // Consecutive bits share octets, eight to an octet, lowest bit first.
-        var run: [SpecField] = []
-        while index < fields.count, fields[index].type == "bit" {
-          run.append(fields[index])
-          index += 1
-        }
-        for (chunkStart, chunk) in stride(from: 0, to: run.count, by: 8).map({
-          ($0, run[$0..<min($0 + 8, run.count)])
-        }) {
-          let bits = "bits\(chunkStart / 8 == 0 ? "" : String(chunkStart / 8))"
-          let used = chunk.contains { !$0.reserved }
-          out.line("      \(used ? "let \(bits) =" : "_ =") try buffer.readAMQPOctet()")
-          for (bit, bitField) in chunk.enumerated() where !bitField.reserved {
-            out.line("      self.\(Names.member(bitField.name)) = \(bits) & \(1 << bit) != 0")
-          }
-        }
-        continue
-      }
-      let type = try PrimitiveType.forSpec(field.type)
-      if field.reserved {
-        out.line("      _ = try buffer.\(type.reader)")
+  /// A method's arguments in wire order: single fields, and octets holding up to eight
+  /// consecutive bit fields (lowest bit first).
+  private enum Slot {
+    case field(SpecField)
+    case bits(octet: Int, [SpecField])
+  }
+
+  private static func slots(_ fields: [SpecField]) -> [Slot] {
+    var slots: [Slot] = []
+    var octets = 0
+    for field in fields {
+      if field.type == "bit", case .bits(let octet, let run) = slots.last, run.count < 8 {
+        slots[slots.count - 1] = .bits(octet: octet, run + [field])
+      } else if field.type == "bit" {
+        slots.append(.bits(octet: octets, [field]))
+        octets += 1
       } else {
-        out.line("      self.\(Names.member(field.name)) = try buffer.\(type.reader)")
+        slots.append(.field(field))
       }
-      index += 1
     }
-    if visible.isEmpty && fields.isEmpty { out.line("      // No arguments.") }
+    return slots
+  }
+
+  private mutating func emitDecoder(_ fields: [SpecField]) throws {
+    out.line(
+      "    init(from \(fields.isEmpty ? "_" : "buffer"): inout ByteBuffer) throws(AMQPProtocolError) {"
+    )
+    for slot in Self.slots(fields) {
+      switch slot {
+      case .bits(let octet, let run):
+        let bits = "bits\(octet == 0 ? "" : String(octet))"
+        let used = run.contains { !$0.reserved }
+        out.line("      \(used ? "let \(bits) =" : "_ =") try buffer.readAMQPOctet()")
+        for (bit, bitField) in run.enumerated() where !bitField.reserved {
+          out.line("      self.\(Names.member(bitField.name)) = \(bits) & \(1 << bit) != 0")
+        }
+      case .field(let field):
+        let type = try PrimitiveType.forSpec(field.type)
+        if field.reserved {
+          out.line("      _ = try buffer.\(type.reader)")
+        } else {
+          out.line("      self.\(Names.member(field.name)) = try buffer.\(type.reader)")
+        }
+      }
+    }
+    if fields.isEmpty { out.line("      // No arguments.") }
     out.line("    }")
   }
 
   private mutating func emitEncoder(_ fields: [SpecField]) throws {
     out.line("    func encode(into \(fields.isEmpty ? "_" : "buffer"): inout ByteBuffer) {")
-    var index = 0
-    while index < fields.count {
-      let field = fields[index]
-      if field.type == "bit" {
-        var run: [SpecField] = []
-        while index < fields.count, fields[index].type == "bit" {
-          run.append(fields[index])
-          index += 1
+    for slot in Self.slots(fields) {
+      switch slot {
+      case .bits(_, let run):
+        let terms = run.enumerated().filter { !$0.element.reserved }.map {
+          "(self.\(Names.member($0.element.name)) ? \(1 << $0.offset) : 0)"
         }
-        for chunkStart in stride(from: 0, to: run.count, by: 8) {
-          let chunk = run[chunkStart..<min(chunkStart + 8, run.count)]
-          let terms = chunk.enumerated().filter { !$0.element.reserved }.map {
-            "(self.\(Names.member($0.element.name)) ? \(1 << $0.offset) : 0)"
-          }
-          out.line(
-            "      buffer.writeInteger(UInt8(\(terms.isEmpty ? "0" : terms.joined(separator: " | "))))"
-          )
+        out.line(
+          "      buffer.writeInteger(UInt8(\(terms.isEmpty ? "0" : terms.joined(separator: " | "))))"
+        )
+      case .field(let field):
+        let type = try PrimitiveType.forSpec(field.type)
+        if field.reserved {
+          out.line("      buffer.\(type.write(reservedValue(type)))")
+        } else {
+          out.line("      buffer.\(type.write("self." + Names.member(field.name)))")
         }
-        continue
       }
-      let type = try PrimitiveType.forSpec(field.type)
-      if field.reserved {
-        out.line("      buffer.\(type.write(reservedValue(type)))")
-      } else {
-        out.line("      buffer.\(type.write("self." + Names.member(field.name)))")
-      }
-      index += 1
     }
     if fields.isEmpty { out.line("      // No arguments.") }
     out.line("    }")

@@ -6,14 +6,13 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import RPCCommandLine
+import RPCDashboards
 
 #if canImport(Glibc)
   @preconcurrency import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-extension RPCWorkMode: ExpressibleByArgument {}
 
 /// Tasks suspended until released, for the memory baseline.
 final class TaskParking: Sendable {
@@ -233,9 +232,9 @@ struct RPCBenchCommand: AsyncParsableCommand {
       let perCall = Double(growth) / Double(calls)
       print(
         json
-          ? "{\"pending_calls\": \(calls), \"rss_growth_bytes\": \(growth), \"bytes_per_pending_call\": \(fixed(perCall, 1)), \"api\": \"callback\"}"
+          ? "{\"pending_calls\": \(calls), \"rss_growth_bytes\": \(growth), \"bytes_per_pending_call\": \(Format.fixed(perCall, 1)), \"api\": \"callback\"}"
           : "rpc-bench: \(calls) calls in flight (callback API) grew RSS by \(growth / 1024) KiB = "
-            + "\(fixed(perCall, 0)) bytes per pending call")
+            + "\(Format.fixed(perCall, 0)) bytes per pending call")
       try? await client.close()
       _ = try? await channel.queueDelete(queueName)
       try? await clientConnection.close()
@@ -260,14 +259,14 @@ struct RPCBenchCommand: AsyncParsableCommand {
     if json {
       print(
         "{\"pending_calls\": \(calls), \"rss_growth_bytes\": \(after - before), "
-          + "\"bytes_per_pending_call\": \(fixed(perCall, 1)), \"bytes_per_idle_task\": \(fixed(perTask, 1))}"
+          + "\"bytes_per_pending_call\": \(Format.fixed(perCall, 1)), \"bytes_per_idle_task\": \(Format.fixed(perTask, 1))}"
       )
     } else {
       print(
         "rpc-bench: \(calls) calls in flight grew RSS by \((after - before) / 1024) KiB = "
-          + "\(fixed(perCall, 0)) bytes per pending call, of which a suspended task alone costs "
-          + "\(fixed(perTask, 0)) (measured with as many idle tasks): the client's own share is "
-          + "\(fixed(perCall - perTask, 0)) bytes per call")
+          + "\(Format.fixed(perCall, 0)) bytes per pending call, of which a suspended task alone costs "
+          + "\(Format.fixed(perTask, 0)) (measured with as many idle tasks): the client's own share is "
+          + "\(Format.fixed(perCall - perTask, 0)) bytes per call")
     }
     parked.release()
     for task in idle { await task.value }

@@ -11,8 +11,6 @@ import RPCScreens
   import Darwin
 #endif
 
-extension RPCWorkMode: ExpressibleByArgument {}
-
 /// `rpc-demo`: both sides of the RPC pattern in one process and one screen.
 @main
 struct RPCDemoCommand: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import AMQPRPC
 import ArgumentParser
 import Logging
 import RPCCommandLine
+import RPCDashboards
 import RPCScreens
 
 #if canImport(Glibc)
@@ -10,9 +11,6 @@ import RPCScreens
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-extension RPCWorkMode: ExpressibleByArgument {}
-extension RPCQueueType: ExpressibleByArgument {}
 
 /// `rpc-server`: runs N workers answering fib(n) on the request queue.
 @main
@@ -118,7 +116,7 @@ struct RPCServerCommand: AsyncParsableCommand {
 
 enum LineFormat {
   static func describe(_ event: RPCServerEvent) -> String {
-    let milliseconds = String(format2(Double(event.service.nanoseconds) / 1e6))
+    let milliseconds = Format.fixed(Double(event.service.nanoseconds) / 1e6, 2)
     let id = event.correlationID.isEmpty ? "-" : event.correlationID
     switch event.outcome {
     case .answered(let value):
@@ -131,9 +129,4 @@ enum LineFormat {
     }
   }
 
-  static func format2(_ value: Double) -> String {
-    let hundredths = Int((value * 100).rounded())
-    let fraction = hundredths % 100
-    return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-  }
 }

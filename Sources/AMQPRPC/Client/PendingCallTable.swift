@@ -84,12 +84,14 @@ struct PendingCallTable<Waiter> {
   var scheduledDeadlineCount: Int { deadlines.count }
 
   /// Classifies a reply by its correlation id; `issuedByUs` says whether the id is one this
-  /// client ever sent.
-  mutating func resolve(id: String, issuedByUs: Bool, now: NIODeadline) -> Resolution {
+  /// client ever sent (asked only for a reply that matches no waiting call).
+  mutating func resolve(id: String, issuedByUs: @autoclosure () -> Bool, now: NIODeadline)
+    -> Resolution
+  {
     if let entry = pending.removeValue(forKey: id) { return .matched(entry) }
     forget(before: now)
     if let at = gaveUp[id] { return .late(id: id, by: now - at) }
-    return issuedByUs ? .duplicate(id: id) : .unknown(id: id)
+    return issuedByUs() ? .duplicate(id: id) : .unknown(id: id)
   }
 
   /// Removes and returns the calls whose deadline is at or before `now`.

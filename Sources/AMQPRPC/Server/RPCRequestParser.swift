@@ -47,7 +47,8 @@ public struct RPCRequestParser: Sendable {
 }
 
 extension String {
-  func trimmingWhitespace() -> String {
+  /// The text without leading and trailing whitespace (no Foundation needed).
+  package func trimmingWhitespace() -> String {
     let scalars = unicodeScalars
     guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
       let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })

@@ -1,3 +1,4 @@
+import AMQPClient
 import AMQPRPC
 import NIOCore
 import TerminalUI
@@ -56,7 +57,7 @@ extension ClientDashboard {
     case .some(.some(let count)): workers = "workers \(count)"
     }
     let parts = [
-      "rpc-client", state, workers, "timeout \(Format.duration(timeout.timeAmountForDisplay))",
+      "rpc-client", state, workers, "timeout \(Format.duration(timeout.timeAmount))",
       brokerURL, serverProduct, "reply_to \(callbackQueue)",
     ]
     buffer.write(" " + parts.joined(separator: " │ "), row: row, column: 0, style: .bar)
@@ -208,12 +209,5 @@ extension ClientDashboard {
     guard let worker else { return "-" }
     if wide { return worker }
     return worker.split(separator: "/").last.map(String.init) ?? worker
-  }
-}
-
-extension Duration {
-  var timeAmountForDisplay: TimeAmount {
-    let (seconds, attoseconds) = components
-    return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
   }
 }

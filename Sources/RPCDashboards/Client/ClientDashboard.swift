@@ -16,7 +16,9 @@ public struct ClientDashboard: Sendable {
   }
 
   public enum Action: Hashable, Sendable {
-    case submit, historyBack, historyForward, scrollUp, scrollDown, injectUnknown, sendLate
+    /// `history` and `scroll` are handled as editing keys; they are in the keymap for the
+    /// footer and help only.
+    case submit, history, scroll, injectUnknown, sendLate
     case help, quit
   }
 
@@ -63,8 +65,8 @@ public struct ClientDashboard: Sendable {
     .init(
       [.enter], .submit, footer: "send", help: "send the numbers typed (35, 30 31 32, 30x50, 1..40)"
     ),
-    .init([.up, .down], .historyBack, footer: "history", help: "previous / next input"),
-    .init([.pageUp, .pageDown], .scrollUp, footer: "scroll", help: "scroll the completed calls"),
+    .init([.up, .down], .history, footer: "history", help: "previous / next input"),
+    .init([.pageUp, .pageDown], .scroll, footer: "scroll", help: "scroll the completed calls"),
     .init(
       [.function(2)], .injectUnknown, footer: "unknown reply",
       help: "inject a reply with a foreign correlation id"),
@@ -152,14 +154,14 @@ public struct ClientDashboard: Sendable {
       case .sendLate: return [.sendLateRequest]
       case .help: showHelp = true
       case .quit: return [.quit]
-      case .historyBack, .historyForward, .scrollUp, .scrollDown, nil: break
+      case .history, .scroll, nil: break
       }
     }
     return []
   }
 
   private mutating func submit(now: NIODeadline) -> [Command] {
-    let text = input.submit().trimmingCharacters()
+    let text = input.submit().trimmingWhitespace()
     guard !text.isEmpty else { return [] }
     if text.hasPrefix(":") { return command(String(text.dropFirst()), now: now) }
     switch NumberList.parse(text) {
@@ -244,13 +246,4 @@ public struct DiscardedReply: Sendable, Hashable {
   public var kind: RPCDiscardKind
   public var id: String
   public var lateBy: TimeAmount?
-}
-
-extension String {
-  func trimmingCharacters() -> String {
-    var text = Substring(self)
-    while text.first?.isWhitespace == true { text.removeFirst() }
-    while text.last?.isWhitespace == true { text.removeLast() }
-    return String(text)
-  }
 }
