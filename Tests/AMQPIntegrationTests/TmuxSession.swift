@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+  @preconcurrency import Glibc
+#endif
+
 /// A real terminal for end-to-end UI tests: tmux runs a command in a detached session; the
 /// test types with `send-keys` and reads the screen with `capture-pane`.
 final class TmuxSession: Sendable {
@@ -66,17 +70,35 @@ final class TmuxSession: Sendable {
 
   @discardableResult
   static func tmux(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["tmux"] + arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
+    // Not Foundation's Process: the tmux server that `new-session` starts would inherit the
+    // descriptor Process watches for the child's exit, and the wait would never end. Spawn
+    // directly with every descriptor above stderr closed, output to a file, and waitpid.
+    let outputPath = FileManager.default.temporaryDirectory
+      .appendingPathComponent("tmux-\(UUID().uuidString).out").path
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // bash (dash cannot name descriptors above 9) closes every other inherited descriptor,
+    // then becomes tmux.
+    let script = """
+      for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done
+      exec tmux "$@"
+      """
+    let argv = (["/bin/bash", "-c", script, "bash"] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ) == 0 else {
+      throw TimedOut(what: "tmux could not be started")
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    // WIFEXITED and WEXITSTATUS, which Swift does not import.
+    guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
       throw TimedOut(what: "tmux \(arguments.joined(separator: " ")) failed: \(text)")
     }
     return text
