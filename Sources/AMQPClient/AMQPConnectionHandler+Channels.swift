@@ -67,7 +67,7 @@ extension AMQPConnectionHandler {
       throw closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed")
     }
     if let error = slot.machine.closedError { throw error }
-    guard let context else { throw AMQPError(.connectionClosed, "the connection is closed") }
+    guard context != nil else { throw AMQPError(.connectionClosed, "the connection is closed") }
     var tag: UInt64?
     if slot.confirms != nil {
       tag = slot.confirms?.published(waiter: confirmation)
@@ -76,18 +76,17 @@ extension AMQPConnectionHandler {
       confirmation.fail(AMQPError(.invalidArgument, "channel \(channelID) is not in confirm mode"))
     }
     let maximumSlice = tuning.maximumBodyFrameSize
-    var buffer = context.channel.allocator.buffer(
-      capacity: 64 + body.readableBytes + 8 * (body.readableBytes / maximumSlice + 1))
-    AMQPFrame.method(channel: channelID, .basicPublish(publish)).encode(into: &buffer)
-    let header = AMQPContentHeader(bodySize: UInt64(body.readableBytes), properties: properties)
-    AMQPFrame.header(channel: channelID, header).encode(into: &buffer)
-    var remaining = body
-    while remaining.readableBytes > 0,
-      let slice = remaining.readSlice(length: min(maximumSlice, remaining.readableBytes))
-    {
-      AMQPFrame.body(channel: channelID, slice).encode(into: &buffer)
+    enqueue { buffer in
+      AMQPFrame.method(channel: channelID, .basicPublish(publish)).encode(into: &buffer)
+      let header = AMQPContentHeader(bodySize: UInt64(body.readableBytes), properties: properties)
+      AMQPFrame.header(channel: channelID, header).encode(into: &buffer)
+      var remaining = body
+      while remaining.readableBytes > 0,
+        let slice = remaining.readSlice(length: min(maximumSlice, remaining.readableBytes))
+      {
+        AMQPFrame.body(channel: channelID, slice).encode(into: &buffer)
+      }
     }
-    writeAndScheduleFlush(buffer)
     return tag
   }
 

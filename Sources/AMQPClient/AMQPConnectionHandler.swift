@@ -38,6 +38,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   private var flushScheduled = false
   private var readPending = false
   private var inbound = ByteBuffer()
+  private var outbound = ByteBuffer()
   let connectPromise: EventLoopPromise<ConnectionInfo>
   let eventsContinuation: AsyncStream<AMQPConnectionEvent>.Continuation
   let events: AsyncStream<AMQPConnectionEvent>
@@ -110,7 +111,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {
-    context.flush()
+    flushOutbound(promise: nil)
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -129,33 +130,48 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
   // MARK: - Writing
 
-  /// Encodes frames into one buffer and writes it. The flush is coalesced: one per
-  /// event-loop tick however many writes the tick makes (inside a read burst,
-  /// `channelReadComplete` flushes).
+  /// Encodes frames into the outbound buffer (see ``enqueue(_:)``).
   func write(_ frames: [AMQPFrame]) {
-    guard let context, !frames.isEmpty else { return }
-    var buffer = context.channel.allocator.buffer(capacity: 256)
-    for frame in frames { frame.encode(into: &buffer) }
-    writeAndScheduleFlush(buffer)
+    guard !frames.isEmpty else { return }
+    enqueue { buffer in
+      for frame in frames { frame.encode(into: &buffer) }
+    }
   }
 
-  /// Writes an encoded buffer and makes sure a flush follows before the loop idles.
-  func writeAndScheduleFlush(_ buffer: ByteBuffer) {
-    guard let context else { return }
-    connection.frameSent(now: eventLoop.now)
-    context.write(wrapOutboundOut(buffer), promise: nil)
+  /// Encodes into the buffer of this event-loop tick. Everything a tick encodes goes to the
+  /// socket as one write with one flush, before the loop idles (inside a read burst,
+  /// `channelReadComplete` flushes): one buffer and one syscall for many frames.
+  func enqueue(_ encode: (inout ByteBuffer) -> Void) {
+    guard context != nil else { return }
+    if outbound.capacity == 0 { outbound.reserveCapacity(Self.outboundCapacity) }
+    encode(&outbound)
     guard !flushScheduled else { return }
     flushScheduled = true
     eventLoop.assumeIsolated().execute {
       self.flushScheduled = false
-      self.context?.flush()
+      self.flushOutbound(promise: nil)
     }
   }
 
+  /// Writes and flushes what was encoded so far; `promise` completes once it is written.
+  func flushOutbound(promise: EventLoopPromise<Void>?) {
+    guard let context, outbound.readableBytes > 0 else {
+      promise?.succeed()
+      return
+    }
+    connection.frameSent(now: eventLoop.now)
+    let buffer = outbound
+    // A fresh buffer for the next tick: NIO holds this one until the socket took it.
+    outbound = ByteBuffer()
+    context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
+  }
+
+  /// What the outbound buffer starts with; it grows for bigger ticks.
+  private static let outboundCapacity = 4_096
+
   private func writeProtocolHeader() {
-    guard let context else { return }
-    let buffer = context.channel.allocator.buffer(bytes: AMQPFraming.protocolHeader)
-    context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    enqueue { $0.writeBytes(AMQPFraming.protocolHeader) }
+    flushOutbound(promise: nil)
   }
 
   // MARK: - Connection actions
@@ -186,12 +202,11 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     case .closeConnection(let frames, let error):
       shutDown(error)
       if let context {
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        for frame in frames { frame.encode(into: &buffer) }
+        write(frames)
+        let written = eventLoop.makePromise(of: Void.self)
+        flushOutbound(promise: written)
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
-          channel.close(promise: nil)
-        }
+        written.futureResult.whenComplete { _ in channel.close(promise: nil) }
       }
     case .sendCloseAndFail(let frame, let error):
       write([frame])

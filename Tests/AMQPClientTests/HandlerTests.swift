@@ -65,7 +65,7 @@ final class FakeBroker {
   /// The error the connect promise failed with, if it did.
   func connectError() -> AMQPError? {
     var result: AMQPError?
-    handler.connectPromise.futureResult.whenFailure { result = $0 as? AMQPError }
+    handler.connectPromise.futureResult.assumeIsolated().whenFailure { result = $0 as? AMQPError }
     return result
   }
 
