@@ -11,23 +11,22 @@ extension AMQPConnectionHandler {
       return eventLoop.makeFailedFuture(
         AMQPError(.channelLimitReached, "all \(tuning.highestChannelID) channel ids are in use"))
     }
-    channels[id] = ChannelSlot(machine: ChannelStateMachine(id: id))
+    var slot = ChannelSlot(machine: ChannelStateMachine(id: id))
     let promise = eventLoop.makePromise(of: AMQPMethod.self)
-    perform(
-      channels[id]!.machine.requestSent(.channelOpen(.init()), waiter: .method(promise)),
-      channelID: id)
+    let action = slot.machine.requestSent(.channelOpen(.init()), waiter: .method(promise))
+    channels[id] = slot
+    perform(action, channelID: id)
     return promise.futureResult.map { _ in id }
   }
 
   /// Sends a synchronous method and completes with the broker's reply.
   func request(_ method: AMQPMethod, channelID: UInt16) -> EventLoopFuture<AMQPMethod> {
     let promise = eventLoop.makePromise(of: AMQPMethod.self)
-    guard var slot = channels[channelID] else {
+    guard let action = channels[channelID]?.machine.requestSent(method, waiter: .method(promise))
+    else {
       promise.fail(closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed"))
       return promise.futureResult
     }
-    let action = slot.machine.requestSent(method, waiter: .method(promise))
-    channels[channelID] = slot
     perform(action, channelID: channelID)
     return promise.futureResult.assumeIsolated().map { reply in
       self.topology.record(method, reply: reply)
@@ -38,12 +37,12 @@ extension AMQPConnectionHandler {
   /// Sends `basic.get` and completes with the message, or `nil` when the queue is empty.
   func get(_ get: AMQPMethod.Basic.Get, channelID: UInt16) -> EventLoopFuture<AMQPMessage?> {
     let promise = eventLoop.makePromise(of: AMQPMessage?.self)
-    guard var slot = channels[channelID] else {
+    guard
+      let action = channels[channelID]?.machine.requestSent(.basicGet(get), waiter: .get(promise))
+    else {
       promise.fail(closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed"))
       return promise.futureResult
     }
-    let action = slot.machine.requestSent(.basicGet(get), waiter: .get(promise))
-    channels[channelID] = slot
     perform(action, channelID: channelID)
     return promise.futureResult
   }
@@ -63,18 +62,13 @@ extension AMQPConnectionHandler {
     _ publish: AMQPMethod.Basic.Publish, properties: AMQPBasicProperties, body: ByteBuffer,
     channelID: UInt16, confirmation: EventLoopPromise<Bool>?
   ) throws(AMQPError) -> UInt64? {
-    guard var slot = channels[channelID] else {
+    guard context != nil else {
+      throw closeError ?? AMQPError(.connectionClosed, "the connection is closed")
+    }
+    guard channels.contains(channelID) else {
       throw closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed")
     }
-    if let error = slot.machine.closedError { throw error }
-    guard context != nil else { throw AMQPError(.connectionClosed, "the connection is closed") }
-    var tag: UInt64?
-    if slot.confirms != nil {
-      tag = slot.confirms?.published(waiter: confirmation)
-      channels[channelID] = slot
-    } else if let confirmation {
-      confirmation.fail(AMQPError(.invalidArgument, "channel \(channelID) is not in confirm mode"))
-    }
+    let tag = try channels[channelID]?.publishing(confirmation: confirmation)
     let maximumSlice = tuning.maximumBodyFrameSize
     enqueue { buffer in
       AMQPFrame.method(channel: channelID, .basicPublish(publish)).encode(into: &buffer)
@@ -203,7 +197,7 @@ extension AMQPConnectionHandler {
 
   func channelFrameReceived(_ frame: AMQPFrame) {
     let id = frame.channel
-    guard var slot = channels[id] else {
+    guard let action = channels[id]?.machine.frameReceived(frame) else {
       perform(
         connection.channelViolation(
           code: ReplyCode.channelError,
@@ -211,8 +205,6 @@ extension AMQPConnectionHandler {
           nil))
       return
     }
-    let action = slot.machine.frameReceived(frame)
-    channels[id] = slot
     perform(action, channelID: id)
   }
 
@@ -229,15 +221,15 @@ extension AMQPConnectionHandler {
     case .fail(let waiter, let error):
       waiter.fail(error)
     case .deliver(let message):
-      guard var sink = channels[channelID]?.consumers[message.consumerTag] else {
+      // A copy: the callback may publish, which modifies the table.
+      guard let sink = channels[channelID]?.consumers[message.consumerTag] else {
         logger.debug(
           "delivery for a cancelled consumer dropped",
           metadata: ["channel": "\(channelID)", "consumer": "\(message.consumerTag)"])
         return
       }
       if !sink.deliver(message) {
-        sink.wantsMore = false
-        channels[channelID]?.consumers[message.consumerTag] = sink
+        channels[channelID]?.consumers[message.consumerTag]?.wantsMore = false
         pauseReads()
       }
     case .returned(let message):

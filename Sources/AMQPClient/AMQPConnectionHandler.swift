@@ -22,6 +22,16 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     var confirms: ConfirmTracker<EventLoopPromise<Bool>>?
     var returns: AsyncStream<AMQPReturnedMessage>.Continuation?
     var flowActive = true
+
+    /// Checks that the channel takes a publish; in confirm mode assigns its delivery tag
+    /// (returned) and registers `confirmation` for the broker's ack or nack.
+    mutating func publishing(confirmation: EventLoopPromise<Bool>?) throws(AMQPError) -> UInt64? {
+      if let error = machine.closedError { throw error }
+      if confirms != nil { return confirms?.published(waiter: confirmation) }
+      confirmation?.fail(
+        AMQPError(.invalidArgument, "channel \(machine.id) is not in confirm mode"))
+      return nil
+    }
   }
 
   let eventLoop: any EventLoop
@@ -29,7 +39,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   var connection: ConnectionStateMachine
   private var decoder = AMQPFrameDecoder(maximumFrameSize: AMQPFraming.minimumFrameMax)
   var context: ChannelHandlerContext?
-  var channels: [UInt16: ChannelSlot] = [:]
+  var channels = ChannelTable<ChannelSlot>()
   var channelIDs = ChannelIDAllocator(highest: 1)
   private(set) var tuning = AMQPTuneParameters(channelMax: 0, frameMax: 4096, heartbeat: 0)
   private var heartbeatTask: Scheduled<Void>?
@@ -228,10 +238,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     timeoutTask?.cancel()
     timeoutTask = nil
     connectPromise.fail(error)
-    for id in channels.keys.sorted() {
-      guard var slot = channels[id] else { continue }
-      let action = slot.machine.connectionClosed(error)
-      channels[id] = slot
+    for id in channels.ids {
+      guard let action = channels[id]?.machine.connectionClosed(error) else { continue }
       perform(action, channelID: id)
     }
     eventsContinuation.finish()

@@ -47,9 +47,14 @@ extension ByteBuffer {
     // Longer strings are cut at 255 bytes rather than producing an invalid frame; callers
     // that care validate first (names are limited to 255 bytes by the protocol).
     let utf8 = value.utf8
-    let length = min(utf8.count, 255)
-    writeInteger(UInt8(length))
-    writeBytes(utf8.prefix(length))
+    let length = utf8.count
+    if length <= 255 {
+      writeInteger(UInt8(length))
+      writeString(value)
+    } else {
+      writeInteger(UInt8(255))
+      writeBytes(utf8.prefix(255))
+    }
   }
 
   package mutating func writeAMQPLongString(_ value: String) {

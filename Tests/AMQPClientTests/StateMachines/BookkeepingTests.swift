@@ -19,4 +19,20 @@ import Testing
     ids.release(2)
     #expect(ids.allocate() == 2)
   }
+
+  @Test func channelTableModifiesInPlaceAndNeverGrowsOnLookups() {
+    var table = ChannelTable<[Int]>()
+    #expect(table[7] == nil)
+    table[7]?.append(1)  // absent: nothing happens, nothing is added
+    #expect(table.ids.isEmpty)
+    table[3] = [1]
+    table[3]?.append(2)
+    table[1] = []
+    #expect(table[3] == [1, 2])
+    #expect(table.ids == [1, 3])
+    #expect(table.contains(3) && !table.contains(2) && !table.contains(65_535))
+    #expect(table.removeValue(forKey: 3) == [1, 2])
+    #expect(table.removeValue(forKey: 3) == nil)
+    #expect(table.values == [[]])
+  }
 }
