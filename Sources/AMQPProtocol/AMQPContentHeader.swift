@@ -28,11 +28,18 @@ public struct AMQPContentHeader: Sendable, Hashable {
     properties = try AMQPBasicProperties(from: &buffer)
   }
 
+  /// The encoded size of the payload, in bytes.
+  public var encodedSize: Int { 12 + properties.encodedSize }
+
   /// Encodes the content header payload.
   public func encode(into buffer: inout ByteBuffer) {
-    buffer.writeInteger(classID)
-    buffer.writeInteger(UInt16(0))
-    buffer.writeInteger(bodySize)
-    properties.encode(into: &buffer)
+    buffer.writeAMQP(size: encodedSize) { encode(into: &$0) }
+  }
+
+  package func encode(into writer: inout AMQPWriter) {
+    writer.writeInteger(classID)
+    writer.writeInteger(UInt16(0))  // weight
+    writer.writeInteger(bodySize)
+    properties.encode(into: &writer)
   }
 }

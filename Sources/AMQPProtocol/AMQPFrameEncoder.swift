@@ -5,38 +5,49 @@ extension AMQPFrame {
   public func encode(into buffer: inout ByteBuffer) {
     switch self {
     case .method(let channel, let method):
-      Self.writeFrame(type: AMQPFraming.methodFrameType, channel: channel, into: &buffer) {
-        method.encode(into: &$0)
+      let payload = method.encodedSize
+      buffer.writeAMQP(size: payload + AMQPFraming.frameOverhead) { writer in
+        writer.writeFrameStart(type: AMQPFraming.methodFrameType, channel: channel, size: payload)
+        method.encode(into: &writer)
+        writer.writeInteger(AMQPFraming.frameEnd)
       }
     case .header(let channel, let header):
-      Self.writeFrame(type: AMQPFraming.headerFrameType, channel: channel, into: &buffer) {
-        header.encode(into: &$0)
+      let payload = header.encodedSize
+      buffer.writeAMQP(size: payload + AMQPFraming.frameOverhead) { writer in
+        writer.writeFrameStart(type: AMQPFraming.headerFrameType, channel: channel, size: payload)
+        header.encode(into: &writer)
+        writer.writeInteger(AMQPFraming.frameEnd)
       }
     case .body(let channel, var body):
-      buffer.writeInteger(AMQPFraming.bodyFrameType)
-      buffer.writeInteger(channel)
-      buffer.writeInteger(UInt32(body.readableBytes))
+      buffer.writeMultipleIntegers(
+        AMQPFraming.bodyFrameType, channel, UInt32(body.readableBytes))
       buffer.writeBuffer(&body)
       buffer.writeInteger(AMQPFraming.frameEnd)
     case .heartbeat:
-      buffer.writeInteger(AMQPFraming.heartbeatFrameType)
-      buffer.writeInteger(UInt16(0))
-      buffer.writeInteger(UInt32(0))
-      buffer.writeInteger(AMQPFraming.frameEnd)
+      buffer.writeMultipleIntegers(
+        AMQPFraming.heartbeatFrameType, UInt16(0), UInt32(0), AMQPFraming.frameEnd)
     }
   }
+}
 
-  /// Writes a frame header with a placeholder size, the payload, then patches the size in.
-  private static func writeFrame(
-    type: UInt8, channel: UInt16, into buffer: inout ByteBuffer,
-    payload: (inout ByteBuffer) -> Void
-  ) {
-    buffer.writeInteger(type)
-    buffer.writeInteger(channel)
-    let sizeIndex = buffer.writerIndex
-    buffer.writeInteger(UInt32(0))
-    payload(&buffer)
-    buffer.setInteger(UInt32(buffer.writerIndex - sizeIndex - 4), at: sizeIndex)
-    buffer.writeInteger(AMQPFraming.frameEnd)
+extension AMQPWriter {
+  fileprivate mutating func writeFrameStart(type: UInt8, channel: UInt16, size: Int) {
+    writeInteger(type)
+    writeInteger(channel)
+    writeInteger(UInt32(size))
+  }
+}
+
+extension AMQPMethod {
+  /// Encodes class id, method id and arguments.
+  public func encode(into buffer: inout ByteBuffer) {
+    buffer.writeAMQP(size: encodedSize) { encode(into: &$0) }
+  }
+}
+
+extension AMQPBasicProperties {
+  /// Encodes the property-flags word followed by the present properties.
+  public func encode(into buffer: inout ByteBuffer) {
+    buffer.writeAMQP(size: encodedSize) { encode(into: &$0) }
   }
 }

@@ -43,33 +43,9 @@ extension ByteBuffer {
     try readAMQPTable(depth: 0)
   }
 
-  package mutating func writeAMQPShortString(_ value: String) {
-    // Longer strings are cut at 255 bytes rather than producing an invalid frame; callers
-    // that care validate first (names are limited to 255 bytes by the protocol).
-    let utf8 = value.utf8
-    let length = utf8.count
-    if length <= 255 {
-      writeInteger(UInt8(length))
-      writeString(value)
-    } else {
-      writeInteger(UInt8(255))
-      writeBytes(utf8.prefix(255))
-    }
-  }
-
-  package mutating func writeAMQPLongString(_ value: String) {
-    writeInteger(UInt32(value.utf8.count))
-    writeString(value)
-  }
-
+  /// Writes a field table (size-prefixed); for tests and tools, the codec uses ``AMQPWriter``.
   package mutating func writeAMQPTable(_ table: AMQPFieldTable) {
-    let sizeIndex = writerIndex
-    writeInteger(UInt32(0))
-    for entry in table.entries {
-      writeAMQPShortString(entry.key)
-      writeAMQPFieldValue(entry.value)
-    }
-    setInteger(UInt32(writerIndex - sizeIndex - 4), at: sizeIndex)
+    writeAMQP(size: AMQPWriter.size(ofTable: table)) { $0.writeAMQPTable(table) }
   }
 }
 
@@ -140,67 +116,6 @@ extension ByteBuffer {
         code: .invalidFieldType,
         message: "unknown field-table type tag 0x\(String(tag, radix: 16))",
         offendingBytes: [tag])
-    }
-  }
-
-  fileprivate mutating func writeAMQPFieldValue(_ value: AMQPFieldValue) {
-    func tag(_ character: Unicode.Scalar) { writeInteger(UInt8(ascii: character)) }
-    switch value {
-    case .bool(let v):
-      tag("t")
-      writeInteger(UInt8(v ? 1 : 0))
-    case .int8(let v):
-      tag("b")
-      writeInteger(v)
-    case .uint8(let v):
-      tag("B")
-      writeInteger(v)
-    case .int16(let v):
-      tag("s")
-      writeInteger(v)
-    case .uint16(let v):
-      tag("u")
-      writeInteger(v)
-    case .int32(let v):
-      tag("I")
-      writeInteger(v)
-    case .uint32(let v):
-      tag("i")
-      writeInteger(v)
-    case .int64(let v):
-      tag("l")
-      writeInteger(v)
-    case .float(let v):
-      tag("f")
-      writeInteger(v.bitPattern)
-    case .double(let v):
-      tag("d")
-      writeInteger(v.bitPattern)
-    case .decimal(let scale, let v):
-      tag("D")
-      writeInteger(scale)
-      writeInteger(v)
-    case .string(let v):
-      tag("S")
-      writeAMQPLongString(v)
-    case .array(let values):
-      tag("A")
-      let sizeIndex = writerIndex
-      writeInteger(UInt32(0))
-      for element in values { writeAMQPFieldValue(element) }
-      setInteger(UInt32(writerIndex - sizeIndex - 4), at: sizeIndex)
-    case .timestamp(let v):
-      tag("T")
-      writeInteger(v)
-    case .table(let table):
-      tag("F")
-      writeAMQPTable(table)
-    case .bytes(let bytes):
-      tag("x")
-      writeInteger(UInt32(bytes.count))
-      writeBytes(bytes)
-    case .void:
-      tag("V")
     }
   }
 }

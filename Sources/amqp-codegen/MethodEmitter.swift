@@ -94,13 +94,22 @@ struct MethodEmitter {
     out.line("    }")
     out.line("  }")
     out.line()
-    out.line("  /// Encodes class id, method id and arguments.")
-    out.line("  public func encode(into buffer: inout ByteBuffer) {")
-    out.line("    buffer.writeInteger(classID)")
-    out.line("    buffer.writeInteger(methodID)")
+    out.line("  /// The encoded size of class id, method id and arguments, in bytes.")
+    out.line("  public var encodedSize: Int {")
     out.line("    switch self {")
     for (specClass, method) in allMethods {
-      out.line("    case .\(caseName(specClass, method))(let method): method.encode(into: &buffer)")
+      out.line("    case .\(caseName(specClass, method))(let method): 4 + method.encodedSize")
+    }
+    out.line("    }")
+    out.line("  }")
+    out.line()
+    out.line("  /// Encodes class id, method id and arguments.")
+    out.line("  package func encode(into writer: inout AMQPWriter) {")
+    out.line("    writer.writeInteger(classID)")
+    out.line("    writer.writeInteger(methodID)")
+    out.line("    switch self {")
+    for (specClass, method) in allMethods {
+      out.line("    case .\(caseName(specClass, method))(let method): method.encode(into: &writer)")
     }
     out.line("    }")
     out.line("  }")
@@ -207,7 +216,26 @@ struct MethodEmitter {
   }
 
   private mutating func emitEncoder(_ fields: [SpecField]) throws {
-    out.line("    func encode(into \(fields.isEmpty ? "_" : "buffer"): inout ByteBuffer) {")
+    var fixed = 0
+    var variable: [String] = []
+    for slot in Self.slots(fields) {
+      switch slot {
+      case .bits: fixed += 1
+      case .field(let field):
+        let type = try PrimitiveType.forSpec(field.type)
+        if !type.isVariableSize {
+          fixed += Int(type.size) ?? 0
+        } else if field.reserved {
+          variable.append(type.size(reservedValue(type)))
+        } else {
+          variable.append(type.size("self." + Names.member(field.name)))
+        }
+      }
+    }
+    let size = ([String(fixed)] + variable).joined(separator: " + ")
+    out.line("    var encodedSize: Int { \(size) }")
+    out.line()
+    out.line("    func encode(into \(fields.isEmpty ? "_" : "writer"): inout AMQPWriter) {")
     for slot in Self.slots(fields) {
       switch slot {
       case .bits(_, let run):
@@ -215,14 +243,14 @@ struct MethodEmitter {
           "(self.\(Names.member($0.element.name)) ? \(1 << $0.offset) : 0)"
         }
         out.line(
-          "      buffer.writeInteger(UInt8(\(terms.isEmpty ? "0" : terms.joined(separator: " | "))))"
+          "      writer.writeInteger(UInt8(\(terms.isEmpty ? "0" : terms.joined(separator: " | "))))"
         )
       case .field(let field):
         let type = try PrimitiveType.forSpec(field.type)
         if field.reserved {
-          out.line("      buffer.\(type.write(reservedValue(type)))")
+          out.line("      writer.\(type.write(reservedValue(type)))")
         } else {
-          out.line("      buffer.\(type.write("self." + Names.member(field.name)))")
+          out.line("      writer.\(type.write("self." + Names.member(field.name)))")
         }
       }
     }

@@ -31,32 +31,52 @@ struct PrimitiveType {
   var defaultValue: String
   var reader: String
   var writer: String
+  /// The encoded size of a value (`%@`), in bytes.
+  var size: String
 
   static func forSpec(_ type: String) throws -> PrimitiveType {
     switch type {
-    case "octet": PrimitiveType("UInt8", "0", "readAMQPOctet()", "writeInteger(%@)")
-    case "short": PrimitiveType("UInt16", "0", "readAMQPShort()", "writeInteger(%@)")
-    case "long": PrimitiveType("UInt32", "0", "readAMQPLong()", "writeInteger(%@)")
+    case "octet": PrimitiveType("UInt8", "0", "readAMQPOctet()", "writeInteger(%@)", "1")
+    case "short": PrimitiveType("UInt16", "0", "readAMQPShort()", "writeInteger(%@)", "2")
+    case "long": PrimitiveType("UInt32", "0", "readAMQPLong()", "writeInteger(%@)", "4")
     case "longlong", "timestamp":
-      PrimitiveType("UInt64", "0", "readAMQPLongLong()", "writeInteger(%@)")
+      PrimitiveType("UInt64", "0", "readAMQPLongLong()", "writeInteger(%@)", "8")
     case "shortstr":
-      PrimitiveType("String", "\"\"", "readAMQPShortString()", "writeAMQPShortString(%@)")
+      PrimitiveType(
+        "String", "\"\"", "readAMQPShortString()", "writeAMQPShortString(%@)",
+        "AMQPWriter.size(ofShortString: %@)")
     case "longstr":
-      PrimitiveType("String", "\"\"", "readAMQPLongString()", "writeAMQPLongString(%@)")
-    case "table": PrimitiveType("AMQPFieldTable", "[:]", "readAMQPTable()", "writeAMQPTable(%@)")
-    case "bit": PrimitiveType("Bool", "false", "", "")
+      PrimitiveType(
+        "String", "\"\"", "readAMQPLongString()", "writeAMQPLongString(%@)",
+        "AMQPWriter.size(ofLongString: %@)")
+    case "table":
+      PrimitiveType(
+        "AMQPFieldTable", "[:]", "readAMQPTable()", "writeAMQPTable(%@)",
+        "AMQPWriter.size(ofTable: %@)")
+    case "bit": PrimitiveType("Bool", "false", "", "", "1")
     default: throw GeneratorError("unknown primitive type \(type)")
     }
   }
 
-  init(_ swiftType: String, _ defaultValue: String, _ reader: String, _ writer: String) {
+  init(
+    _ swiftType: String, _ defaultValue: String, _ reader: String, _ writer: String,
+    _ size: String
+  ) {
     self.swiftType = swiftType
     self.defaultValue = defaultValue
     self.reader = reader
     self.writer = writer
+    self.size = size
   }
 
   func write(_ expression: String) -> String {
     writer.replacingOccurrences(of: "%@", with: expression)
   }
+
+  func size(_ expression: String) -> String {
+    size.replacingOccurrences(of: "%@", with: expression)
+  }
+
+  /// Whether the size depends on the value.
+  var isVariableSize: Bool { size.contains("%@") }
 }

@@ -60,17 +60,32 @@ struct PropertiesEmitter {
     }
     out.line("  }")
     out.line()
+    out.line("  /// The encoded size of the flags word and the present properties, in bytes.")
+    out.line("  public var encodedSize: Int {")
+    out.line("    var size = 2")
+    for property in properties {
+      let type = try PrimitiveType.forSpec(property.type)
+      let name = Names.identifier(property.name)
+      if type.isVariableSize {
+        out.line("    if let \(name) { size += \(type.size(name)) }")
+      } else {
+        out.line("    if \(Names.member(property.name)) != nil { size += \(type.size) }")
+      }
+    }
+    out.line("    return size")
+    out.line("  }")
+    out.line()
     out.line("  /// Encodes the property-flags word followed by the present properties.")
-    out.line("  public func encode(into buffer: inout ByteBuffer) {")
+    out.line("  package func encode(into writer: inout AMQPWriter) {")
     out.line("    var flags: UInt16 = 0")
     for (offset, property) in properties.enumerated() {
       out.line("    if \(Names.member(property.name)) != nil { flags |= \(1 << (15 - offset)) }")
     }
-    out.line("    buffer.writeInteger(flags)")
+    out.line("    writer.writeInteger(flags)")
     for property in properties {
       let type = try PrimitiveType.forSpec(property.type)
       out.line(
-        "    if let \(Names.identifier(property.name)) { buffer.\(type.write(Names.identifier(property.name))) }"
+        "    if let \(Names.identifier(property.name)) { writer.\(type.write(Names.identifier(property.name))) }"
       )
     }
     out.line("  }")

@@ -18,7 +18,7 @@ struct SampleEmitter {
         let visible = method.fields.filter { !$0.reserved }
         let arguments = try visible.map { field -> String in
           counter += 1
-          return "\(Names.identifier(field.name)): \(try sample(field.type, counter))"
+          return "\(Names.member(field.name)): \(try sample(field.type, counter))"
         }
         let caseName = Names.lowerCamel(specClass.name) + Names.upperCamel(method.name)
         out.line("  .\(caseName)(.init(\(arguments.joined(separator: ", ")))),")

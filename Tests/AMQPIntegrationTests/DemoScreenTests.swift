@@ -15,10 +15,15 @@ extension BrokerTests {
       try await demo.waitFor("Workers (3)")
 
       try demo.type("25x40")
-      let screen = try await demo.waitFor("the burst to complete") { $0.contains("ok 40 ") }
-      let done = ["w1", "w2", "w3"].map { ServerScreen.done($0, in: screen) ?? 0 }
-      #expect(done.reduce(0, +) == 40, "\(screen)")
-      #expect(done.allSatisfy { $0 > 0 }, "\(screen)")
+      // A capture can catch curses mid-redraw, so wait for a screen whose client line and
+      // worker rows both show the whole burst.
+      let done: @Sendable (String) -> [Int] = { screen in
+        ["w1", "w2", "w3"].map { ServerScreen.done($0, in: screen) ?? 0 }
+      }
+      let screen = try await demo.waitFor("the burst to complete on both sides") {
+        $0.contains("ok 40 ") && done($0).reduce(0, +) == 40
+      }
+      #expect(done(screen).allSatisfy { $0 > 0 }, "\(screen)")
 
       try demo.sendKeys("F8")
       try await demo.waitFor("TOUR (F8 stops)")

@@ -92,8 +92,28 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     self.clusterID = flags & 4 != 0 ? try buffer.readAMQPShortString() : nil
   }
 
+  /// The encoded size of the flags word and the present properties, in bytes.
+  public var encodedSize: Int {
+    var size = 2
+    if let contentType { size += AMQPWriter.size(ofShortString: contentType) }
+    if let contentEncoding { size += AMQPWriter.size(ofShortString: contentEncoding) }
+    if let headers { size += AMQPWriter.size(ofTable: headers) }
+    if deliveryMode != nil { size += 1 }
+    if priority != nil { size += 1 }
+    if let correlationID { size += AMQPWriter.size(ofShortString: correlationID) }
+    if let replyTo { size += AMQPWriter.size(ofShortString: replyTo) }
+    if let expiration { size += AMQPWriter.size(ofShortString: expiration) }
+    if let messageID { size += AMQPWriter.size(ofShortString: messageID) }
+    if timestamp != nil { size += 8 }
+    if let `type` { size += AMQPWriter.size(ofShortString: `type`) }
+    if let userID { size += AMQPWriter.size(ofShortString: userID) }
+    if let appID { size += AMQPWriter.size(ofShortString: appID) }
+    if let clusterID { size += AMQPWriter.size(ofShortString: clusterID) }
+    return size
+  }
+
   /// Encodes the property-flags word followed by the present properties.
-  public func encode(into buffer: inout ByteBuffer) {
+  package func encode(into writer: inout AMQPWriter) {
     var flags: UInt16 = 0
     if contentType != nil { flags |= 32768 }
     if contentEncoding != nil { flags |= 16384 }
@@ -109,20 +129,20 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     if userID != nil { flags |= 16 }
     if appID != nil { flags |= 8 }
     if clusterID != nil { flags |= 4 }
-    buffer.writeInteger(flags)
-    if let contentType { buffer.writeAMQPShortString(contentType) }
-    if let contentEncoding { buffer.writeAMQPShortString(contentEncoding) }
-    if let headers { buffer.writeAMQPTable(headers) }
-    if let deliveryMode { buffer.writeInteger(deliveryMode) }
-    if let priority { buffer.writeInteger(priority) }
-    if let correlationID { buffer.writeAMQPShortString(correlationID) }
-    if let replyTo { buffer.writeAMQPShortString(replyTo) }
-    if let expiration { buffer.writeAMQPShortString(expiration) }
-    if let messageID { buffer.writeAMQPShortString(messageID) }
-    if let timestamp { buffer.writeInteger(timestamp) }
-    if let `type` { buffer.writeAMQPShortString(`type`) }
-    if let userID { buffer.writeAMQPShortString(userID) }
-    if let appID { buffer.writeAMQPShortString(appID) }
-    if let clusterID { buffer.writeAMQPShortString(clusterID) }
+    writer.writeInteger(flags)
+    if let contentType { writer.writeAMQPShortString(contentType) }
+    if let contentEncoding { writer.writeAMQPShortString(contentEncoding) }
+    if let headers { writer.writeAMQPTable(headers) }
+    if let deliveryMode { writer.writeInteger(deliveryMode) }
+    if let priority { writer.writeInteger(priority) }
+    if let correlationID { writer.writeAMQPShortString(correlationID) }
+    if let replyTo { writer.writeAMQPShortString(replyTo) }
+    if let expiration { writer.writeAMQPShortString(expiration) }
+    if let messageID { writer.writeAMQPShortString(messageID) }
+    if let timestamp { writer.writeInteger(timestamp) }
+    if let `type` { writer.writeAMQPShortString(`type`) }
+    if let userID { writer.writeAMQPShortString(userID) }
+    if let appID { writer.writeAMQPShortString(appID) }
+    if let clusterID { writer.writeAMQPShortString(clusterID) }
   }
 }

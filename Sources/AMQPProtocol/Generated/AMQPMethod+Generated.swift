@@ -631,75 +631,145 @@ public enum AMQPMethod: Sendable, Hashable {
     }
   }
 
-  /// Encodes class id, method id and arguments.
-  public func encode(into buffer: inout ByteBuffer) {
-    buffer.writeInteger(classID)
-    buffer.writeInteger(methodID)
+  /// The encoded size of class id, method id and arguments, in bytes.
+  public var encodedSize: Int {
     switch self {
-    case .connectionStart(let method): method.encode(into: &buffer)
-    case .connectionStartOk(let method): method.encode(into: &buffer)
-    case .connectionSecure(let method): method.encode(into: &buffer)
-    case .connectionSecureOk(let method): method.encode(into: &buffer)
-    case .connectionTune(let method): method.encode(into: &buffer)
-    case .connectionTuneOk(let method): method.encode(into: &buffer)
-    case .connectionOpen(let method): method.encode(into: &buffer)
-    case .connectionOpenOk(let method): method.encode(into: &buffer)
-    case .connectionClose(let method): method.encode(into: &buffer)
-    case .connectionCloseOk(let method): method.encode(into: &buffer)
-    case .connectionBlocked(let method): method.encode(into: &buffer)
-    case .connectionUnblocked(let method): method.encode(into: &buffer)
-    case .connectionUpdateSecret(let method): method.encode(into: &buffer)
-    case .connectionUpdateSecretOk(let method): method.encode(into: &buffer)
-    case .channelOpen(let method): method.encode(into: &buffer)
-    case .channelOpenOk(let method): method.encode(into: &buffer)
-    case .channelFlow(let method): method.encode(into: &buffer)
-    case .channelFlowOk(let method): method.encode(into: &buffer)
-    case .channelClose(let method): method.encode(into: &buffer)
-    case .channelCloseOk(let method): method.encode(into: &buffer)
-    case .exchangeDeclare(let method): method.encode(into: &buffer)
-    case .exchangeDeclareOk(let method): method.encode(into: &buffer)
-    case .exchangeDelete(let method): method.encode(into: &buffer)
-    case .exchangeDeleteOk(let method): method.encode(into: &buffer)
-    case .exchangeBind(let method): method.encode(into: &buffer)
-    case .exchangeBindOk(let method): method.encode(into: &buffer)
-    case .exchangeUnbind(let method): method.encode(into: &buffer)
-    case .exchangeUnbindOk(let method): method.encode(into: &buffer)
-    case .queueDeclare(let method): method.encode(into: &buffer)
-    case .queueDeclareOk(let method): method.encode(into: &buffer)
-    case .queueBind(let method): method.encode(into: &buffer)
-    case .queueBindOk(let method): method.encode(into: &buffer)
-    case .queueUnbind(let method): method.encode(into: &buffer)
-    case .queueUnbindOk(let method): method.encode(into: &buffer)
-    case .queuePurge(let method): method.encode(into: &buffer)
-    case .queuePurgeOk(let method): method.encode(into: &buffer)
-    case .queueDelete(let method): method.encode(into: &buffer)
-    case .queueDeleteOk(let method): method.encode(into: &buffer)
-    case .basicQos(let method): method.encode(into: &buffer)
-    case .basicQosOk(let method): method.encode(into: &buffer)
-    case .basicConsume(let method): method.encode(into: &buffer)
-    case .basicConsumeOk(let method): method.encode(into: &buffer)
-    case .basicCancel(let method): method.encode(into: &buffer)
-    case .basicCancelOk(let method): method.encode(into: &buffer)
-    case .basicPublish(let method): method.encode(into: &buffer)
-    case .basicReturn(let method): method.encode(into: &buffer)
-    case .basicDeliver(let method): method.encode(into: &buffer)
-    case .basicGet(let method): method.encode(into: &buffer)
-    case .basicGetOk(let method): method.encode(into: &buffer)
-    case .basicGetEmpty(let method): method.encode(into: &buffer)
-    case .basicAck(let method): method.encode(into: &buffer)
-    case .basicReject(let method): method.encode(into: &buffer)
-    case .basicRecoverAsync(let method): method.encode(into: &buffer)
-    case .basicRecover(let method): method.encode(into: &buffer)
-    case .basicRecoverOk(let method): method.encode(into: &buffer)
-    case .basicNack(let method): method.encode(into: &buffer)
-    case .txSelect(let method): method.encode(into: &buffer)
-    case .txSelectOk(let method): method.encode(into: &buffer)
-    case .txCommit(let method): method.encode(into: &buffer)
-    case .txCommitOk(let method): method.encode(into: &buffer)
-    case .txRollback(let method): method.encode(into: &buffer)
-    case .txRollbackOk(let method): method.encode(into: &buffer)
-    case .confirmSelect(let method): method.encode(into: &buffer)
-    case .confirmSelectOk(let method): method.encode(into: &buffer)
+    case .connectionStart(let method): 4 + method.encodedSize
+    case .connectionStartOk(let method): 4 + method.encodedSize
+    case .connectionSecure(let method): 4 + method.encodedSize
+    case .connectionSecureOk(let method): 4 + method.encodedSize
+    case .connectionTune(let method): 4 + method.encodedSize
+    case .connectionTuneOk(let method): 4 + method.encodedSize
+    case .connectionOpen(let method): 4 + method.encodedSize
+    case .connectionOpenOk(let method): 4 + method.encodedSize
+    case .connectionClose(let method): 4 + method.encodedSize
+    case .connectionCloseOk(let method): 4 + method.encodedSize
+    case .connectionBlocked(let method): 4 + method.encodedSize
+    case .connectionUnblocked(let method): 4 + method.encodedSize
+    case .connectionUpdateSecret(let method): 4 + method.encodedSize
+    case .connectionUpdateSecretOk(let method): 4 + method.encodedSize
+    case .channelOpen(let method): 4 + method.encodedSize
+    case .channelOpenOk(let method): 4 + method.encodedSize
+    case .channelFlow(let method): 4 + method.encodedSize
+    case .channelFlowOk(let method): 4 + method.encodedSize
+    case .channelClose(let method): 4 + method.encodedSize
+    case .channelCloseOk(let method): 4 + method.encodedSize
+    case .exchangeDeclare(let method): 4 + method.encodedSize
+    case .exchangeDeclareOk(let method): 4 + method.encodedSize
+    case .exchangeDelete(let method): 4 + method.encodedSize
+    case .exchangeDeleteOk(let method): 4 + method.encodedSize
+    case .exchangeBind(let method): 4 + method.encodedSize
+    case .exchangeBindOk(let method): 4 + method.encodedSize
+    case .exchangeUnbind(let method): 4 + method.encodedSize
+    case .exchangeUnbindOk(let method): 4 + method.encodedSize
+    case .queueDeclare(let method): 4 + method.encodedSize
+    case .queueDeclareOk(let method): 4 + method.encodedSize
+    case .queueBind(let method): 4 + method.encodedSize
+    case .queueBindOk(let method): 4 + method.encodedSize
+    case .queueUnbind(let method): 4 + method.encodedSize
+    case .queueUnbindOk(let method): 4 + method.encodedSize
+    case .queuePurge(let method): 4 + method.encodedSize
+    case .queuePurgeOk(let method): 4 + method.encodedSize
+    case .queueDelete(let method): 4 + method.encodedSize
+    case .queueDeleteOk(let method): 4 + method.encodedSize
+    case .basicQos(let method): 4 + method.encodedSize
+    case .basicQosOk(let method): 4 + method.encodedSize
+    case .basicConsume(let method): 4 + method.encodedSize
+    case .basicConsumeOk(let method): 4 + method.encodedSize
+    case .basicCancel(let method): 4 + method.encodedSize
+    case .basicCancelOk(let method): 4 + method.encodedSize
+    case .basicPublish(let method): 4 + method.encodedSize
+    case .basicReturn(let method): 4 + method.encodedSize
+    case .basicDeliver(let method): 4 + method.encodedSize
+    case .basicGet(let method): 4 + method.encodedSize
+    case .basicGetOk(let method): 4 + method.encodedSize
+    case .basicGetEmpty(let method): 4 + method.encodedSize
+    case .basicAck(let method): 4 + method.encodedSize
+    case .basicReject(let method): 4 + method.encodedSize
+    case .basicRecoverAsync(let method): 4 + method.encodedSize
+    case .basicRecover(let method): 4 + method.encodedSize
+    case .basicRecoverOk(let method): 4 + method.encodedSize
+    case .basicNack(let method): 4 + method.encodedSize
+    case .txSelect(let method): 4 + method.encodedSize
+    case .txSelectOk(let method): 4 + method.encodedSize
+    case .txCommit(let method): 4 + method.encodedSize
+    case .txCommitOk(let method): 4 + method.encodedSize
+    case .txRollback(let method): 4 + method.encodedSize
+    case .txRollbackOk(let method): 4 + method.encodedSize
+    case .confirmSelect(let method): 4 + method.encodedSize
+    case .confirmSelectOk(let method): 4 + method.encodedSize
+    }
+  }
+
+  /// Encodes class id, method id and arguments.
+  package func encode(into writer: inout AMQPWriter) {
+    writer.writeInteger(classID)
+    writer.writeInteger(methodID)
+    switch self {
+    case .connectionStart(let method): method.encode(into: &writer)
+    case .connectionStartOk(let method): method.encode(into: &writer)
+    case .connectionSecure(let method): method.encode(into: &writer)
+    case .connectionSecureOk(let method): method.encode(into: &writer)
+    case .connectionTune(let method): method.encode(into: &writer)
+    case .connectionTuneOk(let method): method.encode(into: &writer)
+    case .connectionOpen(let method): method.encode(into: &writer)
+    case .connectionOpenOk(let method): method.encode(into: &writer)
+    case .connectionClose(let method): method.encode(into: &writer)
+    case .connectionCloseOk(let method): method.encode(into: &writer)
+    case .connectionBlocked(let method): method.encode(into: &writer)
+    case .connectionUnblocked(let method): method.encode(into: &writer)
+    case .connectionUpdateSecret(let method): method.encode(into: &writer)
+    case .connectionUpdateSecretOk(let method): method.encode(into: &writer)
+    case .channelOpen(let method): method.encode(into: &writer)
+    case .channelOpenOk(let method): method.encode(into: &writer)
+    case .channelFlow(let method): method.encode(into: &writer)
+    case .channelFlowOk(let method): method.encode(into: &writer)
+    case .channelClose(let method): method.encode(into: &writer)
+    case .channelCloseOk(let method): method.encode(into: &writer)
+    case .exchangeDeclare(let method): method.encode(into: &writer)
+    case .exchangeDeclareOk(let method): method.encode(into: &writer)
+    case .exchangeDelete(let method): method.encode(into: &writer)
+    case .exchangeDeleteOk(let method): method.encode(into: &writer)
+    case .exchangeBind(let method): method.encode(into: &writer)
+    case .exchangeBindOk(let method): method.encode(into: &writer)
+    case .exchangeUnbind(let method): method.encode(into: &writer)
+    case .exchangeUnbindOk(let method): method.encode(into: &writer)
+    case .queueDeclare(let method): method.encode(into: &writer)
+    case .queueDeclareOk(let method): method.encode(into: &writer)
+    case .queueBind(let method): method.encode(into: &writer)
+    case .queueBindOk(let method): method.encode(into: &writer)
+    case .queueUnbind(let method): method.encode(into: &writer)
+    case .queueUnbindOk(let method): method.encode(into: &writer)
+    case .queuePurge(let method): method.encode(into: &writer)
+    case .queuePurgeOk(let method): method.encode(into: &writer)
+    case .queueDelete(let method): method.encode(into: &writer)
+    case .queueDeleteOk(let method): method.encode(into: &writer)
+    case .basicQos(let method): method.encode(into: &writer)
+    case .basicQosOk(let method): method.encode(into: &writer)
+    case .basicConsume(let method): method.encode(into: &writer)
+    case .basicConsumeOk(let method): method.encode(into: &writer)
+    case .basicCancel(let method): method.encode(into: &writer)
+    case .basicCancelOk(let method): method.encode(into: &writer)
+    case .basicPublish(let method): method.encode(into: &writer)
+    case .basicReturn(let method): method.encode(into: &writer)
+    case .basicDeliver(let method): method.encode(into: &writer)
+    case .basicGet(let method): method.encode(into: &writer)
+    case .basicGetOk(let method): method.encode(into: &writer)
+    case .basicGetEmpty(let method): method.encode(into: &writer)
+    case .basicAck(let method): method.encode(into: &writer)
+    case .basicReject(let method): method.encode(into: &writer)
+    case .basicRecoverAsync(let method): method.encode(into: &writer)
+    case .basicRecover(let method): method.encode(into: &writer)
+    case .basicRecoverOk(let method): method.encode(into: &writer)
+    case .basicNack(let method): method.encode(into: &writer)
+    case .txSelect(let method): method.encode(into: &writer)
+    case .txSelectOk(let method): method.encode(into: &writer)
+    case .txCommit(let method): method.encode(into: &writer)
+    case .txCommitOk(let method): method.encode(into: &writer)
+    case .txRollback(let method): method.encode(into: &writer)
+    case .txRollbackOk(let method): method.encode(into: &writer)
+    case .confirmSelect(let method): method.encode(into: &writer)
+    case .confirmSelectOk(let method): method.encode(into: &writer)
     }
   }
 }
@@ -740,12 +810,18 @@ extension AMQPMethod.Connection {
       self.locales = try buffer.readAMQPLongString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.versionMajor)
-      buffer.writeInteger(self.versionMinor)
-      buffer.writeAMQPTable(self.serverProperties)
-      buffer.writeAMQPLongString(self.mechanisms)
-      buffer.writeAMQPLongString(self.locales)
+    var encodedSize: Int {
+      2 + AMQPWriter.size(ofTable: self.serverProperties)
+        + AMQPWriter.size(ofLongString: self.mechanisms)
+        + AMQPWriter.size(ofLongString: self.locales)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.versionMajor)
+      writer.writeInteger(self.versionMinor)
+      writer.writeAMQPTable(self.serverProperties)
+      writer.writeAMQPLongString(self.mechanisms)
+      writer.writeAMQPLongString(self.locales)
     }
   }
 }
@@ -777,11 +853,17 @@ extension AMQPMethod.Connection {
       self.locale = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPTable(self.clientProperties)
-      buffer.writeAMQPShortString(self.mechanism)
-      buffer.writeAMQPLongString(self.response)
-      buffer.writeAMQPShortString(self.locale)
+    var encodedSize: Int {
+      0 + AMQPWriter.size(ofTable: self.clientProperties)
+        + AMQPWriter.size(ofShortString: self.mechanism)
+        + AMQPWriter.size(ofLongString: self.response) + AMQPWriter.size(ofShortString: self.locale)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPTable(self.clientProperties)
+      writer.writeAMQPShortString(self.mechanism)
+      writer.writeAMQPLongString(self.response)
+      writer.writeAMQPShortString(self.locale)
     }
   }
 }
@@ -801,8 +883,10 @@ extension AMQPMethod.Connection {
       self.challenge = try buffer.readAMQPLongString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPLongString(self.challenge)
+    var encodedSize: Int { 0 + AMQPWriter.size(ofLongString: self.challenge) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPLongString(self.challenge)
     }
   }
 }
@@ -822,8 +906,10 @@ extension AMQPMethod.Connection {
       self.response = try buffer.readAMQPLongString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPLongString(self.response)
+    var encodedSize: Int { 0 + AMQPWriter.size(ofLongString: self.response) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPLongString(self.response)
     }
   }
 }
@@ -851,10 +937,12 @@ extension AMQPMethod.Connection {
       self.heartbeat = try buffer.readAMQPShort()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.channelMax)
-      buffer.writeInteger(self.frameMax)
-      buffer.writeInteger(self.heartbeat)
+    var encodedSize: Int { 8 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.channelMax)
+      writer.writeInteger(self.frameMax)
+      writer.writeInteger(self.heartbeat)
     }
   }
 }
@@ -882,10 +970,12 @@ extension AMQPMethod.Connection {
       self.heartbeat = try buffer.readAMQPShort()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.channelMax)
-      buffer.writeInteger(self.frameMax)
-      buffer.writeInteger(self.heartbeat)
+    var encodedSize: Int { 8 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.channelMax)
+      writer.writeInteger(self.frameMax)
+      writer.writeInteger(self.heartbeat)
     }
   }
 }
@@ -907,10 +997,14 @@ extension AMQPMethod.Connection {
       _ = try buffer.readAMQPOctet()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString(self.virtualHost)
-      buffer.writeAMQPShortString("")
-      buffer.writeInteger(UInt8(0))
+    var encodedSize: Int {
+      1 + AMQPWriter.size(ofShortString: self.virtualHost) + AMQPWriter.size(ofShortString: "")
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString(self.virtualHost)
+      writer.writeAMQPShortString("")
+      writer.writeInteger(UInt8(0))
     }
   }
 }
@@ -924,8 +1018,10 @@ extension AMQPMethod.Connection {
       _ = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString("")
+    var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: "") }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString("")
     }
   }
 }
@@ -957,11 +1053,13 @@ extension AMQPMethod.Connection {
       self.methodID = try buffer.readAMQPShort()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.replyCode)
-      buffer.writeAMQPShortString(self.replyText)
-      buffer.writeInteger(self.classID)
-      buffer.writeInteger(self.methodID)
+    var encodedSize: Int { 6 + AMQPWriter.size(ofShortString: self.replyText) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.replyCode)
+      writer.writeAMQPShortString(self.replyText)
+      writer.writeInteger(self.classID)
+      writer.writeInteger(self.methodID)
     }
   }
 }
@@ -975,7 +1073,9 @@ extension AMQPMethod.Connection {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -996,8 +1096,10 @@ extension AMQPMethod.Connection {
       self.reason = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString(self.reason)
+    var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: self.reason) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString(self.reason)
     }
   }
 }
@@ -1011,7 +1113,9 @@ extension AMQPMethod.Connection {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1036,9 +1140,14 @@ extension AMQPMethod.Connection {
       self.reason = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPLongString(self.newSecret)
-      buffer.writeAMQPShortString(self.reason)
+    var encodedSize: Int {
+      0 + AMQPWriter.size(ofLongString: self.newSecret)
+        + AMQPWriter.size(ofShortString: self.reason)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPLongString(self.newSecret)
+      writer.writeAMQPShortString(self.reason)
     }
   }
 }
@@ -1052,7 +1161,9 @@ extension AMQPMethod.Connection {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1072,8 +1183,10 @@ extension AMQPMethod.Channel {
       _ = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString("")
+    var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: "") }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString("")
     }
   }
 }
@@ -1087,8 +1200,10 @@ extension AMQPMethod.Channel {
       _ = try buffer.readAMQPLongString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPLongString("")
+    var encodedSize: Int { 0 + AMQPWriter.size(ofLongString: "") }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPLongString("")
     }
   }
 }
@@ -1109,8 +1224,10 @@ extension AMQPMethod.Channel {
       self.active = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt8((self.active ? 1 : 0)))
+    var encodedSize: Int { 1 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt8((self.active ? 1 : 0)))
     }
   }
 }
@@ -1131,8 +1248,10 @@ extension AMQPMethod.Channel {
       self.active = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt8((self.active ? 1 : 0)))
+    var encodedSize: Int { 1 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt8((self.active ? 1 : 0)))
     }
   }
 }
@@ -1164,11 +1283,13 @@ extension AMQPMethod.Channel {
       self.methodID = try buffer.readAMQPShort()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.replyCode)
-      buffer.writeAMQPShortString(self.replyText)
-      buffer.writeInteger(self.classID)
-      buffer.writeInteger(self.methodID)
+    var encodedSize: Int { 6 + AMQPWriter.size(ofShortString: self.replyText) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.replyCode)
+      writer.writeAMQPShortString(self.replyText)
+      writer.writeInteger(self.classID)
+      writer.writeInteger(self.methodID)
     }
   }
 }
@@ -1182,7 +1303,9 @@ extension AMQPMethod.Channel {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1238,15 +1361,20 @@ extension AMQPMethod.Exchange {
       self.arguments = try buffer.readAMQPTable()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.exchange)
-      buffer.writeAMQPShortString(self.type)
-      buffer.writeInteger(
+    var encodedSize: Int {
+      3 + AMQPWriter.size(ofShortString: self.exchange) + AMQPWriter.size(ofShortString: self.type)
+        + AMQPWriter.size(ofTable: self.arguments)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.exchange)
+      writer.writeAMQPShortString(self.type)
+      writer.writeInteger(
         UInt8(
           (self.passive ? 1 : 0) | (self.durable ? 2 : 0) | (self.autoDelete ? 4 : 0)
             | (self.internal ? 8 : 0) | (self.noWait ? 16 : 0)))
-      buffer.writeAMQPTable(self.arguments)
+      writer.writeAMQPTable(self.arguments)
     }
   }
 }
@@ -1260,7 +1388,9 @@ extension AMQPMethod.Exchange {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1291,10 +1421,12 @@ extension AMQPMethod.Exchange {
       self.noWait = bits & 2 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.exchange)
-      buffer.writeInteger(UInt8((self.ifUnused ? 1 : 0) | (self.noWait ? 2 : 0)))
+    var encodedSize: Int { 3 + AMQPWriter.size(ofShortString: self.exchange) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.exchange)
+      writer.writeInteger(UInt8((self.ifUnused ? 1 : 0) | (self.noWait ? 2 : 0)))
     }
   }
 }
@@ -1308,7 +1440,9 @@ extension AMQPMethod.Exchange {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1347,13 +1481,19 @@ extension AMQPMethod.Exchange {
       self.arguments = try buffer.readAMQPTable()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.destination)
-      buffer.writeAMQPShortString(self.source)
-      buffer.writeAMQPShortString(self.routingKey)
-      buffer.writeInteger(UInt8((self.noWait ? 1 : 0)))
-      buffer.writeAMQPTable(self.arguments)
+    var encodedSize: Int {
+      3 + AMQPWriter.size(ofShortString: self.destination)
+        + AMQPWriter.size(ofShortString: self.source)
+        + AMQPWriter.size(ofShortString: self.routingKey) + AMQPWriter.size(ofTable: self.arguments)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.destination)
+      writer.writeAMQPShortString(self.source)
+      writer.writeAMQPShortString(self.routingKey)
+      writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
+      writer.writeAMQPTable(self.arguments)
     }
   }
 }
@@ -1367,7 +1507,9 @@ extension AMQPMethod.Exchange {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1406,13 +1548,19 @@ extension AMQPMethod.Exchange {
       self.arguments = try buffer.readAMQPTable()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.destination)
-      buffer.writeAMQPShortString(self.source)
-      buffer.writeAMQPShortString(self.routingKey)
-      buffer.writeInteger(UInt8((self.noWait ? 1 : 0)))
-      buffer.writeAMQPTable(self.arguments)
+    var encodedSize: Int {
+      3 + AMQPWriter.size(ofShortString: self.destination)
+        + AMQPWriter.size(ofShortString: self.source)
+        + AMQPWriter.size(ofShortString: self.routingKey) + AMQPWriter.size(ofTable: self.arguments)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.destination)
+      writer.writeAMQPShortString(self.source)
+      writer.writeAMQPShortString(self.routingKey)
+      writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
+      writer.writeAMQPTable(self.arguments)
     }
   }
 }
@@ -1426,7 +1574,9 @@ extension AMQPMethod.Exchange {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1478,14 +1628,18 @@ extension AMQPMethod.Queue {
       self.arguments = try buffer.readAMQPTable()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.queue)
-      buffer.writeInteger(
+    var encodedSize: Int {
+      3 + AMQPWriter.size(ofShortString: self.queue) + AMQPWriter.size(ofTable: self.arguments)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.queue)
+      writer.writeInteger(
         UInt8(
           (self.passive ? 1 : 0) | (self.durable ? 2 : 0) | (self.exclusive ? 4 : 0)
             | (self.autoDelete ? 8 : 0) | (self.noWait ? 16 : 0)))
-      buffer.writeAMQPTable(self.arguments)
+      writer.writeAMQPTable(self.arguments)
     }
   }
 }
@@ -1513,10 +1667,12 @@ extension AMQPMethod.Queue {
       self.consumerCount = try buffer.readAMQPLong()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString(self.queue)
-      buffer.writeInteger(self.messageCount)
-      buffer.writeInteger(self.consumerCount)
+    var encodedSize: Int { 8 + AMQPWriter.size(ofShortString: self.queue) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString(self.queue)
+      writer.writeInteger(self.messageCount)
+      writer.writeInteger(self.consumerCount)
     }
   }
 }
@@ -1554,13 +1710,18 @@ extension AMQPMethod.Queue {
       self.arguments = try buffer.readAMQPTable()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.queue)
-      buffer.writeAMQPShortString(self.exchange)
-      buffer.writeAMQPShortString(self.routingKey)
-      buffer.writeInteger(UInt8((self.noWait ? 1 : 0)))
-      buffer.writeAMQPTable(self.arguments)
+    var encodedSize: Int {
+      3 + AMQPWriter.size(ofShortString: self.queue) + AMQPWriter.size(ofShortString: self.exchange)
+        + AMQPWriter.size(ofShortString: self.routingKey) + AMQPWriter.size(ofTable: self.arguments)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.queue)
+      writer.writeAMQPShortString(self.exchange)
+      writer.writeAMQPShortString(self.routingKey)
+      writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
+      writer.writeAMQPTable(self.arguments)
     }
   }
 }
@@ -1574,7 +1735,9 @@ extension AMQPMethod.Queue {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1608,12 +1771,17 @@ extension AMQPMethod.Queue {
       self.arguments = try buffer.readAMQPTable()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.queue)
-      buffer.writeAMQPShortString(self.exchange)
-      buffer.writeAMQPShortString(self.routingKey)
-      buffer.writeAMQPTable(self.arguments)
+    var encodedSize: Int {
+      2 + AMQPWriter.size(ofShortString: self.queue) + AMQPWriter.size(ofShortString: self.exchange)
+        + AMQPWriter.size(ofShortString: self.routingKey) + AMQPWriter.size(ofTable: self.arguments)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.queue)
+      writer.writeAMQPShortString(self.exchange)
+      writer.writeAMQPShortString(self.routingKey)
+      writer.writeAMQPTable(self.arguments)
     }
   }
 }
@@ -1627,7 +1795,9 @@ extension AMQPMethod.Queue {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1654,10 +1824,12 @@ extension AMQPMethod.Queue {
       self.noWait = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.queue)
-      buffer.writeInteger(UInt8((self.noWait ? 1 : 0)))
+    var encodedSize: Int { 3 + AMQPWriter.size(ofShortString: self.queue) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.queue)
+      writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
     }
   }
 }
@@ -1677,8 +1849,10 @@ extension AMQPMethod.Queue {
       self.messageCount = try buffer.readAMQPLong()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.messageCount)
+    var encodedSize: Int { 4 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.messageCount)
     }
   }
 }
@@ -1712,10 +1886,12 @@ extension AMQPMethod.Queue {
       self.noWait = bits & 4 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.queue)
-      buffer.writeInteger(
+    var encodedSize: Int { 3 + AMQPWriter.size(ofShortString: self.queue) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.queue)
+      writer.writeInteger(
         UInt8((self.ifUnused ? 1 : 0) | (self.ifEmpty ? 2 : 0) | (self.noWait ? 4 : 0)))
     }
   }
@@ -1736,8 +1912,10 @@ extension AMQPMethod.Queue {
       self.messageCount = try buffer.readAMQPLong()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.messageCount)
+    var encodedSize: Int { 4 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.messageCount)
     }
   }
 }
@@ -1771,10 +1949,12 @@ extension AMQPMethod.Basic {
       self.global = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.prefetchSize)
-      buffer.writeInteger(self.prefetchCount)
-      buffer.writeInteger(UInt8((self.global ? 1 : 0)))
+    var encodedSize: Int { 7 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.prefetchSize)
+      writer.writeInteger(self.prefetchCount)
+      writer.writeInteger(UInt8((self.global ? 1 : 0)))
     }
   }
 }
@@ -1788,7 +1968,9 @@ extension AMQPMethod.Basic {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -1835,15 +2017,21 @@ extension AMQPMethod.Basic {
       self.arguments = try buffer.readAMQPTable()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.queue)
-      buffer.writeAMQPShortString(self.consumerTag)
-      buffer.writeInteger(
+    var encodedSize: Int {
+      3 + AMQPWriter.size(ofShortString: self.queue)
+        + AMQPWriter.size(ofShortString: self.consumerTag)
+        + AMQPWriter.size(ofTable: self.arguments)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.queue)
+      writer.writeAMQPShortString(self.consumerTag)
+      writer.writeInteger(
         UInt8(
           (self.noLocal ? 1 : 0) | (self.noAck ? 2 : 0) | (self.exclusive ? 4 : 0)
             | (self.noWait ? 8 : 0)))
-      buffer.writeAMQPTable(self.arguments)
+      writer.writeAMQPTable(self.arguments)
     }
   }
 }
@@ -1863,8 +2051,10 @@ extension AMQPMethod.Basic {
       self.consumerTag = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString(self.consumerTag)
+    var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: self.consumerTag) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString(self.consumerTag)
     }
   }
 }
@@ -1889,9 +2079,11 @@ extension AMQPMethod.Basic {
       self.noWait = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString(self.consumerTag)
-      buffer.writeInteger(UInt8((self.noWait ? 1 : 0)))
+    var encodedSize: Int { 1 + AMQPWriter.size(ofShortString: self.consumerTag) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString(self.consumerTag)
+      writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
     }
   }
 }
@@ -1911,8 +2103,10 @@ extension AMQPMethod.Basic {
       self.consumerTag = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString(self.consumerTag)
+    var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: self.consumerTag) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString(self.consumerTag)
     }
   }
 }
@@ -1946,11 +2140,16 @@ extension AMQPMethod.Basic {
       self.immediate = bits & 2 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.exchange)
-      buffer.writeAMQPShortString(self.routingKey)
-      buffer.writeInteger(UInt8((self.mandatory ? 1 : 0) | (self.immediate ? 2 : 0)))
+    var encodedSize: Int {
+      3 + AMQPWriter.size(ofShortString: self.exchange)
+        + AMQPWriter.size(ofShortString: self.routingKey)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.exchange)
+      writer.writeAMQPShortString(self.routingKey)
+      writer.writeInteger(UInt8((self.mandatory ? 1 : 0) | (self.immediate ? 2 : 0)))
     }
   }
 }
@@ -1982,11 +2181,17 @@ extension AMQPMethod.Basic {
       self.routingKey = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.replyCode)
-      buffer.writeAMQPShortString(self.replyText)
-      buffer.writeAMQPShortString(self.exchange)
-      buffer.writeAMQPShortString(self.routingKey)
+    var encodedSize: Int {
+      2 + AMQPWriter.size(ofShortString: self.replyText)
+        + AMQPWriter.size(ofShortString: self.exchange)
+        + AMQPWriter.size(ofShortString: self.routingKey)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.replyCode)
+      writer.writeAMQPShortString(self.replyText)
+      writer.writeAMQPShortString(self.exchange)
+      writer.writeAMQPShortString(self.routingKey)
     }
   }
 }
@@ -2023,12 +2228,18 @@ extension AMQPMethod.Basic {
       self.routingKey = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString(self.consumerTag)
-      buffer.writeInteger(self.deliveryTag)
-      buffer.writeInteger(UInt8((self.redelivered ? 1 : 0)))
-      buffer.writeAMQPShortString(self.exchange)
-      buffer.writeAMQPShortString(self.routingKey)
+    var encodedSize: Int {
+      9 + AMQPWriter.size(ofShortString: self.consumerTag)
+        + AMQPWriter.size(ofShortString: self.exchange)
+        + AMQPWriter.size(ofShortString: self.routingKey)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString(self.consumerTag)
+      writer.writeInteger(self.deliveryTag)
+      writer.writeInteger(UInt8((self.redelivered ? 1 : 0)))
+      writer.writeAMQPShortString(self.exchange)
+      writer.writeAMQPShortString(self.routingKey)
     }
   }
 }
@@ -2054,10 +2265,12 @@ extension AMQPMethod.Basic {
       self.noAck = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt16(0))
-      buffer.writeAMQPShortString(self.queue)
-      buffer.writeInteger(UInt8((self.noAck ? 1 : 0)))
+    var encodedSize: Int { 3 + AMQPWriter.size(ofShortString: self.queue) }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt16(0))
+      writer.writeAMQPShortString(self.queue)
+      writer.writeInteger(UInt8((self.noAck ? 1 : 0)))
     }
   }
 }
@@ -2094,12 +2307,17 @@ extension AMQPMethod.Basic {
       self.messageCount = try buffer.readAMQPLong()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.deliveryTag)
-      buffer.writeInteger(UInt8((self.redelivered ? 1 : 0)))
-      buffer.writeAMQPShortString(self.exchange)
-      buffer.writeAMQPShortString(self.routingKey)
-      buffer.writeInteger(self.messageCount)
+    var encodedSize: Int {
+      13 + AMQPWriter.size(ofShortString: self.exchange)
+        + AMQPWriter.size(ofShortString: self.routingKey)
+    }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.deliveryTag)
+      writer.writeInteger(UInt8((self.redelivered ? 1 : 0)))
+      writer.writeAMQPShortString(self.exchange)
+      writer.writeAMQPShortString(self.routingKey)
+      writer.writeInteger(self.messageCount)
     }
   }
 }
@@ -2113,8 +2331,10 @@ extension AMQPMethod.Basic {
       _ = try buffer.readAMQPShortString()
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeAMQPShortString("")
+    var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: "") }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeAMQPShortString("")
     }
   }
 }
@@ -2139,9 +2359,11 @@ extension AMQPMethod.Basic {
       self.multiple = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.deliveryTag)
-      buffer.writeInteger(UInt8((self.multiple ? 1 : 0)))
+    var encodedSize: Int { 9 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.deliveryTag)
+      writer.writeInteger(UInt8((self.multiple ? 1 : 0)))
     }
   }
 }
@@ -2166,9 +2388,11 @@ extension AMQPMethod.Basic {
       self.requeue = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.deliveryTag)
-      buffer.writeInteger(UInt8((self.requeue ? 1 : 0)))
+    var encodedSize: Int { 9 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.deliveryTag)
+      writer.writeInteger(UInt8((self.requeue ? 1 : 0)))
     }
   }
 }
@@ -2189,8 +2413,10 @@ extension AMQPMethod.Basic {
       self.requeue = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt8((self.requeue ? 1 : 0)))
+    var encodedSize: Int { 1 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt8((self.requeue ? 1 : 0)))
     }
   }
 }
@@ -2211,8 +2437,10 @@ extension AMQPMethod.Basic {
       self.requeue = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt8((self.requeue ? 1 : 0)))
+    var encodedSize: Int { 1 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt8((self.requeue ? 1 : 0)))
     }
   }
 }
@@ -2226,7 +2454,9 @@ extension AMQPMethod.Basic {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -2256,9 +2486,11 @@ extension AMQPMethod.Basic {
       self.requeue = bits & 2 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(self.deliveryTag)
-      buffer.writeInteger(UInt8((self.multiple ? 1 : 0) | (self.requeue ? 2 : 0)))
+    var encodedSize: Int { 9 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(self.deliveryTag)
+      writer.writeInteger(UInt8((self.multiple ? 1 : 0) | (self.requeue ? 2 : 0)))
     }
   }
 }
@@ -2277,7 +2509,9 @@ extension AMQPMethod.Tx {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -2292,7 +2526,9 @@ extension AMQPMethod.Tx {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -2307,7 +2543,9 @@ extension AMQPMethod.Tx {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -2322,7 +2560,9 @@ extension AMQPMethod.Tx {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -2337,7 +2577,9 @@ extension AMQPMethod.Tx {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -2352,7 +2594,9 @@ extension AMQPMethod.Tx {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }
@@ -2379,8 +2623,10 @@ extension AMQPMethod.Confirm {
       self.noWait = bits & 1 != 0
     }
 
-    func encode(into buffer: inout ByteBuffer) {
-      buffer.writeInteger(UInt8((self.noWait ? 1 : 0)))
+    var encodedSize: Int { 1 }
+
+    func encode(into writer: inout AMQPWriter) {
+      writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
     }
   }
 }
@@ -2394,7 +2640,9 @@ extension AMQPMethod.Confirm {
       // No arguments.
     }
 
-    func encode(into _: inout ByteBuffer) {
+    var encodedSize: Int { 0 }
+
+    func encode(into _: inout AMQPWriter) {
       // No arguments.
     }
   }

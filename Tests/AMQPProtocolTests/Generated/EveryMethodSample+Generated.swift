@@ -34,9 +34,9 @@ let everyMethodSample: [AMQPMethod] = [
   .channelCloseOk(.init()),
   .exchangeDeclare(
     .init(
-      exchange: "short-32", `type`: "short-33", passive: true, durable: true, autoDelete: false,
-      `internal`: true, noWait: true,
-      arguments: ["key-39": .int64(39), "nested": .table(["s": "v"])])),
+      exchange: "short-32", type: "short-33", passive: true, durable: true, autoDelete: false,
+      internal: true, noWait: true, arguments: ["key-39": .int64(39), "nested": .table(["s": "v"])])
+  ),
   .exchangeDeclareOk(.init()),
   .exchangeDelete(.init(exchange: "short-40", ifUnused: true, noWait: false)),
   .exchangeDeleteOk(.init()),
