@@ -114,7 +114,11 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         return
       }
       guard let frame else { break }
-      perform(connection.frameReceived(frame, now: now))
+      if connection.routesToChannel(frame.channel, now: now) {
+        channelFrameReceived(frame)
+      } else {
+        perform(connection.frameReceived(frame, now: now))
+      }
       if case .closed = connection.state { return }
     }
     inbound.discardReadBytes()

@@ -80,14 +80,14 @@ struct ChannelStateMachine<Waiter> {
 
   mutating func frameReceived(_ frame: AMQPFrame) -> Action {
     if case .closed = state { return .none }
-    if var assembly = content {
+    if content != nil {
       if case .method(_, .channelClose(let close)) = frame {
+        let waiter = content?.waiter
         content = nil
-        return closedByServer(close, extraWaiter: assembly.waiter)
+        return closedByServer(close, extraWaiter: waiter)
       }
-      switch assembly.received(frame) {
+      switch content?.received(frame) ?? .needMore {  // in place: no copy of the assembly
       case .needMore:
-        content = assembly
         return .none
       case .violation(let message):
         content = nil

@@ -65,6 +65,16 @@ struct ConnectionStateMachine {
     lastSent = now
   }
 
+  /// Whether a frame on `channel` belongs to that channel's state machine: once the
+  /// connection is open, every frame off channel 0 does. The handler asks this first, so the
+  /// common frame is handed on without being wrapped in an action (same outcome as
+  /// ``frameReceived(_:now:)``'s `forwardToChannel`).
+  mutating func routesToChannel(_ channel: UInt16, now: NIODeadline) -> Bool {
+    guard channel != 0, case .open = state else { return false }
+    lastReceived = now
+    return true
+  }
+
   mutating func frameReceived(_ frame: AMQPFrame, now: NIODeadline) -> Action {
     lastReceived = now
     if case .heartbeat = frame { return .none }

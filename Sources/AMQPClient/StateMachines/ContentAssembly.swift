@@ -38,14 +38,22 @@ struct ContentAssembly<Waiter> {
   }
 
   mutating func received(_ frame: AMQPFrame) -> Step {
-    switch (state, frame) {
-    case (.awaitingHeader(let carrier), .header(_, let header)):
+    switch state {
+    case .awaitingHeader(let carrier):
+      guard case .header(_, let header) = frame else {
+        return .violation("expected a content header, got \(frame.kindDescription)")
+      }
       if header.bodySize == 0 { return .complete(carrier, header.properties, ByteBuffer()) }
       state = .awaitingBody(carrier, header.properties, expected: header.bodySize, body: nil)
       return .needMore
-    case (.awaitingBody(let carrier, let properties, let expected, let body), .body(_, var slice)):
+    case .awaitingBody(let carrier, let properties, let expected, let body):
+      guard case .body(_, var slice) = frame else {
+        return .violation("expected a content body frame, got \(frame.kindDescription)")
+      }
       var accumulated: ByteBuffer
       if var body {
+        // Drop the state's reference first, so the append does not copy the whole body.
+        state = .awaitingBody(carrier, properties, expected: expected, body: nil)
         body.writeBuffer(&slice)
         accumulated = body
       } else if UInt64(slice.readableBytes) == expected {
@@ -64,10 +72,6 @@ struct ContentAssembly<Waiter> {
       if received == expected { return .complete(carrier, properties, accumulated) }
       state = .awaitingBody(carrier, properties, expected: expected, body: accumulated)
       return .needMore
-    case (.awaitingHeader, _):
-      return .violation("expected a content header, got \(frame.kindDescription)")
-    case (.awaitingBody, _):
-      return .violation("expected a content body frame, got \(frame.kindDescription)")
     }
   }
 }
