@@ -50,6 +50,17 @@ extension AMQPChannel {
     }
   }
 
+  /// Publishes at once, from the connection's event loop (callers check
+  /// `connection.eventLoop.inEventLoop`; elsewhere it traps): no future and no hop, for the
+  /// RPC hot path.
+  package func publishOnEventLoop(
+    _ body: ByteBuffer, routingKey: String, mandatory: Bool, properties: AMQPBasicProperties
+  ) throws(AMQPError) {
+    _ = try connection.handler.value.publish(
+      AMQPMethod.Basic.Publish(exchange: "", routingKey: routingKey, mandatory: mandatory),
+      properties: properties, body: body, channelID: id, confirmation: nil)
+  }
+
   /// Publishes a message on a channel in confirm mode and waits for the broker's verdict:
   /// `true` for basic.ack, `false` for basic.nack.
   public func publishConfirmed(

@@ -234,9 +234,19 @@ public final class RPCClient: Sendable {
         headers: [RPCWire.deadlineHeader: .int64(sentWall + timeout.nanoseconds / 1_000)],
         correlationID: id, replyTo: callbackQueue, expiration: String(milliseconds))
       : AMQPBasicProperties(correlationID: id, replyTo: callbackQueue)
+    let request = ByteBuffer(string: body)
+    if connection.eventLoop.inEventLoop {
+      // Started from a reply callback: publish in place, no future, no hop.
+      do {
+        try channel.publishOnEventLoop(
+          request, routingKey: configuration.queue, mandatory: true, properties: properties)
+      } catch {
+        fail(id: id, code: .connectionLost, message: "could not publish the request: \(error)")
+      }
+      return
+    }
     channel.publishWithFuture(
-      ByteBuffer(string: body), routingKey: configuration.queue, mandatory: true,
-      properties: properties
+      request, routingKey: configuration.queue, mandatory: true, properties: properties
     ).whenFailure { [self] error in
       fail(id: id, code: .connectionLost, message: "could not publish the request: \(error)")
     }
