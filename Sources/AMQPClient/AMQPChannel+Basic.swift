@@ -138,6 +138,12 @@ extension AMQPChannel {
     sendWithFuture(.basicReject(.init(deliveryTag: deliveryTag, requeue: requeue)))
   }
 
+  /// Acknowledges at once, from the connection's event loop (elsewhere it traps): no future,
+  /// for the RPC hot path.
+  package func ackOnEventLoop(deliveryTag: UInt64) throws(AMQPError) {
+    try connection.handler.value.send(.basicAck(.init(deliveryTag: deliveryTag)), channelID: id)
+  }
+
   /// Sends a method with no reply from any thread; direct when already on the event loop.
   private func sendWithFuture(_ method: AMQPMethod) -> EventLoopFuture<Void> {
     let id = self.id

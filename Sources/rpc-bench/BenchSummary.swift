@@ -13,6 +13,8 @@ struct BenchSummary {
   var clientCPUSeconds: Double
   var inProcessServer: Bool
   var api: String
+  /// Requests carried only reply_to and correlation_id (`--tutorial-wire`).
+  var tutorialWire: Bool
 
   var rpcPerSecond: Double { seconds > 0 ? Double(rpcs) / seconds : 0 }
   var cpuMicrosecondsPerRPC: Double { rpcs > 0 ? clientCPUSeconds * 1e6 / Double(rpcs) : 0 }
@@ -23,7 +25,7 @@ struct BenchSummary {
 
   var text: String {
     """
-    rpc-bench: \(clients) client(s) × \(inflight) in flight (\(api) API), \(rpcs) RPCs in \(Format.fixed(seconds, 2)) s
+    rpc-bench: \(clients) client(s) × \(inflight) in flight (\(api) API\(tutorialWire ? ", tutorial wire" : "")), \(rpcs) RPCs in \(Format.fixed(seconds, 2)) s
       throughput   \(Format.fixed(rpcPerSecond, 0)) RPC/s
       latency µs   p50 \(percentile(50))  p90 \(percentile(90))  p99 \(percentile(99))  p99.9 \(percentile(99.9))  max \(latency.max)
       timeouts     \(timeouts)   other failures \(failures)
@@ -41,6 +43,7 @@ struct BenchSummary {
       ("failures", "\(failures)"), ("client_cpu_s", Format.fixed(clientCPUSeconds, 3)),
       ("cpu_us_per_rpc", Format.fixed(cpuMicrosecondsPerRPC, 1)),
       ("in_process_server", inProcessServer ? "true" : "false"), ("api", "\"\(api)\""),
+      ("tutorial_wire", tutorialWire ? "true" : "false"),
     ]
     return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
   }

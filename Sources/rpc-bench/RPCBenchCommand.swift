@@ -104,6 +104,14 @@ struct RPCBenchCommand: AsyncParsableCommand {
         "The callback API starts each call from the previous one's completion on the event loop."))
   var asyncAPI = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "Send requests as the tutorial clients do: only reply_to and correlation_id.",
+      discussion:
+        "By default requests also carry their deadline (expiration and a header) and are published as mandatory; this leaves all three out, for a like-for-like comparison with other clients."
+    ))
+  var tutorialWire = false
+
   @Flag(help: "Print the summary as one JSON line.")
   var json = false
 
@@ -161,7 +169,8 @@ struct RPCBenchCommand: AsyncParsableCommand {
       let client = try await RPCClient.start(
         connection: clientConnection,
         configuration: RPCClientConfiguration(
-          queue: queueName, timeout: .milliseconds(Int64(timeout * 1000)), logger: logger))
+          queue: queueName, timeout: .milliseconds(Int64(timeout * 1000)),
+          propagatesDeadlines: !tutorialWire, mandatory: !tutorialWire, logger: logger))
       rpcClients.append((client, clientConnection))
     }
     if noServer, let first = rpcClients.first?.0 {
@@ -196,7 +205,8 @@ struct RPCBenchCommand: AsyncParsableCommand {
       timeouts: recorder.snapshot.timedOut,
       failures: recorder.snapshot.failed - recorder.snapshot.timedOut,
       latency: recorder.snapshot.total, clientCPUSeconds: result.cpuSeconds,
-      inProcessServer: server != nil, api: asyncAPI ? "async" : "callback")
+      inProcessServer: server != nil, api: asyncAPI ? "async" : "callback",
+      tutorialWire: tutorialWire)
     print(json ? summary.json : summary.text)
     for (client, clientConnection) in rpcClients {
       try? await client.close()

@@ -55,6 +55,11 @@ struct RPCServerCommand: AsyncParsableCommand {
   @Flag(help: "One line per request instead of the screen (also when not on a terminal).")
   var noTui = false
 
+  @Flag(
+    help: "Without the screen, print no line per request: only start, stop and errors.",
+    discussion: "For load tests, where printing every request would cost more than serving it.")
+  var quiet = false
+
   func validate() throws {
     guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
@@ -89,7 +94,7 @@ struct RPCServerCommand: AsyncParsableCommand {
       print(" [x] Stopped cleanly after handling \(server.handledCount) requests.")
       return
     }
-    let events = server.events()
+    let events = quiet ? nil : server.events()
     let origin =
       server.queue.declaredType.map { "declared \($0.rawValue)" }
       ?? "existing, \(server.queue.consumerCount) other consumers"
@@ -98,6 +103,7 @@ struct RPCServerCommand: AsyncParsableCommand {
         + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(prefetch), \(work.rawValue) fib, "
         + "n ≤ \(configuration.maximumN)")
     let printer = Task {
+      guard let events else { return }
       for await event in events { print(LineFormat.describe(event)) }
     }
     switch await StopReason.first(signals: signals, connection: connection) {

@@ -6,8 +6,12 @@ import Testing
 @Suite struct ServerLogicTests {
   let parser = RPCRequestParser(maximumN: 45, maximumBodyBytes: 64)
 
+  /// Parses through the ByteBuffer entry (its digits-only fast path) and checks that it
+  /// agrees with the general one.
   func parse(_ text: String) -> Result<Int, RPCRequestParser.Refusal> {
-    parser.parse(Array(text.utf8))
+    let result = parser.parse(ByteBuffer(string: text))
+    #expect(result == parser.parse(Array(text.utf8)), "\(text)")
+    return result
   }
 
   @Test func decimalTextWithWhitespaceParses() throws {

@@ -78,8 +78,9 @@ public final class RPCClient: Sendable {
   ///
   /// The timeout travels with the request (`expiration` and the deadline header) so that the
   /// broker and the server drop it once it is stale; `propagateDeadline: false` leaves both
-  /// out, so a server answers even after the caller gave up (the "late reply" demo).
-  public func call(_ n: Int, timeout: Duration? = nil, propagateDeadline: Bool = true)
+  /// out, so a server answers even after the caller gave up (the "late reply" demo). `nil`
+  /// takes ``RPCClientConfiguration/propagatesDeadlines``.
+  public func call(_ n: Int, timeout: Duration? = nil, propagateDeadline: Bool? = nil)
     async throws -> RPCReply
   {
     try await call(
@@ -88,10 +89,11 @@ public final class RPCClient: Sendable {
 
   /// Sends `body` as it is (for servers' bad-input handling) and waits for the reply.
   public func call(
-    body: String, n: Int? = nil, timeout: Duration? = nil, propagateDeadline: Bool = true
+    body: String, n: Int? = nil, timeout: Duration? = nil, propagateDeadline: Bool? = nil
   ) async throws -> RPCReply {
     let id = nextCorrelationID()
     let timeout = (timeout ?? configuration.timeout).timeAmount
+    let propagateDeadline = propagateDeadline ?? configuration.propagatesDeadlines
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
         start(
@@ -113,8 +115,8 @@ public final class RPCClient: Sendable {
   ) {
     start(
       id: nextCorrelationID(), n: n, body: RPCWire.requestBody(n),
-      timeout: (timeout ?? configuration.timeout).timeAmount, propagateDeadline: true,
-      completion: .callback(completion))
+      timeout: (timeout ?? configuration.timeout).timeAmount,
+      propagateDeadline: configuration.propagatesDeadlines, completion: .callback(completion))
   }
 
   /// A snapshot of the counters, the oldest calls in flight and the latency percentiles.
@@ -239,14 +241,16 @@ public final class RPCClient: Sendable {
       // Started from a reply callback: publish in place, no future, no hop.
       do {
         try channel.publishOnEventLoop(
-          request, routingKey: configuration.queue, mandatory: true, properties: properties)
+          request, routingKey: configuration.queue, mandatory: configuration.mandatory,
+          properties: properties)
       } catch {
         fail(id: id, code: .connectionLost, message: "could not publish the request: \(error)")
       }
       return
     }
     channel.publishWithFuture(
-      request, routingKey: configuration.queue, mandatory: true, properties: properties
+      request, routingKey: configuration.queue, mandatory: configuration.mandatory,
+      properties: properties
     ).whenFailure { [self] error in
       fail(id: id, code: .connectionLost, message: "could not publish the request: \(error)")
     }

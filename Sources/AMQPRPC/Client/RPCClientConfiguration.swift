@@ -9,17 +9,27 @@ public struct RPCClientConfiguration: Sendable {
   /// Use RabbitMQ's Direct Reply-to (`amq.rabbitmq.reply-to`) instead of an exclusive,
   /// server-named callback queue.
   public var directReplyTo: Bool
+  /// Whether requests carry their deadline (`expiration` and the deadline header), so the
+  /// broker and the servers drop them once the caller gave up. A call can override it.
+  public var propagatesDeadlines: Bool
+  /// Whether requests are published as mandatory, so one that no queue takes fails at once
+  /// as unroutable instead of timing out.
+  public var mandatory: Bool
   /// Where the client logs (nowhere by default).
   public var logger: Logger
 
+  /// With `propagatesDeadlines` and `mandatory` both `false`, a request carries only
+  /// `reply_to` and `correlation_id`, exactly as the RabbitMQ tutorial clients send it.
   public init(
     queue: String = RPCWire.defaultQueue, timeout: Duration = .seconds(30),
-    directReplyTo: Bool = false,
+    directReplyTo: Bool = false, propagatesDeadlines: Bool = true, mandatory: Bool = true,
     logger: Logger = Logger(label: "rpc-client", factory: { _ in SwiftLogNoOpLogHandler() })
   ) {
     self.queue = queue
     self.timeout = timeout
     self.directReplyTo = directReplyTo
+    self.propagatesDeadlines = propagatesDeadlines
+    self.mandatory = mandatory
     self.logger = logger
   }
 }

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Turns a request body into n, or says why it cannot.
 public struct RPCRequestParser: Sendable {
   /// The largest n served.
@@ -14,6 +16,17 @@ public struct RPCRequestParser: Sendable {
   public struct Refusal: Error, Sendable, Hashable {
     public var kind: RPCServerErrorKind
     public var message: String
+  }
+
+  /// Parses the decimal text of `body` (surrounding whitespace allowed).
+  public func parse(_ body: ByteBuffer) -> Result<Int, Refusal> {
+    // The common request, a few plain digits, needs no copy and no string.
+    let bytes = body.readableBytesView
+    if (1...18).contains(bytes.count), bytes.allSatisfy({ (48...57).contains($0) }) {
+      let n = bytes.reduce(0) { $0 * 10 + Int($1 - 48) }
+      if n <= maximumN { return .success(n) }
+    }
+    return parse(Array(bytes))
   }
 
   /// Parses the decimal text of `body` (surrounding whitespace allowed).

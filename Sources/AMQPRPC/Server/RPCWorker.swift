@@ -137,7 +137,7 @@ final class RPCWorker: Sendable {
       )
       return
     }
-    switch parser.parse(Array(message.body.readableBytesView)) {
+    switch parser.parse(message.body) {
     case .failure(let refusal):
       answer(request, n: nil, .refused(refusal.kind, message: refusal.message))
     case .success(let n):
@@ -178,7 +178,14 @@ final class RPCWorker: Sendable {
     reply(
       outcome, to: request.replyTo, correlationID: request.correlationID,
       received: request.receivedWall)
-    channel.ackWithFuture(deliveryTag: request.deliveryTag).whenComplete { [self] _ in settled() }
+    // On the event loop (deliveries and thread-pool results complete there): in place.
+    do {
+      try channel.ackOnEventLoop(deliveryTag: request.deliveryTag)
+    } catch {
+      // The channel is gone: the broker requeues the request; nothing more to do here.
+      configuration.logger.debug("ack failed", metadata: ["error": "\(error)"])
+    }
+    settled()
   }
 
   /// One delivered request is done with; wakes a waiting drain when none is left.
@@ -214,10 +221,14 @@ final class RPCWorker: Sendable {
       return
     }
     headers[RPCWire.repliedHeader] = .int64(WallClock.microsecondsSinceEpoch())
-    _ = channel.publishWithFuture(
-      body, routingKey: replyTo,
-      properties: AMQPBasicProperties(
-        headers: headers, correlationID: correlationID.isEmpty ? nil : correlationID))
+    do {
+      try channel.publishOnEventLoop(
+        body, routingKey: replyTo, mandatory: false,
+        properties: AMQPBasicProperties(
+          headers: headers, correlationID: correlationID.isEmpty ? nil : correlationID))
+    } catch {
+      configuration.logger.debug("reply not published", metadata: ["error": "\(error)"])
+    }
   }
 
   private func finish(
