@@ -56,8 +56,9 @@ struct RPCServerCommand: AsyncParsableCommand {
   var noTui = false
 
   @Flag(
-    help: "Without the screen, print no line per request: only start, stop and errors.",
-    discussion: "For load tests, where printing every request would cost more than serving it.")
+    help: ArgumentHelp(
+      "Without the screen, print no line per request: only start, stop and errors.",
+      discussion: "For load tests, where printing every request costs more than serving it."))
   var quiet = false
 
   func validate() throws {
