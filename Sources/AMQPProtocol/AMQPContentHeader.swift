@@ -18,14 +18,18 @@ public struct AMQPContentHeader: Sendable, Hashable {
 
   /// Decodes a content header payload.
   public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-    classID = try buffer.readAMQPShort()
+    self = try buffer.readAMQP { (reader) throws(AMQPProtocolError) in try Self(from: &reader) }
+  }
+
+  package init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+    classID = try reader.readAMQPShort()
     guard classID == 60 else {
       throw AMQPProtocolError(
         code: .invalidContentHeader, message: "content header for class \(classID), expected 60")
     }
-    _ = try buffer.readAMQPShort()  // weight, always 0
-    bodySize = try buffer.readAMQPLongLong()
-    properties = try AMQPBasicProperties(from: &buffer)
+    _ = try reader.readAMQPShort()  // weight, always 0
+    bodySize = try reader.readAMQPLongLong()
+    properties = try AMQPBasicProperties(from: &reader)
   }
 
   /// The encoded size of the payload, in bytes.

@@ -54,6 +54,7 @@ public struct AMQPFrameDecoder: Sendable {
         offendingBytes: buffer.getBytes(at: endIndex, length: 1) ?? [])
     }
     sawFirstByte = true
+    // A slice, no copy: bodies stay slices of the read buffer.
     guard var payload = buffer.getSlice(at: buffer.readerIndex + 7, length: Int(size)) else {
       return nil
     }
@@ -95,18 +96,23 @@ public struct AMQPFrameDecoder: Sendable {
   {
     switch type {
     case AMQPFraming.methodFrameType:
-      let method = try AMQPMethod.decode(from: &payload)
-      guard payload.readableBytes == 0 else {
-        throw AMQPProtocolError(
-          code: .trailingBytes,
-          message: "\(payload.readableBytes) bytes left after the arguments of \(method.name)",
-          classID: method.classID, methodID: method.methodID,
-          offendingBytes: payload.getBytes(
-            at: payload.readerIndex, length: min(16, payload.readableBytes)) ?? [])
+      return try payload.readAMQP { (reader) throws(AMQPProtocolError) in
+        let method = try AMQPMethod.decode(from: &reader)
+        guard reader.remaining == 0 else {
+          throw AMQPProtocolError(
+            code: .trailingBytes,
+            message: "\(reader.remaining) bytes left after the arguments of \(method.name)",
+            classID: method.classID, methodID: method.methodID,
+            offendingBytes: reader.peek(16))
+        }
+        return .method(channel: channel, method)
       }
-      return .method(channel: channel, method)
     case AMQPFraming.headerFrameType:
-      return .header(channel: channel, try AMQPContentHeader(from: &payload))
+      return .header(
+        channel: channel,
+        try payload.readAMQP { (reader) throws(AMQPProtocolError) in
+          try AMQPContentHeader(from: &reader)
+        })
     case AMQPFraming.bodyFrameType:
       return .body(channel: channel, payload)
     default:

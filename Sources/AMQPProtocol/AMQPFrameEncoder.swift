@@ -37,17 +37,3 @@ extension AMQPWriter {
     writeInteger(UInt32(size))
   }
 }
-
-extension AMQPMethod {
-  /// Encodes class id, method id and arguments.
-  public func encode(into buffer: inout ByteBuffer) {
-    buffer.writeAMQP(size: encodedSize) { encode(into: &$0) }
-  }
-}
-
-extension AMQPBasicProperties {
-  /// Encodes the property-flags word followed by the present properties.
-  public func encode(into buffer: inout ByteBuffer) {
-    buffer.writeAMQP(size: encodedSize) { encode(into: &$0) }
-  }
-}

@@ -70,17 +70,17 @@ struct MethodEmitter {
     }
 
     out.line("  /// Decodes a method frame payload: class id, method id and arguments.")
-    out.line("  public static func decode(from buffer: inout ByteBuffer) throws(AMQPProtocolError)")
-    out.line("    -> AMQPMethod")
-    out.line("  {")
-    out.line("    let classID = try buffer.readAMQPShort()")
-    out.line("    let methodID = try buffer.readAMQPShort()")
+    out.line("  package static func decode(")
+    out.line("    from reader: inout AMQPReader")
+    out.line("  ) throws(AMQPProtocolError) -> AMQPMethod {")
+    out.line("    let classID = try reader.readAMQPShort()")
+    out.line("    let methodID = try reader.readAMQPShort()")
     out.line("    do throws(AMQPProtocolError) {")
     out.line("      switch (classID, methodID) {")
     for (specClass, method) in allMethods {
       out.line("      case (\(specClass.index), \(method.index)):")
       out.line(
-        "        return .\(caseName(specClass, method))(try \(typeName(specClass, method))(from: &buffer))"
+        "        return .\(caseName(specClass, method))(try \(typeName(specClass, method))(from: &reader))"
       )
     }
     out.line("      default:")
@@ -191,23 +191,23 @@ struct MethodEmitter {
 
   private mutating func emitDecoder(_ fields: [SpecField]) throws {
     out.line(
-      "    init(from \(fields.isEmpty ? "_" : "buffer"): inout ByteBuffer) throws(AMQPProtocolError) {"
+      "    init(from \(fields.isEmpty ? "_" : "reader"): inout AMQPReader) throws(AMQPProtocolError) {"
     )
     for slot in Self.slots(fields) {
       switch slot {
       case .bits(let octet, let run):
         let bits = "bits\(octet == 0 ? "" : String(octet))"
         let used = run.contains { !$0.reserved }
-        out.line("      \(used ? "let \(bits) =" : "_ =") try buffer.readAMQPOctet()")
+        out.line("      \(used ? "let \(bits) =" : "_ =") try reader.readAMQPOctet()")
         for (bit, bitField) in run.enumerated() where !bitField.reserved {
           out.line("      self.\(Names.member(bitField.name)) = \(bits) & \(1 << bit) != 0")
         }
       case .field(let field):
         let type = try PrimitiveType.forSpec(field.type)
         if field.reserved {
-          out.line("      _ = try buffer.\(type.reader)")
+          out.line("      _ = try reader.\(type.reader)")
         } else {
-          out.line("      self.\(Names.member(field.name)) = try buffer.\(type.reader)")
+          out.line("      self.\(Names.member(field.name)) = try reader.\(type.reader)")
         }
       }
     }

@@ -41,8 +41,8 @@ struct PropertiesEmitter {
     out.line("  }")
     out.line()
     out.line("  /// Decodes the property-flags word and the properties it announces.")
-    out.line("  public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {")
-    out.line("    let flags = try buffer.readAMQPShort()")
+    out.line("  package init(from reader: inout AMQPReader) throws(AMQPProtocolError) {")
+    out.line("    let flags = try reader.readAMQPShort()")
     let unused = (0..<16).filter { $0 >= 16 - properties.count ? false : true }
     let unusedMask = unused.reduce(0) { $0 | (1 << $1) }
     out.line("    guard flags & \(unusedMask) == 0 else {")
@@ -55,7 +55,7 @@ struct PropertiesEmitter {
       let type = try PrimitiveType.forSpec(property.type)
       let bit = 1 << (15 - offset)
       out.line(
-        "    self.\(Names.member(property.name)) = flags & \(bit) != 0 ? try buffer.\(type.reader) : nil"
+        "    self.\(Names.member(property.name)) = flags & \(bit) != 0 ? try reader.\(type.reader) : nil"
       )
     }
     out.line("  }")

@@ -69,27 +69,27 @@ public struct AMQPBasicProperties: Sendable, Hashable {
   }
 
   /// Decodes the property-flags word and the properties it announces.
-  public init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-    let flags = try buffer.readAMQPShort()
+  package init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+    let flags = try reader.readAMQPShort()
     guard flags & 3 == 0 else {
       throw AMQPProtocolError(
         code: .invalidContentHeader,
         message: "property flags 0x\(String(flags, radix: 16)) set undefined bits")
     }
-    self.contentType = flags & 32768 != 0 ? try buffer.readAMQPShortString() : nil
-    self.contentEncoding = flags & 16384 != 0 ? try buffer.readAMQPShortString() : nil
-    self.headers = flags & 8192 != 0 ? try buffer.readAMQPTable() : nil
-    self.deliveryMode = flags & 4096 != 0 ? try buffer.readAMQPOctet() : nil
-    self.priority = flags & 2048 != 0 ? try buffer.readAMQPOctet() : nil
-    self.correlationID = flags & 1024 != 0 ? try buffer.readAMQPShortString() : nil
-    self.replyTo = flags & 512 != 0 ? try buffer.readAMQPShortString() : nil
-    self.expiration = flags & 256 != 0 ? try buffer.readAMQPShortString() : nil
-    self.messageID = flags & 128 != 0 ? try buffer.readAMQPShortString() : nil
-    self.timestamp = flags & 64 != 0 ? try buffer.readAMQPLongLong() : nil
-    self.type = flags & 32 != 0 ? try buffer.readAMQPShortString() : nil
-    self.userID = flags & 16 != 0 ? try buffer.readAMQPShortString() : nil
-    self.appID = flags & 8 != 0 ? try buffer.readAMQPShortString() : nil
-    self.clusterID = flags & 4 != 0 ? try buffer.readAMQPShortString() : nil
+    self.contentType = flags & 32768 != 0 ? try reader.readAMQPShortString() : nil
+    self.contentEncoding = flags & 16384 != 0 ? try reader.readAMQPShortString() : nil
+    self.headers = flags & 8192 != 0 ? try reader.readAMQPTable() : nil
+    self.deliveryMode = flags & 4096 != 0 ? try reader.readAMQPOctet() : nil
+    self.priority = flags & 2048 != 0 ? try reader.readAMQPOctet() : nil
+    self.correlationID = flags & 1024 != 0 ? try reader.readAMQPShortString() : nil
+    self.replyTo = flags & 512 != 0 ? try reader.readAMQPShortString() : nil
+    self.expiration = flags & 256 != 0 ? try reader.readAMQPShortString() : nil
+    self.messageID = flags & 128 != 0 ? try reader.readAMQPShortString() : nil
+    self.timestamp = flags & 64 != 0 ? try reader.readAMQPLongLong() : nil
+    self.type = flags & 32 != 0 ? try reader.readAMQPShortString() : nil
+    self.userID = flags & 16 != 0 ? try reader.readAMQPShortString() : nil
+    self.appID = flags & 8 != 0 ? try reader.readAMQPShortString() : nil
+    self.clusterID = flags & 4 != 0 ? try reader.readAMQPShortString() : nil
   }
 
   /// The encoded size of the flags word and the present properties, in bytes.

@@ -486,141 +486,141 @@ public enum AMQPMethod: Sendable, Hashable {
   }
 
   /// Decodes a method frame payload: class id, method id and arguments.
-  public static func decode(from buffer: inout ByteBuffer) throws(AMQPProtocolError)
-    -> AMQPMethod
-  {
-    let classID = try buffer.readAMQPShort()
-    let methodID = try buffer.readAMQPShort()
+  package static func decode(
+    from reader: inout AMQPReader
+  ) throws(AMQPProtocolError) -> AMQPMethod {
+    let classID = try reader.readAMQPShort()
+    let methodID = try reader.readAMQPShort()
     do throws(AMQPProtocolError) {
       switch (classID, methodID) {
       case (10, 10):
-        return .connectionStart(try Connection.Start(from: &buffer))
+        return .connectionStart(try Connection.Start(from: &reader))
       case (10, 11):
-        return .connectionStartOk(try Connection.StartOk(from: &buffer))
+        return .connectionStartOk(try Connection.StartOk(from: &reader))
       case (10, 20):
-        return .connectionSecure(try Connection.Secure(from: &buffer))
+        return .connectionSecure(try Connection.Secure(from: &reader))
       case (10, 21):
-        return .connectionSecureOk(try Connection.SecureOk(from: &buffer))
+        return .connectionSecureOk(try Connection.SecureOk(from: &reader))
       case (10, 30):
-        return .connectionTune(try Connection.Tune(from: &buffer))
+        return .connectionTune(try Connection.Tune(from: &reader))
       case (10, 31):
-        return .connectionTuneOk(try Connection.TuneOk(from: &buffer))
+        return .connectionTuneOk(try Connection.TuneOk(from: &reader))
       case (10, 40):
-        return .connectionOpen(try Connection.Open(from: &buffer))
+        return .connectionOpen(try Connection.Open(from: &reader))
       case (10, 41):
-        return .connectionOpenOk(try Connection.OpenOk(from: &buffer))
+        return .connectionOpenOk(try Connection.OpenOk(from: &reader))
       case (10, 50):
-        return .connectionClose(try Connection.Close(from: &buffer))
+        return .connectionClose(try Connection.Close(from: &reader))
       case (10, 51):
-        return .connectionCloseOk(try Connection.CloseOk(from: &buffer))
+        return .connectionCloseOk(try Connection.CloseOk(from: &reader))
       case (10, 60):
-        return .connectionBlocked(try Connection.Blocked(from: &buffer))
+        return .connectionBlocked(try Connection.Blocked(from: &reader))
       case (10, 61):
-        return .connectionUnblocked(try Connection.Unblocked(from: &buffer))
+        return .connectionUnblocked(try Connection.Unblocked(from: &reader))
       case (10, 70):
-        return .connectionUpdateSecret(try Connection.UpdateSecret(from: &buffer))
+        return .connectionUpdateSecret(try Connection.UpdateSecret(from: &reader))
       case (10, 71):
-        return .connectionUpdateSecretOk(try Connection.UpdateSecretOk(from: &buffer))
+        return .connectionUpdateSecretOk(try Connection.UpdateSecretOk(from: &reader))
       case (20, 10):
-        return .channelOpen(try Channel.Open(from: &buffer))
+        return .channelOpen(try Channel.Open(from: &reader))
       case (20, 11):
-        return .channelOpenOk(try Channel.OpenOk(from: &buffer))
+        return .channelOpenOk(try Channel.OpenOk(from: &reader))
       case (20, 20):
-        return .channelFlow(try Channel.Flow(from: &buffer))
+        return .channelFlow(try Channel.Flow(from: &reader))
       case (20, 21):
-        return .channelFlowOk(try Channel.FlowOk(from: &buffer))
+        return .channelFlowOk(try Channel.FlowOk(from: &reader))
       case (20, 40):
-        return .channelClose(try Channel.Close(from: &buffer))
+        return .channelClose(try Channel.Close(from: &reader))
       case (20, 41):
-        return .channelCloseOk(try Channel.CloseOk(from: &buffer))
+        return .channelCloseOk(try Channel.CloseOk(from: &reader))
       case (40, 10):
-        return .exchangeDeclare(try Exchange.Declare(from: &buffer))
+        return .exchangeDeclare(try Exchange.Declare(from: &reader))
       case (40, 11):
-        return .exchangeDeclareOk(try Exchange.DeclareOk(from: &buffer))
+        return .exchangeDeclareOk(try Exchange.DeclareOk(from: &reader))
       case (40, 20):
-        return .exchangeDelete(try Exchange.Delete(from: &buffer))
+        return .exchangeDelete(try Exchange.Delete(from: &reader))
       case (40, 21):
-        return .exchangeDeleteOk(try Exchange.DeleteOk(from: &buffer))
+        return .exchangeDeleteOk(try Exchange.DeleteOk(from: &reader))
       case (40, 30):
-        return .exchangeBind(try Exchange.Bind(from: &buffer))
+        return .exchangeBind(try Exchange.Bind(from: &reader))
       case (40, 31):
-        return .exchangeBindOk(try Exchange.BindOk(from: &buffer))
+        return .exchangeBindOk(try Exchange.BindOk(from: &reader))
       case (40, 40):
-        return .exchangeUnbind(try Exchange.Unbind(from: &buffer))
+        return .exchangeUnbind(try Exchange.Unbind(from: &reader))
       case (40, 51):
-        return .exchangeUnbindOk(try Exchange.UnbindOk(from: &buffer))
+        return .exchangeUnbindOk(try Exchange.UnbindOk(from: &reader))
       case (50, 10):
-        return .queueDeclare(try Queue.Declare(from: &buffer))
+        return .queueDeclare(try Queue.Declare(from: &reader))
       case (50, 11):
-        return .queueDeclareOk(try Queue.DeclareOk(from: &buffer))
+        return .queueDeclareOk(try Queue.DeclareOk(from: &reader))
       case (50, 20):
-        return .queueBind(try Queue.Bind(from: &buffer))
+        return .queueBind(try Queue.Bind(from: &reader))
       case (50, 21):
-        return .queueBindOk(try Queue.BindOk(from: &buffer))
+        return .queueBindOk(try Queue.BindOk(from: &reader))
       case (50, 50):
-        return .queueUnbind(try Queue.Unbind(from: &buffer))
+        return .queueUnbind(try Queue.Unbind(from: &reader))
       case (50, 51):
-        return .queueUnbindOk(try Queue.UnbindOk(from: &buffer))
+        return .queueUnbindOk(try Queue.UnbindOk(from: &reader))
       case (50, 30):
-        return .queuePurge(try Queue.Purge(from: &buffer))
+        return .queuePurge(try Queue.Purge(from: &reader))
       case (50, 31):
-        return .queuePurgeOk(try Queue.PurgeOk(from: &buffer))
+        return .queuePurgeOk(try Queue.PurgeOk(from: &reader))
       case (50, 40):
-        return .queueDelete(try Queue.Delete(from: &buffer))
+        return .queueDelete(try Queue.Delete(from: &reader))
       case (50, 41):
-        return .queueDeleteOk(try Queue.DeleteOk(from: &buffer))
+        return .queueDeleteOk(try Queue.DeleteOk(from: &reader))
       case (60, 10):
-        return .basicQos(try Basic.Qos(from: &buffer))
+        return .basicQos(try Basic.Qos(from: &reader))
       case (60, 11):
-        return .basicQosOk(try Basic.QosOk(from: &buffer))
+        return .basicQosOk(try Basic.QosOk(from: &reader))
       case (60, 20):
-        return .basicConsume(try Basic.Consume(from: &buffer))
+        return .basicConsume(try Basic.Consume(from: &reader))
       case (60, 21):
-        return .basicConsumeOk(try Basic.ConsumeOk(from: &buffer))
+        return .basicConsumeOk(try Basic.ConsumeOk(from: &reader))
       case (60, 30):
-        return .basicCancel(try Basic.Cancel(from: &buffer))
+        return .basicCancel(try Basic.Cancel(from: &reader))
       case (60, 31):
-        return .basicCancelOk(try Basic.CancelOk(from: &buffer))
+        return .basicCancelOk(try Basic.CancelOk(from: &reader))
       case (60, 40):
-        return .basicPublish(try Basic.Publish(from: &buffer))
+        return .basicPublish(try Basic.Publish(from: &reader))
       case (60, 50):
-        return .basicReturn(try Basic.Return(from: &buffer))
+        return .basicReturn(try Basic.Return(from: &reader))
       case (60, 60):
-        return .basicDeliver(try Basic.Deliver(from: &buffer))
+        return .basicDeliver(try Basic.Deliver(from: &reader))
       case (60, 70):
-        return .basicGet(try Basic.Get(from: &buffer))
+        return .basicGet(try Basic.Get(from: &reader))
       case (60, 71):
-        return .basicGetOk(try Basic.GetOk(from: &buffer))
+        return .basicGetOk(try Basic.GetOk(from: &reader))
       case (60, 72):
-        return .basicGetEmpty(try Basic.GetEmpty(from: &buffer))
+        return .basicGetEmpty(try Basic.GetEmpty(from: &reader))
       case (60, 80):
-        return .basicAck(try Basic.Ack(from: &buffer))
+        return .basicAck(try Basic.Ack(from: &reader))
       case (60, 90):
-        return .basicReject(try Basic.Reject(from: &buffer))
+        return .basicReject(try Basic.Reject(from: &reader))
       case (60, 100):
-        return .basicRecoverAsync(try Basic.RecoverAsync(from: &buffer))
+        return .basicRecoverAsync(try Basic.RecoverAsync(from: &reader))
       case (60, 110):
-        return .basicRecover(try Basic.Recover(from: &buffer))
+        return .basicRecover(try Basic.Recover(from: &reader))
       case (60, 111):
-        return .basicRecoverOk(try Basic.RecoverOk(from: &buffer))
+        return .basicRecoverOk(try Basic.RecoverOk(from: &reader))
       case (60, 120):
-        return .basicNack(try Basic.Nack(from: &buffer))
+        return .basicNack(try Basic.Nack(from: &reader))
       case (90, 10):
-        return .txSelect(try Tx.Select(from: &buffer))
+        return .txSelect(try Tx.Select(from: &reader))
       case (90, 11):
-        return .txSelectOk(try Tx.SelectOk(from: &buffer))
+        return .txSelectOk(try Tx.SelectOk(from: &reader))
       case (90, 20):
-        return .txCommit(try Tx.Commit(from: &buffer))
+        return .txCommit(try Tx.Commit(from: &reader))
       case (90, 21):
-        return .txCommitOk(try Tx.CommitOk(from: &buffer))
+        return .txCommitOk(try Tx.CommitOk(from: &reader))
       case (90, 30):
-        return .txRollback(try Tx.Rollback(from: &buffer))
+        return .txRollback(try Tx.Rollback(from: &reader))
       case (90, 31):
-        return .txRollbackOk(try Tx.RollbackOk(from: &buffer))
+        return .txRollbackOk(try Tx.RollbackOk(from: &reader))
       case (85, 10):
-        return .confirmSelect(try Confirm.Select(from: &buffer))
+        return .confirmSelect(try Confirm.Select(from: &reader))
       case (85, 11):
-        return .confirmSelectOk(try Confirm.SelectOk(from: &buffer))
+        return .confirmSelectOk(try Confirm.SelectOk(from: &reader))
       default:
         throw AMQPProtocolError(
           code: .unknownMethod, message: "unknown method \(classID).\(methodID)",
@@ -802,12 +802,12 @@ extension AMQPMethod.Connection {
       self.locales = locales
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.versionMajor = try buffer.readAMQPOctet()
-      self.versionMinor = try buffer.readAMQPOctet()
-      self.serverProperties = try buffer.readAMQPTable()
-      self.mechanisms = try buffer.readAMQPLongString()
-      self.locales = try buffer.readAMQPLongString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.versionMajor = try reader.readAMQPOctet()
+      self.versionMinor = try reader.readAMQPOctet()
+      self.serverProperties = try reader.readAMQPTable()
+      self.mechanisms = try reader.readAMQPLongString()
+      self.locales = try reader.readAMQPLongString()
     }
 
     var encodedSize: Int {
@@ -846,11 +846,11 @@ extension AMQPMethod.Connection {
       self.locale = locale
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.clientProperties = try buffer.readAMQPTable()
-      self.mechanism = try buffer.readAMQPShortString()
-      self.response = try buffer.readAMQPLongString()
-      self.locale = try buffer.readAMQPShortString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.clientProperties = try reader.readAMQPTable()
+      self.mechanism = try reader.readAMQPShortString()
+      self.response = try reader.readAMQPLongString()
+      self.locale = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int {
@@ -879,8 +879,8 @@ extension AMQPMethod.Connection {
       self.challenge = challenge
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.challenge = try buffer.readAMQPLongString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.challenge = try reader.readAMQPLongString()
     }
 
     var encodedSize: Int { 0 + AMQPWriter.size(ofLongString: self.challenge) }
@@ -902,8 +902,8 @@ extension AMQPMethod.Connection {
       self.response = response
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.response = try buffer.readAMQPLongString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.response = try reader.readAMQPLongString()
     }
 
     var encodedSize: Int { 0 + AMQPWriter.size(ofLongString: self.response) }
@@ -931,10 +931,10 @@ extension AMQPMethod.Connection {
       self.heartbeat = heartbeat
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.channelMax = try buffer.readAMQPShort()
-      self.frameMax = try buffer.readAMQPLong()
-      self.heartbeat = try buffer.readAMQPShort()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.channelMax = try reader.readAMQPShort()
+      self.frameMax = try reader.readAMQPLong()
+      self.heartbeat = try reader.readAMQPShort()
     }
 
     var encodedSize: Int { 8 }
@@ -964,10 +964,10 @@ extension AMQPMethod.Connection {
       self.heartbeat = heartbeat
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.channelMax = try buffer.readAMQPShort()
-      self.frameMax = try buffer.readAMQPLong()
-      self.heartbeat = try buffer.readAMQPShort()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.channelMax = try reader.readAMQPShort()
+      self.frameMax = try reader.readAMQPLong()
+      self.heartbeat = try reader.readAMQPShort()
     }
 
     var encodedSize: Int { 8 }
@@ -991,10 +991,10 @@ extension AMQPMethod.Connection {
       self.virtualHost = virtualHost
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.virtualHost = try buffer.readAMQPShortString()
-      _ = try buffer.readAMQPShortString()
-      _ = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.virtualHost = try reader.readAMQPShortString()
+      _ = try reader.readAMQPShortString()
+      _ = try reader.readAMQPOctet()
     }
 
     var encodedSize: Int {
@@ -1014,8 +1014,8 @@ extension AMQPMethod.Connection {
   public struct OpenOk: Sendable, Hashable {
     public init() {}
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShortString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: "") }
@@ -1046,11 +1046,11 @@ extension AMQPMethod.Connection {
       self.methodID = methodID
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.replyCode = try buffer.readAMQPShort()
-      self.replyText = try buffer.readAMQPShortString()
-      self.classID = try buffer.readAMQPShort()
-      self.methodID = try buffer.readAMQPShort()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.replyCode = try reader.readAMQPShort()
+      self.replyText = try reader.readAMQPShortString()
+      self.classID = try reader.readAMQPShort()
+      self.methodID = try reader.readAMQPShort()
     }
 
     var encodedSize: Int { 6 + AMQPWriter.size(ofShortString: self.replyText) }
@@ -1069,7 +1069,7 @@ extension AMQPMethod.Connection {
   public struct CloseOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1092,8 +1092,8 @@ extension AMQPMethod.Connection {
       self.reason = reason
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.reason = try buffer.readAMQPShortString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.reason = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: self.reason) }
@@ -1109,7 +1109,7 @@ extension AMQPMethod.Connection {
   public struct Unblocked: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1135,9 +1135,9 @@ extension AMQPMethod.Connection {
       self.reason = reason
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.newSecret = try buffer.readAMQPLongString()
-      self.reason = try buffer.readAMQPShortString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.newSecret = try reader.readAMQPLongString()
+      self.reason = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int {
@@ -1157,7 +1157,7 @@ extension AMQPMethod.Connection {
   public struct UpdateSecretOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1179,8 +1179,8 @@ extension AMQPMethod.Channel {
   public struct Open: Sendable, Hashable {
     public init() {}
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShortString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: "") }
@@ -1196,8 +1196,8 @@ extension AMQPMethod.Channel {
   public struct OpenOk: Sendable, Hashable {
     public init() {}
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPLongString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPLongString()
     }
 
     var encodedSize: Int { 0 + AMQPWriter.size(ofLongString: "") }
@@ -1219,8 +1219,8 @@ extension AMQPMethod.Channel {
       self.active = active
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      let bits = try reader.readAMQPOctet()
       self.active = bits & 1 != 0
     }
 
@@ -1243,8 +1243,8 @@ extension AMQPMethod.Channel {
       self.active = active
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      let bits = try reader.readAMQPOctet()
       self.active = bits & 1 != 0
     }
 
@@ -1276,11 +1276,11 @@ extension AMQPMethod.Channel {
       self.methodID = methodID
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.replyCode = try buffer.readAMQPShort()
-      self.replyText = try buffer.readAMQPShortString()
-      self.classID = try buffer.readAMQPShort()
-      self.methodID = try buffer.readAMQPShort()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.replyCode = try reader.readAMQPShort()
+      self.replyText = try reader.readAMQPShortString()
+      self.classID = try reader.readAMQPShort()
+      self.methodID = try reader.readAMQPShort()
     }
 
     var encodedSize: Int { 6 + AMQPWriter.size(ofShortString: self.replyText) }
@@ -1299,7 +1299,7 @@ extension AMQPMethod.Channel {
   public struct CloseOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1348,17 +1348,17 @@ extension AMQPMethod.Exchange {
       self.arguments = arguments
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.exchange = try buffer.readAMQPShortString()
-      self.type = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.exchange = try reader.readAMQPShortString()
+      self.type = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.passive = bits & 1 != 0
       self.durable = bits & 2 != 0
       self.autoDelete = bits & 4 != 0
       self.internal = bits & 8 != 0
       self.noWait = bits & 16 != 0
-      self.arguments = try buffer.readAMQPTable()
+      self.arguments = try reader.readAMQPTable()
     }
 
     var encodedSize: Int {
@@ -1384,7 +1384,7 @@ extension AMQPMethod.Exchange {
   public struct DeclareOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1413,10 +1413,10 @@ extension AMQPMethod.Exchange {
       self.noWait = noWait
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.exchange = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.exchange = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.ifUnused = bits & 1 != 0
       self.noWait = bits & 2 != 0
     }
@@ -1436,7 +1436,7 @@ extension AMQPMethod.Exchange {
   public struct DeleteOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1471,14 +1471,14 @@ extension AMQPMethod.Exchange {
       self.arguments = arguments
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.destination = try buffer.readAMQPShortString()
-      self.source = try buffer.readAMQPShortString()
-      self.routingKey = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.destination = try reader.readAMQPShortString()
+      self.source = try reader.readAMQPShortString()
+      self.routingKey = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.noWait = bits & 1 != 0
-      self.arguments = try buffer.readAMQPTable()
+      self.arguments = try reader.readAMQPTable()
     }
 
     var encodedSize: Int {
@@ -1503,7 +1503,7 @@ extension AMQPMethod.Exchange {
   public struct BindOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1538,14 +1538,14 @@ extension AMQPMethod.Exchange {
       self.arguments = arguments
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.destination = try buffer.readAMQPShortString()
-      self.source = try buffer.readAMQPShortString()
-      self.routingKey = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.destination = try reader.readAMQPShortString()
+      self.source = try reader.readAMQPShortString()
+      self.routingKey = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.noWait = bits & 1 != 0
-      self.arguments = try buffer.readAMQPTable()
+      self.arguments = try reader.readAMQPTable()
     }
 
     var encodedSize: Int {
@@ -1570,7 +1570,7 @@ extension AMQPMethod.Exchange {
   public struct UnbindOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1616,16 +1616,16 @@ extension AMQPMethod.Queue {
       self.arguments = arguments
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.queue = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.queue = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.passive = bits & 1 != 0
       self.durable = bits & 2 != 0
       self.exclusive = bits & 4 != 0
       self.autoDelete = bits & 8 != 0
       self.noWait = bits & 16 != 0
-      self.arguments = try buffer.readAMQPTable()
+      self.arguments = try reader.readAMQPTable()
     }
 
     var encodedSize: Int {
@@ -1661,10 +1661,10 @@ extension AMQPMethod.Queue {
       self.consumerCount = consumerCount
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.queue = try buffer.readAMQPShortString()
-      self.messageCount = try buffer.readAMQPLong()
-      self.consumerCount = try buffer.readAMQPLong()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.queue = try reader.readAMQPShortString()
+      self.messageCount = try reader.readAMQPLong()
+      self.consumerCount = try reader.readAMQPLong()
     }
 
     var encodedSize: Int { 8 + AMQPWriter.size(ofShortString: self.queue) }
@@ -1700,14 +1700,14 @@ extension AMQPMethod.Queue {
       self.arguments = arguments
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.queue = try buffer.readAMQPShortString()
-      self.exchange = try buffer.readAMQPShortString()
-      self.routingKey = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.queue = try reader.readAMQPShortString()
+      self.exchange = try reader.readAMQPShortString()
+      self.routingKey = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.noWait = bits & 1 != 0
-      self.arguments = try buffer.readAMQPTable()
+      self.arguments = try reader.readAMQPTable()
     }
 
     var encodedSize: Int {
@@ -1731,7 +1731,7 @@ extension AMQPMethod.Queue {
   public struct BindOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1763,12 +1763,12 @@ extension AMQPMethod.Queue {
       self.arguments = arguments
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.queue = try buffer.readAMQPShortString()
-      self.exchange = try buffer.readAMQPShortString()
-      self.routingKey = try buffer.readAMQPShortString()
-      self.arguments = try buffer.readAMQPTable()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.queue = try reader.readAMQPShortString()
+      self.exchange = try reader.readAMQPShortString()
+      self.routingKey = try reader.readAMQPShortString()
+      self.arguments = try reader.readAMQPTable()
     }
 
     var encodedSize: Int {
@@ -1791,7 +1791,7 @@ extension AMQPMethod.Queue {
   public struct UnbindOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -1817,10 +1817,10 @@ extension AMQPMethod.Queue {
       self.noWait = noWait
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.queue = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.queue = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.noWait = bits & 1 != 0
     }
 
@@ -1845,8 +1845,8 @@ extension AMQPMethod.Queue {
       self.messageCount = messageCount
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.messageCount = try buffer.readAMQPLong()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.messageCount = try reader.readAMQPLong()
     }
 
     var encodedSize: Int { 4 }
@@ -1877,10 +1877,10 @@ extension AMQPMethod.Queue {
       self.noWait = noWait
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.queue = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.queue = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.ifUnused = bits & 1 != 0
       self.ifEmpty = bits & 2 != 0
       self.noWait = bits & 4 != 0
@@ -1908,8 +1908,8 @@ extension AMQPMethod.Queue {
       self.messageCount = messageCount
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.messageCount = try buffer.readAMQPLong()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.messageCount = try reader.readAMQPLong()
     }
 
     var encodedSize: Int { 4 }
@@ -1942,10 +1942,10 @@ extension AMQPMethod.Basic {
       self.global = global
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.prefetchSize = try buffer.readAMQPLong()
-      self.prefetchCount = try buffer.readAMQPShort()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.prefetchSize = try reader.readAMQPLong()
+      self.prefetchCount = try reader.readAMQPShort()
+      let bits = try reader.readAMQPOctet()
       self.global = bits & 1 != 0
     }
 
@@ -1964,7 +1964,7 @@ extension AMQPMethod.Basic {
   public struct QosOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -2005,16 +2005,16 @@ extension AMQPMethod.Basic {
       self.arguments = arguments
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.queue = try buffer.readAMQPShortString()
-      self.consumerTag = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.queue = try reader.readAMQPShortString()
+      self.consumerTag = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.noLocal = bits & 1 != 0
       self.noAck = bits & 2 != 0
       self.exclusive = bits & 4 != 0
       self.noWait = bits & 8 != 0
-      self.arguments = try buffer.readAMQPTable()
+      self.arguments = try reader.readAMQPTable()
     }
 
     var encodedSize: Int {
@@ -2047,8 +2047,8 @@ extension AMQPMethod.Basic {
       self.consumerTag = consumerTag
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.consumerTag = try buffer.readAMQPShortString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.consumerTag = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: self.consumerTag) }
@@ -2073,9 +2073,9 @@ extension AMQPMethod.Basic {
       self.noWait = noWait
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.consumerTag = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.consumerTag = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.noWait = bits & 1 != 0
     }
 
@@ -2099,8 +2099,8 @@ extension AMQPMethod.Basic {
       self.consumerTag = consumerTag
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.consumerTag = try buffer.readAMQPShortString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.consumerTag = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: self.consumerTag) }
@@ -2131,11 +2131,11 @@ extension AMQPMethod.Basic {
       self.immediate = immediate
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.exchange = try buffer.readAMQPShortString()
-      self.routingKey = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.exchange = try reader.readAMQPShortString()
+      self.routingKey = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.mandatory = bits & 1 != 0
       self.immediate = bits & 2 != 0
     }
@@ -2174,11 +2174,11 @@ extension AMQPMethod.Basic {
       self.routingKey = routingKey
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.replyCode = try buffer.readAMQPShort()
-      self.replyText = try buffer.readAMQPShortString()
-      self.exchange = try buffer.readAMQPShortString()
-      self.routingKey = try buffer.readAMQPShortString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.replyCode = try reader.readAMQPShort()
+      self.replyText = try reader.readAMQPShortString()
+      self.exchange = try reader.readAMQPShortString()
+      self.routingKey = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int {
@@ -2219,13 +2219,13 @@ extension AMQPMethod.Basic {
       self.routingKey = routingKey
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.consumerTag = try buffer.readAMQPShortString()
-      self.deliveryTag = try buffer.readAMQPLongLong()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.consumerTag = try reader.readAMQPShortString()
+      self.deliveryTag = try reader.readAMQPLongLong()
+      let bits = try reader.readAMQPOctet()
       self.redelivered = bits & 1 != 0
-      self.exchange = try buffer.readAMQPShortString()
-      self.routingKey = try buffer.readAMQPShortString()
+      self.exchange = try reader.readAMQPShortString()
+      self.routingKey = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int {
@@ -2258,10 +2258,10 @@ extension AMQPMethod.Basic {
       self.noAck = noAck
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShort()
-      self.queue = try buffer.readAMQPShortString()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShort()
+      self.queue = try reader.readAMQPShortString()
+      let bits = try reader.readAMQPOctet()
       self.noAck = bits & 1 != 0
     }
 
@@ -2298,13 +2298,13 @@ extension AMQPMethod.Basic {
       self.messageCount = messageCount
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.deliveryTag = try buffer.readAMQPLongLong()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.deliveryTag = try reader.readAMQPLongLong()
+      let bits = try reader.readAMQPOctet()
       self.redelivered = bits & 1 != 0
-      self.exchange = try buffer.readAMQPShortString()
-      self.routingKey = try buffer.readAMQPShortString()
-      self.messageCount = try buffer.readAMQPLong()
+      self.exchange = try reader.readAMQPShortString()
+      self.routingKey = try reader.readAMQPShortString()
+      self.messageCount = try reader.readAMQPLong()
     }
 
     var encodedSize: Int {
@@ -2327,8 +2327,8 @@ extension AMQPMethod.Basic {
   public struct GetEmpty: Sendable, Hashable {
     public init() {}
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      _ = try buffer.readAMQPShortString()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      _ = try reader.readAMQPShortString()
     }
 
     var encodedSize: Int { 0 + AMQPWriter.size(ofShortString: "") }
@@ -2353,9 +2353,9 @@ extension AMQPMethod.Basic {
       self.multiple = multiple
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.deliveryTag = try buffer.readAMQPLongLong()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.deliveryTag = try reader.readAMQPLongLong()
+      let bits = try reader.readAMQPOctet()
       self.multiple = bits & 1 != 0
     }
 
@@ -2382,9 +2382,9 @@ extension AMQPMethod.Basic {
       self.requeue = requeue
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.deliveryTag = try buffer.readAMQPLongLong()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.deliveryTag = try reader.readAMQPLongLong()
+      let bits = try reader.readAMQPOctet()
       self.requeue = bits & 1 != 0
     }
 
@@ -2408,8 +2408,8 @@ extension AMQPMethod.Basic {
       self.requeue = requeue
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      let bits = try reader.readAMQPOctet()
       self.requeue = bits & 1 != 0
     }
 
@@ -2432,8 +2432,8 @@ extension AMQPMethod.Basic {
       self.requeue = requeue
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      let bits = try reader.readAMQPOctet()
       self.requeue = bits & 1 != 0
     }
 
@@ -2450,7 +2450,7 @@ extension AMQPMethod.Basic {
   public struct RecoverOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -2479,9 +2479,9 @@ extension AMQPMethod.Basic {
       self.requeue = requeue
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      self.deliveryTag = try buffer.readAMQPLongLong()
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      self.deliveryTag = try reader.readAMQPLongLong()
+      let bits = try reader.readAMQPOctet()
       self.multiple = bits & 1 != 0
       self.requeue = bits & 2 != 0
     }
@@ -2505,7 +2505,7 @@ extension AMQPMethod.Tx {
   public struct Select: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -2522,7 +2522,7 @@ extension AMQPMethod.Tx {
   public struct SelectOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -2539,7 +2539,7 @@ extension AMQPMethod.Tx {
   public struct Commit: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -2556,7 +2556,7 @@ extension AMQPMethod.Tx {
   public struct CommitOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -2573,7 +2573,7 @@ extension AMQPMethod.Tx {
   public struct Rollback: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -2590,7 +2590,7 @@ extension AMQPMethod.Tx {
   public struct RollbackOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
@@ -2618,8 +2618,8 @@ extension AMQPMethod.Confirm {
       self.noWait = noWait
     }
 
-    init(from buffer: inout ByteBuffer) throws(AMQPProtocolError) {
-      let bits = try buffer.readAMQPOctet()
+    init(from reader: inout AMQPReader) throws(AMQPProtocolError) {
+      let bits = try reader.readAMQPOctet()
       self.noWait = bits & 1 != 0
     }
 
@@ -2636,7 +2636,7 @@ extension AMQPMethod.Confirm {
   public struct SelectOk: Sendable, Hashable {
     public init() {}
 
-    init(from _: inout ByteBuffer) throws(AMQPProtocolError) {
+    init(from _: inout AMQPReader) throws(AMQPProtocolError) {
       // No arguments.
     }
 
