@@ -145,10 +145,13 @@ let package = Package(
     ),
     .executableTarget(
       name: "amqp-codec-bench",
-      dependencies: ["AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+      dependencies: [
+        "AMQPProtocol", "AllocationCounter", .product(name: "NIOCore", package: "swift-nio"),
+      ],
       path: "Benchmarks/CodecBenchmark",
       swiftSettings: swiftSettings
     ),
+    .target(name: "AllocationCounter", path: "Benchmarks/AllocationCounter"),
     .executableTarget(
       name: "FrameDecoderFuzzer",
       dependencies: ["AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],

@@ -1,4 +1,5 @@
 import AMQPProtocol
+import AllocationCounter
 import NIOCore
 
 #if canImport(Glibc)
@@ -57,13 +58,21 @@ enum CodecBenchmark {
   static func measure(_ name: String, _ iterations: Int, _ body: () -> Int) {
     var sink = 0
     for _ in 0..<min(10_000, iterations) { sink &+= body() }  // warm-up
+    let allocationsBefore = allocation_counter_count()
     let start = now()
     for _ in 0..<iterations { sink &+= body() }
     let seconds = now() - start
+    let allocations = Double(allocation_counter_count() - allocationsBefore) / Double(iterations)
     let perSecond = Double(iterations) / seconds
     print(
-      "\(name): \(Int(perSecond)) ops/s, \(Int(seconds * 1e9 / Double(iterations))) ns/op (checksum \(sink % 7))"
-    )
+      "\(name): \(Int(perSecond)) ops/s, \(Int(seconds * 1e9 / Double(iterations))) ns/op, "
+        + "\(oneDecimal(allocations)) allocations/op (checksum \(sink % 7))")
+  }
+
+  /// One decimal place, without Foundation.
+  static func oneDecimal(_ value: Double) -> String {
+    let tenths = Int((value * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
   }
 
   static func now() -> Double {
