@@ -46,6 +46,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   private var timeoutTask: Scheduled<Void>?
   private(set) var readsPaused = false
   private var flushScheduled = false
+  /// Between `channelRead` and `channelReadComplete`, which flushes: writes then need no
+  /// flush task of their own.
+  private var inReadBurst = false
   private var readPending = false
   private var inbound = ByteBuffer()
   private var outbound = ByteBuffer()
@@ -92,11 +95,13 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   }
 
   func channelInactive(context: ChannelHandlerContext) {
+    inReadBurst = false
     perform(connection.socketClosed())
     context.fireChannelInactive()
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    inReadBurst = true
     var bytes = unwrapInboundIn(data)
     if inbound.readableBytes == 0 {
       inbound = bytes
@@ -125,6 +130,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {
+    inReadBurst = false
     flushOutbound(promise: nil)
   }
 
@@ -159,7 +165,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     guard context != nil else { return }
     if outbound.capacity == 0 { outbound.reserveCapacity(Self.outboundCapacity) }
     encode(&outbound)
-    guard !flushScheduled else { return }
+    guard !flushScheduled, !inReadBurst else { return }
     flushScheduled = true
     eventLoop.assumeIsolated().execute {
       self.flushScheduled = false

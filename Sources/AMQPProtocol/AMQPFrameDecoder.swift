@@ -10,6 +10,7 @@ public struct AMQPFrameDecoder: Sendable {
   /// `frame_max`. `0` means no limit other than the protocol's 32-bit size.
   public var maximumFrameSize: UInt32
   private var sawFirstByte = false
+  private var recentStrings = RecentShortStrings()
 
   public init(maximumFrameSize: UInt32 = 131_072) {
     self.maximumFrameSize = maximumFrameSize
@@ -59,7 +60,7 @@ public struct AMQPFrameDecoder: Sendable {
       return nil
     }
     buffer.moveReaderIndex(forwardBy: total)
-    return try Self.decodePayload(type: type, channel: channel, payload: &payload)
+    return try decodePayload(type: type, channel: channel, payload: &payload)
   }
 
   private static func isFrameType(_ type: UInt8) -> Bool {
@@ -91,12 +92,21 @@ public struct AMQPFrameDecoder: Sendable {
     }
   }
 
-  private static func decodePayload(type: UInt8, channel: UInt16, payload: inout ByteBuffer)
+  private mutating func decodePayload(type: UInt8, channel: UInt16, payload: inout ByteBuffer)
     throws(AMQPProtocolError) -> AMQPFrame
   {
+    try withUnsafeMutablePointer(to: &recentStrings) { (strings) throws(AMQPProtocolError) in
+      try Self.decodePayload(type: type, channel: channel, payload: &payload, strings: strings)
+    }
+  }
+
+  private static func decodePayload(
+    type: UInt8, channel: UInt16, payload: inout ByteBuffer,
+    strings: UnsafeMutablePointer<RecentShortStrings>
+  ) throws(AMQPProtocolError) -> AMQPFrame {
     switch type {
     case AMQPFraming.methodFrameType:
-      return try payload.readAMQP { (reader) throws(AMQPProtocolError) in
+      return try payload.readAMQP(recentStrings: strings) { (reader) throws(AMQPProtocolError) in
         let method = try AMQPMethod.decode(from: &reader)
         guard reader.remaining == 0 else {
           throw AMQPProtocolError(
@@ -110,7 +120,7 @@ public struct AMQPFrameDecoder: Sendable {
     case AMQPFraming.headerFrameType:
       return .header(
         channel: channel,
-        try payload.readAMQP { (reader) throws(AMQPProtocolError) in
+        try payload.readAMQP(recentStrings: strings) { (reader) throws(AMQPProtocolError) in
           try AMQPContentHeader(from: &reader)
         })
     case AMQPFraming.bodyFrameType:

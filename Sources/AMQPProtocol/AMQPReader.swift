@@ -8,9 +8,14 @@ package struct AMQPReader: ~Copyable {
   private let bytes: UnsafeRawBufferPointer
   /// The bytes consumed so far.
   package private(set) var offset = 0
+  /// Where short strings are looked up before they are allocated, if anywhere.
+  private let recentStrings: UnsafeMutablePointer<RecentShortStrings>?
 
-  fileprivate init(_ bytes: UnsafeRawBufferPointer) {
+  fileprivate init(
+    _ bytes: UnsafeRawBufferPointer, recentStrings: UnsafeMutablePointer<RecentShortStrings>? = nil
+  ) {
     self.bytes = bytes
+    self.recentStrings = recentStrings
   }
 
   /// The bytes not read yet.
@@ -58,7 +63,9 @@ package struct AMQPReader: ~Copyable {
 
   package mutating func readAMQPShortString() throws(AMQPProtocolError) -> String {
     let length = try readInteger(UInt8.self, "shortstr length")
-    return String(decoding: try take(Int(length), "shortstr"), as: UTF8.self)
+    let utf8 = try take(Int(length), "shortstr")
+    if let recentStrings { return recentStrings.pointee.string(utf8) }
+    return String(decoding: utf8, as: UTF8.self)
   }
 
   package mutating func readAMQPLongString() throws(AMQPProtocolError) -> String {
@@ -89,7 +96,7 @@ package struct AMQPReader: ~Copyable {
     size: UInt32, _ what: @autoclosure () -> String,
     _ element: (inout AMQPReader) throws(AMQPProtocolError) -> Void
   ) throws(AMQPProtocolError) {
-    var nested = AMQPReader(try take(Int(size), what()))
+    var nested = AMQPReader(try take(Int(size), what()), recentStrings: recentStrings)
     while nested.remaining > 0 { try element(&nested) }
   }
 
@@ -143,12 +150,14 @@ private let maximumNestingDepth = 64
 
 extension ByteBuffer {
   /// Runs `decode` on the readable bytes and consumes what it read (nothing when it throws).
+  /// Short strings are looked up in `recentStrings` first, when given.
   package mutating func readAMQP<Value>(
+    recentStrings: UnsafeMutablePointer<RecentShortStrings>? = nil,
     _ decode: (inout AMQPReader) throws(AMQPProtocolError) -> Value
   ) throws(AMQPProtocolError) -> Value {
     let (result, consumed) = withUnsafeReadableBytes {
       raw -> (Result<Value, AMQPProtocolError>, Int) in
-      var reader = AMQPReader(raw)
+      var reader = AMQPReader(raw, recentStrings: recentStrings)
       do throws(AMQPProtocolError) {
         let value = try decode(&reader)
         return (.success(value), reader.offset)
@@ -168,5 +177,38 @@ extension ByteBuffer {
   /// Writes a field table (size-prefixed); for tests and tools, the codec uses ``AMQPWriter``.
   package mutating func writeAMQPTable(_ table: AMQPFieldTable) {
     writeAMQP(size: AMQPWriter.size(ofTable: table)) { $0.writeAMQPTable(table) }
+  }
+}
+
+/// The last few short strings decoded that do not fit a small string (consumer tags, server-
+/// named queues in routing keys and reply-to). Each delivery repeats the previous one's, so
+/// they are shared instead of allocated and validated again.
+package struct RecentShortStrings: Sendable {
+  private var strings: [String] = []
+  private var next = 0
+  /// How many are kept.
+  private static let capacity = 4
+  /// Shorter strings are stored inline in `String`: nothing to save.
+  private static let smallStringLimit = 15
+
+  package init() {}
+
+  /// The string of `utf8`: a recent one with those bytes, or a new one (then remembered).
+  mutating func string(_ utf8: UnsafeRawBufferPointer) -> String {
+    guard utf8.count > Self.smallStringLimit else { return String(decoding: utf8, as: UTF8.self) }
+    for candidate in strings where candidate.utf8.count == utf8.count {
+      let same = candidate.utf8.withContiguousStorageIfAvailable {
+        utf8.elementsEqual(UnsafeRawBufferPointer($0))
+      }
+      if same == true { return candidate }
+    }
+    let string = String(decoding: utf8, as: UTF8.self)
+    if strings.count < Self.capacity {
+      strings.append(string)
+    } else {
+      strings[next] = string
+      next = (next + 1) % Self.capacity
+    }
+    return string
   }
 }

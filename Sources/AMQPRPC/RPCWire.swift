@@ -1,4 +1,5 @@
 import AMQPProtocol
+import NIOCore
 
 /// The wire contract shared with RabbitMQ's tutorial-six peers in every language, plus our
 /// additions, which travel only in headers so that tutorial peers still interoperate.
@@ -24,6 +25,15 @@ public enum RPCWire {
 
   /// The request body for `n`: its decimal text.
   public static func requestBody(_ n: Int) -> String { String(n) }
+
+  /// ``requestBody(_:)`` in a buffer; the bodies of n ≤ 92 (all a server can answer) are
+  /// made once and shared, so a call allocates none.
+  static func requestBuffer(_ n: Int) -> ByteBuffer {
+    smallRequestBuffers.indices.contains(n)
+      ? smallRequestBuffers[n] : ByteBuffer(string: requestBody(n))
+  }
+
+  private static let smallRequestBuffers = (0...92).map { ByteBuffer(string: requestBody($0)) }
 }
 
 /// Why a server refused a request.

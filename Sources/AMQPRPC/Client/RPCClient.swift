@@ -84,12 +84,21 @@ public final class RPCClient: Sendable {
     async throws -> RPCReply
   {
     try await call(
-      body: RPCWire.requestBody(n), n: n, timeout: timeout, propagateDeadline: propagateDeadline)
+      request: RPCWire.requestBuffer(n), n: n, timeout: timeout,
+      propagateDeadline: propagateDeadline)
   }
 
   /// Sends `body` as it is (for servers' bad-input handling) and waits for the reply.
   public func call(
     body: String, n: Int? = nil, timeout: Duration? = nil, propagateDeadline: Bool? = nil
+  ) async throws -> RPCReply {
+    try await call(
+      request: ByteBuffer(string: body), n: n, timeout: timeout,
+      propagateDeadline: propagateDeadline)
+  }
+
+  private func call(
+    request: ByteBuffer, n: Int?, timeout: Duration?, propagateDeadline: Bool?
   ) async throws -> RPCReply {
     let id = nextCorrelationID()
     let timeout = (timeout ?? configuration.timeout).timeAmount
@@ -97,8 +106,8 @@ public final class RPCClient: Sendable {
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
         start(
-          id: id, n: n, body: body, timeout: timeout, propagateDeadline: propagateDeadline,
-          completion: .continuation(continuation))
+          id: id, n: n, request: request, timeout: timeout,
+          propagateDeadline: propagateDeadline, completion: .continuation(continuation))
       }
     } onCancel: {
       fail(id: id, code: .cancelled, message: "the call was cancelled")
@@ -114,7 +123,7 @@ public final class RPCClient: Sendable {
     completion: @escaping @Sendable (Result<RPCReply, RPCError>) -> Void
   ) {
     start(
-      id: nextCorrelationID(), n: n, body: RPCWire.requestBody(n),
+      id: nextCorrelationID(), n: n, request: RPCWire.requestBuffer(n),
       timeout: (timeout ?? configuration.timeout).timeAmount,
       propagateDeadline: configuration.propagatesDeadlines, completion: .callback(completion))
   }
@@ -202,7 +211,7 @@ public final class RPCClient: Sendable {
   }
 
   private func start(
-    id: String, n: Int?, body: String, timeout: TimeAmount, propagateDeadline: Bool,
+    id: String, n: Int?, request: ByteBuffer, timeout: TimeAmount, propagateDeadline: Bool,
     completion: CallWaiter.Completion
   ) {
     let now = NIODeadline.now()
@@ -225,7 +234,7 @@ public final class RPCClient: Sendable {
       return
     }
     events?.yield(.sent(correlationID: id, n: n))
-    if Task.isCancelled {
+    if case .continuation = completion, Task.isCancelled {
       fail(id: id, code: .cancelled, message: "the call was cancelled")
       return
     }
@@ -236,7 +245,6 @@ public final class RPCClient: Sendable {
         headers: [RPCWire.deadlineHeader: .int64(sentWall + timeout.nanoseconds / 1_000)],
         correlationID: id, replyTo: callbackQueue, expiration: String(milliseconds))
       : AMQPBasicProperties(correlationID: id, replyTo: callbackQueue)
-    let request = ByteBuffer(string: body)
     if connection.eventLoop.inEventLoop {
       // Started from a reply callback: publish in place, no future, no hop.
       do {

@@ -26,7 +26,9 @@ struct CallWaiter: Sendable {
 struct RPCClientState: Sendable {
   var table = PendingCallTable<CallWaiter>()
   var sent = 0
-  var outcomes: [RPCOutcome: Int] = [:]
+  /// Counts per outcome, indexed by its position in `RPCOutcome.allCases` (an array: the
+  /// enum's String raw values would make every dictionary update hash a string).
+  var outcomes = [Int](repeating: 0, count: RPCOutcome.allCases.count)
   var discarded: [RPCDiscardKind: Int] = [:]
   var latency = LatencyRecorder()
   var completions = RateMeter()
@@ -36,7 +38,7 @@ struct RPCClientState: Sendable {
   var closed = false
 
   mutating func ended(_ outcome: RPCOutcome, now: NIODeadline) {
-    outcomes[outcome, default: 0] += 1
+    outcomes[outcome.index] += 1
     completions.record(now)
   }
 
@@ -45,9 +47,25 @@ struct RPCClientState: Sendable {
       RPCInFlightCall(
         correlationID: $0.id, n: $0.n, age: now - $0.sentAt, timeLeft: $0.deadline - now)
     }
+    let counts = RPCOutcome.allCases.map { ($0, outcomes[$0.index]) }.filter { $0.1 > 0 }
     return RPCClientStats(
-      sent: sent, outcomes: outcomes, discarded: discarded, inFlight: table.count,
+      sent: sent, outcomes: Dictionary(uniqueKeysWithValues: counts), discarded: discarded,
+      inFlight: table.count,
       oldestInFlight: oldest, latency: latency.summary,
       completionsPerSecond: completions.rate(now))
+  }
+}
+
+extension RPCOutcome {
+  /// The position in `allCases`.
+  var index: Int {
+    switch self {
+    case .ok: 0
+    case .serverError: 1
+    case .timedOut: 2
+    case .unroutable: 3
+    case .connectionLost: 4
+    case .cancelled: 5
+    }
   }
 }
