@@ -22,8 +22,10 @@ extension AMQPConnectionHandler {
   /// Sends a synchronous method and completes with the broker's reply.
   func request(_ method: AMQPMethod, channelID: UInt16) -> EventLoopFuture<AMQPMethod> {
     let promise = eventLoop.makePromise(of: AMQPMethod.self)
-    guard let action = channels[channelID]?.machine.requestSent(method, waiter: .method(promise))
-    else {
+    let sent = channels.update(channelID) {
+      $0.machine.requestSent(method, waiter: .method(promise))
+    }
+    guard let action = sent else {
       promise.fail(closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed"))
       return promise.futureResult
     }
@@ -37,9 +39,10 @@ extension AMQPConnectionHandler {
   /// Sends `basic.get` and completes with the message, or `nil` when the queue is empty.
   func get(_ get: AMQPMethod.Basic.Get, channelID: UInt16) -> EventLoopFuture<AMQPMessage?> {
     let promise = eventLoop.makePromise(of: AMQPMessage?.self)
-    guard
-      let action = channels[channelID]?.machine.requestSent(.basicGet(get), waiter: .get(promise))
-    else {
+    let sent = channels.update(channelID) {
+      $0.machine.requestSent(.basicGet(get), waiter: .get(promise))
+    }
+    guard let action = sent else {
       promise.fail(closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed"))
       return promise.futureResult
     }
@@ -65,15 +68,17 @@ extension AMQPConnectionHandler {
     guard context != nil else {
       throw closeError ?? AMQPError(.connectionClosed, "the connection is closed")
     }
-    guard channels.contains(channelID) else {
+    let checked = try channels.update(channelID) { (slot) throws(AMQPError) in
+      try slot.publishing(confirmation: confirmation)
+    }
+    guard let tag = checked else {
       throw closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed")
     }
-    let tag = try channels[channelID]?.publishing(confirmation: confirmation)
     let maximumSlice = tuning.maximumBodyFrameSize
     enqueue { buffer in
       AMQPFrame.method(channel: channelID, .basicPublish(publish)).encode(into: &buffer)
       let header = AMQPContentHeader(bodySize: UInt64(body.readableBytes), properties: properties)
-      AMQPFrame.header(channel: channelID, header).encode(into: &buffer)
+      AMQPFrame.encodeHeader(channel: channelID, header, into: &buffer)
       var remaining = body
       while remaining.readableBytes > 0,
         let slice = remaining.readSlice(length: min(maximumSlice, remaining.readableBytes))
@@ -197,7 +202,7 @@ extension AMQPConnectionHandler {
 
   func channelFrameReceived(_ frame: AMQPFrame) {
     let id = frame.channel
-    guard let action = channels[id]?.machine.frameReceived(frame) else {
+    guard let action = channels.update(id, { $0.machine.frameReceived(frame) }) else {
       perform(
         connection.channelViolation(
           code: ReplyCode.channelError,
@@ -222,7 +227,7 @@ extension AMQPConnectionHandler {
       waiter.fail(error)
     case .deliver(let message):
       // A copy: the callback may publish, which modifies the table.
-      guard let sink = channels[channelID]?.consumers[message.consumerTag] else {
+      guard let sink = channels.read(channelID, { $0.consumers[message.consumerTag] }) ?? nil else {
         logger.debug(
           "delivery for a cancelled consumer dropped",
           metadata: ["channel": "\(channelID)", "consumer": "\(message.consumerTag)"])
@@ -236,9 +241,10 @@ extension AMQPConnectionHandler {
       logger.debug("message returned", metadata: ["replyCode": "\(message.replyCode)"])
       channels[channelID]?.returns?.yield(message)
     case .confirm(let ack, let deliveryTag, let multiple):
-      let waiters =
-        channels[channelID]?.confirms?.settle(deliveryTag: deliveryTag, multiple: multiple) ?? []
-      for waiter in waiters { waiter.succeed(ack) }
+      let settled = channels.update(channelID) {
+        $0.confirms?.settle(deliveryTag: deliveryTag, multiple: multiple)
+      }
+      for waiter in (settled ?? nil) ?? [] { waiter.succeed(ack) }
     case .consumerCancelled(let tag, let frames):
       write(frames)
       finishConsumer(

@@ -249,7 +249,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     timeoutTask = nil
     connectPromise.fail(error)
     for id in channels.ids {
-      guard let action = channels[id]?.machine.connectionClosed(error) else { continue }
+      guard let action = channels.update(id, { $0.machine.connectionClosed(error) }) else {
+        continue
+      }
       perform(action, channelID: id)
     }
     eventsContinuation.finish()

@@ -1,5 +1,11 @@
 import NIOCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Reads AMQP values from the bytes of one frame payload through a raw pointer, with a bounds
 /// check per value: no capacity, uniqueness or exclusivity checks per field as with
 /// `ByteBuffer` reads. Readers throw ``AMQPProtocolError/Code/truncatedPayload`` instead of
@@ -197,10 +203,12 @@ package struct RecentShortStrings: Sendable {
   mutating func string(_ utf8: UnsafeRawBufferPointer) -> String {
     guard utf8.count > Self.smallStringLimit else { return String(decoding: utf8, as: UTF8.self) }
     for candidate in strings where candidate.utf8.count == utf8.count {
-      let same = candidate.utf8.withContiguousStorageIfAvailable {
-        utf8.elementsEqual(UnsafeRawBufferPointer($0))
+      var candidate = candidate
+      let same = candidate.withUTF8 { stored in
+        guard let a = stored.baseAddress, let b = utf8.baseAddress else { return false }
+        return memcmp(a, b, stored.count) == 0
       }
-      if same == true { return candidate }
+      if same { return candidate }
     }
     let string = String(decoding: utf8, as: UTF8.self)
     if strings.count < Self.capacity {

@@ -25,8 +25,17 @@ import Testing
     #expect(table[7] == nil)
     table[7]?.append(1)  // absent: nothing happens, nothing is added
     #expect(table.ids.isEmpty)
+    #expect(table.update(7) { $0.append(1) } == nil)  // absent: not added either
+    #expect(table.ids.isEmpty)
     table[3] = [1]
     table[3]?.append(2)
+    #expect(
+      table.update(3) { slot -> Int in
+        slot.append(3)
+        return slot.count
+      } == 3)
+    #expect(table.read(3) { $0.last } == 3)
+    table[3]?.removeLast()
     table[1] = []
     #expect(table[3] == [1, 2])
     #expect(table.ids == [1, 3])
