@@ -4,9 +4,8 @@ import NIOCore
 public enum AMQPFrame: Sendable, Hashable {
   /// A method frame.
   case method(channel: UInt16, AMQPMethod)
-  /// A content header frame, following a content-bearing method. Boxed: properties are
-  /// large, and frames are copied on their way through the state machines.
-  indirect case header(channel: UInt16, AMQPContentHeader)
+  /// A content header frame, following a content-bearing method.
+  case header(channel: UInt16, AMQPContentHeader)
   /// A content body frame: one slice of the body.
   case body(channel: UInt16, ByteBuffer)
   /// A heartbeat frame (always on channel 0).

@@ -24,8 +24,7 @@ extension AMQPFrame {
     }
   }
 
-  /// Appends a content header frame, without building an ``AMQPFrame`` (whose header case
-  /// is boxed: one allocation saved per publish).
+  /// Appends a content header frame, without building an ``AMQPFrame`` first.
   public static func encodeHeader(
     channel: UInt16, _ header: AMQPContentHeader, into buffer: inout ByteBuffer
   ) {

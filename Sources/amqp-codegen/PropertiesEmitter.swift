@@ -20,12 +20,26 @@ struct PropertiesEmitter {
     out.line(
       "/// The content properties of a `basic` message. Absent properties are `nil` and take")
     out.line("/// no bytes on the wire.")
+    out.line("///")
+    out.line("/// The values live in one immutable, shared box: properties travel with a message")
+    out.line("/// through several layers, and copying them is then one reference count. Setting a")
+    out.line("/// property makes a new box.")
     out.line("public struct AMQPBasicProperties: Sendable, Hashable {")
     for property in properties {
       let type = try PrimitiveType.forSpec(property.type)
+      let member = Names.member(property.name)
       out.line("  /// `\(property.name)`")
-      out.line("  public var \(Names.identifier(property.name)): \(type.swiftType)?")
+      out.line("  public var \(Names.identifier(property.name)): \(type.swiftType)? {")
+      out.line("    get { storage.values.\(member) }")
+      out.line("    set {")
+      out.line("      var values = storage.values")
+      out.line("      values.\(member) = newValue")
+      out.line("      storage = Storage(values)")
+      out.line("    }")
+      out.line("  }")
     }
+    out.line()
+    out.line("  private var storage: Storage")
     out.line()
     out.line("  /// Creates properties; every argument defaults to absent.")
     out.line("  public init(")
@@ -35,9 +49,35 @@ struct PropertiesEmitter {
       out.line("    \(Names.identifier(property.name)): \(type.swiftType)? = nil\(comma)")
     }
     out.line("  ) {")
-    for property in properties {
-      out.line("    self.\(Names.member(property.name)) = \(Names.identifier(property.name))")
+    out.line("    storage = Storage(")
+    out.line("      Values(")
+    for (offset, property) in properties.enumerated() {
+      let comma = offset == properties.count - 1 ? "))" : ","
+      out.line("        \(Names.member(property.name)): \(Names.identifier(property.name))\(comma)")
     }
+    out.line("  }")
+    out.line()
+    out.line("  public static func == (lhs: Self, rhs: Self) -> Bool {")
+    out.line("    lhs.storage === rhs.storage || lhs.storage.values == rhs.storage.values")
+    out.line("  }")
+    out.line()
+    out.line("  public func hash(into hasher: inout Hasher) {")
+    out.line("    hasher.combine(storage.values)")
+    out.line("  }")
+    out.line()
+    out.line("  fileprivate struct Values: Sendable, Hashable {")
+    for property in properties {
+      let type = try PrimitiveType.forSpec(property.type)
+      out.line("    var \(Names.identifier(property.name)): \(type.swiftType)? = nil")
+    }
+    out.line("  }")
+    out.line()
+    out.line("  fileprivate final class Storage: Sendable {")
+    out.line("    let values: Values")
+    out.line()
+    out.line("    init(_ values: Values) {")
+    out.line("      self.values = values")
+    out.line("    }")
     out.line("  }")
     out.line()
     out.line("  /// Decodes the property-flags word and the properties it announces.")
@@ -51,13 +91,15 @@ struct PropertiesEmitter {
     out.line(
       "        message: \"property flags 0x\\(String(flags, radix: 16)) set undefined bits\")")
     out.line("    }")
+    out.line("    var values = Values()")
     for (offset, property) in properties.enumerated() {
       let type = try PrimitiveType.forSpec(property.type)
       let bit = 1 << (15 - offset)
       out.line(
-        "    self.\(Names.member(property.name)) = flags & \(bit) != 0 ? try reader.\(type.reader) : nil"
+        "    values.\(Names.member(property.name)) = flags & \(bit) != 0 ? try reader.\(type.reader) : nil"
       )
     }
+    out.line("    storage = Storage(values)")
     out.line("  }")
     out.line()
     out.line("  /// The encoded size of the flags word and the present properties, in bytes.")

@@ -5,35 +5,139 @@ import NIOCore
 
 /// The content properties of a `basic` message. Absent properties are `nil` and take
 /// no bytes on the wire.
+///
+/// The values live in one immutable, shared box: properties travel with a message
+/// through several layers, and copying them is then one reference count. Setting a
+/// property makes a new box.
 public struct AMQPBasicProperties: Sendable, Hashable {
   /// `content-type`
-  public var contentType: String?
+  public var contentType: String? {
+    get { storage.values.contentType }
+    set {
+      var values = storage.values
+      values.contentType = newValue
+      storage = Storage(values)
+    }
+  }
   /// `content-encoding`
-  public var contentEncoding: String?
+  public var contentEncoding: String? {
+    get { storage.values.contentEncoding }
+    set {
+      var values = storage.values
+      values.contentEncoding = newValue
+      storage = Storage(values)
+    }
+  }
   /// `headers`
-  public var headers: AMQPFieldTable?
+  public var headers: AMQPFieldTable? {
+    get { storage.values.headers }
+    set {
+      var values = storage.values
+      values.headers = newValue
+      storage = Storage(values)
+    }
+  }
   /// `delivery-mode`
-  public var deliveryMode: UInt8?
+  public var deliveryMode: UInt8? {
+    get { storage.values.deliveryMode }
+    set {
+      var values = storage.values
+      values.deliveryMode = newValue
+      storage = Storage(values)
+    }
+  }
   /// `priority`
-  public var priority: UInt8?
+  public var priority: UInt8? {
+    get { storage.values.priority }
+    set {
+      var values = storage.values
+      values.priority = newValue
+      storage = Storage(values)
+    }
+  }
   /// `correlation-id`
-  public var correlationID: String?
+  public var correlationID: String? {
+    get { storage.values.correlationID }
+    set {
+      var values = storage.values
+      values.correlationID = newValue
+      storage = Storage(values)
+    }
+  }
   /// `reply-to`
-  public var replyTo: String?
+  public var replyTo: String? {
+    get { storage.values.replyTo }
+    set {
+      var values = storage.values
+      values.replyTo = newValue
+      storage = Storage(values)
+    }
+  }
   /// `expiration`
-  public var expiration: String?
+  public var expiration: String? {
+    get { storage.values.expiration }
+    set {
+      var values = storage.values
+      values.expiration = newValue
+      storage = Storage(values)
+    }
+  }
   /// `message-id`
-  public var messageID: String?
+  public var messageID: String? {
+    get { storage.values.messageID }
+    set {
+      var values = storage.values
+      values.messageID = newValue
+      storage = Storage(values)
+    }
+  }
   /// `timestamp`
-  public var timestamp: UInt64?
+  public var timestamp: UInt64? {
+    get { storage.values.timestamp }
+    set {
+      var values = storage.values
+      values.timestamp = newValue
+      storage = Storage(values)
+    }
+  }
   /// `type`
-  public var `type`: String?
+  public var `type`: String? {
+    get { storage.values.type }
+    set {
+      var values = storage.values
+      values.type = newValue
+      storage = Storage(values)
+    }
+  }
   /// `user-id`
-  public var userID: String?
+  public var userID: String? {
+    get { storage.values.userID }
+    set {
+      var values = storage.values
+      values.userID = newValue
+      storage = Storage(values)
+    }
+  }
   /// `app-id`
-  public var appID: String?
+  public var appID: String? {
+    get { storage.values.appID }
+    set {
+      var values = storage.values
+      values.appID = newValue
+      storage = Storage(values)
+    }
+  }
   /// `reserved`
-  public var clusterID: String?
+  public var clusterID: String? {
+    get { storage.values.clusterID }
+    set {
+      var values = storage.values
+      values.clusterID = newValue
+      storage = Storage(values)
+    }
+  }
+
+  private var storage: Storage
 
   /// Creates properties; every argument defaults to absent.
   public init(
@@ -52,20 +156,55 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     appID: String? = nil,
     clusterID: String? = nil
   ) {
-    self.contentType = contentType
-    self.contentEncoding = contentEncoding
-    self.headers = headers
-    self.deliveryMode = deliveryMode
-    self.priority = priority
-    self.correlationID = correlationID
-    self.replyTo = replyTo
-    self.expiration = expiration
-    self.messageID = messageID
-    self.timestamp = timestamp
-    self.type = `type`
-    self.userID = userID
-    self.appID = appID
-    self.clusterID = clusterID
+    storage = Storage(
+      Values(
+        contentType: contentType,
+        contentEncoding: contentEncoding,
+        headers: headers,
+        deliveryMode: deliveryMode,
+        priority: priority,
+        correlationID: correlationID,
+        replyTo: replyTo,
+        expiration: expiration,
+        messageID: messageID,
+        timestamp: timestamp,
+        type: `type`,
+        userID: userID,
+        appID: appID,
+        clusterID: clusterID))
+  }
+
+  public static func == (lhs: Self, rhs: Self) -> Bool {
+    lhs.storage === rhs.storage || lhs.storage.values == rhs.storage.values
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(storage.values)
+  }
+
+  fileprivate struct Values: Sendable, Hashable {
+    var contentType: String? = nil
+    var contentEncoding: String? = nil
+    var headers: AMQPFieldTable? = nil
+    var deliveryMode: UInt8? = nil
+    var priority: UInt8? = nil
+    var correlationID: String? = nil
+    var replyTo: String? = nil
+    var expiration: String? = nil
+    var messageID: String? = nil
+    var timestamp: UInt64? = nil
+    var `type`: String? = nil
+    var userID: String? = nil
+    var appID: String? = nil
+    var clusterID: String? = nil
+  }
+
+  fileprivate final class Storage: Sendable {
+    let values: Values
+
+    init(_ values: Values) {
+      self.values = values
+    }
   }
 
   /// Decodes the property-flags word and the properties it announces.
@@ -76,20 +215,22 @@ public struct AMQPBasicProperties: Sendable, Hashable {
         code: .invalidContentHeader,
         message: "property flags 0x\(String(flags, radix: 16)) set undefined bits")
     }
-    self.contentType = flags & 32768 != 0 ? try reader.readAMQPShortString() : nil
-    self.contentEncoding = flags & 16384 != 0 ? try reader.readAMQPShortString() : nil
-    self.headers = flags & 8192 != 0 ? try reader.readAMQPTable() : nil
-    self.deliveryMode = flags & 4096 != 0 ? try reader.readAMQPOctet() : nil
-    self.priority = flags & 2048 != 0 ? try reader.readAMQPOctet() : nil
-    self.correlationID = flags & 1024 != 0 ? try reader.readAMQPShortString() : nil
-    self.replyTo = flags & 512 != 0 ? try reader.readAMQPShortString() : nil
-    self.expiration = flags & 256 != 0 ? try reader.readAMQPShortString() : nil
-    self.messageID = flags & 128 != 0 ? try reader.readAMQPShortString() : nil
-    self.timestamp = flags & 64 != 0 ? try reader.readAMQPLongLong() : nil
-    self.type = flags & 32 != 0 ? try reader.readAMQPShortString() : nil
-    self.userID = flags & 16 != 0 ? try reader.readAMQPShortString() : nil
-    self.appID = flags & 8 != 0 ? try reader.readAMQPShortString() : nil
-    self.clusterID = flags & 4 != 0 ? try reader.readAMQPShortString() : nil
+    var values = Values()
+    values.contentType = flags & 32768 != 0 ? try reader.readAMQPShortString() : nil
+    values.contentEncoding = flags & 16384 != 0 ? try reader.readAMQPShortString() : nil
+    values.headers = flags & 8192 != 0 ? try reader.readAMQPTable() : nil
+    values.deliveryMode = flags & 4096 != 0 ? try reader.readAMQPOctet() : nil
+    values.priority = flags & 2048 != 0 ? try reader.readAMQPOctet() : nil
+    values.correlationID = flags & 1024 != 0 ? try reader.readAMQPShortString() : nil
+    values.replyTo = flags & 512 != 0 ? try reader.readAMQPShortString() : nil
+    values.expiration = flags & 256 != 0 ? try reader.readAMQPShortString() : nil
+    values.messageID = flags & 128 != 0 ? try reader.readAMQPShortString() : nil
+    values.timestamp = flags & 64 != 0 ? try reader.readAMQPLongLong() : nil
+    values.type = flags & 32 != 0 ? try reader.readAMQPShortString() : nil
+    values.userID = flags & 16 != 0 ? try reader.readAMQPShortString() : nil
+    values.appID = flags & 8 != 0 ? try reader.readAMQPShortString() : nil
+    values.clusterID = flags & 4 != 0 ? try reader.readAMQPShortString() : nil
+    storage = Storage(values)
   }
 
   /// The encoded size of the flags word and the present properties, in bytes.

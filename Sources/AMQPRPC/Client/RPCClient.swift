@@ -20,7 +20,9 @@ public final class RPCClient: Sendable {
   let channel: AMQPChannel
   private let consumerTag = NIOLockedValueBox<String?>(nil)
   let state = NIOLockedValueBox(RPCClientState())
+  /// Correlation ids are this prefix, a dash and a counter (`3f9a1c2e-17`).
   let idPrefix: String
+  private let idPrefixAndDash: String
   let idCounter = NIOLockedValueBox<UInt64>(0)
   private let probe = NIOLockedValueBox<AMQPChannel?>(nil)
   private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
@@ -35,6 +37,7 @@ public final class RPCClient: Sendable {
     self.callbackQueue = callbackQueue
     let random = UInt32.random(in: 0...UInt32.max)
     self.idPrefix = String(random, radix: 16)
+    self.idPrefixAndDash = idPrefix + "-"
   }
 
   /// Opens a channel, sets up the callback queue and starts receiving replies.
@@ -207,7 +210,7 @@ public final class RPCClient: Sendable {
       $0 += 1
       return $0
     }
-    return "\(idPrefix)-\(number)"
+    return idPrefixAndDash + String(number)  // no interpolation machinery per call
   }
 
   private func start(
