@@ -3,22 +3,34 @@ import NIOCore
 /// Writes AMQP values through a raw pointer into space reserved beforehand. Encoders compute
 /// their exact size first (the `size(of…)` functions below), so a whole frame costs one
 /// capacity check on the `ByteBuffer` instead of one per field — the publish path's cost.
+///
+/// Every write is bounds-checked against the reserved space: a size computed wrong stops the
+/// program instead of writing past the buffer.
 package struct AMQPWriter: ~Copyable {
   private let base: UnsafeMutableRawPointer
+  private let capacity: Int
   /// The bytes written so far.
   package private(set) var offset = 0
 
-  fileprivate init(base: UnsafeMutableRawPointer) {
+  fileprivate init(base: UnsafeMutableRawPointer, capacity: Int) {
     self.base = base
+    self.capacity = capacity
+  }
+
+  @inline(__always)
+  private func reserve(_ count: Int) {
+    precondition(count <= capacity &- offset, "AMQP encoder wrote past its computed size")
   }
 
   @inline(__always)
   package mutating func writeInteger<Value: FixedWidthInteger>(_ value: Value) {
+    reserve(MemoryLayout<Value>.size)
     base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: Value.self)
     offset &+= MemoryLayout<Value>.size
   }
 
   package mutating func writeBytes(_ bytes: some Collection<UInt8>) {
+    reserve(bytes.count)
     let done: Void? = bytes.withContiguousStorageIfAvailable { contiguous in
       guard let source = contiguous.baseAddress else { return }
       (base + offset).copyMemory(from: source, byteCount: contiguous.count)
@@ -34,16 +46,29 @@ package struct AMQPWriter: ~Copyable {
   }
 
   /// A short string: a length octet and at most 255 bytes of UTF-8 (longer values are cut
-  /// rather than producing an invalid frame; callers that care validate first).
+  /// at a character boundary rather than producing an invalid frame; callers that care
+  /// validate first).
   package mutating func writeAMQPShortString(_ value: String) {
-    let utf8 = value.utf8
-    if utf8.count <= 255 {
-      writeInteger(UInt8(utf8.count))
-      writeBytes(utf8)
+    let length = Self.shortStringLength(value)
+    writeInteger(UInt8(length))
+    if length == value.utf8.count {
+      writeBytes(value.utf8)
     } else {
-      writeInteger(UInt8(255))
-      writeBytes(utf8.prefix(255))
+      writeBytes(value.utf8.prefix(length))
     }
+  }
+
+  /// How many UTF-8 bytes of `value` a short string keeps: all, or the most that fit in 255
+  /// without splitting a character's encoding.
+  private static func shortStringLength(_ value: String) -> Int {
+    let utf8 = value.utf8
+    guard utf8.count > 255 else { return utf8.count }
+    var length = 255
+    // Back off while the first byte left out continues the scalar before it (10xxxxxx).
+    while length > 0, utf8[utf8.index(utf8.startIndex, offsetBy: length)] & 0xC0 == 0x80 {
+      length -= 1
+    }
+    return length
   }
 
   package mutating func writeAMQPLongString(_ value: String) {
@@ -90,7 +115,9 @@ package struct AMQPWriter: ~Copyable {
 
   // MARK: - Sizes
 
-  package static func size(ofShortString value: String) -> Int { 1 + min(value.utf8.count, 255) }
+  package static func size(ofShortString value: String) -> Int {
+    1 + shortStringLength(value)
+  }
 
   package static func size(ofLongString value: String) -> Int { 4 + value.utf8.count }
 
@@ -124,7 +151,7 @@ extension ByteBuffer {
   package mutating func writeAMQP(size: Int, _ encode: (inout AMQPWriter) -> Void) {
     writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
       guard let base = raw.baseAddress else { return 0 }
-      var writer = AMQPWriter(base: base)
+      var writer = AMQPWriter(base: base, capacity: size)
       encode(&writer)
       assert(writer.offset == size, "encoded \(writer.offset) bytes, announced \(size)")
       return writer.offset

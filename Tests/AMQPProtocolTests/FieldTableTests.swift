@@ -21,6 +21,27 @@ import Testing
     #expect(try roundTrip(table) == table)
   }
 
+  @Test func shortStringsLongerThan255BytesAreCutConsistently() throws {
+    // The encoders size a frame before writing it; a cut string must be sized as cut.
+    let long = String(repeating: "é", count: 200)  // 400 bytes of UTF-8
+    let table: AMQPFieldTable = [long: .string(long)]
+    let decoded = try roundTrip(table)
+    let key = try #require(decoded.entries.first?.key)
+    #expect(key.utf8.count == 254 && long.hasPrefix(key))  // 127 × "é": no split character
+    #expect(decoded.entries.first?.value == .string(long))  // long strings are not cut
+
+    var buffer = ByteBuffer()
+    AMQPFrame.method(channel: 1, .basicPublish(.init(routingKey: long))).encode(into: &buffer)
+    var decoder = AMQPFrameDecoder()
+    guard case .method(_, .basicPublish(let publish)) = try decoder.decodeFrame(from: &buffer)
+    else {
+      Issue.record("no publish decoded")
+      return
+    }
+    #expect(publish.routingKey.utf8.count == 254 && long.hasPrefix(publish.routingKey))
+    #expect(buffer.readableBytes == 0)
+  }
+
   @Test func int16UsesRabbitMQsLowercaseSTag() {
     var buffer = ByteBuffer()
     buffer.writeAMQPTable(["k": .int16(1)])
