@@ -138,3 +138,10 @@ import Testing
   }
 
 }
+
+@Suite struct OutcomeCountTests {
+  @Test func outcomeIndicesFollowAllCases() {
+    // The client counts outcomes in an array indexed this way.
+    #expect(RPCOutcome.allCases.map(\.index) == Array(RPCOutcome.allCases.indices))
+  }
+}
