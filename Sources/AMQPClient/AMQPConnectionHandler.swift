@@ -186,6 +186,12 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
   }
 
+  /// Whether nothing is waiting to be written and no received frame is left to handle in
+  /// this read: a publish now is alone in its tick (see `publish`).
+  var isQuietTick: Bool {
+    outbound.readableBytes == 0 && inbound.readableBytes == 0
+  }
+
   /// What the outbound buffer starts with; it grows for bigger ticks.
   private static let outboundCapacity = 4_096
 

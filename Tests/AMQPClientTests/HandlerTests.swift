@@ -209,6 +209,41 @@ final class FakeBroker {
     #expect(sizes == [4088, 4088, 1824])
   }
 
+  @Test func aLonePublishSendsItsMethodFrameFirstAndABusyTickOneWrite() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    _ = try broker.framesFromClient()
+    func publish() throws {
+      _ = try broker.handler.publish(
+        .init(routingKey: "q"), properties: .init(correlationID: "1"),
+        body: ByteBuffer(string: "35"), channelID: 1, confirmation: nil)
+    }
+    // Alone in its tick: the method frame is written at once, header and body after it.
+    try publish()
+    var early = try #require(try broker.channel.readOutbound(as: ByteBuffer.self))
+    var decoder = AMQPFrameDecoder()
+    guard case .method(_, .basicPublish) = try decoder.decodeFrame(from: &early) else {
+      Issue.record("the first write is not the publish method")
+      return
+    }
+    #expect(early.readableBytes == 0)
+    #expect(try broker.framesFromClient().count == 2)  // header and body, in the tick's flush
+    // Three in one tick: only the first method frame goes ahead; the rest is one write.
+    try publish()
+    try publish()
+    try publish()
+    _ = try broker.channel.readOutbound(as: ByteBuffer.self)
+    broker.channel.embeddedEventLoop.run()
+    var rest = try #require(try broker.channel.readOutbound(as: ByteBuffer.self))
+    var frames = 0
+    while try decoder.decodeFrame(from: &rest) != nil { frames += 1 }
+    #expect(frames == 8)
+    #expect(try broker.channel.readOutbound(as: ByteBuffer.self) == nil)
+  }
+
   @Test func openingManyChannelsAtOnceGetsDistinctIDs() throws {
     let broker = try FakeBroker()
     try broker.handshake()  // channel_max 10
