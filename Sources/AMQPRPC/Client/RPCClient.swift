@@ -248,21 +248,22 @@ public final class RPCClient: Sendable {
         headers: [RPCWire.deadlineHeader: .int64(sentWall + timeout.nanoseconds / 1_000)],
         correlationID: id, replyTo: callbackQueue, expiration: String(milliseconds))
       : AMQPBasicProperties(correlationID: id, replyTo: callbackQueue)
-    if connection.eventLoop.inEventLoop {
-      // Started from a reply callback: publish in place, no future, no hop.
-      do {
-        try channel.publishOnEventLoop(
-          request, routingKey: configuration.queue, mandatory: configuration.mandatory,
-          properties: properties)
-      } catch {
-        fail(id: id, code: .connectionLost, message: "could not publish the request: \(error)")
-      }
-      return
+    // On the event loop (a reply callback starting the next call) the request is published
+    // in place; from elsewhere it is handed to the loop. No future either way.
+    let eventLoop = connection.eventLoop
+    if eventLoop.inEventLoop {
+      publish(request, properties: properties, id: id)
+    } else {
+      eventLoop.execute { [self] in publish(request, properties: properties, id: id) }
     }
-    channel.publishWithFuture(
-      request, routingKey: configuration.queue, mandatory: configuration.mandatory,
-      properties: properties
-    ).whenFailure { [self] error in
+  }
+
+  private func publish(_ request: ByteBuffer, properties: AMQPBasicProperties, id: String) {
+    do {
+      try channel.publishOnEventLoop(
+        request, routingKey: configuration.queue, mandatory: configuration.mandatory,
+        properties: properties)
+    } catch {
       fail(id: id, code: .connectionLost, message: "could not publish the request: \(error)")
     }
   }
