@@ -18,6 +18,8 @@ struct LoadGenerator: Sendable {
   let count: Int?
   let duration: TimeAmount
   let recorder: BenchRecorder
+  /// Run the calling tasks on each connection's event loop instead of the cooperative pool.
+  let onLoop: Bool
 
   struct Result {
     var measured: Int
@@ -35,40 +37,49 @@ struct LoadGenerator: Sendable {
     let n = self.n
     let deadlineAfterStart = duration
     let useDuration = count == nil
+    /// One in-flight slot: calls until the run is over.
+    @Sendable func slot(_ client: RPCClient) async {
+      while true {
+        let number = issued.withLockedValue { issued -> Int? in
+          guard issued < total, !stop.withLockedValue({ $0 }) else { return nil }
+          issued += 1
+          return issued
+        }
+        guard let number else { return }
+        if number == warmup + 1 {
+          recorder.startMeasuring()
+          let replied = recorder.snapshot.replied
+          started.withLockedValue {
+            $0 = (.now(), ProcessMetrics.cpuSeconds(), replied)
+          }
+        }
+        recorder.sent()
+        let begin = NIODeadline.now()
+        do {
+          _ = try await client.call(n)
+          recorder.replied(latency: .now() - begin)
+        } catch let error as RPCError {
+          recorder.failed(timedOut: error.code == .timedOut)
+        } catch {
+          recorder.failed(timedOut: false)
+        }
+        if useDuration, let start = started.withLockedValue({ $0 }),
+          NIODeadline.now() - start.clock >= deadlineAfterStart
+        {
+          stop.withLockedValue { $0 = true }
+        }
+      }
+    }
     await withTaskGroup(of: Void.self) { group in
       for client in clients {
         for _ in 0..<inflight {
-          group.addTask {
-            while true {
-              let number = issued.withLockedValue { issued -> Int? in
-                guard issued < total, !stop.withLockedValue({ $0 }) else { return nil }
-                issued += 1
-                return issued
-              }
-              guard let number else { return }
-              if number == warmup + 1 {
-                recorder.startMeasuring()
-                let replied = recorder.snapshot.replied
-                started.withLockedValue {
-                  $0 = (.now(), ProcessMetrics.cpuSeconds(), replied)
-                }
-              }
-              recorder.sent()
-              let begin = NIODeadline.now()
-              do {
-                _ = try await client.call(n)
-                recorder.replied(latency: .now() - begin)
-              } catch let error as RPCError {
-                recorder.failed(timedOut: error.code == .timedOut)
-              } catch {
-                recorder.failed(timedOut: false)
-              }
-              if useDuration, let start = started.withLockedValue({ $0 }),
-                NIODeadline.now() - start.clock >= deadlineAfterStart
-              {
-                stop.withLockedValue { $0 = true }
-              }
+          if onLoop, #available(macOS 15.0, *) {
+            // Resume on the connection's event loop, where the replies arrive.
+            group.addTask(executorPreference: client.connection.taskExecutor) {
+              await slot(client)
             }
+          } else {
+            group.addTask { await slot(client) }
           }
         }
       }

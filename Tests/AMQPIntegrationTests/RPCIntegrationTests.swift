@@ -23,6 +23,27 @@ extension BrokerTests {
       try await rpc.stop()
     }
 
+    @Test func callersPreferringTheConnectionsEventLoopResumeThere() async throws {
+      guard #available(macOS 15.0, *) else { return }
+      let rpc = try await RPCFixture.start(workers: 2)
+      let eventLoop = rpc.connection.eventLoop
+      let outcomes = try await withThrowingTaskGroup(of: (Bool, String).self) { group in
+        for n in 0..<20 {
+          group.addTask(executorPreference: rpc.connection.taskExecutor) {
+            let reply = try await rpc.client.call(n)
+            return (eventLoop.inEventLoop, reply.value)  // resumed where the reply arrived
+          }
+        }
+        return try await group.reduce(into: [(Bool, String)]()) { $0.append($1) }
+      }
+      #expect(outcomes.count == 20)
+      #expect(outcomes.allSatisfy { $0.0 })
+      #expect(
+        Set(outcomes.map(\.1)) == Set((0..<20).map { String(fibonacci($0, mode: .iterative)) }))
+      #expect(rpc.client.stats().count(.ok) == 20)
+      try await rpc.stop()
+    }
+
     @Test func replyCarriesWorkerAndTimingSplit() async throws {
       let rpc = try await RPCFixture.start(workers: 1)
       let reply = try await rpc.client.call(30)
