@@ -11,7 +11,9 @@ import NIOCore
 /// ```
 ///
 /// Whatever such a task runs between suspensions holds up the connection's I/O, so it suits
-/// short steps, not blocking work.
+/// short steps, not blocking work. The event loop must outlive the tasks (the default group,
+/// `MultiThreadedEventLoopGroup.singleton`, always does): jobs sent to a loop that has shut
+/// down never run.
 @available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, *)
 public final class EventLoopTaskExecutor: TaskExecutor {
   /// The loop the jobs run on.
