@@ -11,9 +11,10 @@ final class BenchRecorder: Sendable {
       highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     var sent = 0
     var replied = 0
+    /// Replies to calls issued after the warm-up: what the summary counts.
+    var measuredReplies = 0
     var failed = 0
     var timedOut = 0
-    var measuring = false
   }
 
   let state = NIOLockedValueBox(State())
@@ -22,11 +23,14 @@ final class BenchRecorder: Sendable {
     state.withLockedValue { $0.sent += 1 }
   }
 
-  func replied(latency: TimeAmount) {
+  /// A reply; `measured` when its call was issued after the warm-up (a warm-up call that
+  /// ends after measuring began is neither counted nor timed).
+  func replied(latency: TimeAmount, measured: Bool) {
     let microseconds = UInt64(max(1, latency.nanoseconds / 1_000))
     state.withLockedValue { state in
       state.replied += 1
-      guard state.measuring else { return }
+      guard measured else { return }
+      state.measuredReplies += 1
       _ = state.total.record(microseconds)
       _ = state.second.record(microseconds)
     }
@@ -36,15 +40,6 @@ final class BenchRecorder: Sendable {
     state.withLockedValue { state in
       state.failed += 1
       if timedOut { state.timedOut += 1 }
-    }
-  }
-
-  /// Ends warm-up: from now on latencies count.
-  func startMeasuring() {
-    state.withLockedValue { state in
-      state.measuring = true
-      state.total.reset()
-      state.second.reset()
     }
   }
 

@@ -10,7 +10,7 @@ final class CallbackLoad: Sendable {
     var issued = 0
     var stopped = false
     var activeSlots = 0
-    var start: (clock: NIODeadline, cpu: Double, replied: Int)?
+    var start: (clock: NIODeadline, cpu: Double)?
     var done: CheckedContinuation<Void, Never>?
   }
 
@@ -52,7 +52,7 @@ final class CallbackLoad: Sendable {
       return LoadGenerator.Result(measured: 0, seconds: 0, cpuSeconds: 0)
     }
     return LoadGenerator.Result(
-      measured: recorder.snapshot.replied - start.replied,
+      measured: recorder.snapshot.measuredReplies,
       seconds: Double((end - start.clock).nanoseconds) / 1e9, cpuSeconds: cpu - start.cpu)
   }
 
@@ -76,16 +76,14 @@ final class CallbackLoad: Sendable {
       return
     }
     if number == warmup + 1 {
-      recorder.startMeasuring()
-      let replied = recorder.snapshot.replied
-      state.withLockedValue { $0.start = (.now(), ProcessMetrics.cpuSeconds(), replied) }
+      state.withLockedValue { $0.start = (.now(), ProcessMetrics.cpuSeconds()) }
     }
     recorder.sent()
     let begin = NIODeadline.now()
     client.call(n) { [self] result in
       switch result {
       case .success:
-        recorder.replied(latency: .now() - begin)
+        recorder.replied(latency: .now() - begin, measured: number > warmup)
         issue(on: client)
       case .failure(let error):
         recorder.failed(timedOut: error.code == .timedOut)

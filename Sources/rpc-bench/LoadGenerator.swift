@@ -28,7 +28,7 @@ struct LoadGenerator: Sendable {
   }
 
   func run() async throws -> Result {
-    let started = NIOLockedValueBox<(clock: NIODeadline, cpu: Double, replied: Int)?>(nil)
+    let started = NIOLockedValueBox<(clock: NIODeadline, cpu: Double)?>(nil)
     let stop = NIOLockedValueBox(false)
     let total = warmup + (count ?? Int.max / 2)
     let issued = NIOLockedValueBox(0)
@@ -47,17 +47,13 @@ struct LoadGenerator: Sendable {
         }
         guard let number else { return }
         if number == warmup + 1 {
-          recorder.startMeasuring()
-          let replied = recorder.snapshot.replied
-          started.withLockedValue {
-            $0 = (.now(), ProcessMetrics.cpuSeconds(), replied)
-          }
+          started.withLockedValue { $0 = (.now(), ProcessMetrics.cpuSeconds()) }
         }
         recorder.sent()
         let begin = NIODeadline.now()
         do {
           _ = try await client.call(n)
-          recorder.replied(latency: .now() - begin)
+          recorder.replied(latency: .now() - begin, measured: number > warmup)
         } catch let error as RPCError {
           recorder.failed(timedOut: error.code == .timedOut)
         } catch {
@@ -89,7 +85,7 @@ struct LoadGenerator: Sendable {
     guard let start = started.withLockedValue({ $0 }) else {
       return Result(measured: 0, seconds: 0, cpuSeconds: 0)
     }
-    let measured = recorder.snapshot.replied - start.replied
+    let measured = recorder.snapshot.measuredReplies
     return Result(
       measured: measured, seconds: Double((end - start.clock).nanoseconds) / 1e9,
       cpuSeconds: cpu - start.cpu)

@@ -100,7 +100,23 @@ extension BrokerTests.Executables {
     for key in ["rpcs", "seconds", "rpc_per_s", "p50_us", "p99_us", "max_us", "client_cpu_s"] {
       #expect(summary[key] != nil, "missing \(key)")
     }
-    #expect((summary["rpcs"] as? Int ?? 0) >= 300)
+    #expect(summary["rpcs"] as? Int == 300)  // exactly --count: warm-up calls are not counted
     #expect(summary["timeouts"] as? Int == 0)
+  }
+
+  @Test func benchOnTheAsyncAPICountsExactlyTheMeasuredCalls() async throws {
+    let bench = try ChildProcess.product(
+      "rpc-bench",
+      [
+        "--count", "200", "--warmup", "50", "--inflight", "20", "--workers", "2", "--json",
+        "--async-api", "--on-loop",
+      ])
+    let (status, output) = try await bench.finish()
+    #expect(status == 0, "\(output)")
+    let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("{") })
+    let summary = try #require(
+      try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    #expect(summary["rpcs"] as? Int == 200)
+    #expect(summary["api"] as? String == "async-on-loop")
   }
 }
