@@ -41,12 +41,6 @@ struct ChannelTable<Slot> {
     return try slots[index].map(body)
   }
 
-  /// Whether channel `id` is open.
-  func contains(_ id: UInt16) -> Bool {
-    let index = Int(id)
-    return index < slots.count && slots[index] != nil
-  }
-
   /// Removes channel `id` and returns its slot, if it was open.
   mutating func removeValue(forKey id: UInt16) -> Slot? {
     let index = Int(id)

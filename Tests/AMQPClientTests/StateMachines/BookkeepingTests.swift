@@ -39,7 +39,7 @@ import Testing
     table[1] = []
     #expect(table[3] == [1, 2])
     #expect(table.ids == [1, 3])
-    #expect(table.contains(3) && !table.contains(2) && !table.contains(65_535))
+    #expect(table[3] != nil && table[2] == nil && table[65_535] == nil)
     #expect(table.removeValue(forKey: 3) == [1, 2])
     #expect(table.removeValue(forKey: 3) == nil)
     #expect(table.values == [[]])
