@@ -186,10 +186,10 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     context.writeAndFlush(wrapOutboundOut(buffer), promise: promise)
   }
 
-  /// Whether nothing is waiting to be written and no received frame is left to handle in
-  /// this read: a publish now is alone in its tick (see `publish`).
+  /// Whether we are handling the last frame of a read and nothing is waiting to be written:
+  /// a publish now answers a delivery and is alone in its tick (see `publish`).
   var isQuietTick: Bool {
-    outbound.readableBytes == 0 && inbound.readableBytes == 0
+    inReadBurst && outbound.readableBytes == 0 && inbound.readableBytes == 0
   }
 
   /// What the outbound buffer starts with; it grows for bigger ticks.

@@ -39,6 +39,10 @@ final class FakeBroker {
   }
 
   func send(_ frames: AMQPFrame...) throws {
+    try send(frames)
+  }
+
+  func send(_ frames: [AMQPFrame]) throws {
     var buffer = ByteBuffer()
     for frame in frames { frame.encode(into: &buffer) }
     try channel.writeInbound(buffer)
@@ -209,39 +213,50 @@ final class FakeBroker {
     #expect(sizes == [4088, 4088, 1824])
   }
 
-  @Test func aLonePublishSendsItsMethodFrameFirstAndABusyTickOneWrite() throws {
+  @Test func aPublishAnsweringALoneDeliveryLeadsWithItsMethodFrame() throws {
     let broker = try FakeBroker()
     try broker.handshake()
     let opened = broker.handler.openChannel()
     try broker.send(.method(channel: 1, .channelOpenOk(.init())))
     _ = try opened.wait()
-    _ = try broker.framesFromClient()
-    func publish() throws {
-      _ = try broker.handler.publish(
-        .init(routingKey: "q"), properties: .init(correlationID: "1"),
+    // A consumer that answers every delivery with a publish, as an RPC client or server does.
+    let handler = NIOLoopBound(broker.handler, eventLoop: broker.channel.eventLoop)
+    let answer: @Sendable () -> Void = {
+      _ = try? handler.value.publish(
+        .init(routingKey: "rpc_queue"), properties: .init(correlationID: "2"),
         body: ByteBuffer(string: "35"), channelID: 1, confirmation: nil)
     }
-    // Alone in its tick: the method frame is written at once, header and body after it.
-    try publish()
-    var early = try #require(try broker.channel.readOutbound(as: ByteBuffer.self))
-    var decoder = AMQPFrameDecoder()
-    guard case .method(_, .basicPublish) = try decoder.decodeFrame(from: &early) else {
-      Issue.record("the first write is not the publish method")
-      return
+    let consumed = broker.handler.consume(
+      .init(queue: "replies", noAck: true), channelID: 1, deliver: { _ in answer() },
+      end: { _ in })
+    try broker.send(.method(channel: 1, .basicConsumeOk(.init(consumerTag: "c"))))
+    _ = try consumed.wait()
+    _ = try broker.framesFromClient()
+    let delivery: [AMQPFrame] = [
+      .method(channel: 1, .basicDeliver(.init(consumerTag: "c", deliveryTag: 1, routingKey: "r"))),
+      .header(channel: 1, AMQPContentHeader(bodySize: 2, properties: .init(correlationID: "1"))),
+      .body(channel: 1, ByteBuffer(string: "55")),
+    ]
+    func writes() throws -> [Int] {  // frames per write the client made
+      broker.channel.embeddedEventLoop.run()
+      var decoder = AMQPFrameDecoder()
+      var counts: [Int] = []
+      while var chunk = try broker.channel.readOutbound(as: ByteBuffer.self) {
+        var frames = 0
+        while try decoder.decodeFrame(from: &chunk) != nil { frames += 1 }
+        counts.append(frames)
+      }
+      return counts
     }
-    #expect(early.readableBytes == 0)
-    #expect(try broker.framesFromClient().count == 2)  // header and body, in the tick's flush
-    // Three in one tick: only the first method frame goes ahead; the rest is one write.
-    try publish()
-    try publish()
-    try publish()
-    _ = try broker.channel.readOutbound(as: ByteBuffer.self)
-    broker.channel.embeddedEventLoop.run()
-    var rest = try #require(try broker.channel.readOutbound(as: ByteBuffer.self))
-    var frames = 0
-    while try decoder.decodeFrame(from: &rest) != nil { frames += 1 }
-    #expect(frames == 8)
-    #expect(try broker.channel.readOutbound(as: ByteBuffer.self) == nil)
+    // One delivery in a read: the answer's method frame goes at once, header and body after.
+    try broker.send(delivery)
+    #expect(try writes() == [1, 2])
+    // Three deliveries in one read: the three answers leave in one write.
+    try broker.send(delivery + delivery + delivery)
+    #expect(try writes() == [9])
+    // A publish not answering a delivery (a bulk publisher): one write.
+    answer()
+    #expect(try writes() == [3])
   }
 
   @Test func openingManyChannelsAtOnceGetsDistinctIDs() throws {
