@@ -14,6 +14,17 @@ import Testing
     return result
   }
 
+  @Test func theDigitsFastPathKeepsTheBodyLimit() {
+    let strict = RPCRequestParser(maximumN: 92, maximumBodyBytes: 2)
+    #expect(strict.parse(ByteBuffer(string: "12")) == .success(12))
+    // Three plain digits: over the 2-byte limit, refused like any other long body.
+    guard case .failure(let refusal) = strict.parse(ByteBuffer(string: "012")) else {
+      Issue.record("a 3-byte body passed a 2-byte limit")
+      return
+    }
+    #expect(refusal.kind == .invalidInput && refusal.message.contains("exceeds 2"))
+  }
+
   @Test func decimalTextWithWhitespaceParses() throws {
     #expect(try parse("35").get() == 35)
     #expect(try parse(" 7\n").get() == 7)

@@ -7,6 +7,7 @@ public struct RPCRequestParser: Sendable {
   /// Bodies longer than this are refused before parsing.
   public var maximumBodyBytes: Int
 
+  /// A parser serving n up to `maximumN`, refusing bodies over `maximumBodyBytes`.
   public init(maximumN: Int, maximumBodyBytes: Int = 64) {
     self.maximumN = maximumN
     self.maximumBodyBytes = maximumBodyBytes
@@ -22,7 +23,9 @@ public struct RPCRequestParser: Sendable {
   public func parse(_ body: ByteBuffer) -> Result<Int, Refusal> {
     // The common request, a few plain digits, needs no copy and no string.
     let bytes = body.readableBytesView
-    if (1...18).contains(bytes.count), bytes.allSatisfy({ (48...57).contains($0) }) {
+    if (1...min(18, maximumBodyBytes)).contains(bytes.count),
+      bytes.allSatisfy({ (48...57).contains($0) })
+    {
       let n = bytes.reduce(0) { $0 * 10 + Int($1 - 48) }
       if n <= maximumN { return .success(n) }
     }
