@@ -1,7 +1,7 @@
 import NIOCore
 
-// The public ByteBuffer entry points of the codec; they run the raw-pointer
-// ``AMQPReader``/``AMQPWriter`` code over the buffer's bytes.
+// The ByteBuffer entry points of the codec (public, and package ones for tests); they run the
+// raw-pointer ``AMQPReader``/``AMQPWriter`` code over the buffer's bytes.
 
 extension AMQPMethod {
   /// Decodes a method frame payload: class id, method id and arguments.
@@ -24,5 +24,17 @@ extension AMQPBasicProperties {
   /// Encodes the property-flags word followed by the present properties.
   public func encode(into buffer: inout ByteBuffer) {
     buffer.writeAMQP(size: encodedSize) { encode(into: &$0) }
+  }
+}
+
+extension ByteBuffer {
+  /// Reads a field table (size-prefixed); for tests and tools.
+  package mutating func readAMQPTable() throws(AMQPProtocolError) -> AMQPFieldTable {
+    try readAMQP { (reader) throws(AMQPProtocolError) in try reader.readAMQPTable() }
+  }
+
+  /// Writes a field table (size-prefixed); for tests and tools.
+  package mutating func writeAMQPTable(_ table: AMQPFieldTable) {
+    writeAMQP(size: AMQPWriter.size(ofTable: table)) { $0.writeAMQPTable(table) }
   }
 }

@@ -174,16 +174,6 @@ extension ByteBuffer {
     moveReaderIndex(forwardBy: consumed)
     return try result.get()
   }
-
-  /// Reads a field table (size-prefixed); for tests and tools.
-  package mutating func readAMQPTable() throws(AMQPProtocolError) -> AMQPFieldTable {
-    try readAMQP { (reader) throws(AMQPProtocolError) in try reader.readAMQPTable() }
-  }
-
-  /// Writes a field table (size-prefixed); for tests and tools, the codec uses ``AMQPWriter``.
-  package mutating func writeAMQPTable(_ table: AMQPFieldTable) {
-    writeAMQP(size: AMQPWriter.size(ofTable: table)) { $0.writeAMQPTable(table) }
-  }
 }
 
 /// The last few short strings decoded that do not fit a small string (consumer tags, server-

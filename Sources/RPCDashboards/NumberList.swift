@@ -1,10 +1,11 @@
 /// Parses what a user types for the client: numbers `35`, lists `30 31 32`, repeats
-/// `30x50` (fifty requests of fib(30)) and ranges `1..40`. Shared by the command line and
-/// the line mode (and the terminal UI to come).
+/// `30x50` (fifty requests of fib(30)) and ranges `1..40`. Shared by the command line, the
+/// line mode and the client screen.
 public enum NumberList {
   /// The most requests one line may ask for.
   public static let maximumRequests = 100_000
 
+  /// The numbers `text` asks for, in order, or the first token that is wrong and why.
   public static func parse(_ text: String, maximumN: Int = 92) -> Result<[Int], NumberListError> {
     var numbers: [Int] = []
     for word in text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }) {

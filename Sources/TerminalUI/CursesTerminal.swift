@@ -35,8 +35,10 @@ public final class CursesTerminal: Terminal {
 
   deinit { restore() }
 
+  /// The terminal's current size in cells.
   public var size: (width: Int, height: Int) { (Int(cn_cols()), Int(cn_lines())) }
 
+  /// Puts `buffer` on the screen (curses sends only what changed).
   public func draw(_ buffer: ScreenBuffer) {
     let window = cn_stdscr()
     werase(window)
@@ -66,6 +68,7 @@ public final class CursesTerminal: Terminal {
     doupdate()
   }
 
+  /// The next key pressed, or `nil` when none comes within the timeout.
   public func nextKey(timeoutMilliseconds: Int) -> Key? {
     let window = cn_stdscr()
     wtimeout(window, Int32(timeoutMilliseconds))
@@ -85,6 +88,7 @@ public final class CursesTerminal: Terminal {
     }
   }
 
+  /// Gives the terminal back as it was; safe to call more than once.
   public func restore() {
     guard !restored else { return }
     restored = true

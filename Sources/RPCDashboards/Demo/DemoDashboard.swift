@@ -39,6 +39,7 @@ public struct DemoDashboard: Sendable {
     .init([.function(8)], .tour, footer: "tour", help: "start / stop the guided tour"),
   ])
 
+  /// Applies a key: worker keys go to the server side, the rest to the client side.
   public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
     if client.showHelp {
       return client.handle(key, now: now).map { .client($0) }
@@ -59,10 +60,12 @@ public struct DemoDashboard: Sendable {
     }
   }
 
+  /// Whether either side moves, or the tour runs.
   public func isAnimating(now: NIODeadline) -> Bool {
     client.isAnimating(now: now) || server.isAnimating(now: now) || tourRunning
   }
 
+  /// Draws both sides on one screen for `now`.
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     guard
       let (panels, footerRow) = ScreenLayout.panels(

@@ -3,6 +3,7 @@ import NIOCore
 import TerminalUI
 
 extension ServerDashboard {
+  /// Draws the whole screen for `now` (messages expire).
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
     guard

@@ -47,6 +47,8 @@ public struct ServerDashboard: Sendable {
   public static let minimumSize = (width: 60, height: 14)
   static let logLimit = 200
 
+  /// A screen for the server on `queue` (`queueOrigin` says whether it was adopted or
+  /// declared), before any worker statistics arrive.
   public init(
     brokerURL: String, queue: String, queueOrigin: String, prefetch: UInt16, work: RPCWorkMode,
     maximumN: Int
@@ -59,6 +61,7 @@ public struct ServerDashboard: Sendable {
     self.maximumN = maximumN
   }
 
+  /// The keys of the screen; the footer and the help overlay are made from it.
   public static let keymap = Keymap<Action>([
     .init([.up, .down], .select, footer: "select", help: "select a worker"),
     .init([.character("+"), .character("a")], .add, footer: "add", help: "add a worker"),
@@ -81,11 +84,13 @@ public struct ServerDashboard: Sendable {
 
   // MARK: - Feeding
 
+  /// Adds a handled request to the log (newest first, at most `logLimit`).
   public mutating func apply(_ event: RPCServerEvent) {
     log.prepend(event)
     if log.count > Self.logLimit { log.removeLast() }
   }
 
+  /// Takes a new statistics snapshot: worker rows, throughput trends, the selection.
   public mutating func update(stats: RPCServerStats, handledTotal: Int, now: NIODeadline) {
     self.stats = stats
     self.handledTotal = handledTotal
@@ -99,6 +104,7 @@ public struct ServerDashboard: Sendable {
     selected = min(selected, max(0, stats.workers.count - 1))
   }
 
+  /// Shows `text` in the message line until `seconds` after `now`.
   public mutating func say(
     _ text: String, style: StyleRole = .normal, now: NIODeadline, for seconds: Int64 = 5
   ) {
@@ -113,6 +119,7 @@ public struct ServerDashboard: Sendable {
 
   // MARK: - Keys
 
+  /// Applies a key; returns what the caller must do with the server (add, remove, pause…).
   public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
     if showHelp {
       if key != .resize { showHelp = false }

@@ -54,6 +54,8 @@ public struct Table: Sendable {
     return columns.map { $0.width ?? (flexible == 0 ? 0 : remaining / flexible) }
   }
 
+  /// Draws the title, the headings and the rows from `offset` that fit in `rect` (or the
+  /// empty text).
   public func render(into buffer: inout ScreenBuffer, in rect: Rect) {
     guard !rect.isEmpty else { return }
     buffer.write(title, row: rect.row, column: rect.column, style: .title, width: rect.width)
