@@ -104,6 +104,42 @@ extension BrokerTests.Executables {
     #expect(summary["timeouts"] as? Int == 0)
   }
 
+  @Test func benchRunsForADurationWithSeveralClientsAndWritesCSVRows() async throws {
+    let csv = FileManager.default.temporaryDirectory
+      .appendingPathComponent("rpc-bench-\(UUID().uuidString).csv")
+    defer { try? FileManager.default.removeItem(at: csv) }
+    let bench = try ChildProcess.product(
+      "rpc-bench",
+      [
+        "--clients", "2", "--inflight", "4", "--duration", "2", "--warmup", "20",
+        "--workers", "2", "--json", "--csv", csv.path,
+      ])
+    let (status, output) = try await bench.finish()
+    #expect(status == 0, "\(output)")
+    let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("{") })
+    let summary = try #require(
+      try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    #expect(summary["clients"] as? Int == 2)
+    #expect((summary["rpcs"] as? Int ?? 0) > 0)
+    #expect((summary["seconds"] as? Double ?? 0) >= 2)
+    // The progress printer writes a row per second; the run lasts at least two.
+    let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+    #expect(rows.first == "second,sent,replied,rate,p50_us,p99_us")
+    #expect(rows.count >= 2, "\(rows)")
+    #expect(rows.dropFirst().allSatisfy { $0.split(separator: ",").count == 6 })
+  }
+
+  @Test func benchReportsMemoryPerPendingCall() async throws {
+    let bench = try ChildProcess.product("rpc-bench", ["--pending-memory", "2000", "--json"])
+    let (status, output) = try await bench.finish()
+    #expect(status == 0, "\(output)")
+    let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("{") })
+    let summary = try #require(
+      try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    #expect(summary["pending_calls"] as? Int == 2000)
+    #expect(summary["bytes_per_pending_call"] is Double)
+  }
+
   @Test func benchOnTheAsyncAPICountsExactlyTheMeasuredCalls() async throws {
     let bench = try ChildProcess.product(
       "rpc-bench",
