@@ -25,31 +25,6 @@ extension AMQPChannel {
     }
   }
 
-  /// Publishes without suspending the caller: the publish is queued to the event loop, and
-  /// the future completes once it is written (with the delivery tag in confirm mode). For
-  /// hot paths that must not wait for a hop to the event loop.
-  public func publishWithFuture(
-    _ body: ByteBuffer, exchange: String = "", routingKey: String, mandatory: Bool = false,
-    properties: AMQPBasicProperties = AMQPBasicProperties()
-  ) -> EventLoopFuture<UInt64?> {
-    let id = self.id
-    let publish = AMQPMethod.Basic.Publish(
-      exchange: exchange, routingKey: routingKey, mandatory: mandatory)
-    let handler = connection.handler
-    let eventLoop = connection.eventLoop
-    if eventLoop.inEventLoop {
-      // Already on the loop (a reply callback starting the next call): no hop.
-      return eventLoop.makeCompletedFuture {
-        try handler.value.publish(
-          publish, properties: properties, body: body, channelID: id, confirmation: nil)
-      }
-    }
-    return eventLoop.submit {
-      try handler.value.publish(
-        publish, properties: properties, body: body, channelID: id, confirmation: nil)
-    }
-  }
-
   /// Publishes at once, from the connection's event loop (callers check
   /// `connection.eventLoop.inEventLoop`; elsewhere it traps): no future and no hop, for the
   /// RPC hot path.

@@ -72,12 +72,6 @@ struct ChannelStateMachine<Waiter> {
     return .write([.method(channel: id, method)])
   }
 
-  /// An asynchronous method or a publish: no reply expected.
-  func framesSent(_ frames: [AMQPFrame]) -> Action {
-    if closedError != nil { return .none }
-    return .write(frames)
-  }
-
   mutating func frameReceived(_ frame: AMQPFrame) -> Action {
     if case .closed = state { return .none }
     if content != nil {
