@@ -67,8 +67,8 @@ struct ConnectionStateMachine {
 
   /// Whether a frame on `channel` belongs to that channel's state machine: once the
   /// connection is open, every frame off channel 0 does. The handler asks this first, so the
-  /// common frame is handed on without being wrapped in an action (same outcome as
-  /// ``frameReceived(_:now:)``'s `forwardToChannel`).
+  /// common frame is handed on without being wrapped in an action; ``frameReceived(_:now:)``
+  /// decides with it too (its `forwardToChannel`).
   mutating func routesToChannel(_ channel: UInt16, now: NIODeadline) -> Bool {
     guard channel != 0, case .open = state else { return false }
     lastReceived = now
@@ -76,6 +76,7 @@ struct ConnectionStateMachine {
   }
 
   mutating func frameReceived(_ frame: AMQPFrame, now: NIODeadline) -> Action {
+    if routesToChannel(frame.channel, now: now) { return .forwardToChannel(frame) }
     lastReceived = now
     if case .heartbeat = frame { return .none }
     switch state {
@@ -140,7 +141,6 @@ struct ConnectionStateMachine {
         return handshakeViolation(frame, expected: "connection.open-ok")
       }
     case .open:
-      guard frame.channel == 0 else { return .forwardToChannel(frame) }
       switch frame {
       case .method(_, .connectionClose(let close)):
         let error = AMQPError.closedByServer(.connectionClosedByServer, "connection", close)
