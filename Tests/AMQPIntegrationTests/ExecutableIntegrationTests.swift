@@ -129,6 +129,15 @@ extension BrokerTests.Executables {
     #expect(rows.dropFirst().allSatisfy { $0.split(separator: ",").count == 6 })
   }
 
+  @Test func benchWithNoServerOnAMissingQueueSaysSoAndFails() async throws {
+    let queue = Broker.uniqueName("bench-absent")
+    let bench = try ChildProcess.product(
+      "rpc-bench", ["--no-server", "--queue", queue, "--count", "10"])
+    let (status, output) = try await bench.finish()
+    #expect(status == 1, "\(output)")
+    #expect(output.contains("queue \(queue) does not exist"), "\(output)")
+  }
+
   @Test func benchReportsMemoryPerPendingCall() async throws {
     let bench = try ChildProcess.product("rpc-bench", ["--pending-memory", "2000", "--json"])
     let (status, output) = try await bench.finish()
