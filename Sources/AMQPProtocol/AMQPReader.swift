@@ -27,6 +27,11 @@ package struct AMQPReader: ~Copyable {
   /// The bytes not read yet.
   package var remaining: Int { bytes.count - offset }
 
+  /// The bytes consumed from `start` (an earlier ``offset``) up to now.
+  package func bytesRead(since start: Int) -> UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(rebasing: bytes[min(start, offset)..<offset])
+  }
+
   /// Up to `count` of the next bytes, not consumed (for error reports).
   package func peek(_ count: Int) -> [UInt8] {
     Array(bytes[offset..<offset + min(count, remaining)])

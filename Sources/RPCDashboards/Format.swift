@@ -6,7 +6,7 @@ public enum Format {
   public static func duration(_ amount: TimeAmount) -> String {
     let nanoseconds = amount.nanoseconds
     let sign = nanoseconds < 0 ? "-" : ""
-    let magnitude = Double(abs(nanoseconds))
+    let magnitude = Double(nanoseconds.magnitude)  // abs(Int64.min) would trap
     switch magnitude {
     case ..<10_000_000: return sign + fixed(magnitude / 1e6, 2) + " ms"
     case ..<100_000_000: return sign + fixed(magnitude / 1e6, 1) + " ms"
@@ -33,8 +33,9 @@ public enum Format {
   public static func fixed(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return "-" }
     var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = Int64((abs(value) * scale).rounded())
+    for _ in 0..<max(0, digits) { scale *= 10 }
+    // Past Int64's range (a peer's timestamps can say anything) the plain description will do.
+    guard let scaled = Int64(exactly: (abs(value) * scale).rounded()) else { return "\(value)" }
     let whole = scaled / Int64(scale)
     var text = (value < 0 && scaled != 0 ? "-" : "") + String(whole)
     if digits > 0 {

@@ -25,7 +25,7 @@ struct PropertiesEmitter {
     out.line("/// through several layers, and copying them is then one reference count. Setting a")
     out.line("/// property makes a new box.")
     out.line("public struct AMQPBasicProperties: Sendable, Hashable {")
-    for property in properties {
+    for (offset, property) in properties.enumerated() {
       let type = try PrimitiveType.forSpec(property.type)
       let member = Names.member(property.name)
       out.line("  /// `\(property.name)`")
@@ -34,10 +34,23 @@ struct PropertiesEmitter {
       out.line("    set {")
       out.line("      var values = storage.values")
       out.line("      values.\(member) = newValue")
+      if property.type == "shortstr" {
+        out.line("      values.nonUTF8[flag: \(1 << (15 - offset))] = nil")
+      }
       out.line("      storage = Storage(values)")
       out.line("    }")
       out.line("  }")
     }
+    out.line()
+    out.line("  /// Short-string properties received with bytes that are not UTF-8, as received.")
+    out.line("  package var nonUTF8ShortStrings: AMQPNonUTF8ShortStrings {")
+    out.line("    get { storage.values.nonUTF8 }")
+    out.line("    set {")
+    out.line("      var values = storage.values")
+    out.line("      values.nonUTF8 = newValue")
+    out.line("      storage = Storage(values)")
+    out.line("    }")
+    out.line("  }")
     out.line()
     out.line("  private var storage: Storage")
     out.line()
@@ -70,6 +83,7 @@ struct PropertiesEmitter {
       let type = try PrimitiveType.forSpec(property.type)
       out.line("    var \(Names.identifier(property.name)): \(type.swiftType)? = nil")
     }
+    out.line("    var nonUTF8 = AMQPNonUTF8ShortStrings()")
     out.line("  }")
     out.line()
     out.line("  fileprivate final class Storage: Sendable {")
@@ -95,8 +109,11 @@ struct PropertiesEmitter {
     for (offset, property) in properties.enumerated() {
       let type = try PrimitiveType.forSpec(property.type)
       let bit = 1 << (15 - offset)
+      let reader =
+        property.type == "shortstr"
+        ? "readAMQPShortString(flag: \(bit), nonUTF8: &values.nonUTF8)" : type.reader
       out.line(
-        "    values.\(Names.member(property.name)) = flags & \(bit) != 0 ? try reader.\(type.reader) : nil"
+        "    values.\(Names.member(property.name)) = flags & \(bit) != 0 ? try reader.\(reader) : nil"
       )
     }
     out.line("    storage = Storage(values)")
@@ -105,10 +122,15 @@ struct PropertiesEmitter {
     out.line("  /// The encoded size of the flags word and the present properties, in bytes.")
     out.line("  public var encodedSize: Int {")
     out.line("    var size = 2")
-    for property in properties {
+    out.line("    let nonUTF8 = storage.values.nonUTF8")
+    for (offset, property) in properties.enumerated() {
       let type = try PrimitiveType.forSpec(property.type)
       let name = Names.identifier(property.name)
-      if type.isVariableSize {
+      if property.type == "shortstr" {
+        out.line(
+          "    if let \(name) { size += nonUTF8.size(flag: \(1 << (15 - offset)), value: \(name)) }"
+        )
+      } else if type.isVariableSize {
         out.line("    if let \(name) { size += \(type.size(name)) }")
       } else {
         out.line("    if \(Names.member(property.name)) != nil { size += \(type.size) }")
@@ -124,11 +146,17 @@ struct PropertiesEmitter {
       out.line("    if \(Names.member(property.name)) != nil { flags |= \(1 << (15 - offset)) }")
     }
     out.line("    writer.writeInteger(flags)")
-    for property in properties {
+    out.line("    let nonUTF8 = storage.values.nonUTF8")
+    for (offset, property) in properties.enumerated() {
       let type = try PrimitiveType.forSpec(property.type)
-      out.line(
-        "    if let \(Names.identifier(property.name)) { writer.\(type.write(Names.identifier(property.name))) }"
-      )
+      let name = Names.identifier(property.name)
+      if property.type == "shortstr" {
+        out.line(
+          "    if let \(name) { nonUTF8.write(flag: \(1 << (15 - offset)), value: \(name), into: &writer) }"
+        )
+      } else {
+        out.line("    if let \(name) { writer.\(type.write(name)) }")
+      }
     }
     out.line("  }")
     out.line("}")

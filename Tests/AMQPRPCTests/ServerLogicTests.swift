@@ -25,6 +25,18 @@ import Testing
     #expect(refusal.kind == .invalidInput && refusal.message.contains("exceeds 2"))
   }
 
+  @Test(arguments: [0, -1, Int.min])
+  func aBodyLimitBelowOneRefusesEveryBodyWithoutTrapping(limit: Int) {
+    let parser = RPCRequestParser(maximumN: 92, maximumBodyBytes: limit)
+    for body in ["", "7", "35"] {
+      guard case .failure(let refusal) = parser.parse(ByteBuffer(string: body)) else {
+        Issue.record("\"\(body)\" passed a body limit of \(limit)")
+        continue
+      }
+      #expect(refusal.kind == .invalidInput)
+    }
+  }
+
   @Test func decimalTextWithWhitespaceParses() throws {
     #expect(try parse("35").get() == 35)
     #expect(try parse(" 7\n").get() == 7)

@@ -16,6 +16,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.contentType = newValue
+      values.nonUTF8[flag: 32768] = nil
       storage = Storage(values)
     }
   }
@@ -25,6 +26,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.contentEncoding = newValue
+      values.nonUTF8[flag: 16384] = nil
       storage = Storage(values)
     }
   }
@@ -61,6 +63,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.correlationID = newValue
+      values.nonUTF8[flag: 1024] = nil
       storage = Storage(values)
     }
   }
@@ -70,6 +73,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.replyTo = newValue
+      values.nonUTF8[flag: 512] = nil
       storage = Storage(values)
     }
   }
@@ -79,6 +83,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.expiration = newValue
+      values.nonUTF8[flag: 256] = nil
       storage = Storage(values)
     }
   }
@@ -88,6 +93,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.messageID = newValue
+      values.nonUTF8[flag: 128] = nil
       storage = Storage(values)
     }
   }
@@ -106,6 +112,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.type = newValue
+      values.nonUTF8[flag: 32] = nil
       storage = Storage(values)
     }
   }
@@ -115,6 +122,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.userID = newValue
+      values.nonUTF8[flag: 16] = nil
       storage = Storage(values)
     }
   }
@@ -124,6 +132,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.appID = newValue
+      values.nonUTF8[flag: 8] = nil
       storage = Storage(values)
     }
   }
@@ -133,6 +142,17 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     set {
       var values = storage.values
       values.clusterID = newValue
+      values.nonUTF8[flag: 4] = nil
+      storage = Storage(values)
+    }
+  }
+
+  /// Short-string properties received with bytes that are not UTF-8, as received.
+  package var nonUTF8ShortStrings: AMQPNonUTF8ShortStrings {
+    get { storage.values.nonUTF8 }
+    set {
+      var values = storage.values
+      values.nonUTF8 = newValue
       storage = Storage(values)
     }
   }
@@ -197,6 +217,7 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     var userID: String? = nil
     var appID: String? = nil
     var clusterID: String? = nil
+    var nonUTF8 = AMQPNonUTF8ShortStrings()
   }
 
   fileprivate final class Storage: Sendable {
@@ -216,40 +237,53 @@ public struct AMQPBasicProperties: Sendable, Hashable {
         message: "property flags 0x\(String(flags, radix: 16)) set undefined bits")
     }
     var values = Values()
-    values.contentType = flags & 32768 != 0 ? try reader.readAMQPShortString() : nil
-    values.contentEncoding = flags & 16384 != 0 ? try reader.readAMQPShortString() : nil
+    values.contentType =
+      flags & 32768 != 0
+      ? try reader.readAMQPShortString(flag: 32768, nonUTF8: &values.nonUTF8) : nil
+    values.contentEncoding =
+      flags & 16384 != 0
+      ? try reader.readAMQPShortString(flag: 16384, nonUTF8: &values.nonUTF8) : nil
     values.headers = flags & 8192 != 0 ? try reader.readAMQPTable() : nil
     values.deliveryMode = flags & 4096 != 0 ? try reader.readAMQPOctet() : nil
     values.priority = flags & 2048 != 0 ? try reader.readAMQPOctet() : nil
-    values.correlationID = flags & 1024 != 0 ? try reader.readAMQPShortString() : nil
-    values.replyTo = flags & 512 != 0 ? try reader.readAMQPShortString() : nil
-    values.expiration = flags & 256 != 0 ? try reader.readAMQPShortString() : nil
-    values.messageID = flags & 128 != 0 ? try reader.readAMQPShortString() : nil
+    values.correlationID =
+      flags & 1024 != 0 ? try reader.readAMQPShortString(flag: 1024, nonUTF8: &values.nonUTF8) : nil
+    values.replyTo =
+      flags & 512 != 0 ? try reader.readAMQPShortString(flag: 512, nonUTF8: &values.nonUTF8) : nil
+    values.expiration =
+      flags & 256 != 0 ? try reader.readAMQPShortString(flag: 256, nonUTF8: &values.nonUTF8) : nil
+    values.messageID =
+      flags & 128 != 0 ? try reader.readAMQPShortString(flag: 128, nonUTF8: &values.nonUTF8) : nil
     values.timestamp = flags & 64 != 0 ? try reader.readAMQPLongLong() : nil
-    values.type = flags & 32 != 0 ? try reader.readAMQPShortString() : nil
-    values.userID = flags & 16 != 0 ? try reader.readAMQPShortString() : nil
-    values.appID = flags & 8 != 0 ? try reader.readAMQPShortString() : nil
-    values.clusterID = flags & 4 != 0 ? try reader.readAMQPShortString() : nil
+    values.type =
+      flags & 32 != 0 ? try reader.readAMQPShortString(flag: 32, nonUTF8: &values.nonUTF8) : nil
+    values.userID =
+      flags & 16 != 0 ? try reader.readAMQPShortString(flag: 16, nonUTF8: &values.nonUTF8) : nil
+    values.appID =
+      flags & 8 != 0 ? try reader.readAMQPShortString(flag: 8, nonUTF8: &values.nonUTF8) : nil
+    values.clusterID =
+      flags & 4 != 0 ? try reader.readAMQPShortString(flag: 4, nonUTF8: &values.nonUTF8) : nil
     storage = Storage(values)
   }
 
   /// The encoded size of the flags word and the present properties, in bytes.
   public var encodedSize: Int {
     var size = 2
-    if let contentType { size += AMQPWriter.size(ofShortString: contentType) }
-    if let contentEncoding { size += AMQPWriter.size(ofShortString: contentEncoding) }
+    let nonUTF8 = storage.values.nonUTF8
+    if let contentType { size += nonUTF8.size(flag: 32768, value: contentType) }
+    if let contentEncoding { size += nonUTF8.size(flag: 16384, value: contentEncoding) }
     if let headers { size += AMQPWriter.size(ofTable: headers) }
     if deliveryMode != nil { size += 1 }
     if priority != nil { size += 1 }
-    if let correlationID { size += AMQPWriter.size(ofShortString: correlationID) }
-    if let replyTo { size += AMQPWriter.size(ofShortString: replyTo) }
-    if let expiration { size += AMQPWriter.size(ofShortString: expiration) }
-    if let messageID { size += AMQPWriter.size(ofShortString: messageID) }
+    if let correlationID { size += nonUTF8.size(flag: 1024, value: correlationID) }
+    if let replyTo { size += nonUTF8.size(flag: 512, value: replyTo) }
+    if let expiration { size += nonUTF8.size(flag: 256, value: expiration) }
+    if let messageID { size += nonUTF8.size(flag: 128, value: messageID) }
     if timestamp != nil { size += 8 }
-    if let `type` { size += AMQPWriter.size(ofShortString: `type`) }
-    if let userID { size += AMQPWriter.size(ofShortString: userID) }
-    if let appID { size += AMQPWriter.size(ofShortString: appID) }
-    if let clusterID { size += AMQPWriter.size(ofShortString: clusterID) }
+    if let `type` { size += nonUTF8.size(flag: 32, value: `type`) }
+    if let userID { size += nonUTF8.size(flag: 16, value: userID) }
+    if let appID { size += nonUTF8.size(flag: 8, value: appID) }
+    if let clusterID { size += nonUTF8.size(flag: 4, value: clusterID) }
     return size
   }
 
@@ -271,19 +305,20 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     if appID != nil { flags |= 8 }
     if clusterID != nil { flags |= 4 }
     writer.writeInteger(flags)
-    if let contentType { writer.writeAMQPShortString(contentType) }
-    if let contentEncoding { writer.writeAMQPShortString(contentEncoding) }
+    let nonUTF8 = storage.values.nonUTF8
+    if let contentType { nonUTF8.write(flag: 32768, value: contentType, into: &writer) }
+    if let contentEncoding { nonUTF8.write(flag: 16384, value: contentEncoding, into: &writer) }
     if let headers { writer.writeAMQPTable(headers) }
     if let deliveryMode { writer.writeInteger(deliveryMode) }
     if let priority { writer.writeInteger(priority) }
-    if let correlationID { writer.writeAMQPShortString(correlationID) }
-    if let replyTo { writer.writeAMQPShortString(replyTo) }
-    if let expiration { writer.writeAMQPShortString(expiration) }
-    if let messageID { writer.writeAMQPShortString(messageID) }
+    if let correlationID { nonUTF8.write(flag: 1024, value: correlationID, into: &writer) }
+    if let replyTo { nonUTF8.write(flag: 512, value: replyTo, into: &writer) }
+    if let expiration { nonUTF8.write(flag: 256, value: expiration, into: &writer) }
+    if let messageID { nonUTF8.write(flag: 128, value: messageID, into: &writer) }
     if let timestamp { writer.writeInteger(timestamp) }
-    if let `type` { writer.writeAMQPShortString(`type`) }
-    if let userID { writer.writeAMQPShortString(userID) }
-    if let appID { writer.writeAMQPShortString(appID) }
-    if let clusterID { writer.writeAMQPShortString(clusterID) }
+    if let `type` { nonUTF8.write(flag: 32, value: `type`, into: &writer) }
+    if let userID { nonUTF8.write(flag: 16, value: userID, into: &writer) }
+    if let appID { nonUTF8.write(flag: 8, value: appID, into: &writer) }
+    if let clusterID { nonUTF8.write(flag: 4, value: clusterID, into: &writer) }
   }
 }

@@ -21,7 +21,10 @@ extension RPCClient {
     let receivedWall = WallClock.microsecondsSinceEpoch()
     let id = message.properties.correlationID ?? ""
     let headers = message.properties.headers ?? [:]
-    let errorText = headers[RPCWire.errorHeader]?.stringValue
+    // Any error header, of any type, makes the reply an error (its text when it has one).
+    let errorText = headers[RPCWire.errorHeader].map {
+      RPCHeaderValues.text($0) ?? "the server sent an error header of an unexpected type"
+    }
     let (resolution, events) = state.withLockedValue { state in
       let resolution = state.table.resolve(id: id, issuedByUs: isOurs(id), now: now)
       switch resolution {
@@ -48,14 +51,15 @@ extension RPCClient {
         result = .failure(
           RPCError(
             code: .serverError, message: errorText,
-            serverErrorKind: headers[RPCWire.errorKindHeader]?.stringValue.flatMap(
+            serverErrorKind: RPCHeaderValues.text(headers[RPCWire.errorKindHeader]).flatMap(
               RPCServerErrorKind.init(rawValue:)),
             correlationID: id))
       } else {
         result = .success(
           RPCReply(
             correlationID: id, n: entry.n, value: String(buffer: message.body),
-            worker: headers[RPCWire.workerHeader]?.stringValue, roundTrip: now - entry.sentAt,
+            worker: RPCHeaderValues.text(headers[RPCWire.workerHeader]),
+            roundTrip: now - entry.sentAt,
             timing: Self.timing(
               headers, sent: entry.waiter.sentWallMicroseconds, received: receivedWall)))
       }
@@ -95,13 +99,15 @@ extension RPCClient {
     }
   }
 
+  /// The round trip split by the server's timestamps (µs since the epoch), when the reply
+  /// carries both; differences of hostile values saturate instead of trapping.
   static func timing(_ headers: AMQPFieldTable, sent: Int64, received: Int64) -> RPCTiming? {
-    guard let serverReceived = headers[RPCWire.receivedHeader]?.intValue,
-      let serverReplied = headers[RPCWire.repliedHeader]?.intValue
+    guard let serverReceived = RPCHeaderValues.microseconds(headers[RPCWire.receivedHeader]),
+      let serverReplied = RPCHeaderValues.microseconds(headers[RPCWire.repliedHeader])
     else { return nil }
     return RPCTiming(
-      queueWait: .microseconds(serverReceived - sent),
-      service: .microseconds(serverReplied - serverReceived),
-      returnTrip: .microseconds(received - serverReplied))
+      queueWait: .saturatingMicroseconds(serverReceived.saturatingDifference(sent)),
+      service: .saturatingMicroseconds(serverReplied.saturatingDifference(serverReceived)),
+      returnTrip: .saturatingMicroseconds(received.saturatingDifference(serverReplied)))
   }
 }

@@ -23,7 +23,8 @@ public struct RPCRequestParser: Sendable {
   public func parse(_ body: ByteBuffer) -> Result<Int, Refusal> {
     // The common request, a few plain digits, needs no copy and no string.
     let bytes = body.readableBytesView
-    if (1...min(18, maximumBodyBytes)).contains(bytes.count),
+    // (A limit below 1 refuses every body: the general path says so.)
+    if bytes.count >= 1, bytes.count <= min(18, maximumBodyBytes),
       bytes.allSatisfy({ (48...57).contains($0) })
     {
       let n = bytes.reduce(0) { $0 * 10 + Int($1 - 48) }

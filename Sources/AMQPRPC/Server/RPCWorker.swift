@@ -127,11 +127,12 @@ final class RPCWorker: Sendable {
       return
     }
     let request = Request(
-      deliveryTag: message.deliveryTag, correlationID: correlationID, replyTo: replyTo,
+      deliveryTag: message.deliveryTag, properties: properties, replyTo: replyTo,
       started: started, receivedWall: receivedWall)
-    if let deadline = properties.headers?[RPCWire.deadlineHeader]?.intValue, receivedWall > deadline
+    if let deadline = RPCHeaderValues.microseconds(properties.headers?[RPCWire.deadlineHeader]),
+      receivedWall > deadline
     {
-      let late = (receivedWall - deadline) / 1_000
+      let late = receivedWall.saturatingDifference(deadline) / 1_000
       answer(
         request, n: nil, .refused(.expired, message: "deadline passed \(late) ms before work began")
       )
@@ -165,7 +166,8 @@ final class RPCWorker: Sendable {
 
   private struct Request: Sendable {
     var deliveryTag: UInt64
-    var correlationID: String
+    /// The request's properties: the reply echoes its `correlation_id` exactly.
+    var properties: AMQPBasicProperties
     var replyTo: String
     var started: NIODeadline
     var receivedWall: Int64
@@ -174,10 +176,10 @@ final class RPCWorker: Sendable {
   /// Publishes the reply, then acknowledges the request (in that order on the wire).
   private func answer(_ request: Request, n: Int?, _ outcome: RPCServerEvent.Outcome) {
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
-    finish(request.started, correlationID: request.correlationID, n: n, outcome: outcome)
-    reply(
-      outcome, to: request.replyTo, correlationID: request.correlationID,
-      received: request.receivedWall)
+    finish(
+      request.started, correlationID: request.properties.correlationID ?? "", n: n,
+      outcome: outcome)
+    reply(outcome, to: request)
     // On the event loop (deliveries and thread-pool results complete there): in place.
     do {
       try channel.ackOnEventLoop(deliveryTag: request.deliveryTag)
@@ -202,12 +204,10 @@ final class RPCWorker: Sendable {
   /// Recursive fib up to this n takes microseconds; it is computed inline.
   static let inlineRecursiveLimit = 20
 
-  private func reply(
-    _ outcome: RPCServerEvent.Outcome, to replyTo: String, correlationID: String, received: Int64
-  ) {
+  private func reply(_ outcome: RPCServerEvent.Outcome, to request: Request) {
     var headers: AMQPFieldTable = [
       RPCWire.workerHeader: .string(name),
-      RPCWire.receivedHeader: .int64(received),
+      RPCWire.receivedHeader: .int64(request.receivedWall),
     ]
     let body: ByteBuffer
     switch outcome {
@@ -221,11 +221,13 @@ final class RPCWorker: Sendable {
       return
     }
     headers[RPCWire.repliedHeader] = .int64(WallClock.microsecondsSinceEpoch())
+    // The id exactly as sent: absent stays absent, empty stays empty, bytes stay bytes.
+    let asked = request.properties
+    var properties = AMQPBasicProperties(headers: headers, correlationID: asked.correlationID)
+    if !asked.shortStringsAreUTF8 { properties.correlationIDBytes = asked.correlationIDBytes }
     do {
       try channel.publishOnEventLoop(
-        body, routingKey: replyTo, mandatory: false,
-        properties: AMQPBasicProperties(
-          headers: headers, correlationID: correlationID.isEmpty ? nil : correlationID))
+        body, routingKey: request.replyTo, mandatory: false, properties: properties)
     } catch {
       configuration.logger.debug("reply not published", metadata: ["error": "\(error)"])
     }

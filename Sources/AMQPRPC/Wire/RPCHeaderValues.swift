@@ -1,0 +1,59 @@
+import AMQPProtocol
+import NIOCore
+
+/// Reads the `x-rpc-*` headers a peer sent, whatever their field type and value.
+///
+/// Headers come from any program that can publish to the queue, so each reader accepts every
+/// field type (RabbitMQ's tags, see ``AMQPFieldValue``) and every value of it, and answers
+/// `nil` for what it cannot use. Nothing here can trap.
+enum RPCHeaderValues {
+  /// A time in µs since the Unix epoch (the deadline, received and replied headers): any
+  /// integer type; `T` timestamps, which are seconds, scaled to µs (saturating); a finite
+  /// float or double, rounded down. Anything else is `nil`.
+  static func microseconds(_ value: AMQPFieldValue?) -> Int64? {
+    switch value {
+    case .timestamp(let seconds):
+      let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+      return overflow || scaled > UInt64(Int64.max) ? .max : Int64(scaled)
+    case .float(let float): return integer(Double(float))
+    case .double(let double): return integer(double)
+    case .some(let value): return value.intValue
+    case .none: return nil
+    }
+  }
+
+  /// Text (the error, error-kind and worker headers): `S` long strings, and `x` byte arrays
+  /// decoded as UTF-8 (invalid sequences become U+FFFD). Anything else is `nil`.
+  static func text(_ value: AMQPFieldValue?) -> String? {
+    switch value {
+    case .string(let text): text
+    case .bytes(let bytes): String(decoding: bytes, as: UTF8.self)
+    default: nil
+    }
+  }
+
+  /// `value` rounded down when it is finite and fits in `Int64`.
+  private static func integer(_ value: Double) -> Int64? {
+    Int64(exactly: value.rounded(.down))
+  }
+}
+
+extension Int64 {
+  /// `self - other`, clamped to `Int64.min…Int64.max` instead of trapping (for differences
+  /// of timestamps a peer sent).
+  func saturatingDifference(_ other: Int64) -> Int64 {
+    let (difference, overflow) = subtractingReportingOverflow(other)
+    guard overflow else { return difference }
+    return other < 0 ? .max : .min
+  }
+}
+
+extension TimeAmount {
+  /// `microseconds` as a time amount, clamped instead of trapping where nanoseconds would not
+  /// fit in `Int64` (about ±292 years).
+  static func saturatingMicroseconds(_ microseconds: Int64) -> TimeAmount {
+    let (nanoseconds, overflow) = microseconds.multipliedReportingOverflow(by: 1_000)
+    guard overflow else { return .nanoseconds(nanoseconds) }
+    return .nanoseconds(microseconds < 0 ? .min : .max)
+  }
+}
