@@ -158,6 +158,26 @@ let package = Package(
       path: "Fuzz/FrameDecoderFuzzer",
       swiftSettings: swiftSettings
     ),
+    .target(
+      name: "FuzzHarness",
+      dependencies: [
+        "AMQPRPC", "AMQPClient", "AMQPProtocol", .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      path: "Fuzz/Harness",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "RequestPathFuzzer",
+      dependencies: ["FuzzHarness"],
+      path: "Fuzz/RequestPathFuzzer",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "ReplyPathFuzzer",
+      dependencies: ["FuzzHarness"],
+      path: "Fuzz/ReplyPathFuzzer",
+      swiftSettings: swiftSettings
+    ),
     .testTarget(
       name: "AMQPProtocolTests",
       dependencies: ["AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
@@ -176,7 +196,7 @@ let package = Package(
     .testTarget(
       name: "AMQPRPCTests",
       dependencies: [
-        "AMQPRPC", .product(name: "NIOCore", package: "swift-nio"),
+        "AMQPRPC", "FuzzHarness", .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: swiftSettings
     ),

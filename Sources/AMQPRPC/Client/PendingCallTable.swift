@@ -9,17 +9,25 @@ import NIOCore
 /// answered ids need no memory at all on the hot path.
 ///
 /// Every entry leaves the table exactly once: on its reply, timeout, cancellation or failure.
-struct PendingCallTable<Waiter> {
-  struct Entry {
-    var id: String
-    var n: Int?
-    var sentAt: NIODeadline
-    var deadline: NIODeadline
-    var waiter: Waiter
+package struct PendingCallTable<Waiter> {
+  package struct Entry {
+    package var id: String
+    package var n: Int?
+    package var sentAt: NIODeadline
+    package var deadline: NIODeadline
+    package var waiter: Waiter
+
+    package init(id: String, n: Int?, sentAt: NIODeadline, deadline: NIODeadline, waiter: Waiter) {
+      self.id = id
+      self.n = n
+      self.sentAt = sentAt
+      self.deadline = deadline
+      self.waiter = waiter
+    }
   }
 
   /// What a reply turned out to be.
-  enum Resolution {
+  package enum Resolution {
     /// It answers a waiting call, which leaves the table.
     case matched(Entry)
     /// Its call already ended without it (timed out, cancelled, failed); late by this much
@@ -46,15 +54,15 @@ struct PendingCallTable<Waiter> {
   /// How long an ended id is remembered.
   let memoryDuration: TimeAmount
 
-  init(memoryLimit: Int = 100_000, memoryDuration: TimeAmount = .minutes(5)) {
+  package init(memoryLimit: Int = 100_000, memoryDuration: TimeAmount = .minutes(5)) {
     self.memoryLimit = memoryLimit
     self.memoryDuration = memoryDuration
   }
 
   /// Calls waiting for a reply.
-  var count: Int { pending.count }
+  package var count: Int { pending.count }
   /// Given-up ids still remembered.
-  var rememberedCount: Int { gaveUp.count }
+  package var rememberedCount: Int { gaveUp.count }
   /// The waiting calls (unordered).
   var entries: Dictionary<String, Entry>.Values { pending.values }
   /// The earliest deadline among waiting calls.
@@ -68,7 +76,7 @@ struct PendingCallTable<Waiter> {
   }
 
   /// Adds a call. Returns `false` (and changes nothing) when the id is already waiting.
-  mutating func register(_ entry: Entry) -> Bool {
+  package mutating func register(_ entry: Entry) -> Bool {
     guard pending[entry.id] == nil else { return false }
     pending[entry.id] = entry
     deadlines.insert(DeadlineKey(deadline: entry.deadline, id: entry.id))
@@ -85,7 +93,7 @@ struct PendingCallTable<Waiter> {
 
   /// Classifies a reply by its correlation id; `issuedByUs` says whether the id is one this
   /// client ever sent (asked only for a reply that matches no waiting call).
-  mutating func resolve(id: String, issuedByUs: @autoclosure () -> Bool, now: NIODeadline)
+  package mutating func resolve(id: String, issuedByUs: @autoclosure () -> Bool, now: NIODeadline)
     -> Resolution
   {
     if let entry = pending.removeValue(forKey: id) { return .matched(entry) }
@@ -95,7 +103,7 @@ struct PendingCallTable<Waiter> {
   }
 
   /// Removes and returns the calls whose deadline is at or before `now`.
-  mutating func expire(now: NIODeadline) -> [Entry] {
+  package mutating func expire(now: NIODeadline) -> [Entry] {
     var expired: [Entry] = []
     while let top = deadlines.min, top.deadline <= now {
       _ = deadlines.removeMin()
@@ -109,14 +117,14 @@ struct PendingCallTable<Waiter> {
   }
 
   /// Removes a call that ended without a reply (cancelled, unroutable, failed to publish).
-  mutating func remove(id: String, now: NIODeadline) -> Entry? {
+  package mutating func remove(id: String, now: NIODeadline) -> Entry? {
     guard let entry = pending.removeValue(forKey: id) else { return nil }
     remember(id, gaveUpAt: now, now: now)
     return entry
   }
 
   /// Removes every call (the connection is gone).
-  mutating func removeAll(now: NIODeadline) -> [Entry] {
+  package mutating func removeAll(now: NIODeadline) -> [Entry] {
     let all = Array(pending.values)
     for entry in all { remember(entry.id, gaveUpAt: now, now: now) }
     pending.removeAll()

@@ -21,10 +21,7 @@ extension RPCClient {
     let receivedWall = WallClock.microsecondsSinceEpoch()
     let id = message.properties.correlationID ?? ""
     let headers = message.properties.headers ?? [:]
-    // Any error header, of any type, makes the reply an error (its text when it has one).
-    let errorText = headers[RPCWire.errorHeader].map {
-      RPCHeaderValues.text($0) ?? "the server sent an error header of an unexpected type"
-    }
+    let errorText = Self.errorText(headers)
     let (resolution, events) = state.withLockedValue { state in
       let resolution = state.table.resolve(id: id, issuedByUs: isOurs(id), now: now)
       switch resolution {
@@ -46,23 +43,9 @@ extension RPCClient {
     }
     switch resolution {
     case .matched(let entry):
-      let result: Result<RPCReply, RPCError>
-      if let errorText {
-        result = .failure(
-          RPCError(
-            code: .serverError, message: errorText,
-            serverErrorKind: RPCHeaderValues.text(headers[RPCWire.errorKindHeader]).flatMap(
-              RPCServerErrorKind.init(rawValue:)),
-            correlationID: id))
-      } else {
-        result = .success(
-          RPCReply(
-            correlationID: id, n: entry.n, value: String(buffer: message.body),
-            worker: RPCHeaderValues.text(headers[RPCWire.workerHeader]),
-            roundTrip: now - entry.sentAt,
-            timing: Self.timing(
-              headers, sent: entry.waiter.sentWallMicroseconds, received: receivedWall)))
-      }
+      let result = Self.result(
+        of: message, id: id, n: entry.n, errorText: errorText, roundTrip: now - entry.sentAt,
+        sentWall: entry.waiter.sentWallMicroseconds, receivedWall: receivedWall)
       events?.yield(.completed(correlationID: id, n: entry.n, result: result))
       entry.waiter.complete(result)
     case .late(let id, let lateBy):
@@ -99,9 +82,39 @@ extension RPCClient {
     }
   }
 
+  /// Why the server failed the request, when the reply says it did: any error header, of any
+  /// type, makes the reply an error (its text when it has one).
+  package static func errorText(_ headers: AMQPFieldTable) -> String? {
+    headers[RPCWire.errorHeader].map {
+      RPCHeaderValues.text($0) ?? "the server sent an error header of an unexpected type"
+    }
+  }
+
+  /// What a matched reply means for its call: the answer, or the server's error.
+  package static func result(
+    of message: AMQPMessage, id: String, n: Int?, errorText: String?, roundTrip: TimeAmount,
+    sentWall: Int64, receivedWall: Int64
+  ) -> Result<RPCReply, RPCError> {
+    let headers = message.properties.headers ?? [:]
+    if let errorText {
+      return .failure(
+        RPCError(
+          code: .serverError, message: errorText,
+          serverErrorKind: RPCHeaderValues.text(headers[RPCWire.errorKindHeader]).flatMap(
+            RPCServerErrorKind.init(rawValue:)),
+          correlationID: id))
+    }
+    return .success(
+      RPCReply(
+        correlationID: id, n: n, value: String(buffer: message.body),
+        worker: RPCHeaderValues.text(headers[RPCWire.workerHeader]), roundTrip: roundTrip,
+        timing: timing(headers, sent: sentWall, received: receivedWall)))
+  }
+
   /// The round trip split by the server's timestamps (µs since the epoch), when the reply
   /// carries both; differences of hostile values saturate instead of trapping.
-  static func timing(_ headers: AMQPFieldTable, sent: Int64, received: Int64) -> RPCTiming? {
+  package static func timing(_ headers: AMQPFieldTable, sent: Int64, received: Int64) -> RPCTiming?
+  {
     guard let serverReceived = RPCHeaderValues.microseconds(headers[RPCWire.receivedHeader]),
       let serverReplied = RPCHeaderValues.microseconds(headers[RPCWire.repliedHeader])
     else { return nil }

@@ -19,7 +19,7 @@ final class RPCWorker: Sendable {
   let prefetch: UInt16
   let configuration: RPCServerConfiguration
   let record = NIOLockedValueBox(WorkerRecord())
-  private let parser: RPCRequestParser
+  private let triage: RPCRequestTriage
   private let consumption = NIOLockedValueBox(Consumption())
   private let onEvent: @Sendable (RPCServerEvent) -> Void
 
@@ -39,8 +39,9 @@ final class RPCWorker: Sendable {
     self.channel = channel
     self.prefetch = prefetch
     self.configuration = configuration
-    self.parser = RPCRequestParser(
-      maximumN: configuration.maximumN, maximumBodyBytes: configuration.maximumBodyBytes)
+    self.triage = RPCRequestTriage(
+      parser: RPCRequestParser(
+        maximumN: configuration.maximumN, maximumBodyBytes: configuration.maximumBodyBytes))
     self.onEvent = onEvent
   }
 
@@ -116,45 +117,32 @@ final class RPCWorker: Sendable {
     let receivedWall = WallClock.microsecondsSinceEpoch()
     let properties = message.properties
     let correlationID = properties.correlationID ?? ""
-    guard let replyTo = properties.replyTo, !replyTo.isEmpty else {
-      // Nowhere to answer: reject without requeue so it cannot loop, and say so.
-      let reason = "request without reply_to rejected"
+    let request = Request(
+      deliveryTag: message.deliveryTag, properties: properties, started: started,
+      receivedWall: receivedWall)
+    switch triage.decide(properties: properties, body: message.body, receivedWall: receivedWall) {
+    case .reject(let reason):
       configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
       finish(started, correlationID: correlationID, n: nil, outcome: .rejected(reason: reason))
       channel.rejectWithFuture(deliveryTag: message.deliveryTag).whenComplete { [self] _ in
         settled()
       }
-      return
-    }
-    let request = Request(
-      deliveryTag: message.deliveryTag, properties: properties, replyTo: replyTo,
-      started: started, receivedWall: receivedWall)
-    if let deadline = RPCHeaderValues.microseconds(properties.headers?[RPCWire.deadlineHeader]),
-      receivedWall > deadline
-    {
-      let late = receivedWall.saturatingDifference(deadline) / 1_000
-      answer(
-        request, n: nil, .refused(.expired, message: "deadline passed \(late) ms before work began")
-      )
-      return
-    }
-    switch parser.parse(message.body) {
-    case .failure(let refusal):
-      answer(request, n: nil, .refused(refusal.kind, message: refusal.message))
-    case .success(let n):
+    case .refuse(let kind, let message):
+      answer(request, replyTo: properties.replyTo ?? "", n: nil, .refused(kind, message: message))
+    case .compute(let n, let replyTo):
       record.withLockedValue {
         $0.activity = .busy(n: n, correlationID: correlationID, since: started)
         $0.busy.began(started)
       }
       let mode = configuration.work
       if mode == .iterative || n <= Self.inlineRecursiveLimit {
-        answer(request, n: n, .answered(value: fibonacci(n, mode: mode)))
+        answer(request, replyTo: replyTo, n: n, .answered(value: fibonacci(n, mode: mode)))
       } else {
         NIOThreadPool.singleton.runIfActive(eventLoop: channel.connection.eventLoop) {
           fibonacci(n, mode: mode)
         }.whenComplete { [self] result in
           switch result {
-          case .success(let value): answer(request, n: n, .answered(value: value))
+          case .success(let value): answer(request, replyTo: replyTo, n: n, .answered(value: value))
           case .failure(let error):
             configuration.logger.error("worker \(name) could not compute fib(\(n)): \(error)")
             settled()  // unacknowledged: it goes back to the queue when the channel closes
@@ -168,18 +156,19 @@ final class RPCWorker: Sendable {
     var deliveryTag: UInt64
     /// The request's properties: the reply echoes its `correlation_id` exactly.
     var properties: AMQPBasicProperties
-    var replyTo: String
     var started: NIODeadline
     var receivedWall: Int64
   }
 
   /// Publishes the reply, then acknowledges the request (in that order on the wire).
-  private func answer(_ request: Request, n: Int?, _ outcome: RPCServerEvent.Outcome) {
+  private func answer(
+    _ request: Request, replyTo: String, n: Int?, _ outcome: RPCServerEvent.Outcome
+  ) {
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
     finish(
       request.started, correlationID: request.properties.correlationID ?? "", n: n,
       outcome: outcome)
-    reply(outcome, to: request)
+    reply(outcome, to: request, at: replyTo)
     // On the event loop (deliveries and thread-pool results complete there): in place.
     do {
       try channel.ackOnEventLoop(deliveryTag: request.deliveryTag)
@@ -204,30 +193,15 @@ final class RPCWorker: Sendable {
   /// Recursive fib up to this n takes microseconds; it is computed inline.
   static let inlineRecursiveLimit = 20
 
-  private func reply(_ outcome: RPCServerEvent.Outcome, to request: Request) {
-    var headers: AMQPFieldTable = [
-      RPCWire.workerHeader: .string(name),
-      RPCWire.receivedHeader: .int64(request.receivedWall),
-    ]
-    let body: ByteBuffer
-    switch outcome {
-    case .answered(let value):
-      body = ByteBuffer(string: String(value))
-    case .refused(let kind, let message):
-      headers[RPCWire.errorHeader] = .string(message)
-      headers[RPCWire.errorKindHeader] = .string(kind.rawValue)
-      body = ByteBuffer()
-    case .rejected:
-      return
-    }
-    headers[RPCWire.repliedHeader] = .int64(WallClock.microsecondsSinceEpoch())
-    // The id exactly as sent: absent stays absent, empty stays empty, bytes stay bytes.
-    let asked = request.properties
-    var properties = AMQPBasicProperties(headers: headers, correlationID: asked.correlationID)
-    if !asked.shortStringsAreUTF8 { properties.correlationIDBytes = asked.correlationIDBytes }
+  private func reply(_ outcome: RPCServerEvent.Outcome, to request: Request, at replyTo: String) {
+    guard
+      let (properties, body) = RPCRequestTriage.reply(
+        outcome, to: request.properties, worker: name, receivedWall: request.receivedWall,
+        repliedWall: WallClock.microsecondsSinceEpoch())
+    else { return }
     do {
       try channel.publishOnEventLoop(
-        body, routingKey: request.replyTo, mandatory: false, properties: properties)
+        body, routingKey: replyTo, mandatory: false, properties: properties)
     } catch {
       configuration.logger.debug("reply not published", metadata: ["error": "\(error)"])
     }
