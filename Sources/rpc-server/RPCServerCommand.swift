@@ -95,7 +95,7 @@ struct RPCServerCommand: AsyncParsableCommand {
       ?? "existing, \(server.queue.consumerCount) other consumers"
     print(
       " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(amqp.redactedURL): "
-        + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(prefetch), \(work.rawValue) fib, "
+        + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(Prefetch.describe(prefetch)), \(work.rawValue) fib, "
         + "n ≤ \(configuration.maximumN)")
     let printer = Task {
       guard let events else { return }
