@@ -29,12 +29,13 @@ public enum Format {
     perSecond >= 100 ? fixed(perSecond, 0) + "/s" : fixed(perSecond, 1) + "/s"
   }
 
-  /// `digits` decimals, without Foundation.
+  /// `digits` decimals, without Foundation; `-` when not finite, and Swift's own notation
+  /// (`1e+300`) beyond what 64-bit integers can hold after scaling.
   public static func fixed(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return "-" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
-    let scaled = Int64((abs(value) * scale).rounded())
+    guard let scaled = Int64(exactly: (abs(value) * scale).rounded()) else { return "\(value)" }
     let whole = scaled / Int64(scale)
     var text = (value < 0 && scaled != 0 ? "-" : "") + String(whole)
     if digits > 0 {
