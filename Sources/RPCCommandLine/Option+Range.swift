@@ -27,7 +27,7 @@ extension Option {
 
 extension OptionRange {
   /// `abstract`, then the range, the note and the default: `Seconds to wait for each reply:
-  /// 0.001 to 86400 (default 30).`
+  /// a number of seconds from 0.001 to 86400 (default 30).`
   func help(abstract: String, defaultValue: String?) -> String {
     var text = abstract
     if text.hasSuffix(".") { text.removeLast() }

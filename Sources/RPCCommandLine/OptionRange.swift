@@ -60,7 +60,8 @@ extension OptionRange where Value == UInt16 {
 
 extension OptionRange where Value == Duration {
   /// A number of seconds in `bounds`, fractions allowed (`0.5`, `1e-3`), as a `Duration`.
-  /// `bounds` must be finite and within ±9.2e9 s, so that the conversion cannot trap.
+  /// `bounds` must lie within 0…9e9 s (a programmer's constant), so that no accepted value
+  /// can trap when converted to a `Duration` or a nanosecond `TimeAmount`.
   package static func seconds(_ bounds: ClosedRange<Double>, note: String = "") -> Self {
     precondition(
       bounds.lowerBound >= 0 && bounds.upperBound <= 9e9, "a programming error: bounds \(bounds)")
