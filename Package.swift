@@ -138,7 +138,7 @@ let package = Package(
     .executableTarget(
       name: "amqp-roundtrip",
       dependencies: [
-        "AMQPClient",
+        "AMQPClient", "RPCCommandLine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -204,6 +204,14 @@ let package = Package(
       name: "RPCDashboardsTests",
       dependencies: [
         "RPCDashboards", "TerminalUI", "AMQPRPC", .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "RPCCommandLineTests",
+      dependencies: [
+        "RPCCommandLine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
     ),

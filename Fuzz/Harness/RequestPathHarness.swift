@@ -10,7 +10,10 @@ import NIOCore
 /// absent) and an error reply has an empty body and an error kind.
 package enum RequestPathHarness {
   package enum Verdict: Hashable {
-    case malformed, rejected, answered, refused(RPCServerErrorKind)
+    case malformed
+    case rejected
+    case answered
+    case refused(RPCServerErrorKind)
   }
 
   @discardableResult

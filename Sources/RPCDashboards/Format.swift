@@ -29,7 +29,8 @@ public enum Format {
     perSecond >= 100 ? fixed(perSecond, 0) + "/s" : fixed(perSecond, 1) + "/s"
   }
 
-  /// `digits` decimals, without Foundation.
+  /// `digits` decimals, without Foundation; `-` when not finite, and Swift's own notation
+  /// (`1e+300`) beyond what 64-bit integers can hold after scaling.
   public static func fixed(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return "-" }
     var scale = 1.0

@@ -2,6 +2,7 @@ import AMQPClient
 import AMQPProtocol
 import ArgumentParser
 import NIOCore
+import RPCCommandLine
 
 #if canImport(Glibc)
   import Glibc
@@ -26,10 +27,10 @@ struct AMQPRoundTrip: AsyncParsableCommand {
   @Option(help: "Broker URL (amqp://user:pass@host:port/vhost). Default: $AMQP_URL.")
   var url: String?
 
-  @Option(help: "How many messages to send.")
+  @Option(help: "How many messages to send.", range: .messages)
   var count = 10
 
-  @Option(help: "Body size of each message in bytes.")
+  @Option(help: "Body size of each message in bytes.", range: .bodyBytes)
   var size = 16
 
   mutating func run() async throws {
@@ -43,7 +44,6 @@ struct AMQPRoundTrip: AsyncParsableCommand {
     } catch {
       throw ValidationError("\(error)")
     }
-    guard count > 0, size >= 0 else { throw ValidationError("--count must be > 0, --size >= 0") }
     do {
       try await roundTrip(configuration)
     } catch {

@@ -61,28 +61,30 @@ struct RPCBenchCommand: AsyncParsableCommand {
 
   @OptionGroup var connection: ConnectionOptions
 
-  @Option(help: "Client connections.")
+  @Option(help: "Client connections.", range: .clients)
   var clients = 1
 
-  @Option(help: "Calls in flight per client.")
+  @Option(help: "Calls in flight per client.", range: .callsInFlight)
   var inflight = 1
 
-  @Option(help: "Stop after this many measured calls (default: run for --duration).")
+  @Option(
+    help: "Measured calls to stop after; without it the run lasts --duration.",
+    range: .measuredCalls)
   var count: Int?
 
-  @Option(help: "Seconds to measure when no --count is given.")
-  var duration: Double = 10
+  @Option(help: "Seconds to measure when no --count is given.", range: .measuringTime)
+  var duration: Duration = .seconds(10)
 
-  @Option(help: "The n of fib(n) every call asks for.")
+  @Option(help: "The n of fib(n) every call asks for.", range: .fibonacciN)
   var n = 1
 
-  @Option(help: "Calls before measuring starts (not counted).")
+  @Option(help: "Calls before measuring starts (not counted).", range: .warmupCalls)
   var warmup = 1_000
 
-  @Option(help: "In-process workers (ignored with --no-server).")
+  @Option(help: "In-process workers (ignored with --no-server).", range: .workers)
   var workers = 8
 
-  @Option(help: "Prefetch of the in-process workers.")
+  @Option(help: "Prefetch of the in-process workers.", range: .prefetch)
   var prefetch: UInt16 = 1
 
   @Option(help: "Work of the in-process workers.")
@@ -94,8 +96,8 @@ struct RPCBenchCommand: AsyncParsableCommand {
   @Option(help: "The request queue (a fresh one per run by default when workers are in-process).")
   var queue: String?
 
-  @Option(help: "Seconds before a call times out.")
-  var timeout: Double = 30
+  @Option(help: "Seconds before a call times out.", range: .replyTimeout)
+  var timeout: Duration = .seconds(30)
 
   @Flag(
     help: ArgumentHelp(
@@ -128,20 +130,9 @@ struct RPCBenchCommand: AsyncParsableCommand {
 
   @Option(
     help:
-      "Instead of a load test: hold this many calls in flight with no server, and report memory per pending call."
-  )
+      "Instead of a load test: hold this many calls in flight with no server, and report memory per pending call.",
+    range: .pendingCalls)
   var pendingMemory: Int?
-
-  func validate() throws {
-    guard clients >= 1, inflight >= 1 else {
-      throw ValidationError("--clients and --inflight must be ≥ 1")
-    }
-    guard (0...92).contains(n) else { throw ValidationError("--n must be 0…92") }
-    if let count, count < 1 { throw ValidationError("--count must be ≥ 1") }
-    guard duration > 0, warmup >= 0, workers >= 1 else {
-      throw ValidationError("--duration > 0, --warmup ≥ 0, --workers ≥ 1")
-    }
-  }
 
   func run() async throws {
     lineBufferStandardOutput()
@@ -177,7 +168,7 @@ struct RPCBenchCommand: AsyncParsableCommand {
       let client = try await RPCClient.start(
         connection: clientConnection,
         configuration: RPCClientConfiguration(
-          queue: queueName, timeout: .milliseconds(Int64(timeout * 1000)),
+          queue: queueName, timeout: timeout,
           propagatesDeadlines: !tutorialWire, mandatory: !tutorialWire, logger: logger))
       rpcClients.append((client, clientConnection))
     }
@@ -198,12 +189,12 @@ struct RPCBenchCommand: AsyncParsableCommand {
     if asyncAPI {
       result = try await LoadGenerator(
         clients: rpcClients.map(\.0), inflight: inflight, n: n, warmup: warmup, count: count,
-        duration: .milliseconds(Int64(duration * 1000)), recorder: recorder, onLoop: onLoop
+        duration: duration.timeAmount, recorder: recorder, onLoop: onLoop
       ).run()
     } else {
       result = await CallbackLoad(
         clients: rpcClients.map(\.0), inflight: inflight, n: n, warmup: warmup, count: count,
-        duration: .milliseconds(Int64(duration * 1000)), recorder: recorder
+        duration: duration.timeAmount, recorder: recorder
       ).run()
     }
     printer.cancel()

@@ -37,8 +37,8 @@ struct RPCClientCommand: AsyncParsableCommand {
   @Argument(help: "Numbers to request: 35, 30 31 32, 30x50 (repeat), 1..40 (range).")
   var numbers: [String] = []
 
-  @Option(help: "Seconds to wait for each reply.")
-  var timeout: Double = 30
+  @Option(help: "Seconds to wait for each reply.", range: .replyTimeout)
+  var timeout: Duration = .seconds(30)
 
   @Option(help: "The request queue.")
   var queue = RPCWire.defaultQueue
@@ -51,9 +51,6 @@ struct RPCClientCommand: AsyncParsableCommand {
   var noTui = false
 
   func validate() throws {
-    guard timeout > 0, timeout <= 86_400 else {
-      throw ValidationError("--timeout must be between 0 and 86400 seconds")
-    }
     if case .failure(let error) = NumberList.parse(numbers.joined(separator: " ")) {
       throw ValidationError("\(error)")
     }
@@ -72,7 +69,7 @@ struct RPCClientCommand: AsyncParsableCommand {
       let client = try await RPCClient.start(
         connection: amqpConnection,
         configuration: RPCClientConfiguration(
-          queue: queue, timeout: .milliseconds(Int64(timeout * 1000)),
+          queue: queue, timeout: timeout,
           directReplyTo: directReplyTo, logger: logger))
       let ok: Bool
       if let signals {

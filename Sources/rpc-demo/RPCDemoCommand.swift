@@ -28,19 +28,19 @@ struct RPCDemoCommand: AsyncParsableCommand {
 
   @OptionGroup var connection: ConnectionOptions
 
-  @Option(name: .shortAndLong, help: "Workers to start.")
+  @Option(name: .shortAndLong, help: "Workers to start.", range: .demoWorkers)
   var workers = 3
 
   @Option(help: "The request queue.")
   var queue = RPCWire.defaultQueue
 
-  @Option(help: "Seconds each call waits for its reply.")
-  var timeout: Double = 10
+  @Option(help: "Seconds each call waits for its reply.", range: .replyTimeout)
+  var timeout: Duration = .seconds(10)
 
   @Option(help: "How fib is computed: recursive (time grows with n) or iterative.")
   var work = RPCWorkMode.recursive
 
-  @Option(help: "The largest n the workers serve.")
+  @Option(help: "The largest n the workers serve.", range: .fibonacciN)
   var maxN = 40
 
   @Flag(help: "Start the guided tour at once and repeat it (for a screen left running).")
@@ -49,14 +49,10 @@ struct RPCDemoCommand: AsyncParsableCommand {
   @Flag(help: "With --tour: run it once, then stay interactive.")
   var tourOnce = false
 
-  @Option(help: "Seconds each tour step stays on screen.")
-  var tourPace: Double = 4
+  @Option(help: "Seconds each tour step stays on screen.", range: .tourPace)
+  var tourPace: Duration = .seconds(4)
 
   func validate() throws {
-    guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1…64") }
-    guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-    guard (0...92).contains(maxN) else { throw ValidationError("--max-n must be 0…92") }
-    guard tourPace >= 0 else { throw ValidationError("--tour-pace must be ≥ 0") }
     guard isatty(0) == 1, isatty(1) == 1 else {
       throw ValidationError(
         "rpc-demo needs a terminal; use rpc-server and rpc-client --no-tui in scripts")
@@ -79,10 +75,10 @@ struct RPCDemoCommand: AsyncParsableCommand {
       let client = try await RPCClient.start(
         connection: clientConnection,
         configuration: RPCClientConfiguration(
-          queue: queue, timeout: .milliseconds(Int64(timeout * 1000)), logger: logger))
+          queue: queue, timeout: timeout, logger: logger))
       let screen = DemoScreen(
         client: client, clientConnection: clientConnection, server: server,
-        serverConnection: serverConnection, tourPace: .milliseconds(Int64(tourPace * 1000)))
+        serverConnection: serverConnection, tourPace: tourPace)
       await screen.run(signals: signals, tour: tour || tourOnce, loopTour: !tourOnce)
       try? await client.close()
       await server.shutdown()

@@ -34,16 +34,16 @@ struct RPCServerCommand: AsyncParsableCommand {
 
   @OptionGroup var connection: ConnectionOptions
 
-  @Option(name: .shortAndLong, help: "Number of workers.")
+  @Option(name: .shortAndLong, help: "Number of workers.", range: .workers)
   var workers = 1
 
-  @Option(help: "Unacknowledged requests per worker (basic.qos prefetch).")
+  @Option(help: "Unacknowledged requests per worker (basic.qos prefetch).", range: .prefetch)
   var prefetch: UInt16 = 1
 
   @Option(help: "The request queue.")
   var queue = RPCWire.defaultQueue
 
-  @Option(help: "The largest n served (at most 92).")
+  @Option(help: "The largest n served.", range: .fibonacciN)
   var maxN = 45
 
   @Option(help: "How fib is computed: recursive (time grows with n) or iterative (exact to 92).")
@@ -60,12 +60,6 @@ struct RPCServerCommand: AsyncParsableCommand {
       "Without the screen, print no line per request: only start, stop and errors.",
       discussion: "For load tests, where printing every request costs more than serving it."))
   var quiet = false
-
-  func validate() throws {
-    guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
-    guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
-    guard (0...92).contains(maxN) else { throw ValidationError("--max-n must be 0…92") }
-  }
 
   func run() async throws {
     lineBufferStandardOutput()
@@ -101,7 +95,7 @@ struct RPCServerCommand: AsyncParsableCommand {
       ?? "existing, \(server.queue.consumerCount) other consumers"
     print(
       " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(amqp.redactedURL): "
-        + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(prefetch), \(work.rawValue) fib, "
+        + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(Prefetch.describe(prefetch)), \(work.rawValue) fib, "
         + "n ≤ \(configuration.maximumN)")
     let printer = Task {
       guard let events else { return }

@@ -138,6 +138,25 @@ extension BrokerTests.Executables {
     #expect(output.contains("queue \(queue) does not exist"), "\(output)")
   }
 
+  @Test func serverTakesPrefetchZeroAsUnlimited() async throws {
+    let queue = Broker.uniqueName("cli-prefetch")
+    let server = try ChildProcess.product(
+      "rpc-server", ["--no-tui", "--prefetch", "0", "--queue", queue])
+    defer { server.stop() }
+    let started = try await server.waitForOutput(containing: "Awaiting RPC requests")
+    let client = try ChildProcess.product("rpc-client", ["--queue", queue, "10"])
+    let (status, output) = try await client.finish()
+    #expect(status == 0, "\(output)")
+    #expect(output.contains(" [.] Got 55"))
+    server.signal(SIGINT)
+    let (serverStatus, serverOutput) = try await server.finish()
+    #expect(serverStatus == 0, "\(serverOutput)")
+    #expect((started + serverOutput).contains("prefetch unlimited"), "\(started)")
+    let connection = try await Broker.connect()
+    try await connection.openChannel().queueDelete(queue)
+    try await connection.close()
+  }
+
   @Test func benchReportsMemoryPerPendingCall() async throws {
     let bench = try ChildProcess.product("rpc-bench", ["--pending-memory", "2000", "--json"])
     let (status, output) = try await bench.finish()
@@ -163,5 +182,49 @@ extension BrokerTests.Executables {
       try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     #expect(summary["rpcs"] as? Int == 200)
     #expect(summary["api"] as? String == "async-on-loop")
+  }
+}
+
+/// Numeric options out of range or not finite, as typed on a shell: each executable exits
+/// with status 64 (a usage error) naming the option and its range, before connecting to
+/// anything — never a trap.
+@Suite struct ExecutableNumericOptions {
+  static let seconds = "must be a number of seconds from 0.001 to 86400"
+
+  static let refusals: [(executable: String, arguments: [String], message: String)] = [
+    ("rpc-bench", ["--timeout", "inf"], seconds),
+    ("rpc-bench", ["--timeout", "nan"], seconds),
+    ("rpc-bench", ["--timeout", "-1"], seconds),
+    ("rpc-bench", ["--duration", "1e300"], seconds),
+    ("rpc-bench", ["--count", "0"], "must be a whole number from 1 to 1000000000"),
+    (
+      "rpc-bench", ["--warmup", "99999999999999999999"],
+      "must be a whole number from 0 to 1000000000"
+    ),
+    ("rpc-bench", ["--prefetch", "65536"], "must be a whole number from 0 to 65535"),
+    ("rpc-demo", ["--timeout", "inf"], seconds),
+    ("rpc-demo", ["--timeout", "nan"], seconds),
+    ("rpc-demo", ["--timeout", "-1"], seconds),
+    ("rpc-demo", ["--tour-pace", "1e300"], "must be a number of seconds from 0 to 3600"),
+    ("rpc-client", ["--timeout", "inf", "5"], seconds),
+    ("rpc-client", ["--timeout", "nan", "5"], seconds),
+    ("rpc-client", ["--timeout", "-1", "5"], seconds),
+    ("rpc-server", ["--workers", "0"], "must be a whole number from 1 to 1000"),
+    ("rpc-server", ["--prefetch", "-1"], "must be a whole number from 0 to 65535"),
+    ("rpc-server", ["--max-n", "93"], "must be a whole number from 0 to 92"),
+    ("amqp-roundtrip", ["--count", "0"], "must be a whole number from 1 to 1000000"),
+  ]
+
+  @Test(arguments: refusals)
+  func badNumberIsAUsageErrorNamingTheOptionAndItsRange(
+    executable: String, arguments: [String], message: String
+  ) async throws {
+    let process = try ChildProcess.product(executable, arguments)
+    let (status, output) = try await process.finish()
+    #expect(status == 64, "\(executable) \(arguments): \(output)")
+    #expect(
+      output.contains("The value '\(arguments[1])' is invalid for '\(arguments[0]) <"),
+      "\(output)")
+    #expect(output.contains(message), "\(output)")
   }
 }

@@ -97,7 +97,7 @@ import Testing
     #expect(board.handle(.character("+"), now: t0) == [.addWorker])
     #expect(board.handle(.character("]"), now: t0) == [.setPrefetch(2)])
     #expect(board.handle(.character("["), now: t0) == [.setPrefetch(1)])
-    #expect(board.handle(.character("["), now: t0) == [.setPrefetch(1)])
+    #expect(board.handle(.character("["), now: t0) == [])  // 1 is the lowest
     #expect(board.handle(.character("q"), now: t0) == [.quit])
   }
 

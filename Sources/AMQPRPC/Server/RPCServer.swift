@@ -107,10 +107,10 @@ public final class RPCServer: Sendable {
     return true
   }
 
-  /// The prefetch that workers added from now on get.
+  /// The prefetch that workers added from now on get; 0 means unlimited.
   public var prefetch: UInt16 {
     get { prefetchForNewWorkers.withLockedValue { $0 } }
-    set { prefetchForNewWorkers.withLockedValue { $0 = max(1, newValue) } }
+    set { prefetchForNewWorkers.withLockedValue { $0 = newValue } }
   }
 
   /// Requests handled since start by every worker, removed ones included.

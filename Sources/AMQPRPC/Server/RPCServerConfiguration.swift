@@ -20,7 +20,8 @@ public struct RPCServerConfiguration: Sendable {
   public var queue: String
   /// Workers started at once.
   public var workers: Int
-  /// Unacknowledged deliveries per worker (`basic.qos`); 1 spreads load evenly.
+  /// Unacknowledged deliveries per worker (`basic.qos`); 1 spreads load evenly, 0 means
+  /// unlimited.
   public var prefetch: UInt16
   /// The largest n served; larger ones get a "too-large" error reply.
   public var maximumN: Int

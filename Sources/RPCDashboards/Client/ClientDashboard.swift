@@ -1,3 +1,4 @@
+import AMQPClient
 import AMQPRPC
 import DequeModule
 import NIOCore
@@ -46,6 +47,8 @@ public struct ClientDashboard: Sendable {
 
   /// The most completed calls and discarded replies kept for display.
   public static let historyLimit = 1_000
+  /// Seconds `:timeout` accepts: 1 ms to 24 h, as the commands' `--timeout`.
+  static let typedTimeoutRange = 0.001...86_400.0
   /// The smallest usable screen.
   public static let minimumSize = (width: 50, height: 16)
 
@@ -180,14 +183,15 @@ public struct ClientDashboard: Sendable {
     let words = text.split(separator: " ")
     switch words.first {
     case "timeout":
-      guard words.count == 2, let seconds = Double(words[1]), seconds > 0, seconds <= 3_600 else {
-        say(":timeout takes seconds, e.g. :timeout 2", style: .error, now: now)
+      // `Double` reads `inf` and `nan` too; `contains` refuses them (NaN compares false).
+      guard words.count == 2, let seconds = Double(words[1]),
+        Self.typedTimeoutRange.contains(seconds)
+      else {
+        say(":timeout takes seconds from 0.001 to 86400, e.g. :timeout 2", style: .error, now: now)
         return []
       }
-      timeout = .milliseconds(Int64(seconds * 1000))
-      say(
-        "timeout is now \(Format.duration(.milliseconds(Int64(seconds * 1000))))", style: .ok,
-        now: now)
+      timeout = .seconds(seconds)
+      say("timeout is now \(Format.duration(timeout.timeAmount))", style: .ok, now: now)
       return [.setTimeout(timeout)]
     case "unknown": return [.injectUnknownReply]
     case "late": return [.sendLateRequest]

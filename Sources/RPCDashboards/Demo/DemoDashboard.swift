@@ -85,7 +85,7 @@ public struct DemoDashboard: Sendable {
         intro: [
           "Above: a client. Each request goes to \(client.queue) with reply_to =",
           "\(client.callbackQueue) and a unique correlation id; replies are matched by it.",
-          "Below: the server's workers, each consuming \(server.queue) with prefetch \(server.prefetch).",
+          "Below: the server's workers, each consuming \(server.queue) with prefetch \(Prefetch.describe(server.prefetch)).",
           "Everything goes through the broker. F8 runs a guided tour. Any key closes this.",
         ],
         lines: Self.keymap.helpLines + ClientDashboard.keymap.helpLines, into: &buffer)

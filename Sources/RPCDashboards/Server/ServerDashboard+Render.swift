@@ -70,7 +70,7 @@ extension ServerDashboard {
     item(
       "this process", "\(stats.workers.count) worker\(stats.workers.count == 1 ? "" : "s")", .accent
     )
-    item("prefetch (new)", "\(prefetch)")
+    item("prefetch (new)", Prefetch.describe(prefetch))
     item("work", "\(work.rawValue) fib, n ≤ \(maximumN)")
     item("handled", "\(handledTotal)", .ok)
     item("rate", Format.rate(throughputHistory.last ?? 0), .accent)

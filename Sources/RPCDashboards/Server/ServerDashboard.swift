@@ -27,7 +27,7 @@ public struct ServerDashboard: Sendable {
   public var queueOrigin: String
   /// Ready messages and consumers on the queue, across every server process.
   public var queueStatus: (ready: UInt32, consumers: UInt32)?
-  /// Prefetch for workers added from now on.
+  /// Prefetch for workers added from now on: 0 (unlimited) or 1…65535.
   public var prefetch: UInt16
   public var work: RPCWorkMode
   public var maximumN: Int
@@ -72,10 +72,11 @@ public struct ServerDashboard: Sendable {
       [.character("p"), .character(" ")], .togglePause, footer: "pause/resume",
       help: "pause (cancel its consumer) or resume the selected worker"),
     .init(
-      [.character("[")], .prefetchDown, footer: nil, help: "lower the prefetch for new workers"),
+      [.character("[")], .prefetchDown, footer: nil,
+      help: "lower the prefetch for new workers (unlimited, then 1000 down to 1)"),
     .init(
-      [.character("]")], .prefetchUp, footer: "prefetch", help: "raise the prefetch for new workers"
-    ),
+      [.character("]")], .prefetchUp, footer: "prefetch",
+      help: "raise the prefetch for new workers (up to 1000, then unlimited)"),
     .init([.function(1), .character("?")], .help, footer: "help", help: "this help"),
     .init(
       [.character("q"), .control("c")], .quit, footer: "quit",
@@ -155,13 +156,9 @@ public struct ServerDashboard: Sendable {
         style: .warning, now: now)
       return [.pauseWorker(id: worker.id)]
     case .prefetchDown:
-      prefetch = max(1, prefetch - 1)
-      say("new workers get prefetch \(prefetch)", now: now)
-      return [.setPrefetch(prefetch)]
+      return setPrefetch(Prefetch.lowered(prefetch), unchanged: "the lowest", now: now)
     case .prefetchUp:
-      prefetch = min(1000, prefetch + 1)
-      say("new workers get prefetch \(prefetch)", now: now)
-      return [.setPrefetch(prefetch)]
+      return setPrefetch(Prefetch.raised(prefetch), unchanged: "the highest", now: now)
     case .help:
       showHelp = true
       return []
@@ -170,6 +167,19 @@ public struct ServerDashboard: Sendable {
     case .select, nil:
       return []
     }
+  }
+
+  /// Takes `value` as the prefetch for new workers, or says why it stays as it is.
+  private mutating func setPrefetch(_ value: UInt16, unchanged reason: String, now: NIODeadline)
+    -> [Command]
+  {
+    guard value != prefetch else {
+      say("prefetch stays \(Prefetch.describe(prefetch)), \(reason)", now: now)
+      return []
+    }
+    prefetch = value
+    say("new workers get prefetch \(Prefetch.describe(prefetch))", now: now)
+    return [.setPrefetch(prefetch)]
   }
 
   var visibleMessage: (text: String, style: StyleRole)? { message.map { ($0.text, $0.style) } }
