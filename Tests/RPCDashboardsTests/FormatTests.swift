@@ -14,4 +14,13 @@ import Testing
     }
     #expect(Format.fixed(1e300, 2) == "1e+300")
   }
+
+  @Test func fixedDecimalsOfHugeOrNonFiniteValuesDoNotTrap() {
+    #expect(Format.fixed(1e300, 2) == "1e+300")
+    #expect(Format.fixed(-9.3e18, 0) == "-9.3e+18")
+    #expect(Format.fixed(.infinity, 1) == "-")
+    #expect(Format.fixed(.nan, 1) == "-")
+    #expect(Format.fixed(12.345, 2) == "12.35")
+    #expect(Format.fixed(-0.5, 1) == "-0.5")
+  }
 }
