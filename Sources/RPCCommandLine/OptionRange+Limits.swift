@@ -8,6 +8,8 @@ extension OptionRange where Value == Duration {
   package static let replyTimeout = seconds(0.001...86_400)
   /// How long rpc-bench measures without `--count`: 1 ms to 24 h.
   package static let measuringTime = seconds(0.001...86_400)
+  /// How long a stopping server waits for held requests before requeueing them: 0 to 1 h.
+  package static let drainTimeout = seconds(0...3_600)
   /// How long each step of rpc-demo's tour stays on screen: 0 to 1 h.
   package static let tourPace = seconds(0...3_600)
 }

@@ -25,7 +25,9 @@ struct RPCServerCommand: AsyncParsableCommand {
       --max-n, an oversized body) gets an error reply in the x-rpc-error header; a request \
       without reply_to is rejected without requeue. The queue is adopted as it exists; it is \
       declared (as --queue-type) only when absent. SIGINT/SIGTERM drain: workers stop \
-      consuming, answer and acknowledge what they hold, and exit.
+      consuming, answer and acknowledge what they hold, and exit; what is still held after \
+      --drain-timeout goes back to the queue (rejected with requeue), and a second signal \
+      exits at once, requeueing the same way.
 
       On a terminal it shows the per-worker load: state, processed, errors, rate, service \
       times, utilisation and a trend per worker; keys add, remove, pause and resume workers \
@@ -46,8 +48,13 @@ struct RPCServerCommand: AsyncParsableCommand {
   @Option(help: "The largest n served.", range: .fibonacciN)
   var maxN = 45
 
-  @Option(help: "How fib is computed: recursive (time grows with n) or iterative (exact to 92).")
+  @Option(help: "How fib is computed: recursive (time grows with n, n ≤ 45) or iterative (n ≤ 92).")
   var work = RPCWorkMode.recursive
+
+  @Option(
+    help: "Seconds a stop waits for held requests to be answered; then they are requeued.",
+    range: .drainTimeout)
+  var drainTimeout: Duration = .seconds(30)
 
   @Option(help: "Type of the queue when it has to be declared: classic or quorum.")
   var queueType = RPCQueueType.classic
@@ -61,12 +68,22 @@ struct RPCServerCommand: AsyncParsableCommand {
       discussion: "For load tests, where printing every request costs more than serving it."))
   var quiet = false
 
+  func validate() throws {
+    guard maxN <= work.largestN else {
+      throw ValidationError(
+        "--max-n \(maxN) is above \(work.largestN), the largest n \(work.rawValue) fib answers "
+          + "in seconds; use --work iterative for n up to \(RPCWorkMode.iterative.largestN)")
+    }
+  }
+
   func run() async throws {
     lineBufferStandardOutput()
     let logger = try connection.logger(label: "rpc-server")
     let amqp = try connection.configuration(connectionName: "rpc-server")
     do {
       try await serve(amqp, logger: logger)
+    } catch let exit as ExitCode {
+      throw exit
     } catch let failure as CommandFailure {
       print("rpc-server: \(failure)")
       throw ExitCode.failure
@@ -81,7 +98,7 @@ struct RPCServerCommand: AsyncParsableCommand {
     let connection = try await connect(amqp, logger: logger)
     let configuration = RPCServerConfiguration(
       queue: queue, workers: workers, prefetch: prefetch, maximumN: maxN, work: work,
-      queueType: queueType, logger: logger)
+      queueType: queueType, logger: logger, drainTimeout: drainTimeout)
     let server = try await RPCServer.start(connection: connection, configuration: configuration)
     if !noTui, isatty(0) == 1, isatty(1) == 1 {
       await ServerScreen(server: server, connection: connection).run(signals: signals)
@@ -103,16 +120,40 @@ struct RPCServerCommand: AsyncParsableCommand {
     }
     switch await StopReason.first(signals: signals, connection: connection) {
     case .signal(let number):
-      print(" [x] Signal \(number): draining \(server.workerIDs.count) workers…")
-      await server.shutdown()
-      await printer.value
-      let handled = server.handledCount
-      try? await connection.close()
-      print(" [x] Stopped cleanly after handling \(handled) requests.")
+      print(
+        " [x] Signal \(number): draining \(server.workerIDs.count) workers (at most "
+          + "\(Format.duration(drainTimeout.timeAmount)); a second signal stops at once)…")
+      let end = await firstOf(
+        { () async -> DrainEnd in .drained(requeued: await server.shutdown()) },
+        { () async -> DrainEnd in .signal(await signals.next()) })
+      switch end {
+      case .drained(let requeued):
+        await printer.value
+        let handled = server.handledCount
+        try? await connection.close()
+        if requeued > 0 {
+          print(
+            " [x] \(requeued) requests still held after \(Format.duration(drainTimeout.timeAmount)) were requeued."
+          )
+        }
+        print(" [x] Stopped cleanly after handling \(handled) requests.")
+      case .signal(let second):
+        // Exiting closes the connection: the broker requeues whatever is unacknowledged.
+        print(
+          " [x] Signal \(second.map(String.init) ?? "") again: stopping now; held requests go back to the queue."
+        )
+        throw ExitCode(128 + (second ?? SIGTERM))
+      }
     case .connectionClosed(let reason):
       throw CommandFailure("the connection closed: \(reason)")
     }
   }
+}
+
+/// How a drain ended: done (with how many held requests it requeued), or cut short.
+private enum DrainEnd: Sendable {
+  case drained(requeued: Int)
+  case signal(Int32?)
 }
 
 enum LineFormat {

@@ -212,8 +212,17 @@ extension BrokerTests.Executables {
     ("rpc-server", ["--workers", "0"], "must be a whole number from 1 to 1000"),
     ("rpc-server", ["--prefetch", "-1"], "must be a whole number from 0 to 65535"),
     ("rpc-server", ["--max-n", "93"], "must be a whole number from 0 to 92"),
+    ("rpc-server", ["--drain-timeout", "inf"], "must be a number of seconds from 0 to 3600"),
     ("amqp-roundtrip", ["--count", "0"], "must be a whole number from 1 to 1000000"),
   ]
+
+  /// Recursive fib(70) would never finish, and a drain would wait for it forever.
+  @Test func recursiveWorkRefusesAnNThatWouldNotFinishInSeconds() async throws {
+    let process = try ChildProcess.product("rpc-server", ["--max-n", "92"])
+    let (status, output) = try await process.finish()
+    #expect(status == 64, "\(output)")
+    #expect(output.contains("--max-n 92 is above 45") && output.contains("--work iterative"))
+  }
 
   @Test(arguments: refusals)
   func badNumberIsAUsageErrorNamingTheOptionAndItsRange(

@@ -1,6 +1,7 @@
 import AMQPClient
 import AMQPProtocol
 import AMQPRPC
+import Foundation
 import NIOCore
 import Testing
 
@@ -100,4 +101,84 @@ enum DeadlineSamples {
     + [.double(9.3e18), .decimal(scale: .max, value: .max), .string("soon"), .bytes([0xff])]
     + [.array([.int64(.min)]), .table(["us": .int64(.min)]), .timestamp(0), .timestamp(.max)]
     + [.void]
+}
+
+extension BrokerTests {
+  @Suite struct Draining {
+    /// A request still being worked on when the drain's grace period ends goes back to the
+    /// queue, and another server answers it: a stop never loses or wedges a request.
+    @Test func requestStillHeldAfterTheGracePeriodIsRequeuedAndAnsweredElsewhere() async throws {
+      let rpc = try await RPCFixture.start(workers: 1, work: .recursive, maximumN: 45)
+      let server = try #require(rpc.server)
+      let client = rpc.client
+      // fib(38), recursive in a debug build: far longer than the 10 ms grace period below.
+      let call = Task { try await client.call(38, timeout: .seconds(50)) }
+      try await withTimeout(20, "the worker to start fib(38)") {
+        while !server.stats().workers.contains(where: {
+          if case .busy(38, _, _) = $0.state { true } else { false }
+        }) {
+          try await Task.sleep(for: .milliseconds(5))
+        }
+      }
+      #expect(await server.shutdown(gracePeriod: .milliseconds(10)) == 1)
+      // Back in the queue, and answered by the next server to come.
+      let next = try await RPCServer.start(
+        connection: rpc.connection,
+        configuration: RPCServerConfiguration(queue: rpc.queue, maximumN: 92, work: .iterative))
+      #expect(try await call.value.value == "39088169")
+      await next.shutdown()
+      try await rpc.stop()
+    }
+  }
+}
+
+extension BrokerTests.Draining {
+  /// Drain timeout aside, a second SIGTERM stops rpc-server at once; the request it held
+  /// goes back to the queue, ready for the next server.
+  @Test func aSecondSignalStopsTheServerAtOnceAndTheHeldRequestIsRequeued() async throws {
+    let queue = Broker.uniqueName("cli-drain")
+    let server = try ChildProcess.product(
+      "rpc-server", ["--no-tui", "--queue", queue, "--drain-timeout", "3600"])
+    defer { server.stop() }
+    _ = try await server.waitForOutput(containing: "Awaiting RPC requests")
+    let connection = try await Broker.connect()
+    let channel = try await connection.openChannel()
+    let replies = try await channel.queueDeclare(exclusive: true).name
+    // fib(45), recursive: seconds at least, far longer than this test waits.
+    try await channel.publish(
+      ByteBuffer(string: "45"), routingKey: queue,
+      properties: AMQPBasicProperties(correlationID: "held", replyTo: replies))
+    try await waitForQueue(queue, "the request to be held") { $0.unacknowledged == 1 }
+    server.signal(SIGTERM)
+    _ = try await server.waitForOutput(containing: "a second signal stops at once")
+    server.signal(SIGTERM)
+    let (status, output) = try await server.finish()
+    #expect(status == 128 + SIGTERM, "\(output)")
+    #expect(output.contains("stopping now"))
+    try await waitForQueue(queue, "the request to be back") { $0.ready == 1 }
+    try await channel.queueDelete(queue)
+    try await connection.close()
+  }
+
+  /// Polls `rabbitmqctl list_queues` until `condition` holds for `queue`.
+  func waitForQueue(
+    _ queue: String, _ what: String,
+    _ condition: @escaping @Sendable ((ready: Int, unacknowledged: Int)) -> Bool
+  ) async throws {
+    try await withTimeout(30, what) {
+      while true {
+        let rows = try Broker.rabbitmqctl(
+          "-q", "list_queues", "name", "messages_ready", "messages_unacknowledged")
+        for row in rows.split(separator: "\n") {
+          let fields = row.split(whereSeparator: { $0 == " " || $0 == "\t" })
+          if fields.count == 3, fields[0] == queue, let ready = Int(fields[1]),
+            let unacknowledged = Int(fields[2]), condition((ready, unacknowledged))
+          {
+            return
+          }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+      }
+    }
+  }
 }

@@ -7,6 +7,17 @@ public enum RPCWorkMode: String, Sendable, Hashable, CaseIterable {
 
   /// The largest n this mode can answer exactly.
   public var exactLimit: Int { 92 }
+
+  /// The largest n this mode serves: one that finishes in seconds, so that no request can
+  /// hold a worker (or a drain) for long. Recursive fib(45) makes about 3.7 × 10⁹ calls, a
+  /// few seconds in a release build; each n beyond multiplies that by 1.6 (fib(70) would
+  /// take days). Iterative fib is instant up to the exact limit.
+  public var largestN: Int {
+    switch self {
+    case .recursive: 45
+    case .iterative: exactLimit
+    }
+  }
 }
 
 /// fib(n) computed as the work mode says. `n` must be in 0...92.

@@ -74,7 +74,8 @@ public final class RPCServer: Sendable {
   }
 
   /// Removes a worker (the newest when `id` is nil) after it finishes the requests already
-  /// delivered to it; returns the id removed, or nil when there was none.
+  /// delivered to it, waiting at most ``RPCServerConfiguration/drainTimeout`` (then those are
+  /// requeued); returns the id removed, or nil when there was none.
   @discardableResult
   public func removeWorker(_ id: Int? = nil) async -> Int? {
     let removed = workers.withLockedValue { workers -> RPCWorker? in
@@ -82,10 +83,16 @@ public final class RPCServer: Sendable {
       return workers.removeValue(forKey: key)
     }
     guard let removed else { return nil }
-    await removed.stopConsuming(then: .stopped)
-    await removed.close()
-    configuration.logger.info("worker \(removed.name) removed")
+    _ = await stop(removed, gracePeriod: configuration.drainTimeout)
     return removed.id
+  }
+
+  /// Stops and closes one worker; returns how many requests it requeued.
+  private func stop(_ worker: RPCWorker, gracePeriod: Duration) async -> Int {
+    let requeued = await worker.stopConsuming(then: .stopped, gracePeriod: gracePeriod)
+    await worker.close()
+    configuration.logger.info("worker \(worker.name) removed")
+    return requeued
   }
 
   /// Pauses a worker: it cancels its consumer after the requests it holds, so the broker
@@ -135,9 +142,22 @@ public final class RPCServer: Sendable {
   }
 
   /// Graceful shutdown: every worker stops consuming, answers and acknowledges what it
-  /// already received, and closes its channel.
-  public func shutdown() async {
-    while await removeWorker() != nil {}
+  /// already received, and closes its channel. Requests still held after `gracePeriod`
+  /// (default ``RPCServerConfiguration/drainTimeout``) are rejected with requeue, so another
+  /// server answers them: nothing is lost. Returns how many were requeued.
+  @discardableResult
+  public func shutdown(gracePeriod: Duration? = nil) async -> Int {
+    let gracePeriod = gracePeriod ?? configuration.drainTimeout
+    let stopping = workers.withLockedValue { workers in
+      defer { workers.removeAll() }
+      return Array(workers.values)
+    }
+    // All at once, so the grace period is the whole shutdown's, not each worker's.
+    let requeued = await withTaskGroup(of: Int.self) { group in
+      for worker in stopping { group.addTask { await self.stop(worker, gracePeriod: gracePeriod) } }
+      return await group.reduce(0, +)
+    }
     eventSink.withLockedValue { $0?.finish() }
+    return requeued
   }
 }

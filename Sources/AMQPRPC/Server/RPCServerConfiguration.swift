@@ -23,7 +23,8 @@ public struct RPCServerConfiguration: Sendable {
   /// Unacknowledged deliveries per worker (`basic.qos`); 1 spreads load evenly, 0 means
   /// unlimited.
   public var prefetch: UInt16
-  /// The largest n served; larger ones get a "too-large" error reply.
+  /// The largest n served; larger ones get a "too-large" error reply. At most
+  /// ``RPCWorkMode/largestN`` of ``work``, whatever is set here.
   public var maximumN: Int
   /// How fib is computed.
   public var work: RPCWorkMode
@@ -35,22 +36,27 @@ public struct RPCServerConfiguration: Sendable {
   public var serverName: String
   /// Where the server logs (nowhere by default).
   public var logger: Logger
+  /// How long a graceful shutdown (or a worker's removal) waits for the requests already
+  /// delivered to be answered; then they are rejected with requeue.
+  public var drainTimeout: Duration
 
   public init(
     queue: String = RPCWire.defaultQueue, workers: Int = 1, prefetch: UInt16 = 1,
     maximumN: Int = 45, work: RPCWorkMode = .recursive, queueType: RPCQueueType = .classic,
     maximumBodyBytes: Int = 64, serverName: String = defaultServerName(),
-    logger: Logger = Logger(label: "rpc-server", factory: { _ in SwiftLogNoOpLogHandler() })
+    logger: Logger = Logger(label: "rpc-server", factory: { _ in SwiftLogNoOpLogHandler() }),
+    drainTimeout: Duration = .seconds(30)
   ) {
     self.queue = queue
     self.workers = workers
     self.prefetch = prefetch
-    self.maximumN = min(maximumN, work.exactLimit)
+    self.maximumN = min(maximumN, work.largestN)
     self.work = work
     self.queueType = queueType
     self.maximumBodyBytes = maximumBodyBytes
     self.serverName = serverName
     self.logger = logger
+    self.drainTimeout = drainTimeout
   }
 
   /// `<hostname>-<pid>`.

@@ -27,7 +27,12 @@ final class RPCWorker: Sendable {
   private struct Consumption: Sendable {
     var consumerTag: String?
     var outstanding = 0
-    var drained: [CheckedContinuation<Void, Never>] = []
+    /// Drains waiting for `outstanding` to reach 0, by key; each is told whether it did.
+    var drained: [Int: CheckedContinuation<Bool, Never>] = [:]
+    var nextDrainKey = 0
+    /// The drain's grace period ran out: what was held went back to the queue, and answers
+    /// finished after that are dropped (their delivery tags are no longer ours to ack).
+    var abandoned = false
   }
 
   private init(
@@ -41,7 +46,8 @@ final class RPCWorker: Sendable {
     self.configuration = configuration
     self.triage = RPCRequestTriage(
       parser: RPCRequestParser(
-        maximumN: configuration.maximumN, maximumBodyBytes: configuration.maximumBodyBytes))
+        maximumN: min(configuration.maximumN, configuration.work.largestN),
+        maximumBodyBytes: configuration.maximumBodyBytes))
     self.onEvent = onEvent
   }
 
@@ -78,26 +84,55 @@ final class RPCWorker: Sendable {
   }
 
   /// Stops taking new requests and returns once the ones already delivered are answered and
-  /// acknowledged. The channel stays open, so ``startConsuming()`` resumes.
-  func stopConsuming(then activity: WorkerRecord.Activity) async {
+  /// acknowledged, or once `gracePeriod` has passed: then those still held are rejected with
+  /// requeue (nothing is lost) and their answers, if they come, are dropped. Returns how many
+  /// were requeued. The channel stays open, so ``startConsuming()`` resumes.
+  @discardableResult
+  func stopConsuming(then activity: WorkerRecord.Activity, gracePeriod: Duration? = nil) async
+    -> Int
+  {
     let tag = consumption.withLockedValue { consumption in
       defer { consumption.consumerTag = nil }
       return consumption.consumerTag
     }
+    var requeued = 0
     if let tag {
       record.withLockedValue { $0.activity = .stopping }
       // After cancel-ok no more deliveries come; then wait for those still being answered.
       try? await channel.cancel(consumerTag: tag)
-      await withCheckedContinuation { (drained: CheckedContinuation<Void, Never>) in
-        let now = consumption.withLockedValue { consumption -> Bool in
-          if consumption.outstanding == 0 { return true }
-          consumption.drained.append(drained)
-          return false
+      if await !waitUntilDrained(within: gracePeriod) {
+        requeued = consumption.withLockedValue { consumption in
+          consumption.abandoned = true
+          defer { consumption.outstanding = 0 }
+          return consumption.outstanding
         }
-        if now { drained.resume() }
+        // Tag 0 with multiple: every unacknowledged delivery on the channel (AMQP 0-9-1
+        // basic.ack/nack "multiple" rule; basic.nack is RabbitMQ's extension).
+        try? await channel.nack(deliveryTag: 0, multiple: true, requeue: true)
+        configuration.logger.warning(
+          "worker \(name): \(requeued) request(s) still held after the drain timeout requeued")
       }
     }
     record.withLockedValue { $0.activity = activity }
+    return requeued
+  }
+
+  /// Waits until no delivered request is outstanding (true), or `gracePeriod` passes (false).
+  private func waitUntilDrained(within gracePeriod: Duration?) async -> Bool {
+    await withCheckedContinuation { (drained: CheckedContinuation<Bool, Never>) in
+      let key = consumption.withLockedValue { consumption -> Int? in
+        if consumption.outstanding == 0 { return nil }
+        consumption.nextDrainKey += 1
+        consumption.drained[consumption.nextDrainKey] = drained
+        return consumption.nextDrainKey
+      }
+      guard let key else { return drained.resume(returning: true) }
+      guard let gracePeriod else { return }
+      channel.connection.eventLoop.scheduleTask(in: gracePeriod.timeAmount) { [self] in
+        let waiter = consumption.withLockedValue { $0.drained.removeValue(forKey: key) }
+        waiter?.resume(returning: false)
+      }
+    }
   }
 
   /// Closes the channel; anything delivered but unacknowledged goes back to the queue.
@@ -164,6 +199,8 @@ final class RPCWorker: Sendable {
   private func answer(
     _ request: Request, replyTo: String, n: Int?, _ outcome: RPCServerEvent.Outcome
   ) {
+    // Requeued at the drain timeout: another worker answers it; this answer is dropped.
+    if consumption.withLockedValue({ $0.abandoned }) { return }
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
     finish(
       request.started, correlationID: request.properties.correlationID ?? "", n: n,
@@ -181,13 +218,14 @@ final class RPCWorker: Sendable {
 
   /// One delivered request is done with; wakes a waiting drain when none is left.
   private func settled() {
-    let waiters = consumption.withLockedValue { consumption -> [CheckedContinuation<Void, Never>] in
+    let waiters = consumption.withLockedValue { consumption -> [CheckedContinuation<Bool, Never>] in
+      guard !consumption.abandoned else { return [] }  // already counted as requeued
       consumption.outstanding -= 1
       guard consumption.outstanding == 0 else { return [] }
-      defer { consumption.drained = [] }
-      return consumption.drained
+      defer { consumption.drained = [:] }
+      return Array(consumption.drained.values)
     }
-    for waiter in waiters { waiter.resume() }
+    for waiter in waiters { waiter.resume(returning: true) }
   }
 
   /// Recursive fib up to this n takes microseconds; it is computed inline.
