@@ -69,6 +69,8 @@ struct MethodEmitter {
       return "[\(ids.joined(separator: ", "))]"
     }
 
+    emitExpectsReply()
+
     out.line("  /// Decodes a method frame payload: class id, method id and arguments.")
     out.line("  package static func decode(")
     out.line("    from reader: inout AMQPReader")
@@ -114,6 +116,32 @@ struct MethodEmitter {
     out.line("    }")
     out.line("  }")
     out.line("}")
+  }
+
+  /// `expectsReply`: the spec marks the method synchronous and names its reply, and its
+  /// no-wait bit (`no-wait`, or `nowait` in confirm.select), if it has one, is clear — the
+  /// rule of amqp091-go's `wait()` (spec091.go) and of pika's reply acceptors.
+  private mutating func emitExpectsReply() {
+    out.line("  /// Whether the peer answers this method, so that the sender waits for the reply:")
+    out.line("  /// the spec marks it synchronous and names its reply, and its no-wait argument,")
+    out.line("  /// when it has one, is false. Replies themselves (`*-ok`) and asynchronous")
+    out.line("  /// methods (`basic.publish`, `basic.ack`…) expect none.")
+    out.line("  public var expectsReply: Bool {")
+    out.line("    switch self {")
+    for (specClass, method) in allMethods {
+      let answered = method.synchronous && !method.responses.isEmpty
+      let noWait = method.fields.first { !$0.reserved && Names.member($0.name) == "noWait" }
+      if answered, let noWait {
+        out.line(
+          "    case .\(caseName(specClass, method))(let method): !method.\(Names.member(noWait.name))"
+        )
+      } else {
+        out.line("    case .\(caseName(specClass, method)): \(answered)")
+      }
+    }
+    out.line("    }")
+    out.line("  }")
+    out.line()
   }
 
   private mutating func emitSwitchProperty(

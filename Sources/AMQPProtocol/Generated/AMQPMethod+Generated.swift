@@ -485,6 +485,79 @@ public enum AMQPMethod: Sendable, Hashable {
     }
   }
 
+  /// Whether the peer answers this method, so that the sender waits for the reply:
+  /// the spec marks it synchronous and names its reply, and its no-wait argument,
+  /// when it has one, is false. Replies themselves (`*-ok`) and asynchronous
+  /// methods (`basic.publish`, `basic.ack`…) expect none.
+  public var expectsReply: Bool {
+    switch self {
+    case .connectionStart: true
+    case .connectionStartOk: false
+    case .connectionSecure: true
+    case .connectionSecureOk: false
+    case .connectionTune: true
+    case .connectionTuneOk: false
+    case .connectionOpen: true
+    case .connectionOpenOk: false
+    case .connectionClose: true
+    case .connectionCloseOk: false
+    case .connectionBlocked: false
+    case .connectionUnblocked: false
+    case .connectionUpdateSecret: true
+    case .connectionUpdateSecretOk: false
+    case .channelOpen: true
+    case .channelOpenOk: false
+    case .channelFlow: true
+    case .channelFlowOk: false
+    case .channelClose: true
+    case .channelCloseOk: false
+    case .exchangeDeclare(let method): !method.noWait
+    case .exchangeDeclareOk: false
+    case .exchangeDelete(let method): !method.noWait
+    case .exchangeDeleteOk: false
+    case .exchangeBind(let method): !method.noWait
+    case .exchangeBindOk: false
+    case .exchangeUnbind(let method): !method.noWait
+    case .exchangeUnbindOk: false
+    case .queueDeclare(let method): !method.noWait
+    case .queueDeclareOk: false
+    case .queueBind(let method): !method.noWait
+    case .queueBindOk: false
+    case .queueUnbind: true
+    case .queueUnbindOk: false
+    case .queuePurge(let method): !method.noWait
+    case .queuePurgeOk: false
+    case .queueDelete(let method): !method.noWait
+    case .queueDeleteOk: false
+    case .basicQos: true
+    case .basicQosOk: false
+    case .basicConsume(let method): !method.noWait
+    case .basicConsumeOk: false
+    case .basicCancel(let method): !method.noWait
+    case .basicCancelOk: false
+    case .basicPublish: false
+    case .basicReturn: false
+    case .basicDeliver: false
+    case .basicGet: true
+    case .basicGetOk: false
+    case .basicGetEmpty: false
+    case .basicAck: false
+    case .basicReject: false
+    case .basicRecoverAsync: false
+    case .basicRecover: true
+    case .basicRecoverOk: false
+    case .basicNack: false
+    case .txSelect: true
+    case .txSelectOk: false
+    case .txCommit: true
+    case .txCommitOk: false
+    case .txRollback: true
+    case .txRollbackOk: false
+    case .confirmSelect(let method): !method.noWait
+    case .confirmSelectOk: false
+    }
+  }
+
   /// Decodes a method frame payload: class id, method id and arguments.
   package static func decode(
     from reader: inout AMQPReader
