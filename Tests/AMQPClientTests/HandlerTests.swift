@@ -295,3 +295,28 @@ extension HandlerTests {
     withExtendedLifetime(sequence) {}
   }
 }
+
+extension HandlerTests {
+  /// Before `expectsReply`, the no-wait declare registered a waiter that took the second
+  /// declare's reply, and the second declare waited for ever.
+  @Test func noWaitDeclareIsWrittenWithoutAWaiterAndTheNextDeclareGetsItsOwnReply() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    _ = try broker.framesFromClient()
+    try broker.handler.sendUnanswered(
+      .queueDeclare(.init(queue: "a", noWait: true)), channelID: 1)
+    let declared = broker.handler.request(.queueDeclare(.init(queue: "b")), channelID: 1)
+    #expect(
+      try broker.framesFromClient() == [
+        .method(channel: 1, .queueDeclare(.init(queue: "a", noWait: true))),
+        .method(channel: 1, .queueDeclare(.init(queue: "b"))),
+      ])
+    try broker.send(.method(channel: 1, .queueDeclareOk(.init(queue: "b"))))
+    #expect(try declared.wait() == .queueDeclareOk(.init(queue: "b")))
+    #expect(broker.handler.topology.queues.keys.sorted() == ["a", "b"])
+    #expect(broker.isOpen)
+  }
+}
