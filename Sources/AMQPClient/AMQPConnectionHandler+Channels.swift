@@ -77,6 +77,10 @@ extension AMQPConnectionHandler {
     guard context != nil else {
       throw closeError ?? AMQPError(.connectionClosed, "the connection is closed")
     }
+    // Before a delivery tag is taken or a byte is written; a length check per string.
+    if let oversized = publish.oversizedShortString ?? properties.oversizedShortString {
+      throw .shortStringTooLong(oversized)
+    }
     let checked = try channels.update(channelID) { (slot) throws(AMQPError) in
       try slot.publishing(confirmation: confirmation)
     }

@@ -71,6 +71,8 @@ struct MethodEmitter {
 
     emitExpectsReply()
 
+    emitOversizedShortString()
+
     out.line("  /// Decodes a method frame payload: class id, method id and arguments.")
     out.line("  package static func decode(")
     out.line("    from reader: inout AMQPReader")
@@ -116,6 +118,26 @@ struct MethodEmitter {
     out.line("    }")
     out.line("  }")
     out.line("}")
+  }
+
+  /// `oversizedShortString`: the first short string or table key over 255 bytes.
+  private mutating func emitOversizedShortString() {
+    out.line(
+      "  /// The first short-string argument or table key longer than 255 bytes, if any: such")
+    out.line("  /// a method cannot be encoded as given (``AMQPOversizedShortString``).")
+    out.line("  public var oversizedShortString: AMQPOversizedShortString? {")
+    out.line("    switch self {")
+    for (specClass, method) in allMethods {
+      if Self.shortStringChecks(specClass, method) != nil {
+        out.line(
+          "    case .\(caseName(specClass, method))(let method): method.oversizedShortString")
+      } else {
+        out.line("    case .\(caseName(specClass, method)): nil")
+      }
+    }
+    out.line("    }")
+    out.line("  }")
+    out.line()
   }
 
   /// `expectsReply`: the spec marks the method synchronous and names its reply, and its
@@ -190,8 +212,28 @@ struct MethodEmitter {
     try emitDecoder(method.fields)
     out.line()
     try emitEncoder(method.fields)
+    if let checks = Self.shortStringChecks(specClass, method) {
+      out.line()
+      out.line("    /// The first short-string argument or table key too long to encode, if any.")
+      out.line("    public var oversizedShortString: AMQPOversizedShortString? {")
+      out.line("      \(checks.joined(separator: "\n        ?? "))")
+      out.line("    }")
+    }
     out.line("  }")
     out.line("}")
+  }
+
+  /// The checks of a method's short strings and table keys against the 255-byte limit, or
+  /// `nil` when it has none.
+  private static func shortStringChecks(_ specClass: SpecClass, _ method: SpecMethod)
+    -> [String]?
+  {
+    let checks = method.fields.filter { !$0.reserved && ["shortstr", "table"].contains($0.type) }
+      .map { field in
+        "AMQPOversizedShortString.check(\(Names.member(field.name)), "
+          + "\"\(field.name) of \(specClass.name).\(method.name)\")"
+      }
+    return checks.isEmpty ? nil : checks
   }
 
   /// A method's arguments in wire order: single fields, and octets holding up to eight

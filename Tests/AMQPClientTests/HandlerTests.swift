@@ -320,3 +320,60 @@ extension HandlerTests {
     #expect(broker.isOpen)
   }
 }
+
+extension HandlerTests {
+  /// Before, the encoder cut the key to 255 bytes and published to another queue.
+  @Test func publishWithARoutingKeyOrHeaderKeyOf256BytesIsRefusedBeforeAnythingIsWritten()
+    throws
+  {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    let confirming = broker.handler.confirmSelect(channelID: 1)
+    try broker.send(.method(channel: 1, .confirmSelectOk(.init())))
+    try confirming.wait()
+    _ = try broker.framesFromClient()
+    let long = String(repeating: "r", count: 256)
+    let publishes: [(AMQPMethod.Basic.Publish, AMQPBasicProperties, String)] = [
+      (.init(routingKey: long), .init(), "routing-key of basic.publish is 256 bytes"),
+      (.init(routingKey: "q"), .init(headers: [long: "v"]), "of headers is 256 bytes"),
+      (.init(routingKey: "q"), .init(replyTo: long), "reply-to is 256 bytes"),
+    ]
+    for (publish, properties, expected) in publishes {
+      let error = #expect(throws: AMQPError.self) {
+        try broker.handler.publish(
+          publish, properties: properties, body: ByteBuffer(string: "x"), channelID: 1,
+          confirmation: nil)
+      }
+      #expect(error?.code == .shortStringTooLong)
+      #expect(error?.message.contains(expected) == true, "\(String(describing: error))")
+    }
+    #expect(try broker.framesFromClient() == [])
+    // No delivery tag was taken by the refused publishes.
+    let tag = try broker.handler.publish(
+      .init(routingKey: String(repeating: "r", count: 255)), properties: .init(),
+      body: ByteBuffer(string: "x"), channelID: 1, confirmation: nil)
+    #expect(tag == 1)
+  }
+
+  @Test func declareWithAQueueNameOf256BytesFailsWithoutWritingOrWaiting() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    _ = try broker.framesFromClient()
+    let name = String(repeating: "q", count: 256)
+    let declared = broker.handler.request(.queueDeclare(.init(queue: name)), channelID: 1)
+    let error = #expect(throws: AMQPError.self) { try declared.wait() }
+    #expect(error?.code == .shortStringTooLong)
+    #expect(error?.message.contains("queue of queue.declare is 256 bytes") == true)
+    #expect(try broker.framesFromClient() == [])
+    // Nothing waits: the next declare gets its own reply.
+    let next = broker.handler.request(.queueDeclare(.init(queue: "q")), channelID: 1)
+    try broker.send(.method(channel: 1, .queueDeclareOk(.init(queue: "q"))))
+    #expect(try next.wait() == .queueDeclareOk(.init(queue: "q")))
+  }
+}

@@ -83,8 +83,10 @@ struct ChannelStateMachine<Waiter> {
   }
 
   /// Methods that cannot be sent on this channel now as a plain method: they would break the
-  /// protocol and cost the whole connection.
+  /// protocol and cost the whole connection, or (a short string over 255 bytes) could only
+  /// be sent cut.
   private func misuse(of method: AMQPMethod, expectingReply: Bool) -> AMQPError? {
+    if let oversized = method.oversizedShortString { return .shortStringTooLong(oversized) }
     if method.hasContent {
       return AMQPError(
         .invalidArgument, "\(method.name) carries content: send it with publish, not as a method")
