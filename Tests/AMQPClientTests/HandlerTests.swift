@@ -377,3 +377,58 @@ extension HandlerTests {
     #expect(try next.wait() == .queueDeclareOk(.init(queue: "q")))
   }
 }
+
+extension HandlerTests {
+  /// Opens channel 1 with a callback consumer "c" that collects its deliveries.
+  private func consumingChannel(_ broker: FakeBroker) throws -> NIOLoopBound<Box<[AMQPMessage]>> {
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    let received = NIOLoopBound(Box<[AMQPMessage]>([]), eventLoop: broker.channel.eventLoop)
+    let consumed = broker.handler.consume(
+      .init(queue: "q", noAck: true), channelID: 1,
+      deliver: { received.value.value.append($0) }, end: { _ in })
+    try broker.send(.method(channel: 1, .basicConsumeOk(.init(consumerTag: "c"))))
+    _ = try consumed.wait()
+    _ = try broker.framesFromClient()
+    return received
+  }
+
+  @Test func deliveryWith20KilobytesOfHeadersOnAConnectionWithFrameMax4096IsDelivered() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()  // frame_max 4096
+    let received = try consumingChannel(broker)
+    let headers = AMQPFieldTable([("x-big", .string(String(repeating: "h", count: 20_000)))])
+    try broker.send(
+      .method(channel: 1, .basicDeliver(.init(consumerTag: "c", deliveryTag: 1))),
+      .header(channel: 1, AMQPContentHeader(bodySize: 2, properties: .init(headers: headers))),
+      .body(channel: 1, ByteBuffer(string: "35")))
+    #expect(received.value.value.count == 1)
+    let sameHeaders = received.value.value.first?.properties.headers == headers
+    #expect(sameHeaders)  // a Bool: a failure must not print 20 kB
+    #expect(broker.isOpen)
+  }
+
+  @Test func contentHeaderAnnouncingABodyOfUInt64MaxClosesTheConnectionWithFrameError() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let received = try consumingChannel(broker)
+    try broker.send(
+      .method(channel: 1, .basicDeliver(.init(consumerTag: "c", deliveryTag: 1))),
+      .header(channel: 1, AMQPContentHeader(bodySize: .max, properties: .init())))
+    let frames = try broker.framesFromClient()
+    guard case .method(0, .connectionClose(let close)) = frames.last else {
+      Issue.record("expected connection.close, got \(frames)")
+      return
+    }
+    #expect(close.replyCode == 501)
+    #expect(broker.handler.closeError?.protocolError?.code == .messageTooLarge)
+    #expect(received.value.value.isEmpty)
+  }
+}
+
+/// A mutable value for tests, confined to one event loop by `NIOLoopBound`.
+final class Box<Value> {
+  var value: Value
+  init(_ value: Value) { self.value = value }
+}
