@@ -12,6 +12,10 @@ extension AMQPChannel {
 
   /// Publishes a message. Bodies larger than the negotiated frame size are split into
   /// several body frames. In confirm mode returns the publish's delivery tag.
+  ///
+  /// - Throws: ``AMQPError``; ``AMQPError/Code/shortStringTooLong`` before anything is sent
+  ///   when the exchange, routing key, a short-string property or a `headers` key is longer
+  ///   than 255 bytes of UTF-8.
   @discardableResult
   public func publish(
     _ body: ByteBuffer, exchange: String = "", routingKey: String, mandatory: Bool = false,

@@ -7,7 +7,6 @@ extension AMQPChannel {
     _ name: String, type: String = "direct", passive: Bool = false, durable: Bool = false,
     autoDelete: Bool = false, internal: Bool = false, arguments: AMQPFieldTable = [:]
   ) async throws {
-    try checkName(name)
     _ = try await call(
       .exchangeDeclare(
         .init(

@@ -18,7 +18,6 @@ extension AMQPChannel {
     _ name: String = "", passive: Bool = false, durable: Bool = false, exclusive: Bool = false,
     autoDelete: Bool = false, arguments: AMQPFieldTable = [:]
   ) async throws -> AMQPQueueInfo {
-    try checkName(name)
     let reply = try await call(
       .queueDeclare(
         .init(
@@ -69,12 +68,6 @@ extension AMQPChannel {
     return try expect(reply) {
       guard case .queueDeleteOk(let ok) = $0 else { return nil }
       return ok.messageCount
-    }
-  }
-
-  func checkName(_ name: String) throws {
-    guard name.utf8.count <= 255 else {
-      throw AMQPError(.invalidArgument, "name of \(name.utf8.count) bytes exceeds 255")
     }
   }
 }

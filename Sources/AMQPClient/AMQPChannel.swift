@@ -17,9 +17,28 @@ public final class AMQPChannel: Sendable {
     self.connection = connection
   }
 
-  /// Sends a synchronous method and returns the broker's reply.
-  public func call(_ method: AMQPMethod) async throws -> AMQPMethod {
+  /// Sends a method and returns the broker's reply, or `nil` for a method the broker does
+  /// not answer.
+  ///
+  /// Only a method whose ``AMQPMethod/expectsReply`` is true waits for a reply: synchronous
+  /// in the spec, and not no-wait. Any other (a declaration with `noWait`, `basic.ack`,
+  /// `basic.reject`…) is written and `call` returns `nil` at once, without waiting: nothing
+  /// can answer it, and a waiter would take the next reply of the same kind from the request
+  /// it belongs to. A no-wait method that the broker refuses closes the channel later,
+  /// failing the calls after it.
+  ///
+  /// - Throws: ``AMQPError``; ``AMQPError/Code/invalidArgument`` for a method that cannot be
+  ///   sent this way (`basic.publish`, which carries content: use
+  ///   ``publish(_:exchange:routingKey:mandatory:properties:)``; `channel.open`; a
+  ///   `connection.*` method); ``AMQPError/Code/channelClosedByServer`` when the broker
+  ///   refused the request and closed the channel.
+  @discardableResult
+  public func call(_ method: AMQPMethod) async throws -> AMQPMethod? {
     let id = self.id
+    guard method.expectsReply else {
+      try await connection.onLoopSync { try $0.sendUnanswered(method, channelID: id) }
+      return nil
+    }
     return try await connection.onLoop { $0.request(method, channelID: id) }
   }
 
@@ -59,9 +78,9 @@ public final class AMQPChannel: Sendable {
 }
 
 extension AMQPChannel {
-  func expect<T>(_ reply: AMQPMethod, _ extract: (AMQPMethod) -> T?) throws -> T {
-    guard let value = extract(reply) else {
-      throw AMQPError(.protocolViolation, "unexpected reply \(reply.name)")
+  func expect<T>(_ reply: AMQPMethod?, _ extract: (AMQPMethod) -> T?) throws -> T {
+    guard let reply, let value = extract(reply) else {
+      throw AMQPError(.protocolViolation, "unexpected reply \(reply?.name ?? "(none)")")
     }
     return value
   }

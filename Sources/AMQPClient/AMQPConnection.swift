@@ -45,7 +45,8 @@ public final class AMQPConnection: Sendable {
   /// - Throws: ``AMQPError`` with ``AMQPError/Code/connectFailed``,
   ///   ``AMQPError/Code/connectionTimeout``, ``AMQPError/Code/authenticationFailed``,
   ///   ``AMQPError/Code/accessRefused``, ``AMQPError/Code/protocolViolation`` (a peer that is
-  ///   not an AMQP 0-9-1 broker) or ``AMQPError/Code/unsupported``.
+  ///   not an AMQP 0-9-1 broker), ``AMQPError/Code/unsupported`` or
+  ///   ``AMQPError/Code/shortStringTooLong`` (a virtual host name over 255 bytes).
   public static func connect(
     to configuration: AMQPConnectionConfiguration,
     eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -54,6 +55,8 @@ public final class AMQPConnection: Sendable {
     guard !configuration.useTLS else {
       throw AMQPError(.unsupported, "amqps (TLS) is not supported by this build yet")
     }
+    let open = AMQPMethod.connectionOpen(.init(virtualHost: configuration.virtualHost))
+    if let oversized = open.oversizedShortString { throw AMQPError.shortStringTooLong(oversized) }
     let clientProperties = Self.clientProperties(configuration)
     let bootstrap = ClientBootstrap(group: eventLoopGroup)
       .connectTimeout(configuration.connectionTimeout.timeAmount)

@@ -1,3 +1,5 @@
+import AMQPProtocol
+
 /// Where and how to connect to an AMQP broker.
 public struct AMQPConnectionConfiguration: Sendable, Hashable {
   /// The broker's host name or address.
@@ -18,6 +20,13 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
   public var channelMax: UInt16
   /// Requested maximum frame size in bytes; 0 means no limit.
   public var frameMax: UInt32
+  /// The largest message accepted from the broker, in bytes: a larger announced body, or a
+  /// method or content-header frame beyond both this and `frame_max`, closes the connection
+  /// with a ``AMQPError/Code/protocolViolation`` whose `protocolError` says so. Defaults to
+  /// 128 MiB, RabbitMQ's default `max_message_size` before 4.0 (4.0 lowered it to 16 MiB);
+  /// raise it if the broker's `max_message_size` is raised (its hard limit is 512 MiB). See
+  /// ``AMQPProtocol/AMQPFrameDecoder/maximumMessageSize``.
+  public var maximumMessageSize: UInt32
   /// How long the TCP connect plus the AMQP handshake may take.
   public var connectionTimeout: Duration
   /// A name shown for this connection in the management UI and `rabbitmqctl list_connections`.
@@ -28,7 +37,8 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
     host: String = "localhost", port: Int? = nil, useTLS: Bool = false,
     username: String = "guest", password: String = "guest", virtualHost: String = "/",
     heartbeat: UInt16 = 60, channelMax: UInt16 = 2047, frameMax: UInt32 = 131_072,
-    connectionTimeout: Duration = .seconds(30), connectionName: String? = nil
+    connectionTimeout: Duration = .seconds(30), connectionName: String? = nil,
+    maximumMessageSize: UInt32 = AMQPFrameDecoder.defaultMaximumMessageSize
   ) {
     self.host = host
     self.port = port ?? (useTLS ? 5671 : 5672)
@@ -41,6 +51,7 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
     self.frameMax = frameMax
     self.connectionTimeout = connectionTimeout
     self.connectionName = connectionName
+    self.maximumMessageSize = maximumMessageSize
   }
 
   /// The environment variable that supplies the default URL.

@@ -50,13 +50,22 @@ extension AMQPConnectionHandler {
     return promise.futureResult
   }
 
-  /// Sends a method that has no reply (ack, nack, reject, recover-async…).
+  /// Sends a method the broker does not answer (ack, nack, reject, a no-wait declare…): it
+  /// is written with no waiter.
   func send(_ method: AMQPMethod, channelID: UInt16) throws(AMQPError) {
-    guard let slot = channels[channelID] else {
+    guard let refusal = channels.read(channelID, { $0.machine.refusalOfUnansweredMethod(method) })
+    else {
       throw closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed")
     }
-    if let error = slot.machine.closedError { throw error }
+    if let refusal { throw refusal }
     write([.method(channel: channelID, method)])
+  }
+
+  /// ``send(_:channelID:)`` for the application's `call`: a no-wait declaration or binding is
+  /// recorded for recovery too.
+  func sendUnanswered(_ method: AMQPMethod, channelID: UInt16) throws(AMQPError) {
+    try send(method, channelID: channelID)
+    topology.record(method, reply: nil)
   }
 
   /// Publishes a message, splitting the body at the negotiated frame size. In confirm mode
@@ -67,6 +76,10 @@ extension AMQPConnectionHandler {
   ) throws(AMQPError) -> UInt64? {
     guard context != nil else {
       throw closeError ?? AMQPError(.connectionClosed, "the connection is closed")
+    }
+    // Before a delivery tag is taken or a byte is written; a length check per string.
+    if let oversized = publish.oversizedShortString ?? properties.oversizedShortString {
+      throw .shortStringTooLong(oversized)
     }
     let checked = try channels.update(channelID) { (slot) throws(AMQPError) in
       try slot.publishing(confirmation: confirmation)

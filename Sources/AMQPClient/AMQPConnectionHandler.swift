@@ -37,7 +37,10 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   let eventLoop: any EventLoop
   let logger: Logger
   var connection: ConnectionStateMachine
-  private var decoder = AMQPFrameDecoder(maximumFrameSize: AMQPFraming.minimumFrameMax)
+  /// Until tuning, every frame must fit in the spec's frame-min-size (4096 bytes): no
+  /// message allowance beyond it yet.
+  private var decoder = AMQPFrameDecoder(
+    maximumFrameSize: AMQPFraming.minimumFrameMax, maximumMessageSize: 0)
   var context: ChannelHandlerContext?
   var channels = ChannelTable<ChannelSlot>()
   var channelIDs = ChannelIDAllocator(highest: 1)
@@ -213,6 +216,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     case .applyTuning(let agreed, let frames):
       tuning = agreed
       decoder.maximumFrameSize = agreed.frameMax
+      decoder.maximumMessageSize = connection.configuration.maximumMessageSize
       channelIDs = ChannelIDAllocator(highest: agreed.highestChannelID)
       write(frames)
       startHeartbeats(agreed.heartbeat)

@@ -24,6 +24,7 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
       case unsupported = "unsupported"
       case consumerCancelled = "consumer cancelled"
       case invalidArgument = "invalid argument"
+      case shortStringTooLong = "short string too long"
     }
     let base: Base
 
@@ -57,6 +58,11 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
     public static let consumerCancelled = Code(base: .consumerCancelled)
     /// An argument was out of range (for example a name longer than 255 bytes).
     public static let invalidArgument = Code(base: .invalidArgument)
+    /// A name, key or id the application gave is longer than the 255 bytes of UTF-8 an AMQP
+    /// short string holds (a routing key, queue or exchange name, consumer tag, a `headers`
+    /// or `arguments` key, `correlation_id`, `reply_to`…); the message names it and its
+    /// length. Nothing was sent.
+    public static let shortStringTooLong = Code(base: .shortStringTooLong)
 
     public var description: String { base.rawValue }
   }
@@ -97,6 +103,11 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
 }
 
 extension AMQPError {
+  /// The application gave a short string longer than 255 bytes.
+  static func shortStringTooLong(_ oversized: AMQPOversizedShortString) -> AMQPError {
+    AMQPError(.shortStringTooLong, oversized.description)
+  }
+
   static func protocolViolation(_ error: AMQPProtocolError) -> AMQPError {
     AMQPError(.protocolViolation, error.description, protocolError: error)
   }

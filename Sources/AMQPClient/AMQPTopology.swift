@@ -23,7 +23,8 @@ public struct AMQPTopology: Sendable, Equatable {
 
   public init() {}
 
-  mutating func record(_ request: AMQPMethod, reply: AMQPMethod) {
+  /// Records what `request` changed; `reply` is `nil` for a no-wait request.
+  mutating func record(_ request: AMQPMethod, reply: AMQPMethod?) {
     switch (request, reply) {
     case (.exchangeDeclare(let declare), _) where !declare.passive:
       exchanges[declare.exchange] = declare
@@ -37,6 +38,8 @@ public struct AMQPTopology: Sendable, Equatable {
       var recorded = declare
       recorded.queue = ok.queue
       queues[ok.queue] = recorded
+    case (.queueDeclare(let declare), nil) where !declare.passive && !declare.queue.isEmpty:
+      queues[declare.queue] = declare  // no-wait: the name is the one asked for
     case (.queueDelete(let delete), _):
       queues[delete.queue] = nil
       queueBindings.removeAll { $0.queue == delete.queue }

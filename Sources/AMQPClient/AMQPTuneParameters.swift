@@ -1,3 +1,4 @@
+import AMQPProtocol
 import NIOCore
 
 /// The limits agreed with the broker during the handshake.
@@ -16,16 +17,20 @@ public struct AMQPTuneParameters: Sendable, Hashable {
   }
 
   /// Negotiates each limit as RabbitMQ's clients do: 0 means "no limit", so when either side
-  /// says 0 the other side's value wins; otherwise the smaller one.
+  /// says 0 the other side's value wins; otherwise the smaller one. A frame_max below the
+  /// spec's minimum (`frame-min-size`, 4096: every peer must accept frames that large) is
+  /// raised to it, as amqp091-go's `negotiateFrameSize` does: a smaller one would leave no
+  /// room for a method frame, and none for a body slice below 8 bytes.
   static func negotiate(client: AMQPTuneParameters, server: AMQPTuneParameters)
     -> AMQPTuneParameters
   {
     func pick<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
       a == 0 || b == 0 ? max(a, b) : min(a, b)
     }
+    let frameMax = pick(client.frameMax, server.frameMax)
     return AMQPTuneParameters(
       channelMax: pick(client.channelMax, server.channelMax),
-      frameMax: pick(client.frameMax, server.frameMax),
+      frameMax: frameMax == 0 ? 0 : max(frameMax, AMQPFraming.minimumFrameMax),
       heartbeat: pick(client.heartbeat, server.heartbeat))
   }
 
@@ -33,7 +38,9 @@ public struct AMQPTuneParameters: Sendable, Hashable {
   var highestChannelID: UInt16 { channelMax == 0 ? .max : channelMax }
 
   /// The largest body slice that fits in one body frame.
-  var maximumBodyFrameSize: Int { frameMax == 0 ? 1 << 20 : Int(frameMax) - 8 }
+  var maximumBodyFrameSize: Int {
+    frameMax == 0 ? 1 << 20 : Int(max(frameMax, AMQPFraming.minimumFrameMax)) - 8
+  }
 }
 
 /// Connection-level notifications from the broker.

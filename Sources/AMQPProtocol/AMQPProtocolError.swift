@@ -10,7 +10,8 @@ public struct AMQPProtocolError: Error, Hashable, Sendable, CustomStringConverti
     enum Base: String, Hashable, Sendable {
       case notAMQP = "not an AMQP peer"
       case protocolVersionMismatch = "protocol version mismatch"
-      case frameTooLarge = "frame larger than frame_max"
+      case frameTooLarge = "frame too large"
+      case messageTooLarge = "message too large"
       case badFrameEnd = "bad frame-end octet"
       case unknownFrameType = "unknown frame type"
       case unknownMethod = "unknown class/method id"
@@ -26,8 +27,11 @@ public struct AMQPProtocolError: Error, Hashable, Sendable, CustomStringConverti
     public static let notAMQP = Code(base: .notAMQP)
     /// The peer answered with a protocol header of a version it supports instead of ours.
     public static let protocolVersionMismatch = Code(base: .protocolVersionMismatch)
-    /// A frame announced a size beyond the negotiated `frame_max`.
+    /// A frame announced a size beyond the negotiated `frame_max` (a body frame), or beyond
+    /// the message limit (any frame; see ``AMQPFrameDecoder/maximumMessageSize``).
     public static let frameTooLarge = Code(base: .frameTooLarge)
+    /// A content header announced a body larger than ``AMQPFrameDecoder/maximumMessageSize``.
+    public static let messageTooLarge = Code(base: .messageTooLarge)
     /// A frame did not end with the frame-end octet `0xCE`.
     public static let badFrameEnd = Code(base: .badFrameEnd)
     /// A frame's type octet is none of method, header, body or heartbeat.

@@ -45,9 +45,10 @@ package struct AMQPWriter: ~Copyable {
     offset &+= bytes.count
   }
 
-  /// A short string: a length octet and at most 255 bytes of UTF-8 (longer values are cut
-  /// at a character boundary rather than producing an invalid frame; callers that care
-  /// validate first).
+  /// A short string: a length octet and at most 255 bytes of UTF-8. Senders refuse longer
+  /// values before encoding (`oversizedShortString` of methods and properties; the client
+  /// throws `shortStringTooLong`); one that was not checked is cut at a character boundary,
+  /// so the frame stays valid and within its computed size.
   package mutating func writeAMQPShortString(_ value: String) {
     let length = Self.shortStringLength(value)
     writeInteger(UInt8(length))

@@ -69,6 +69,10 @@ struct MethodEmitter {
       return "[\(ids.joined(separator: ", "))]"
     }
 
+    emitExpectsReply()
+
+    emitOversizedShortString()
+
     out.line("  /// Decodes a method frame payload: class id, method id and arguments.")
     out.line("  package static func decode(")
     out.line("    from reader: inout AMQPReader")
@@ -114,6 +118,52 @@ struct MethodEmitter {
     out.line("    }")
     out.line("  }")
     out.line("}")
+  }
+
+  /// `oversizedShortString`: the first short string or table key over 255 bytes.
+  private mutating func emitOversizedShortString() {
+    out.line(
+      "  /// The first short-string argument or table key longer than 255 bytes, if any: such")
+    out.line("  /// a method cannot be encoded as given (``AMQPOversizedShortString``).")
+    out.line("  public var oversizedShortString: AMQPOversizedShortString? {")
+    out.line("    switch self {")
+    for (specClass, method) in allMethods {
+      if Self.shortStringChecks(specClass, method) != nil {
+        out.line(
+          "    case .\(caseName(specClass, method))(let method): method.oversizedShortString")
+      } else {
+        out.line("    case .\(caseName(specClass, method)): nil")
+      }
+    }
+    out.line("    }")
+    out.line("  }")
+    out.line()
+  }
+
+  /// `expectsReply`: the spec marks the method synchronous and names its reply, and its
+  /// no-wait bit (`no-wait`, or `nowait` in confirm.select), if it has one, is clear — the
+  /// rule of amqp091-go's `wait()` (spec091.go) and of pika's reply acceptors.
+  private mutating func emitExpectsReply() {
+    out.line("  /// Whether the peer answers this method, so that the sender waits for the reply:")
+    out.line("  /// the spec marks it synchronous and names its reply, and its no-wait argument,")
+    out.line("  /// when it has one, is false. Replies themselves (`*-ok`) and asynchronous")
+    out.line("  /// methods (`basic.publish`, `basic.ack`…) expect none.")
+    out.line("  public var expectsReply: Bool {")
+    out.line("    switch self {")
+    for (specClass, method) in allMethods {
+      let answered = method.synchronous && !method.responses.isEmpty
+      let noWait = method.fields.first { !$0.reserved && Names.member($0.name) == "noWait" }
+      if answered, let noWait {
+        out.line(
+          "    case .\(caseName(specClass, method))(let method): !method.\(Names.member(noWait.name))"
+        )
+      } else {
+        out.line("    case .\(caseName(specClass, method)): \(answered)")
+      }
+    }
+    out.line("    }")
+    out.line("  }")
+    out.line()
   }
 
   private mutating func emitSwitchProperty(
@@ -162,8 +212,28 @@ struct MethodEmitter {
     try emitDecoder(method.fields)
     out.line()
     try emitEncoder(method.fields)
+    if let checks = Self.shortStringChecks(specClass, method) {
+      out.line()
+      out.line("    /// The first short-string argument or table key too long to encode, if any.")
+      out.line("    public var oversizedShortString: AMQPOversizedShortString? {")
+      out.line("      \(checks.joined(separator: "\n        ?? "))")
+      out.line("    }")
+    }
     out.line("  }")
     out.line("}")
+  }
+
+  /// The checks of a method's short strings and table keys against the 255-byte limit, or
+  /// `nil` when it has none.
+  private static func shortStringChecks(_ specClass: SpecClass, _ method: SpecMethod)
+    -> [String]?
+  {
+    let checks = method.fields.filter { !$0.reserved && ["shortstr", "table"].contains($0.type) }
+      .map { field in
+        "AMQPOversizedShortString.check(\(Names.member(field.name)), "
+          + "\"\(field.name) of \(specClass.name).\(method.name)\")"
+      }
+    return checks.isEmpty ? nil : checks
   }
 
   /// A method's arguments in wire order: single fields, and octets holding up to eight

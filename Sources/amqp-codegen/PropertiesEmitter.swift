@@ -139,6 +139,20 @@ struct PropertiesEmitter {
     out.line("    return size")
     out.line("  }")
     out.line()
+    out.line(
+      "  /// The first short-string property or `headers` key longer than 255 bytes, if any:")
+    out.line("  /// such properties cannot be encoded as given (``AMQPOversizedShortString``).")
+    out.line("  public var oversizedShortString: AMQPOversizedShortString? {")
+    for property in properties where ["shortstr", "table"].contains(property.type) {
+      let member = Names.member(property.name)
+      out.line(
+        "    if let value = storage.values.\(member), "
+          + "let found = AMQPOversizedShortString.check(value, \"\(property.name)\") { return found }"
+      )
+    }
+    out.line("    return nil")
+    out.line("  }")
+    out.line()
     out.line("  /// Encodes the property-flags word followed by the present properties.")
     out.line("  package func encode(into writer: inout AMQPWriter) {")
     out.line("    var flags: UInt16 = 0")

@@ -1,6 +1,7 @@
 extension Spec {
-  /// The stripped XML drops some `<response>` elements (basic.recover → recover-ok); every
-  /// method with a `NAME-ok` sibling is answered by it.
+  /// The stripped XML drops some `<response>` elements and their `synchronous` mark
+  /// (basic.recover → recover-ok, which RabbitMQ sends); every method with a `NAME-ok`
+  /// sibling is answered by it, so the sender waits for it.
   mutating func addMissingOkResponses() {
     for classIndex in classes.indices {
       let names = Set(classes[classIndex].methods.map(\.name))
@@ -8,6 +9,7 @@ extension Spec {
         let method = classes[classIndex].methods[methodIndex]
         if method.responses.isEmpty, names.contains(method.name + "-ok") {
           classes[classIndex].methods[methodIndex].responses = [method.name + "-ok"]
+          classes[classIndex].methods[methodIndex].synchronous = true
         }
       }
     }

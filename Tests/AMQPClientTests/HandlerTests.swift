@@ -295,3 +295,140 @@ extension HandlerTests {
     withExtendedLifetime(sequence) {}
   }
 }
+
+extension HandlerTests {
+  /// Before `expectsReply`, the no-wait declare registered a waiter that took the second
+  /// declare's reply, and the second declare waited for ever.
+  @Test func noWaitDeclareIsWrittenWithoutAWaiterAndTheNextDeclareGetsItsOwnReply() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    _ = try broker.framesFromClient()
+    try broker.handler.sendUnanswered(
+      .queueDeclare(.init(queue: "a", noWait: true)), channelID: 1)
+    let declared = broker.handler.request(.queueDeclare(.init(queue: "b")), channelID: 1)
+    #expect(
+      try broker.framesFromClient() == [
+        .method(channel: 1, .queueDeclare(.init(queue: "a", noWait: true))),
+        .method(channel: 1, .queueDeclare(.init(queue: "b"))),
+      ])
+    try broker.send(.method(channel: 1, .queueDeclareOk(.init(queue: "b"))))
+    #expect(try declared.wait() == .queueDeclareOk(.init(queue: "b")))
+    #expect(broker.handler.topology.queues.keys.sorted() == ["a", "b"])
+    #expect(broker.isOpen)
+  }
+}
+
+extension HandlerTests {
+  /// Before, the encoder cut the key to 255 bytes and published to another queue.
+  @Test func publishWithARoutingKeyOrHeaderKeyOf256BytesIsRefusedBeforeAnythingIsWritten()
+    throws
+  {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    let confirming = broker.handler.confirmSelect(channelID: 1)
+    try broker.send(.method(channel: 1, .confirmSelectOk(.init())))
+    try confirming.wait()
+    _ = try broker.framesFromClient()
+    let long = String(repeating: "r", count: 256)
+    let publishes: [(AMQPMethod.Basic.Publish, AMQPBasicProperties, String)] = [
+      (.init(routingKey: long), .init(), "routing-key of basic.publish is 256 bytes"),
+      (.init(routingKey: "q"), .init(headers: [long: "v"]), "of headers is 256 bytes"),
+      (.init(routingKey: "q"), .init(replyTo: long), "reply-to is 256 bytes"),
+    ]
+    for (publish, properties, expected) in publishes {
+      let error = #expect(throws: AMQPError.self) {
+        try broker.handler.publish(
+          publish, properties: properties, body: ByteBuffer(string: "x"), channelID: 1,
+          confirmation: nil)
+      }
+      #expect(error?.code == .shortStringTooLong)
+      #expect(error?.message.contains(expected) == true, "\(String(describing: error))")
+    }
+    #expect(try broker.framesFromClient() == [])
+    // No delivery tag was taken by the refused publishes.
+    let tag = try broker.handler.publish(
+      .init(routingKey: String(repeating: "r", count: 255)), properties: .init(),
+      body: ByteBuffer(string: "x"), channelID: 1, confirmation: nil)
+    #expect(tag == 1)
+  }
+
+  @Test func declareWithAQueueNameOf256BytesFailsWithoutWritingOrWaiting() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    _ = try broker.framesFromClient()
+    let name = String(repeating: "q", count: 256)
+    let declared = broker.handler.request(.queueDeclare(.init(queue: name)), channelID: 1)
+    let error = #expect(throws: AMQPError.self) { try declared.wait() }
+    #expect(error?.code == .shortStringTooLong)
+    #expect(error?.message.contains("queue of queue.declare is 256 bytes") == true)
+    #expect(try broker.framesFromClient() == [])
+    // Nothing waits: the next declare gets its own reply.
+    let next = broker.handler.request(.queueDeclare(.init(queue: "q")), channelID: 1)
+    try broker.send(.method(channel: 1, .queueDeclareOk(.init(queue: "q"))))
+    #expect(try next.wait() == .queueDeclareOk(.init(queue: "q")))
+  }
+}
+
+extension HandlerTests {
+  /// Opens channel 1 with a callback consumer "c" that collects its deliveries.
+  private func consumingChannel(_ broker: FakeBroker) throws -> NIOLoopBound<Box<[AMQPMessage]>> {
+    let opened = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    _ = try opened.wait()
+    let received = NIOLoopBound(Box<[AMQPMessage]>([]), eventLoop: broker.channel.eventLoop)
+    let consumed = broker.handler.consume(
+      .init(queue: "q", noAck: true), channelID: 1,
+      deliver: { received.value.value.append($0) }, end: { _ in })
+    try broker.send(.method(channel: 1, .basicConsumeOk(.init(consumerTag: "c"))))
+    _ = try consumed.wait()
+    _ = try broker.framesFromClient()
+    return received
+  }
+
+  @Test func deliveryWith20KilobytesOfHeadersOnAConnectionWithFrameMax4096IsDelivered() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()  // frame_max 4096
+    let received = try consumingChannel(broker)
+    let headers = AMQPFieldTable([("x-big", .string(String(repeating: "h", count: 20_000)))])
+    try broker.send(
+      .method(channel: 1, .basicDeliver(.init(consumerTag: "c", deliveryTag: 1))),
+      .header(channel: 1, AMQPContentHeader(bodySize: 2, properties: .init(headers: headers))),
+      .body(channel: 1, ByteBuffer(string: "35")))
+    #expect(received.value.value.count == 1)
+    let sameHeaders = received.value.value.first?.properties.headers == headers
+    #expect(sameHeaders)  // a Bool: a failure must not print 20 kB
+    #expect(broker.isOpen)
+  }
+
+  @Test func contentHeaderAnnouncingABodyOfUInt64MaxClosesTheConnectionWithFrameError() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    let received = try consumingChannel(broker)
+    try broker.send(
+      .method(channel: 1, .basicDeliver(.init(consumerTag: "c", deliveryTag: 1))),
+      .header(channel: 1, AMQPContentHeader(bodySize: .max, properties: .init())))
+    let frames = try broker.framesFromClient()
+    guard case .method(0, .connectionClose(let close)) = frames.last else {
+      Issue.record("expected connection.close, got \(frames)")
+      return
+    }
+    #expect(close.replyCode == 501)
+    #expect(broker.handler.closeError?.protocolError?.code == .messageTooLarge)
+    #expect(received.value.value.isEmpty)
+  }
+}
+
+/// A mutable value for tests, confined to one event loop by `NIOLoopBound`.
+final class Box<Value> {
+  var value: Value
+  init(_ value: Value) { self.value = value }
+}

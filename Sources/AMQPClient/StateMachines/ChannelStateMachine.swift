@@ -63,13 +63,53 @@ struct ChannelStateMachine<Waiter> {
     }
   }
 
-  /// A synchronous request: the waiter is registered before the frame is written, so a
-  /// fast reply always finds it.
+  /// A request the broker answers (``AMQPMethod/expectsReply``): the waiter is registered
+  /// before the frame is written, so a fast reply always finds it. A method that expects no
+  /// reply is refused: its waiter would never complete, or would take the next reply of the
+  /// same kind from the request it belongs to.
   mutating func requestSent(_ method: AMQPMethod, waiter: Waiter) -> Action {
-    if let error = closedError { return .fail(waiter, error) }
+    if let error = closedError ?? misuse(of: method, expectingReply: true) {
+      return .fail(waiter, error)
+    }
     if case .channelClose = method { state = .closing }
     pending.append((method, waiter))
     return .write([.method(channel: id, method)])
+  }
+
+  /// Why a method the broker does not answer (a no-wait declare, `basic.ack`…) cannot be
+  /// written now, if it cannot; otherwise it is written with no waiter.
+  func refusalOfUnansweredMethod(_ method: AMQPMethod) -> AMQPError? {
+    closedError ?? misuse(of: method, expectingReply: false)
+  }
+
+  /// Methods that cannot be sent on this channel now as a plain method: they would break the
+  /// protocol and cost the whole connection, or (a short string over 255 bytes) could only
+  /// be sent cut.
+  private func misuse(of method: AMQPMethod, expectingReply: Bool) -> AMQPError? {
+    if let oversized = method.oversizedShortString { return .shortStringTooLong(oversized) }
+    if method.hasContent {
+      return AMQPError(
+        .invalidArgument, "\(method.name) carries content: send it with publish, not as a method")
+    }
+    if case .channelOpen = method {
+      switch state {
+      case .opening where pending.isEmpty: return nil
+      case .opening, .open, .closing, .closed:
+        return AMQPError(.invalidArgument, "channel.open is sent once, by openChannel")
+      }
+    }
+    if method.classID == 10 {
+      return AMQPError(
+        .invalidArgument, "\(method.name) belongs to the connection (channel 0), not a channel")
+    }
+    if method.expectsReply != expectingReply {
+      return AMQPError(
+        .invalidArgument,
+        method.expectsReply
+          ? "\(method.name) is answered by the broker: send it as a request that waits"
+          : "\(method.name) is not answered by the broker: there is no reply to wait for")
+    }
+    return nil
   }
 
   mutating func frameReceived(_ frame: AMQPFrame) -> Action {

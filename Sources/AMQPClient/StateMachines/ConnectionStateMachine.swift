@@ -195,7 +195,8 @@ struct ConnectionStateMachine {
     case .open:
       let code: UInt16 =
         switch error.code {
-        case .frameTooLarge, .badFrameEnd, .unknownFrameType: ReplyCode.frameError
+        case .frameTooLarge, .messageTooLarge, .badFrameEnd, .unknownFrameType:
+          ReplyCode.frameError
         case .unknownMethod: ReplyCode.commandInvalid
         default: ReplyCode.syntaxError
         }

@@ -287,6 +287,64 @@ public struct AMQPBasicProperties: Sendable, Hashable {
     return size
   }
 
+  /// The first short-string property or `headers` key longer than 255 bytes, if any:
+  /// such properties cannot be encoded as given (``AMQPOversizedShortString``).
+  public var oversizedShortString: AMQPOversizedShortString? {
+    if let value = storage.values.contentType,
+      let found = AMQPOversizedShortString.check(value, "content-type")
+    {
+      return found
+    }
+    if let value = storage.values.contentEncoding,
+      let found = AMQPOversizedShortString.check(value, "content-encoding")
+    {
+      return found
+    }
+    if let value = storage.values.headers,
+      let found = AMQPOversizedShortString.check(value, "headers")
+    {
+      return found
+    }
+    if let value = storage.values.correlationID,
+      let found = AMQPOversizedShortString.check(value, "correlation-id")
+    {
+      return found
+    }
+    if let value = storage.values.replyTo,
+      let found = AMQPOversizedShortString.check(value, "reply-to")
+    {
+      return found
+    }
+    if let value = storage.values.expiration,
+      let found = AMQPOversizedShortString.check(value, "expiration")
+    {
+      return found
+    }
+    if let value = storage.values.messageID,
+      let found = AMQPOversizedShortString.check(value, "message-id")
+    {
+      return found
+    }
+    if let value = storage.values.type, let found = AMQPOversizedShortString.check(value, "type") {
+      return found
+    }
+    if let value = storage.values.userID,
+      let found = AMQPOversizedShortString.check(value, "user-id")
+    {
+      return found
+    }
+    if let value = storage.values.appID, let found = AMQPOversizedShortString.check(value, "app-id")
+    {
+      return found
+    }
+    if let value = storage.values.clusterID,
+      let found = AMQPOversizedShortString.check(value, "reserved")
+    {
+      return found
+    }
+    return nil
+  }
+
   /// Encodes the property-flags word followed by the present properties.
   package func encode(into writer: inout AMQPWriter) {
     var flags: UInt16 = 0

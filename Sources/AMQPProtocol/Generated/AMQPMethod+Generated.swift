@@ -485,6 +485,150 @@ public enum AMQPMethod: Sendable, Hashable {
     }
   }
 
+  /// Whether the peer answers this method, so that the sender waits for the reply:
+  /// the spec marks it synchronous and names its reply, and its no-wait argument,
+  /// when it has one, is false. Replies themselves (`*-ok`) and asynchronous
+  /// methods (`basic.publish`, `basic.ack`…) expect none.
+  public var expectsReply: Bool {
+    switch self {
+    case .connectionStart: true
+    case .connectionStartOk: false
+    case .connectionSecure: true
+    case .connectionSecureOk: false
+    case .connectionTune: true
+    case .connectionTuneOk: false
+    case .connectionOpen: true
+    case .connectionOpenOk: false
+    case .connectionClose: true
+    case .connectionCloseOk: false
+    case .connectionBlocked: false
+    case .connectionUnblocked: false
+    case .connectionUpdateSecret: true
+    case .connectionUpdateSecretOk: false
+    case .channelOpen: true
+    case .channelOpenOk: false
+    case .channelFlow: true
+    case .channelFlowOk: false
+    case .channelClose: true
+    case .channelCloseOk: false
+    case .exchangeDeclare(let method): !method.noWait
+    case .exchangeDeclareOk: false
+    case .exchangeDelete(let method): !method.noWait
+    case .exchangeDeleteOk: false
+    case .exchangeBind(let method): !method.noWait
+    case .exchangeBindOk: false
+    case .exchangeUnbind(let method): !method.noWait
+    case .exchangeUnbindOk: false
+    case .queueDeclare(let method): !method.noWait
+    case .queueDeclareOk: false
+    case .queueBind(let method): !method.noWait
+    case .queueBindOk: false
+    case .queueUnbind: true
+    case .queueUnbindOk: false
+    case .queuePurge(let method): !method.noWait
+    case .queuePurgeOk: false
+    case .queueDelete(let method): !method.noWait
+    case .queueDeleteOk: false
+    case .basicQos: true
+    case .basicQosOk: false
+    case .basicConsume(let method): !method.noWait
+    case .basicConsumeOk: false
+    case .basicCancel(let method): !method.noWait
+    case .basicCancelOk: false
+    case .basicPublish: false
+    case .basicReturn: false
+    case .basicDeliver: false
+    case .basicGet: true
+    case .basicGetOk: false
+    case .basicGetEmpty: false
+    case .basicAck: false
+    case .basicReject: false
+    case .basicRecoverAsync: false
+    case .basicRecover: true
+    case .basicRecoverOk: false
+    case .basicNack: false
+    case .txSelect: true
+    case .txSelectOk: false
+    case .txCommit: true
+    case .txCommitOk: false
+    case .txRollback: true
+    case .txRollbackOk: false
+    case .confirmSelect(let method): !method.noWait
+    case .confirmSelectOk: false
+    }
+  }
+
+  /// The first short-string argument or table key longer than 255 bytes, if any: such
+  /// a method cannot be encoded as given (``AMQPOversizedShortString``).
+  public var oversizedShortString: AMQPOversizedShortString? {
+    switch self {
+    case .connectionStart(let method): method.oversizedShortString
+    case .connectionStartOk(let method): method.oversizedShortString
+    case .connectionSecure: nil
+    case .connectionSecureOk: nil
+    case .connectionTune: nil
+    case .connectionTuneOk: nil
+    case .connectionOpen(let method): method.oversizedShortString
+    case .connectionOpenOk: nil
+    case .connectionClose(let method): method.oversizedShortString
+    case .connectionCloseOk: nil
+    case .connectionBlocked(let method): method.oversizedShortString
+    case .connectionUnblocked: nil
+    case .connectionUpdateSecret(let method): method.oversizedShortString
+    case .connectionUpdateSecretOk: nil
+    case .channelOpen: nil
+    case .channelOpenOk: nil
+    case .channelFlow: nil
+    case .channelFlowOk: nil
+    case .channelClose(let method): method.oversizedShortString
+    case .channelCloseOk: nil
+    case .exchangeDeclare(let method): method.oversizedShortString
+    case .exchangeDeclareOk: nil
+    case .exchangeDelete(let method): method.oversizedShortString
+    case .exchangeDeleteOk: nil
+    case .exchangeBind(let method): method.oversizedShortString
+    case .exchangeBindOk: nil
+    case .exchangeUnbind(let method): method.oversizedShortString
+    case .exchangeUnbindOk: nil
+    case .queueDeclare(let method): method.oversizedShortString
+    case .queueDeclareOk(let method): method.oversizedShortString
+    case .queueBind(let method): method.oversizedShortString
+    case .queueBindOk: nil
+    case .queueUnbind(let method): method.oversizedShortString
+    case .queueUnbindOk: nil
+    case .queuePurge(let method): method.oversizedShortString
+    case .queuePurgeOk: nil
+    case .queueDelete(let method): method.oversizedShortString
+    case .queueDeleteOk: nil
+    case .basicQos: nil
+    case .basicQosOk: nil
+    case .basicConsume(let method): method.oversizedShortString
+    case .basicConsumeOk(let method): method.oversizedShortString
+    case .basicCancel(let method): method.oversizedShortString
+    case .basicCancelOk(let method): method.oversizedShortString
+    case .basicPublish(let method): method.oversizedShortString
+    case .basicReturn(let method): method.oversizedShortString
+    case .basicDeliver(let method): method.oversizedShortString
+    case .basicGet(let method): method.oversizedShortString
+    case .basicGetOk(let method): method.oversizedShortString
+    case .basicGetEmpty: nil
+    case .basicAck: nil
+    case .basicReject: nil
+    case .basicRecoverAsync: nil
+    case .basicRecover: nil
+    case .basicRecoverOk: nil
+    case .basicNack: nil
+    case .txSelect: nil
+    case .txSelectOk: nil
+    case .txCommit: nil
+    case .txCommitOk: nil
+    case .txRollback: nil
+    case .txRollbackOk: nil
+    case .confirmSelect: nil
+    case .confirmSelectOk: nil
+    }
+  }
+
   /// Decodes a method frame payload: class id, method id and arguments.
   package static func decode(
     from reader: inout AMQPReader
@@ -823,6 +967,11 @@ extension AMQPMethod.Connection {
       writer.writeAMQPLongString(self.mechanisms)
       writer.writeAMQPLongString(self.locales)
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(serverProperties, "server-properties of connection.start")
+    }
   }
 }
 
@@ -864,6 +1013,13 @@ extension AMQPMethod.Connection {
       writer.writeAMQPShortString(self.mechanism)
       writer.writeAMQPLongString(self.response)
       writer.writeAMQPShortString(self.locale)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(clientProperties, "client-properties of connection.start-ok")
+        ?? AMQPOversizedShortString.check(mechanism, "mechanism of connection.start-ok")
+        ?? AMQPOversizedShortString.check(locale, "locale of connection.start-ok")
     }
   }
 }
@@ -1006,6 +1162,11 @@ extension AMQPMethod.Connection {
       writer.writeAMQPShortString("")
       writer.writeInteger(UInt8(0))
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(virtualHost, "virtual-host of connection.open")
+    }
   }
 }
 
@@ -1061,6 +1222,11 @@ extension AMQPMethod.Connection {
       writer.writeInteger(self.classID)
       writer.writeInteger(self.methodID)
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(replyText, "reply-text of connection.close")
+    }
   }
 }
 
@@ -1100,6 +1266,11 @@ extension AMQPMethod.Connection {
 
     func encode(into writer: inout AMQPWriter) {
       writer.writeAMQPShortString(self.reason)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(reason, "reason of connection.blocked")
     }
   }
 }
@@ -1148,6 +1319,11 @@ extension AMQPMethod.Connection {
     func encode(into writer: inout AMQPWriter) {
       writer.writeAMQPLongString(self.newSecret)
       writer.writeAMQPShortString(self.reason)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(reason, "reason of connection.update-secret")
     }
   }
 }
@@ -1291,6 +1467,11 @@ extension AMQPMethod.Channel {
       writer.writeInteger(self.classID)
       writer.writeInteger(self.methodID)
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(replyText, "reply-text of channel.close")
+    }
   }
 }
 
@@ -1376,6 +1557,13 @@ extension AMQPMethod.Exchange {
             | (self.internal ? 8 : 0) | (self.noWait ? 16 : 0)))
       writer.writeAMQPTable(self.arguments)
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(exchange, "exchange of exchange.declare")
+        ?? AMQPOversizedShortString.check(type, "type of exchange.declare")
+        ?? AMQPOversizedShortString.check(arguments, "arguments of exchange.declare")
+    }
   }
 }
 
@@ -1427,6 +1615,11 @@ extension AMQPMethod.Exchange {
       writer.writeInteger(UInt16(0))
       writer.writeAMQPShortString(self.exchange)
       writer.writeInteger(UInt8((self.ifUnused ? 1 : 0) | (self.noWait ? 2 : 0)))
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(exchange, "exchange of exchange.delete")
     }
   }
 }
@@ -1495,6 +1688,14 @@ extension AMQPMethod.Exchange {
       writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
       writer.writeAMQPTable(self.arguments)
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(destination, "destination of exchange.bind")
+        ?? AMQPOversizedShortString.check(source, "source of exchange.bind")
+        ?? AMQPOversizedShortString.check(routingKey, "routing-key of exchange.bind")
+        ?? AMQPOversizedShortString.check(arguments, "arguments of exchange.bind")
+    }
   }
 }
 
@@ -1561,6 +1762,14 @@ extension AMQPMethod.Exchange {
       writer.writeAMQPShortString(self.routingKey)
       writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
       writer.writeAMQPTable(self.arguments)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(destination, "destination of exchange.unbind")
+        ?? AMQPOversizedShortString.check(source, "source of exchange.unbind")
+        ?? AMQPOversizedShortString.check(routingKey, "routing-key of exchange.unbind")
+        ?? AMQPOversizedShortString.check(arguments, "arguments of exchange.unbind")
     }
   }
 }
@@ -1641,6 +1850,12 @@ extension AMQPMethod.Queue {
             | (self.autoDelete ? 8 : 0) | (self.noWait ? 16 : 0)))
       writer.writeAMQPTable(self.arguments)
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(queue, "queue of queue.declare")
+        ?? AMQPOversizedShortString.check(arguments, "arguments of queue.declare")
+    }
   }
 }
 
@@ -1673,6 +1888,11 @@ extension AMQPMethod.Queue {
       writer.writeAMQPShortString(self.queue)
       writer.writeInteger(self.messageCount)
       writer.writeInteger(self.consumerCount)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(queue, "queue of queue.declare-ok")
     }
   }
 }
@@ -1722,6 +1942,14 @@ extension AMQPMethod.Queue {
       writer.writeAMQPShortString(self.routingKey)
       writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
       writer.writeAMQPTable(self.arguments)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(queue, "queue of queue.bind")
+        ?? AMQPOversizedShortString.check(exchange, "exchange of queue.bind")
+        ?? AMQPOversizedShortString.check(routingKey, "routing-key of queue.bind")
+        ?? AMQPOversizedShortString.check(arguments, "arguments of queue.bind")
     }
   }
 }
@@ -1783,6 +2011,14 @@ extension AMQPMethod.Queue {
       writer.writeAMQPShortString(self.routingKey)
       writer.writeAMQPTable(self.arguments)
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(queue, "queue of queue.unbind")
+        ?? AMQPOversizedShortString.check(exchange, "exchange of queue.unbind")
+        ?? AMQPOversizedShortString.check(routingKey, "routing-key of queue.unbind")
+        ?? AMQPOversizedShortString.check(arguments, "arguments of queue.unbind")
+    }
   }
 }
 
@@ -1830,6 +2066,11 @@ extension AMQPMethod.Queue {
       writer.writeInteger(UInt16(0))
       writer.writeAMQPShortString(self.queue)
       writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(queue, "queue of queue.purge")
     }
   }
 }
@@ -1893,6 +2134,11 @@ extension AMQPMethod.Queue {
       writer.writeAMQPShortString(self.queue)
       writer.writeInteger(
         UInt8((self.ifUnused ? 1 : 0) | (self.ifEmpty ? 2 : 0) | (self.noWait ? 4 : 0)))
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(queue, "queue of queue.delete")
     }
   }
 }
@@ -2033,6 +2279,13 @@ extension AMQPMethod.Basic {
             | (self.noWait ? 8 : 0)))
       writer.writeAMQPTable(self.arguments)
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(queue, "queue of basic.consume")
+        ?? AMQPOversizedShortString.check(consumerTag, "consumer-tag of basic.consume")
+        ?? AMQPOversizedShortString.check(arguments, "arguments of basic.consume")
+    }
   }
 }
 
@@ -2055,6 +2308,11 @@ extension AMQPMethod.Basic {
 
     func encode(into writer: inout AMQPWriter) {
       writer.writeAMQPShortString(self.consumerTag)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(consumerTag, "consumer-tag of basic.consume-ok")
     }
   }
 }
@@ -2085,6 +2343,11 @@ extension AMQPMethod.Basic {
       writer.writeAMQPShortString(self.consumerTag)
       writer.writeInteger(UInt8((self.noWait ? 1 : 0)))
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(consumerTag, "consumer-tag of basic.cancel")
+    }
   }
 }
 
@@ -2107,6 +2370,11 @@ extension AMQPMethod.Basic {
 
     func encode(into writer: inout AMQPWriter) {
       writer.writeAMQPShortString(self.consumerTag)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(consumerTag, "consumer-tag of basic.cancel-ok")
     }
   }
 }
@@ -2151,6 +2419,12 @@ extension AMQPMethod.Basic {
       writer.writeAMQPShortString(self.routingKey)
       writer.writeInteger(UInt8((self.mandatory ? 1 : 0) | (self.immediate ? 2 : 0)))
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(exchange, "exchange of basic.publish")
+        ?? AMQPOversizedShortString.check(routingKey, "routing-key of basic.publish")
+    }
   }
 }
 
@@ -2192,6 +2466,13 @@ extension AMQPMethod.Basic {
       writer.writeAMQPShortString(self.replyText)
       writer.writeAMQPShortString(self.exchange)
       writer.writeAMQPShortString(self.routingKey)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(replyText, "reply-text of basic.return")
+        ?? AMQPOversizedShortString.check(exchange, "exchange of basic.return")
+        ?? AMQPOversizedShortString.check(routingKey, "routing-key of basic.return")
     }
   }
 }
@@ -2241,6 +2522,13 @@ extension AMQPMethod.Basic {
       writer.writeAMQPShortString(self.exchange)
       writer.writeAMQPShortString(self.routingKey)
     }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(consumerTag, "consumer-tag of basic.deliver")
+        ?? AMQPOversizedShortString.check(exchange, "exchange of basic.deliver")
+        ?? AMQPOversizedShortString.check(routingKey, "routing-key of basic.deliver")
+    }
   }
 }
 
@@ -2271,6 +2559,11 @@ extension AMQPMethod.Basic {
       writer.writeInteger(UInt16(0))
       writer.writeAMQPShortString(self.queue)
       writer.writeInteger(UInt8((self.noAck ? 1 : 0)))
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(queue, "queue of basic.get")
     }
   }
 }
@@ -2318,6 +2611,12 @@ extension AMQPMethod.Basic {
       writer.writeAMQPShortString(self.exchange)
       writer.writeAMQPShortString(self.routingKey)
       writer.writeInteger(self.messageCount)
+    }
+
+    /// The first short-string argument or table key too long to encode, if any.
+    public var oversizedShortString: AMQPOversizedShortString? {
+      AMQPOversizedShortString.check(exchange, "exchange of basic.get-ok")
+        ?? AMQPOversizedShortString.check(routingKey, "routing-key of basic.get-ok")
     }
   }
 }

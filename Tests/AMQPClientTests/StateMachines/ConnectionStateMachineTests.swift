@@ -81,6 +81,70 @@ import Testing
     #expect(agreed == AMQPTuneParameters(channelMax: 2047, frameMax: 4096, heartbeat: 60))
   }
 
+  /// The spec's frame-min-size is 4096; amqp091-go's negotiateFrameSize floors at it too.
+  @Test func frameMaxBelowTheSpecMinimumIsRaisedTo4096() {
+    var machine = ConnectionStateMachine(configuration: configuration, clientProperties: [:])
+    _ = machine.connected(now: start)
+    _ = machine.frameReceived(startFrame(), now: start)
+    let tune = AMQPFrame.method(
+      channel: 0, .connectionTune(.init(channelMax: 0, frameMax: 512, heartbeat: 0)))
+    guard case .applyTuning(let agreed, let written) = machine.frameReceived(tune, now: start)
+    else {
+      Issue.record("expected tuning")
+      return
+    }
+    #expect(agreed.frameMax == 4096)
+    #expect(agreed.maximumBodyFrameSize == 4088)
+    guard case .method(0, .connectionTuneOk(let tuneOk)) = written.first else {
+      Issue.record("expected tune-ok, got \(written)")
+      return
+    }
+    #expect(tuneOk.frameMax == 4096)
+    let tiny = AMQPTuneParameters.negotiate(
+      client: .init(channelMax: 0, frameMax: 0, heartbeat: 0),
+      server: .init(channelMax: 0, frameMax: 1, heartbeat: 0))
+    #expect(tiny.frameMax == 4096)
+  }
+
+  @Test func longestHeartbeatOf65535SecondsBeatsAtHalfAndTimesOutAfterTwoIntervals() {
+    var machine = ConnectionStateMachine(
+      configuration: AMQPConnectionConfiguration(heartbeat: 0), clientProperties: [:])
+    _ = machine.connected(now: start)
+    _ = machine.frameReceived(startFrame(), now: start)
+    guard
+      case .applyTuning(let agreed, _) = machine.frameReceived(
+        .method(channel: 0, .connectionTune(.init(heartbeat: .max))), now: start)
+    else {
+      Issue.record("expected tuning")
+      return
+    }
+    #expect(agreed.heartbeat == 65_535)
+    _ = machine.frameReceived(.method(channel: 0, .connectionOpenOk(.init())), now: start)
+    machine.frameSent(now: start)
+    guard
+      case .write([.heartbeat]) = machine.heartbeatTimerFired(
+        now: start + .seconds(32_768), readsPaused: false)
+    else {
+      Issue.record("expected a heartbeat after half the interval")
+      return
+    }
+    machine.frameSent(now: start + .seconds(131_070))
+    guard
+      case .none = machine.heartbeatTimerFired(now: start + .seconds(131_070), readsPaused: false)
+    else {
+      Issue.record("two intervals of silence are not yet dead")
+      return
+    }
+    guard
+      case .closeConnection(_, let error) = machine.heartbeatTimerFired(
+        now: start + .seconds(131_071), readsPaused: false)
+    else {
+      Issue.record("expected heartbeat timeout")
+      return
+    }
+    #expect(error.message.contains("131070 s"))
+  }
+
   @Test func brokerWithoutPlainIsRefusedWithAClearError() {
     var machine = ConnectionStateMachine(configuration: configuration, clientProperties: [:])
     _ = machine.connected(now: start)
