@@ -31,6 +31,15 @@ extension AMQPOversizedShortString {
     return length > maximumLength ? Self(field: field(), length: length) : nil
   }
 
+  /// `value`, or the bytes it will be sent as (a property received as bytes that are not
+  /// UTF-8), when too long.
+  static func check(_ value: String, exactBytes: [UInt8]?, _ field: @autoclosure () -> String)
+    -> Self?
+  {
+    guard let exactBytes else { return check(value, field()) }
+    return exactBytes.count > maximumLength ? Self(field: field(), length: exactBytes.count) : nil
+  }
+
   /// The first key of `table`, or of a table nested in it, that is too long.
   static func check(_ table: AMQPFieldTable, _ field: @autoclosure () -> String)
     -> Self?

@@ -143,11 +143,16 @@ struct PropertiesEmitter {
       "  /// The first short-string property or `headers` key longer than 255 bytes, if any:")
     out.line("  /// such properties cannot be encoded as given (``AMQPOversizedShortString``).")
     out.line("  public var oversizedShortString: AMQPOversizedShortString? {")
-    for property in properties where ["shortstr", "table"].contains(property.type) {
+    for (offset, property) in properties.enumerated()
+    where ["shortstr", "table"].contains(property.type) {
       let member = Names.member(property.name)
+      // A short string received as bytes that are not UTF-8 is sent as those bytes.
+      let exact =
+        property.type == "shortstr"
+        ? "exactBytes: storage.values.nonUTF8[flag: \(1 << (15 - offset))], " : ""
       out.line(
         "    if let value = storage.values.\(member), "
-          + "let found = AMQPOversizedShortString.check(value, \"\(property.name)\") { return found }"
+          + "let found = AMQPOversizedShortString.check(value, \(exact)\"\(property.name)\") { return found }"
       )
     }
     out.line("    return nil")

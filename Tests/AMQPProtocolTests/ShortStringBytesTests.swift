@@ -33,6 +33,17 @@ import Testing
     #expect(AMQPFrame.header(channel: 1, .init(bodySize: 0, properties: reply)).bytes == wire)
   }
 
+  @Test func aLongIDThatIsNotUTF8IsCheckedByItsBytesNotByItsText() throws {
+    // 200 invalid bytes show as 600 bytes of U+FFFD, but are sent as the 200 they are.
+    let id = [UInt8](repeating: 0xff, count: 200)
+    let received = try #require(properties(try decodeAll(header(correlationID: id)).first))
+    #expect(received.correlationID?.utf8.count == 600)
+    #expect(received.oversizedShortString == nil)
+    var tooLong = AMQPBasicProperties()
+    tooLong.correlationIDBytes = [UInt8](repeating: 0xff, count: 256)
+    #expect(tooLong.oversizedShortString?.length == 256)
+  }
+
   @Test func anEmptyCorrelationIDIsPresentAndEmptyNotAbsent() throws {
     let received = try #require(properties(try decodeAll(header(correlationID: [])).first))
     #expect(received.correlationID == "")

@@ -291,12 +291,14 @@ public struct AMQPBasicProperties: Sendable, Hashable {
   /// such properties cannot be encoded as given (``AMQPOversizedShortString``).
   public var oversizedShortString: AMQPOversizedShortString? {
     if let value = storage.values.contentType,
-      let found = AMQPOversizedShortString.check(value, "content-type")
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 32768], "content-type")
     {
       return found
     }
     if let value = storage.values.contentEncoding,
-      let found = AMQPOversizedShortString.check(value, "content-encoding")
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 16384], "content-encoding")
     {
       return found
     }
@@ -306,39 +308,50 @@ public struct AMQPBasicProperties: Sendable, Hashable {
       return found
     }
     if let value = storage.values.correlationID,
-      let found = AMQPOversizedShortString.check(value, "correlation-id")
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 1024], "correlation-id")
     {
       return found
     }
     if let value = storage.values.replyTo,
-      let found = AMQPOversizedShortString.check(value, "reply-to")
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 512], "reply-to")
     {
       return found
     }
     if let value = storage.values.expiration,
-      let found = AMQPOversizedShortString.check(value, "expiration")
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 256], "expiration")
     {
       return found
     }
     if let value = storage.values.messageID,
-      let found = AMQPOversizedShortString.check(value, "message-id")
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 128], "message-id")
     {
       return found
     }
-    if let value = storage.values.type, let found = AMQPOversizedShortString.check(value, "type") {
+    if let value = storage.values.type,
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 32], "type")
+    {
       return found
     }
     if let value = storage.values.userID,
-      let found = AMQPOversizedShortString.check(value, "user-id")
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 16], "user-id")
     {
       return found
     }
-    if let value = storage.values.appID, let found = AMQPOversizedShortString.check(value, "app-id")
+    if let value = storage.values.appID,
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 8], "app-id")
     {
       return found
     }
     if let value = storage.values.clusterID,
-      let found = AMQPOversizedShortString.check(value, "reserved")
+      let found = AMQPOversizedShortString.check(
+        value, exactBytes: storage.values.nonUTF8[flag: 4], "reserved")
     {
       return found
     }
