@@ -1,5 +1,6 @@
 import AMQPProtocol
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -58,6 +59,9 @@ public final class AMQPConnection: Sendable {
     let open = AMQPMethod.connectionOpen(.init(virtualHost: configuration.virtualHost))
     if let oversized = open.oversizedShortString { throw AMQPError.shortStringTooLong(oversized) }
     let clientProperties = Self.clientProperties(configuration)
+    // Kept from the initializer: a broker that refuses the login closes the socket at once,
+    // and a later pipeline lookup could then find no handler (and lose the reason).
+    let installed = NIOLockedValueBox<NIOLoopBound<AMQPConnectionHandler>?>(nil)
     let bootstrap = ClientBootstrap(group: eventLoopGroup)
       .connectTimeout(configuration.connectionTimeout.timeAmount)
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -67,6 +71,7 @@ public final class AMQPConnection: Sendable {
             configuration: configuration, clientProperties: clientProperties,
             eventLoop: channel.eventLoop, logger: logger)
           try channel.pipeline.syncOperations.addHandler(handler)
+          installed.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
         }
       }
     let socket: any Channel
@@ -82,10 +87,11 @@ public final class AMQPConnection: Sendable {
       throw AMQPError(
         .connectFailed, "cannot connect to \(configuration.host):\(configuration.port): \(error)")
     }
-    let (handler, events) = try await socket.eventLoop.submit {
-      let handler = try socket.pipeline.syncOperations.handler(type: AMQPConnectionHandler.self)
-      return (NIOLoopBound(handler, eventLoop: socket.eventLoop), handler.events)
-    }.get()
+    guard let handler = installed.withLockedValue({ $0 }) else {
+      socket.close(promise: nil)
+      throw AMQPError(.connectFailed, "the connection handler was not installed")
+    }
+    let events = try await socket.eventLoop.submit { handler.value.events }.get()
     let info: ConnectionInfo
     do {
       info = try await socket.eventLoop.flatSubmit { handler.value.connectPromise.futureResult }
