@@ -14,10 +14,10 @@ extension AMQPFrameDecoder {
   /// RabbitMQ cannot split a content header and sends it whole whatever the consumer's
   /// `frame_max` (20 kB of headers set on a connection with a larger `frame_max` reach one
   /// with `frame_max=8192` in one frame), so such frames may exceed `frame_max`. A 3.x
-  /// broker relays headers no larger than its own `frame_max` (128 KiB by default: it
-  /// refuses larger frames from publishers); 4.x counts properties in `max_message_size`,
-  /// 16 MiB by default. Decoded field tables take up to ~24 bytes per byte on the wire, so
-  /// this also bounds the memory one frame can cost.
+  /// broker relays headers from 0-9-1 publishers no larger than its own `frame_max` (128 KiB
+  /// by default: it refuses larger frames); 4.x also takes AMQP 1.0 messages, whose
+  /// properties count in `max_message_size`, 16 MiB by default. Decoded field tables take
+  /// up to ~24 bytes per byte on the wire, so this also bounds what one frame can cost.
   public static let maximumUnsplitFrameSize: UInt32 = 16 << 20
 
   /// Refuses a frame too large to buffer, from its 7-byte header alone.
