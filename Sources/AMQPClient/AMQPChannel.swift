@@ -48,7 +48,9 @@ public final class AMQPChannel: Sendable {
     try await connection.onLoopSync { try $0.send(method, channelID: id) }
   }
 
-  /// Closes the channel (`channel.close`, waiting for `close-ok`).
+  /// Closes the channel (`channel.close`, waiting for `close-ok`). Succeeds once the channel
+  /// is closed, also when the broker closed it first or at the same time (a publish it
+  /// refused with 404, say): its reason then fails the calls still waiting on the channel.
   public func close() async throws {
     let id = self.id
     try await connection.onLoop { $0.closeChannel(id) }

@@ -20,11 +20,11 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
   public var channelMax: UInt16
   /// Requested maximum frame size in bytes; 0 means no limit.
   public var frameMax: UInt32
-  /// The largest message accepted from the broker, in bytes: a larger announced body, or a
-  /// method or content-header frame beyond both this and `frame_max`, closes the connection
-  /// with a ``AMQPError/Code/protocolViolation`` whose `protocolError` says so. Defaults to
-  /// 128 MiB, RabbitMQ's default `max_message_size` before 4.0 (4.0 lowered it to 16 MiB);
-  /// raise it if the broker's `max_message_size` is raised (its hard limit is 512 MiB). See
+  /// The largest message body accepted from the broker, in bytes: a content header
+  /// announcing more closes the connection with ``AMQPError/Code/protocolViolation`` (its
+  /// `protocolError` code is `messageTooLarge`) before any of the body is buffered.
+  /// Defaults to 128 MiB, RabbitMQ's default `max_message_size` before 4.0 (4.0 lowered it
+  /// to 16 MiB); raise it if the broker's is raised (its hard limit is 512 MiB). See
   /// ``AMQPProtocol/AMQPFrameDecoder/maximumMessageSize``.
   public var maximumMessageSize: UInt32
   /// How long the TCP connect plus the AMQP handshake may take.

@@ -225,11 +225,11 @@ extension AMQPConnectionHandler {
   func channelFrameReceived(_ frame: AMQPFrame) {
     let id = frame.channel
     guard let action = channels.update(id, { $0.machine.frameReceived(frame) }) else {
-      perform(
-        connection.channelViolation(
-          code: ReplyCode.channelError,
-          "\(frame.kindDescription) on channel \(id), which is not open",
-          nil))
+      let action = ChannelStateMachine<ChannelWaiter>.frameReceivedOnUnknownChannel(frame)
+      if case .none = action {
+        logger.debug("close-ok for a closed channel ignored", metadata: ["channel": "\(id)"])
+      }
+      perform(action, channelID: id)
       return
     }
     perform(action, channelID: id)
@@ -276,10 +276,9 @@ extension AMQPConnectionHandler {
     case .flow(let active, let frames):
       channels[channelID]?.flowActive = active
       write(frames)
-    case .closed(let error, let waiters, let frames, let closeWaiter):
+    case .closed(let error, let waiters, let frames, let closeWaiter, let keepID):
       write(frames)
       guard var slot = channels.removeValue(forKey: channelID) else { return }
-      channelIDs.release(channelID)
       for waiter in waiters { waiter.fail(error) }
       for waiter in slot.confirms?.removeAll() ?? [] { waiter.fail(error) }
       for (tag, sink) in slot.consumers {
@@ -288,6 +287,12 @@ extension AMQPConnectionHandler {
       }
       slot.consumers.removeAll()
       slot.returns?.finish()
+      if keepID {
+        // Reserved until our close-ok arrives (`releaseID`); nothing else is kept.
+        channels[channelID] = ChannelSlot(machine: slot.machine)
+      } else {
+        channelIDs.release(channelID)
+      }
       topology.channelClosed(channelID)
       closeWaiter?.succeed(.channelCloseOk(.init()))
       if error.code == .channelClosedByServer {
@@ -296,6 +301,9 @@ extension AMQPConnectionHandler {
           metadata: ["channel": "\(channelID)", "reason": "\(error)"])
       }
       resumeReadsIfPaused()
+    case .releaseID:
+      channels[channelID] = nil
+      channelIDs.release(channelID)
     case .connectionViolation(let code, let message, let method):
       perform(connection.channelViolation(code: code, message, method))
     }

@@ -4,30 +4,22 @@ import NIOCore
 ///
 /// ``decodeFrame(from:)`` returns `nil` while a frame is incomplete and throws only when a
 /// complete frame (or its header) is malformed. The announced size is checked before any
-/// payload is buffered: a body frame against ``maximumFrameSize`` (the negotiated
-/// `frame_max`), any other frame against the larger of that and ``maximumMessageSize``.
+/// payload is buffered (see `AMQPFrameDecoder+Limits.swift`): a body frame against
+/// ``maximumFrameSize``, the negotiated `frame_max`; a method or content-header frame, which
+/// RabbitMQ sends whole whatever the `frame_max`, against the larger of that and
+/// ``maximumUnsplitFrameSize`` (or ``maximumMessageSize`` if smaller); a body frame when
+/// `frame_max` is 0 against ``maximumMessageSize``.
 public struct AMQPFrameDecoder: Sendable {
   /// The largest body frame accepted, including the 8 bytes of framing: the negotiated
-  /// `frame_max`. `0` means none was agreed; then ``maximumMessageSize`` bounds every frame.
+  /// `frame_max`. `0` means none was agreed; then ``maximumMessageSize`` bounds body frames.
   public var maximumFrameSize: UInt32
   /// The largest message accepted, in bytes: the most a content header may announce as its
-  /// body size, and the largest payload of a frame that `frame_max` does not bound.
-  ///
-  /// RabbitMQ cannot split a content header and sends it whole whatever the `frame_max`
-  /// (a publisher on a connection with a larger `frame_max` may have set 20 kB of headers),
-  /// so method and content-header frames may exceed ``maximumFrameSize``; with `frame_max`
-  /// 0 it sends a body in one frame. What such a frame carries belongs to one message, so
-  /// the message limit bounds it: a hostile peer cannot make us buffer more for one frame.
+  /// body size (so the body frames that follow cannot grow a message without bound), and
+  /// the largest body frame when `frame_max` is 0 (RabbitMQ then sends a body in one frame).
   /// See ``defaultMaximumMessageSize``.
   public var maximumMessageSize: UInt32
   private var sawFirstByte = false
   private var recentStrings = RecentShortStrings()
-
-  /// 128 MiB: RabbitMQ's default `max_message_size` from 3.8 to 3.13 (4.0 lowered it to
-  /// 16 MiB; 512 MiB is its hard limit), so no message a broker with default settings
-  /// accepts is refused. RabbitMQ's .NET client uses the same default; its Java client's
-  /// `maxInboundMessageBodySize` is 64 MiB.
-  public static let defaultMaximumMessageSize: UInt32 = 128 << 20
 
   public init(
     maximumFrameSize: UInt32 = 131_072,
@@ -79,37 +71,6 @@ public struct AMQPFrameDecoder: Sendable {
     return try decodePayload(type: type, channel: channel, payload: &payload)
   }
 
-  /// Refuses a frame too large to buffer, from its 7-byte header alone.
-  private func checkSize(type: UInt8, channel: UInt16, payload: UInt32, header: ByteBuffer)
-    throws(AMQPProtocolError)
-  {
-    let size = UInt64(payload) + UInt64(AMQPFraming.frameOverhead)  // no UInt32 overflow
-    let negotiated = UInt64(maximumFrameSize)
-    let limit: UInt64
-    let rule: String
-    if type == AMQPFraming.bodyFrameType, negotiated > 0 {
-      (limit, rule) = (negotiated, "frame_max \(negotiated)")
-    } else {
-      let unsplit = UInt64(maximumMessageSize) + UInt64(AMQPFraming.frameOverhead)
-      (limit, rule) =
-        unsplit > negotiated
-        ? (unsplit, "the message limit of \(maximumMessageSize) bytes")
-        : (negotiated, "frame_max \(negotiated)")
-    }
-    guard size > limit else { return }
-    let kind =
-      switch type {
-      case AMQPFraming.methodFrameType: "method frame"
-      case AMQPFraming.headerFrameType: "content header frame"
-      case AMQPFraming.bodyFrameType: "body frame"
-      default: "heartbeat frame"
-      }
-    throw AMQPProtocolError(
-      code: .frameTooLarge,
-      message: "\(kind) of \(size) bytes on channel \(channel) exceeds \(rule)",
-      offendingBytes: header.getBytes(at: header.readerIndex, length: 7) ?? [])
-  }
-
   private static func isFrameType(_ type: UInt8) -> Bool {
     type == AMQPFraming.methodFrameType || type == AMQPFraming.headerFrameType
       || type == AMQPFraming.bodyFrameType || type == AMQPFraming.heartbeatFrameType
@@ -146,12 +107,7 @@ public struct AMQPFrameDecoder: Sendable {
       (strings) throws(AMQPProtocolError) in
       try Self.decodePayload(type: type, channel: channel, payload: &payload, strings: strings)
     }
-    if case .header(_, let header) = frame, header.bodySize > UInt64(maximumMessageSize) {
-      throw AMQPProtocolError(
-        code: .messageTooLarge,
-        message: "a content header on channel \(channel) announces a body of "
-          + "\(header.bodySize) bytes, above the message limit of \(maximumMessageSize)")
-    }
+    if case .header(_, let header) = frame { try checkBodySize(header, channel: channel) }
     return frame
   }
 

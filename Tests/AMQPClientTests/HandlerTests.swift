@@ -432,3 +432,58 @@ final class Box<Value> {
   var value: Value
   init(_ value: Value) { self.value = value }
 }
+
+extension HandlerTests {
+  /// The application closes channel 1 as the broker closes it with 404. Before, the
+  /// broker's close freed the id, its close-ok for our close came on "an unopened channel",
+  /// and the whole connection closed with 504.
+  @Test func crossingChannelCloseKeepsTheConnectionAndTheIDUntilOurCloseOk() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    var opened: [EventLoopFuture<UInt16>] = []
+    for id: UInt16 in [1, 2] {
+      opened.append(broker.handler.openChannel())
+      try broker.send(.method(channel: id, .channelOpenOk(.init())))
+    }
+    #expect(try opened.map { try $0.wait() } == [1, 2])
+    _ = try broker.framesFromClient()
+    let closed = broker.handler.closeChannel(1)
+    #expect(
+      try broker.framesFromClient() == [
+        .method(channel: 1, .channelClose(.init(replyCode: 200, replyText: "Goodbye")))
+      ])
+    try broker.send(
+      .method(
+        channel: 1,
+        .channelClose(
+          .init(replyCode: 404, replyText: "NOT_FOUND - no exchange 'x'", classID: 60, methodID: 40)
+        )
+      ))
+    #expect(try broker.framesFromClient() == [.method(channel: 1, .channelCloseOk(.init()))])
+    try closed.wait()  // the channel is closed, as asked
+    // Until our close-ok arrives, id 1 is not handed out again.
+    let third = broker.handler.openChannel()
+    try broker.send(.method(channel: 3, .channelOpenOk(.init())))
+    #expect(try third.wait() == 3)
+    try broker.send(.method(channel: 1, .channelCloseOk(.init())))
+    #expect(broker.isOpen)
+    #expect(broker.handler.closeError == nil)
+    // Channel 2 still works, and id 1 is free again.
+    let qos = broker.handler.request(.basicQos(.init(prefetchCount: 1)), channelID: 2)
+    try broker.send(.method(channel: 2, .basicQosOk(.init())))
+    #expect(try qos.wait() == .basicQosOk(.init()))
+    let reused = broker.handler.openChannel()
+    try broker.send(.method(channel: 1, .channelOpenOk(.init())))
+    #expect(try reused.wait() == 1)
+  }
+
+  @Test func strayCloseAndCloseOkOnAChannelNotOpenAreAnsweredOrIgnored() throws {
+    let broker = try FakeBroker()
+    try broker.handshake()
+    try broker.send(.method(channel: 4, .channelCloseOk(.init())))
+    try broker.send(.method(channel: 5, .channelClose(.init(replyCode: 404))))
+    #expect(try broker.framesFromClient() == [.method(channel: 5, .channelCloseOk(.init()))])
+    #expect(broker.isOpen)
+    #expect(broker.handler.closeError == nil)
+  }
+}

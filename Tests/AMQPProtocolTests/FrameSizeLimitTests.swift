@@ -45,7 +45,19 @@ import Testing
       _ = try decoder.decodeFrame(from: &header)
     }
     #expect(error?.code == .frameTooLarge)
-    #expect(error?.message.contains("message limit of 1048576 bytes") == true)
+    #expect(error?.message.contains("limit of 1048584 bytes") == true)
+  }
+
+  /// A 16 MiB method or header frame costs up to ~400 MiB once its tables are decoded.
+  @Test func methodOrHeaderFrameAbove16MiBIsRejectedWhateverTheMessageLimit() {
+    for type: UInt8 in [1, 2] {
+      var decoder = AMQPFrameDecoder(maximumFrameSize: 0, maximumMessageSize: 512 << 20)
+      var header = ByteBuffer(bytes: [type] + hex("00 01 01 00 00 01"))  // 16 MiB + 1
+      let error = #expect(throws: AMQPProtocolError.self) {
+        _ = try decoder.decodeFrame(from: &header)
+      }
+      #expect(error?.code == .frameTooLarge)
+    }
   }
 
   /// frame_max 0 means "no limit" in the protocol; a peer still cannot make us buffer 4 GiB.

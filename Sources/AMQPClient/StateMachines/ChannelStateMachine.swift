@@ -12,6 +12,11 @@ struct ChannelStateMachine<Waiter> {
     case open
     /// We sent `channel.close`; waiting for `close-ok`.
     case closing
+    /// The broker closed the channel while our own `channel.close` was on its way (a
+    /// crossing close). Everything is failed or finished, but RabbitMQ still answers our
+    /// close with `close-ok`: the id stays reserved until it arrives, so that a new channel
+    /// given the same id does not take it (see ``ChannelStateMachine+Close``).
+    case closedAwaitingCloseOk(AMQPError)
     case closed(AMQPError)
   }
 
@@ -32,16 +37,21 @@ struct ChannelStateMachine<Waiter> {
     case flow(active: Bool, write: [AMQPFrame])
     /// The channel is gone: fail the waiters and every consumer with the error, after
     /// writing the frames (close-ok when the broker closed it). `closeWaiter` is the
-    /// application's own close request, which succeeds.
-    case closed(AMQPError, failing: [Waiter], write: [AMQPFrame], closeWaiter: Waiter?)
+    /// application's own close request, which succeeds. With `keepID` the id stays
+    /// reserved until ``releaseID`` (a crossing close); otherwise it is free at once.
+    case closed(
+      AMQPError, failing: [Waiter], write: [AMQPFrame], closeWaiter: Waiter?, keepID: Bool)
+    /// The `close-ok` a closed channel still waited for arrived: its id is free again.
+    case releaseID
     /// The broker broke the protocol on this channel: a connection error.
     case connectionViolation(code: UInt16, message: String, method: AMQPMethodID?)
   }
 
   let id: UInt16
-  private(set) var state: State = .opening
-  private var pending: Deque<(request: AMQPMethod, waiter: Waiter)> = []
-  private var content: ContentAssembly<Waiter>?
+  // Settable within the module: the close transitions live in ChannelStateMachine+Close.swift.
+  var state: State = .opening
+  var pending: Deque<(request: AMQPMethod, waiter: Waiter)> = []
+  var content: ContentAssembly<Waiter>?
 
   init(id: UInt16) {
     self.id = id
@@ -50,7 +60,7 @@ struct ChannelStateMachine<Waiter> {
   var isUsable: Bool {
     switch state {
     case .opening, .open: true
-    case .closing, .closed: false
+    case .closing, .closedAwaitingCloseOk, .closed: false
     }
   }
 
@@ -59,7 +69,7 @@ struct ChannelStateMachine<Waiter> {
     switch state {
     case .opening, .open: nil
     case .closing: AMQPError(.channelClosed, "channel \(id) is closing")
-    case .closed(let error): error
+    case .closedAwaitingCloseOk(let error), .closed(let error): error
     }
   }
 
@@ -94,7 +104,7 @@ struct ChannelStateMachine<Waiter> {
     if case .channelOpen = method {
       switch state {
       case .opening where pending.isEmpty: return nil
-      case .opening, .open, .closing, .closed:
+      case .opening, .open, .closing, .closedAwaitingCloseOk, .closed:
         return AMQPError(.invalidArgument, "channel.open is sent once, by openChannel")
       }
     }
@@ -113,7 +123,14 @@ struct ChannelStateMachine<Waiter> {
   }
 
   mutating func frameReceived(_ frame: AMQPFrame) -> Action {
-    if case .closed = state { return .none }
+    switch state {
+    case .opening, .open, .closing:
+      break
+    case .closedAwaitingCloseOk:
+      return frameReceivedAfterCrossingClose(frame)
+    case .closed:
+      return .none
+    }
     if content != nil {
       if case .method(_, .channelClose(let close)) = frame {
         let waiter = content?.waiter
@@ -129,33 +146,49 @@ struct ChannelStateMachine<Waiter> {
           code: ReplyCode.unexpectedFrame, message: "channel \(id): \(message)", method: nil)
       case .complete(let carrier, let properties, let body):
         content = nil
-        if case .closing = state {
+        switch state {
+        case .opening, .open:
+          return completed(carrier, properties, body)
+        case .closing, .closedAwaitingCloseOk, .closed:
+          // Discarded until close-ok; a get waits for this message, so it fails.
           if case .getOk(_, let waiter) = carrier {
             return .fail(waiter, AMQPError(.channelClosed, "channel \(id) is closing"))
           }
           return .none
         }
-        return completed(carrier, properties, body)
       }
     }
     guard case .method(_, let method) = frame else {
-      if case .closing = state { return .none }
-      return .connectionViolation(
-        code: ReplyCode.unexpectedFrame,
-        message: "channel \(id): \(frame.kindDescription) without a content method", method: nil)
+      switch state {
+      case .closing, .closedAwaitingCloseOk, .closed:
+        return .none
+      case .opening, .open:
+        return .connectionViolation(
+          code: ReplyCode.unexpectedFrame,
+          message: "channel \(id): \(frame.kindDescription) without a content method",
+          method: nil)
+      }
     }
     return methodReceived(method)
   }
 
   /// The connection is gone: fail everything.
   mutating func connectionClosed(_ error: AMQPError) -> Action {
-    if case .closed = state { return .none }
+    switch state {
+    case .opening, .open, .closing:
+      break
+    case .closedAwaitingCloseOk:
+      state = .closed(error)
+      return .releaseID
+    case .closed:
+      return .none
+    }
     state = .closed(error)
     var waiters = pending.map(\.waiter)
     pending.removeAll()
     if let waiter = content?.waiter { waiters.append(waiter) }
     content = nil
-    return .closed(error, failing: waiters, write: [], closeWaiter: nil)
+    return .closed(error, failing: waiters, write: [], closeWaiter: nil, keepID: false)
   }
 
   private mutating func methodReceived(_ method: AMQPMethod) -> Action {
@@ -163,18 +196,14 @@ struct ChannelStateMachine<Waiter> {
     case .channelClose(let close):
       return closedByServer(close, extraWaiter: nil)
     case .channelCloseOk:
-      guard case .closing = state else { return unexpected(method) }
-      let error = AMQPError(.channelClosed, "channel \(id) was closed by the application")
-      state = .closed(error)
-      var waiters = pending.map(\.waiter)
-      pending.removeAll()
-      // The close request itself is the last waiter; it succeeds, the rest fail.
-      let closeWaiter = waiters.popLast()
-      return .closed(error, failing: waiters, write: [], closeWaiter: closeWaiter)
+      return closeOkReceived()
     default:
       break
     }
-    if case .closing = state { return .none }  // discarded until close-ok
+    switch state {
+    case .opening, .open: break
+    case .closing, .closedAwaitingCloseOk, .closed: return .none  // discarded until close-ok
+    }
     switch method {
     case .basicDeliver(let deliver):
       content = ContentAssembly(.deliver(deliver))
@@ -231,23 +260,6 @@ struct ChannelStateMachine<Waiter> {
     }
   }
 
-  private mutating func closedByServer(
-    _ close: AMQPMethod.Channel.Close, extraWaiter: Waiter?
-  ) -> Action {
-    let error = AMQPError(
-      .channelClosedByServer,
-      "the broker closed channel \(id): \(close.replyCode) \(close.replyText)",
-      replyCode: close.replyCode, replyText: close.replyText,
-      failingMethod: AMQPMethodID(classID: close.classID, methodID: close.methodID))
-    state = .closed(error)
-    var waiters = pending.map(\.waiter)
-    pending.removeAll()
-    if let extraWaiter { waiters.append(extraWaiter) }
-    return .closed(
-      error, failing: waiters, write: [.method(channel: id, .channelCloseOk(.init()))],
-      closeWaiter: nil)
-  }
-
   private func completed(
     _ carrier: ContentAssembly<Waiter>.Carrier, _ properties: AMQPBasicProperties,
     _ body: ByteBuffer
@@ -274,7 +286,7 @@ struct ChannelStateMachine<Waiter> {
     }
   }
 
-  private func unexpected(_ method: AMQPMethod) -> Action {
+  func unexpected(_ method: AMQPMethod) -> Action {
     .connectionViolation(
       code: ReplyCode.commandInvalid,
       message: "channel \(id): unexpected \(method.name)"

@@ -162,7 +162,9 @@ import Testing
       channel: 3,
       .channelClose(
         .init(replyCode: 404, replyText: "NOT_FOUND - no queue 'q'", classID: 50, methodID: 10)))
-    guard case .closed(let error, let failing, let frames, nil) = machine.frameReceived(close)
+    guard
+      case .closed(let error, let failing, let frames, nil, keepID: false) = machine.frameReceived(
+        close)
     else {
       Issue.record("expected closed")
       return
@@ -187,7 +189,7 @@ import Testing
       return
     }
     guard
-      case .closed(_, [], [], 9) = machine.frameReceived(
+      case .closed(_, [], [], 9, keepID: false) = machine.frameReceived(
         .method(channel: 3, .channelCloseOk(.init())))
     else {
       Issue.record("expected the close waiter to succeed")
@@ -248,7 +250,7 @@ import Testing
     _ = machine.frameReceived(.method(channel: 3, .basicQosOk(.init())))
     _ = machine.frameReceived(.method(channel: 3, .basicGetOk(.init())))
     guard
-      case .closed(_, let failing, _, _) = machine.connectionClosed(
+      case .closed(_, let failing, _, _, _) = machine.connectionClosed(
         AMQPError(.connectionClosed, "gone"))
     else {
       Issue.record("expected closed")
