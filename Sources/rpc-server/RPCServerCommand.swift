@@ -121,7 +121,8 @@ struct RPCServerCommand: AsyncParsableCommand {
     switch await StopReason.first(signals: signals, connection: connection) {
     case .signal(let number):
       print(
-        " [x] Signal \(number): draining \(server.workerIDs.count) workers (at most "
+        " [x] Signal \(number): draining \(server.workerIDs.count) "
+          + "worker\(server.workerIDs.count == 1 ? "" : "s") (at most "
           + "\(Format.duration(drainTimeout.timeAmount)); a second signal stops at once)…")
       let end = await firstOf(
         { () async -> DrainEnd in .drained(requeued: await server.shutdown()) },
@@ -133,7 +134,7 @@ struct RPCServerCommand: AsyncParsableCommand {
         try? await connection.close()
         if requeued > 0 {
           print(
-            " [x] \(requeued) requests still held after \(Format.duration(drainTimeout.timeAmount)) were requeued."
+            " [x] \(requeued) request\(requeued == 1 ? "" : "s") still held after \(Format.duration(drainTimeout.timeAmount)) were requeued."
           )
         }
         print(" [x] Stopped cleanly after handling \(handled) requests.")
@@ -157,7 +158,12 @@ private enum DrainEnd: Sendable {
 }
 
 enum LineFormat {
+  /// One line per request; what the peer sent (ids, messages quoting its body) is escaped.
   static func describe(_ event: RPCServerEvent) -> String {
+    line(event).escapingControlCharacters
+  }
+
+  private static func line(_ event: RPCServerEvent) -> String {
     let milliseconds = Format.fixed(Double(event.service.nanoseconds) / 1e6, 2)
     let id = event.correlationID.isEmpty ? "-" : event.correlationID
     switch event.outcome {

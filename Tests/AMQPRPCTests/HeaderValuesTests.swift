@@ -29,8 +29,13 @@ import Testing
     #expect(RPCHeaderValues.microseconds(.timestamp(2)) == 2_000_000)
     #expect(RPCHeaderValues.microseconds(.timestamp(.max)) == .max)
     #expect(RPCHeaderValues.microseconds(.double(12.9)) == 12)
+    // Far below the range is long past, far above is never: clamped, not ignored.
+    #expect(RPCHeaderValues.microseconds(.double(-1e19)) == .min)
+    #expect(RPCHeaderValues.microseconds(.float(-.infinity)) == .min)
+    #expect(RPCHeaderValues.microseconds(.double(9.3e18)) == .max)
+    #expect(RPCHeaderValues.microseconds(.double(.infinity)) == .max)
     for ignored: AMQPFieldValue in [
-      .double(.nan), .double(.infinity), .double(9.3e18), .float(-.infinity), .string("5"),
+      .double(.nan), .float(.nan), .string("5"),
       .bytes([1]), .void, .bool(true), .array([.int64(1)]),
     ] {
       #expect(RPCHeaderValues.microseconds(ignored) == nil, "\(ignored)")

@@ -63,3 +63,11 @@ import Testing
     #expect(OptionRange.prefetch.describe(0) == "0")
   }
 }
+
+@Suite struct TerminalSafeTextTests {
+  @Test func controlCharactersFromAPeerAreEscapedAndTheRestKept() {
+    #expect("\u{1B}[31mRED\u{1B}[0m".escapingControlCharacters == "\\u{1B}[31mRED\\u{1B}[0m")
+    #expect("a\nb\u{7F}\u{85}".escapingControlCharacters == "a\\u{A}b\\u{7F}\\u{85}")
+    #expect("idé-7 ok".escapingControlCharacters == "idé-7 ok")
+  }
+}

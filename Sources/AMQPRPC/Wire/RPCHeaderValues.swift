@@ -8,8 +8,8 @@ import NIOCore
 /// `nil` for what it cannot use. Nothing here can trap.
 enum RPCHeaderValues {
   /// A time in µs since the Unix epoch (the deadline, received and replied headers): any
-  /// integer type; `T` timestamps, which are seconds, scaled to µs (saturating); a finite
-  /// float or double, rounded down. Anything else is `nil`.
+  /// integer type; `T` timestamps, which are seconds, scaled to µs (saturating); a float or
+  /// double, rounded down and clamped (NaN is `nil`). Anything else is `nil`.
   static func microseconds(_ value: AMQPFieldValue?) -> Int64? {
     switch value {
     case .timestamp(let seconds):
@@ -32,9 +32,13 @@ enum RPCHeaderValues {
     }
   }
 
-  /// `value` rounded down when it is finite and fits in `Int64`.
+  /// `value` rounded down, clamped to `Int64`'s range (so −1e300 or −∞ is long past, not
+  /// "no deadline"); `nil` for NaN.
   private static func integer(_ value: Double) -> Int64? {
-    Int64(exactly: value.rounded(.down))
+    guard !value.isNaN else { return nil }
+    if value < -9.2e18 { return .min }
+    if value > 9.2e18 { return .max }
+    return Int64(value.rounded(.down))
   }
 }
 
