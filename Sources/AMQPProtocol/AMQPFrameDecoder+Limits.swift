@@ -20,28 +20,27 @@ extension AMQPFrameDecoder {
   /// up to ~24 bytes per byte on the wire, so this also bounds what one frame can cost.
   public static let maximumUnsplitFrameSize: UInt32 = 16 << 20
 
-  /// Refuses a frame too large to buffer, from its 7-byte header alone.
+  /// Refuses a frame too large to buffer, from its 7-byte header alone. On every frame:
+  /// integer compares only, the message is built when it fails.
   func checkSize(type: UInt8, channel: UInt16, payload: UInt32, header: ByteBuffer)
     throws(AMQPProtocolError)
   {
     let overhead = UInt64(AMQPFraming.frameOverhead)
     let size = UInt64(payload) + overhead  // in 64 bits: no overflow at UInt32.max
     let negotiated = UInt64(maximumFrameSize)
-    let limit: UInt64
-    let rule: String
-    if type == AMQPFraming.bodyFrameType {
-      (limit, rule) =
-        negotiated > 0
-        ? (negotiated, "frame_max \(negotiated)")
-        : (UInt64(maximumMessageSize) + overhead, "the message limit of \(maximumMessageSize)")
-    } else {
-      let unsplit = UInt64(min(maximumMessageSize, Self.maximumUnsplitFrameSize)) + overhead
-      (limit, rule) =
-        unsplit > negotiated
-        ? (unsplit, "the limit of \(unsplit) bytes for method and content-header frames")
-        : (negotiated, "frame_max \(negotiated)")
-    }
+    let isBody = type == AMQPFraming.bodyFrameType
+    let unsplit =
+      isBody
+      ? UInt64(maximumMessageSize) + overhead
+      : UInt64(min(maximumMessageSize, Self.maximumUnsplitFrameSize)) + overhead
+    let limit = isBody ? (negotiated > 0 ? negotiated : unsplit) : max(negotiated, unsplit)
     guard size > limit else { return }
+    let rule =
+      limit == negotiated
+      ? "frame_max \(negotiated)"
+      : isBody
+        ? "the message limit of \(maximumMessageSize) bytes"
+        : "the limit of \(unsplit) bytes for method and content-header frames"
     let kind =
       switch type {
       case AMQPFraming.methodFrameType: "method frame"

@@ -482,7 +482,12 @@ extension HandlerTests {
     try broker.handshake()
     try broker.send(.method(channel: 4, .channelCloseOk(.init())))
     try broker.send(.method(channel: 5, .channelClose(.init(replyCode: 404))))
-    #expect(try broker.framesFromClient() == [.method(channel: 5, .channelCloseOk(.init()))])
+    try broker.send(.method(channel: .max, .channelClose(.init(replyCode: 404))))
+    #expect(
+      try broker.framesFromClient() == [
+        .method(channel: 5, .channelCloseOk(.init())),
+        .method(channel: .max, .channelCloseOk(.init())),
+      ])
     #expect(broker.isOpen)
     #expect(broker.handler.closeError == nil)
   }

@@ -134,6 +134,21 @@ import Testing
     }
   }
 
+  @Test func bodyFramesEndingBeforeTheAnnouncedSizeAreAViolation() {
+    var machine = openChannel()
+    _ = machine.frameReceived(.method(channel: 3, .basicDeliver(.init(consumerTag: "t"))))
+    _ = machine.frameReceived(
+      .header(channel: 3, AMQPContentHeader(bodySize: 10, properties: .init())))
+    _ = machine.frameReceived(.body(channel: 3, ByteBuffer(string: "four")))
+    guard
+      case .connectionViolation(505, _, _) = machine.frameReceived(
+        .method(channel: 3, .basicDeliver(.init(consumerTag: "t", deliveryTag: 2))))
+    else {
+      Issue.record("expected 505")
+      return
+    }
+  }
+
   @Test func getOkCarriesAMessageAndGetEmptyNil() {
     var machine = openChannel()
     _ = machine.requestSent(.basicGet(.init(queue: "q")), waiter: 5)
