@@ -154,7 +154,9 @@ let package = Package(
     .target(name: "AllocationCounter", path: "Benchmarks/AllocationCounter"),
     .executableTarget(
       name: "FrameDecoderFuzzer",
-      dependencies: ["AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+      dependencies: [
+        "AMQPProtocol", "FuzzHarness", .product(name: "NIOCore", package: "swift-nio"),
+      ],
       path: "Fuzz/FrameDecoderFuzzer",
       swiftSettings: swiftSettings
     ),
@@ -180,7 +182,9 @@ let package = Package(
     ),
     .testTarget(
       name: "AMQPProtocolTests",
-      dependencies: ["AMQPProtocol", .product(name: "NIOCore", package: "swift-nio")],
+      dependencies: [
+        "AMQPProtocol", "FuzzHarness", .product(name: "NIOCore", package: "swift-nio"),
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(

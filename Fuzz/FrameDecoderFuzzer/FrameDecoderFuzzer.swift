@@ -1,11 +1,6 @@
 import AMQPProtocol
+import FuzzHarness
 import NIOCore
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// Feeds arbitrary bytes to the frame decoder, in the chunk sizes the first byte picks. Any
 /// outcome but a trap is fine: frames, "need more bytes", or a thrown protocol error.
@@ -44,28 +39,10 @@ func decodeArbitraryBytes(_ bytes: UnsafeRawBufferPointer) {
   @main
   enum FrameDecoderReplay {
     static func main() throws {
-      for path in CommandLine.arguments.dropFirst() {
-        let bytes = try readFile(path)
+      try replayFiles(CommandLine.arguments.dropFirst()) { bytes in
         bytes.withUnsafeBytes { decodeArbitraryBytes($0) }
-        print("replayed \(path) (\(bytes.count) bytes)")
+        return "replayed"
       }
     }
-
-    static func readFile(_ path: String) throws -> [UInt8] {
-      guard let file = fopen(path, "rb") else { throw ReplayError(path: path) }
-      defer { fclose(file) }
-      var bytes: [UInt8] = []
-      var chunk = [UInt8](repeating: 0, count: 4096)
-      while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        if count <= 0 { break }
-        bytes += chunk[0..<count]
-      }
-      return bytes
-    }
-  }
-
-  struct ReplayError: Error {
-    var path: String
   }
 #endif

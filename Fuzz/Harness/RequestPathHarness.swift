@@ -29,7 +29,8 @@ package enum RequestPathHarness {
     case .reject:
       fuzzCheck((properties.replyTo ?? "").isEmpty, "rejected a request with reply_to")
       return .rejected
-    case .refuse(let kind, let message):
+    case .refuse(let kind, let message, let replyTo):
+      fuzzCheck(replyTo == properties.replyTo, "reply_to changed")
       outcome = .refused(kind, message: message)
     case .compute(let n, let replyTo):
       fuzzCheck((0...maximumN).contains(n), "n = \(n) outside 0…\(maximumN)")

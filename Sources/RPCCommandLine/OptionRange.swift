@@ -38,22 +38,13 @@ package struct OptionRange<Value: Sendable>: Sendable {
   package func describe(_ value: Value) -> String { describeValue(value) }
 }
 
-extension OptionRange where Value == Int {
-  /// Whole numbers in `bounds` (decimal digits with an optional sign).
-  package static func wholeNumbers(_ bounds: ClosedRange<Int>, note: String = "") -> Self {
+extension OptionRange where Value: FixedWidthInteger {
+  /// Whole numbers in `bounds` (decimal digits with an optional sign), as `Value`: `Int`
+  /// for counts, `UInt16` for what AMQP carries in 16 bits (a prefetch count).
+  package static func wholeNumbers(_ bounds: ClosedRange<Value>, note: String = "") -> Self {
     Self(
       description: "a whole number from \(bounds.lowerBound) to \(bounds.upperBound)", note: note,
-      convert: { text in Int(text).flatMap { bounds.contains($0) ? $0 : nil } },
-      describeValue: { String($0) })
-  }
-}
-
-extension OptionRange where Value == UInt16 {
-  /// Whole numbers in `bounds`, as the 16-bit values AMQP carries (a prefetch count).
-  package static func wholeNumbers(_ bounds: ClosedRange<UInt16>, note: String = "") -> Self {
-    Self(
-      description: "a whole number from \(bounds.lowerBound) to \(bounds.upperBound)", note: note,
-      convert: { text in UInt16(text).flatMap { bounds.contains($0) ? $0 : nil } },
+      convert: { text in Value(text).flatMap { bounds.contains($0) ? $0 : nil } },
       describeValue: { String($0) })
   }
 }
@@ -70,8 +61,10 @@ extension OptionRange where Value == Duration {
         "a number of seconds from \(secondsText(bounds.lowerBound)) to \(secondsText(bounds.upperBound))",
       note: note,
       convert: { text in
-        // `Double` also reads `inf`, `nan` and hex floats; `contains` is false for NaN.
-        guard let seconds = Double(text), seconds.isFinite, bounds.contains(seconds) else {
+        // Decimal only: `Double` also reads `inf`, `nan` and hex floats (`0x10` is 16).
+        guard text.allSatisfy({ "0123456789.eE+-".contains($0) }), let seconds = Double(text),
+          seconds.isFinite, bounds.contains(seconds)
+        else {
           return nil
         }
         return .seconds(seconds)

@@ -1,5 +1,4 @@
 import AMQPClient
-import NIOConcurrencyHelpers
 
 /// Why a long-running command stops.
 public enum StopReason: Sendable {
@@ -10,18 +9,14 @@ public enum StopReason: Sendable {
 
   /// Waits for the first of a termination signal and the connection closing.
   public static func first(signals: SignalWatcher, connection: AMQPConnection) async -> StopReason {
-    await withCheckedContinuation { continuation in
-      let resumed = NIOLockedValueBox(false)
-      @Sendable func finish(_ reason: StopReason) {
-        let first = resumed.withLockedValue { done in
-          defer { done = true }
-          return !done
+    await firstOf(
+      {
+        // No more signals can come (the watcher is gone): only the connection can end it.
+        guard let number = await signals.next() else {
+          return .connectionClosed(await connection.closed())
         }
-        if first { continuation.resume(returning: reason) }
-      }
-      // Unstructured on purpose: neither wait can be cancelled, and the loser is harmless.
-      Task { if let number = await signals.next() { finish(.signal(number)) } }
-      Task { finish(.connectionClosed(await connection.closed())) }
-    }
+        return .signal(number)
+      },
+      { .connectionClosed(await connection.closed()) })
   }
 }

@@ -9,18 +9,6 @@ import Testing
 /// deliveries and replies, built from every field type's extremes, never trap and always end
 /// in an answer or a rejection (the harnesses check the invariants).
 @Suite struct PoisonInputPropertyTests {
-  /// SplitMix64: a small seeded generator, so a failure replays with the same seed.
-  struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   static let headerNames = [
     RPCWire.deadlineHeader, RPCWire.receivedHeader, RPCWire.repliedHeader, RPCWire.errorHeader,
     RPCWire.errorKindHeader, RPCWire.workerHeader,
@@ -28,7 +16,7 @@ import Testing
 
   /// A delivery of the harnesses' shape: `numbers` bytes the harness reads first, the
   /// properties as on the wire, the body.
-  static func delivery(_ random: inout SeededGenerator, numbers: Int) -> [UInt8] {
+  static func delivery(_ random: inout SplitMix64, numbers: Int) -> [UInt8] {
     var properties = AMQPBasicProperties()
     if Bool.random(using: &random) {
       // One of the reply harness's ids (waiting, timed out, or never sent).
@@ -60,7 +48,7 @@ import Testing
   }
 
   @Test func thousandsOfHostileRequestsAreEachAnsweredOrRejected() {
-    var random = SeededGenerator(state: 11)
+    var random = SplitMix64(seed: 11)
     var verdicts: [RequestPathHarness.Verdict: Int] = [:]
     for _ in 0..<4_000 {
       // The request harness reads n's bound, the body limit and the time received.
@@ -74,7 +62,7 @@ import Testing
   }
 
   @Test func thousandsOfHostileRepliesAreMatchedOnlyByTheirOwnID() {
-    var random = SeededGenerator(state: 12)
+    var random = SplitMix64(seed: 12)
     var verdicts: [ReplyPathHarness.Verdict: Int] = [:]
     for _ in 0..<4_000 {
       // The reply harness reads two times and two ids' counters.
@@ -88,7 +76,7 @@ import Testing
   }
 
   @Test func randomBytesNeverTrapEitherPath() {
-    var random = SeededGenerator(state: 13)
+    var random = SplitMix64(seed: 13)
     for _ in 0..<4_000 {
       let bytes = (0..<Int.random(in: 0...64, using: &random)).map { _ in
         UInt8.random(in: 0...255, using: &random)

@@ -13,7 +13,7 @@ import Testing
 
   @Test(arguments: [
     "inf", "-inf", "infinity", "nan", "-nan", "1e300", "-1", "0", "0.0009", "86400.001", "abc",
-    "", "30s", " 30",
+    "", "30s", " 30", "0x10", "0x1p4",
   ])
   func replyTimeoutsThatAreNotFiniteOrOutOfRangeAreRefused(text: String) {
     #expect(throws: OptionRangeError(expected: "a number of seconds from 0.001 to 86400")) {

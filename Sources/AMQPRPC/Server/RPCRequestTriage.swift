@@ -8,7 +8,7 @@ package struct RPCRequestTriage: Sendable {
     /// Nowhere to answer (no or empty `reply_to`): reject without requeue, so it cannot loop.
     case reject(reason: String)
     /// Answer with an error reply.
-    case refuse(RPCServerErrorKind, message: String)
+    case refuse(RPCServerErrorKind, message: String, replyTo: String)
     /// Compute fib(n) and answer it.
     case compute(n: Int, replyTo: String)
   }
@@ -31,10 +31,12 @@ package struct RPCRequestTriage: Sendable {
       receivedWall > deadline
     {
       let late = receivedWall.saturatingDifference(deadline) / 1_000
-      return .refuse(.expired, message: "deadline passed \(late) ms before work began")
+      return .refuse(
+        .expired, message: "deadline passed \(late) ms before work began", replyTo: replyTo)
     }
     switch parser.parse(body) {
-    case .failure(let refusal): return .refuse(refusal.kind, message: refusal.message)
+    case .failure(let refusal):
+      return .refuse(refusal.kind, message: refusal.message, replyTo: replyTo)
     case .success(let n): return .compute(n: n, replyTo: replyTo)
     }
   }

@@ -162,8 +162,8 @@ final class RPCWorker: Sendable {
       channel.rejectWithFuture(deliveryTag: message.deliveryTag).whenComplete { [self] _ in
         settled()
       }
-    case .refuse(let kind, let message):
-      answer(request, replyTo: properties.replyTo ?? "", n: nil, .refused(kind, message: message))
+    case .refuse(let kind, let message, let replyTo):
+      answer(request, replyTo: replyTo, n: nil, .refused(kind, message: message))
     case .compute(let n, let replyTo):
       record.withLockedValue {
         $0.activity = .busy(n: n, correlationID: correlationID, since: started)
@@ -200,7 +200,7 @@ final class RPCWorker: Sendable {
     _ request: Request, replyTo: String, n: Int?, _ outcome: RPCServerEvent.Outcome
   ) {
     // Requeued at the drain timeout: another worker answers it; this answer is dropped.
-    if consumption.withLockedValue({ $0.abandoned }) { return }
+    guard let drained = settle() else { return }
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
     finish(
       request.started, correlationID: request.properties.correlationID ?? "", n: n,
@@ -213,19 +213,25 @@ final class RPCWorker: Sendable {
       // The channel is gone: the broker requeues the request; nothing more to do here.
       configuration.logger.debug("ack failed", metadata: ["error": "\(error)"])
     }
-    settled()
+    // A drain resumed here closes the channel on this loop after the reply and ack.
+    for waiter in drained { waiter.resume(returning: true) }
   }
 
   /// One delivered request is done with; wakes a waiting drain when none is left.
   private func settled() {
-    let waiters = consumption.withLockedValue { consumption -> [CheckedContinuation<Bool, Never>] in
-      guard !consumption.abandoned else { return [] }  // already counted as requeued
+    for waiter in settle() ?? [] { waiter.resume(returning: true) }
+  }
+
+  /// Counts one delivered request as done with, in one lock: `nil` when the drain already
+  /// requeued it (its answer must not go out), else the drains to wake (when none is left).
+  private func settle() -> [CheckedContinuation<Bool, Never>]? {
+    consumption.withLockedValue { consumption in
+      guard !consumption.abandoned else { return nil }
       consumption.outstanding -= 1
       guard consumption.outstanding == 0 else { return [] }
       defer { consumption.drained = [:] }
       return Array(consumption.drained.values)
     }
-    for waiter in waiters { waiter.resume(returning: true) }
   }
 
   /// Recursive fib up to this n takes microseconds; it is computed inline.

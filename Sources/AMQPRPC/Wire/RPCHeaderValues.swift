@@ -36,9 +36,7 @@ enum RPCHeaderValues {
   /// "no deadline"); `nil` for NaN.
   private static func integer(_ value: Double) -> Int64? {
     guard !value.isNaN else { return nil }
-    if value < -9.2e18 { return .min }
-    if value > 9.2e18 { return .max }
-    return Int64(value.rounded(.down))
+    return Int64(exactly: value.rounded(.down)) ?? (value < 0 ? .min : .max)
   }
 }
 
