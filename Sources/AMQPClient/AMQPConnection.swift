@@ -21,6 +21,8 @@ public final class AMQPConnection: Sendable {
   public let serverProperties: AMQPFieldTable
   /// The limits agreed with the broker.
   public let tuning: AMQPTuneParameters
+  /// The TLS protocol version and cipher suite of an `amqps` connection; `nil` on plain TCP.
+  public let tlsSession: AMQPTLSSession?
   /// Blocked/unblocked notifications; finishes when the connection closes.
   public let events: AsyncStream<AMQPConnectionEvent>
 
@@ -38,6 +40,7 @@ public final class AMQPConnection: Sendable {
     self.configuration = configuration
     self.serverProperties = info.serverProperties
     self.tuning = info.tuning
+    self.tlsSession = info.tls
     self.events = events
   }
 
@@ -46,16 +49,16 @@ public final class AMQPConnection: Sendable {
   /// - Throws: ``AMQPError`` with ``AMQPError/Code/connectFailed``,
   ///   ``AMQPError/Code/connectionTimeout``, ``AMQPError/Code/authenticationFailed``,
   ///   ``AMQPError/Code/accessRefused``, ``AMQPError/Code/protocolViolation`` (a peer that is
-  ///   not an AMQP 0-9-1 broker), ``AMQPError/Code/unsupported`` or
-  ///   ``AMQPError/Code/shortStringTooLong`` (a virtual host name over 255 bytes).
+  ///   not an AMQP 0-9-1 broker), ``AMQPError/Code/unsupported``,
+  ///   ``AMQPError/Code/shortStringTooLong`` (a virtual host name over 255 bytes),
+  ///   ``AMQPError/Code/invalidTLSConfiguration`` or ``AMQPError/Code/tlsHandshakeFailed``
+  ///   (`amqps`: see `AMQPConnection+TLS.swift`).
   public static func connect(
     to configuration: AMQPConnectionConfiguration,
     eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
     logger: Logger = Logger(label: "amqp", factory: { _ in SwiftLogNoOpLogHandler() })
   ) async throws -> AMQPConnection {
-    guard !configuration.useTLS else {
-      throw AMQPError(.unsupported, "amqps (TLS) is not supported by this build yet")
-    }
+    let tlsContext = try makeTLSContext(configuration, logger: logger)
     let open = AMQPMethod.connectionOpen(.init(virtualHost: configuration.virtualHost))
     if let oversized = open.oversizedShortString { throw AMQPError.shortStringTooLong(oversized) }
     let clientProperties = Self.clientProperties(configuration)
@@ -70,6 +73,9 @@ public final class AMQPConnection: Sendable {
           let handler = AMQPConnectionHandler(
             configuration: configuration, clientProperties: clientProperties,
             eventLoop: channel.eventLoop, logger: logger)
+          if let tlsContext {
+            try Self.addTLSHandlers(tlsContext, configuration: configuration, to: channel)
+          }
           try channel.pipeline.syncOperations.addHandler(handler)
           installed.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
         }
@@ -92,7 +98,7 @@ public final class AMQPConnection: Sendable {
       throw AMQPError(.connectFailed, "the connection handler was not installed")
     }
     let events = try await socket.eventLoop.submit { handler.value.events }.get()
-    let info: ConnectionInfo
+    var info: ConnectionInfo
     do {
       info = try await socket.eventLoop.flatSubmit { handler.value.connectPromise.futureResult }
         .get()
@@ -100,8 +106,16 @@ public final class AMQPConnection: Sendable {
       socket.close(promise: nil)
       throw error
     }
+    let verified = configuration.tls.verification == .verifyPeer
+    info.tls = try await socket.eventLoop.submit {
+      negotiatedTLS(of: socket, peerVerified: verified)
+    }.get()
     logger.info(
-      "connected", metadata: ["url": "\(configuration.redactedURL)", "tuning": "\(info.tuning)"])
+      "connected",
+      metadata: [
+        "url": "\(configuration.redactedURL)", "tuning": "\(info.tuning)",
+        "tls": "\(info.tls.map(String.init(describing:)) ?? "none")",
+      ])
     return AMQPConnection(
       handler: handler, socket: socket, configuration: configuration, info: info, events: events)
   }

@@ -4,7 +4,8 @@
 /// User, password and vhost are percent-decoded (`%2f` is `/`). A URL without a path selects
 /// the default vhost `/`; a bare `/` selects the empty vhost name, as in RabbitMQ's spec.
 /// Query keys: `heartbeat`, `connection_timeout` (milliseconds), `channel_max`, `frame_max`,
-/// `connection_name`.
+/// `connection_name`; for `amqps` also `cacertfile`, `certfile`, `keyfile`, `verify`,
+/// `server_name_indication`, and `auth_mechanism` (see `+TLS.swift`).
 extension AMQPConnectionConfiguration {
   /// Parses an AMQP URL.
   public init(url: String) throws(AMQPError) {
@@ -95,9 +96,12 @@ extension AMQPConnectionConfiguration {
       case "connection_name":
         connectionName = value
       default:
-        throw invalid("unknown query parameter \"\(key)\"")
+        guard Self.tlsQueryKeys.contains(key) else {
+          throw invalid("unknown query parameter \"\(key)\"")
+        }
       }
     }
+    try applyTLSQuery(query, invalid)
   }
 
   /// The configuration from `AMQP_URL`, or ``defaultURL`` when it is unset or empty.
@@ -118,7 +122,7 @@ extension AMQPConnectionConfiguration {
     return String(url[..<colon]) + ":***" + String(url[at...])
   }
 
-  private static func percentDecode(_ text: Substring, _ invalid: (String) -> AMQPError)
+  static func percentDecode(_ text: Substring, _ invalid: (String) -> AMQPError)
     throws(AMQPError) -> String
   {
     var bytes: [UInt8] = []

@@ -6,8 +6,13 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
   public var host: String
   /// The broker's TCP port.
   public var port: Int
-  /// Whether to use TLS (`amqps`).
+  /// Whether to use TLS (`amqps`); ``tls`` says how.
   public var useTLS: Bool
+  /// Trust, client certificate and verification for `amqps` (see `+TLS.swift`).
+  public var tls = AMQPTLSConfiguration()
+  /// The login mechanisms to use, most wanted first; the first the broker offers is taken.
+  /// `[.plain]` by default; `[.external]` logs in with the TLS client certificate.
+  public var saslMechanisms: [AMQPSASLMechanism] = [.plain]
   /// The user name for PLAIN authentication.
   public var username: String
   /// The password for PLAIN authentication; never printed.

@@ -6,6 +6,8 @@ import NIOCore
 struct ConnectionInfo: Sendable {
   var serverProperties: AMQPFieldTable
   var tuning: AMQPTuneParameters
+  /// What TLS was negotiated; `nil` on plain TCP. Filled in by `AMQPConnection.connect`.
+  var tls: AMQPTLSSession? = nil
 }
 
 /// The NIO handler of one AMQP connection. It decodes frames, feeds them to the connection
@@ -139,8 +141,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
     logger.debug("connection error", metadata: ["error": "\(error)"])
-    perform(
-      .closeConnection(write: [], error: AMQPError(.connectionClosed, "socket error: \(error)")))
+    // TLS failures arrive already explained (TLSFailureTranslator).
+    let closeError = error as? AMQPError ?? AMQPError(.connectionClosed, "socket error: \(error)")
+    perform(.closeConnection(write: [], error: closeError))
   }
 
   func read(context: ChannelHandlerContext) {

@@ -25,6 +25,8 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
       case consumerCancelled = "consumer cancelled"
       case invalidArgument = "invalid argument"
       case shortStringTooLong = "short string too long"
+      case tlsHandshakeFailed = "TLS handshake failed"
+      case invalidTLSConfiguration = "invalid TLS configuration"
     }
     let base: Base
 
@@ -52,7 +54,7 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
     public static let heartbeatTimeout = Code(base: .heartbeatTimeout)
     /// Every channel id up to the negotiated channel_max is in use.
     public static let channelLimitReached = Code(base: .channelLimitReached)
-    /// A feature this client does not offer (for example `amqps` in this build).
+    /// A feature this client does not offer (for example a login mechanism the broker lacks).
     public static let unsupported = Code(base: .unsupported)
     /// The broker cancelled a consumer (for example because its queue was deleted).
     public static let consumerCancelled = Code(base: .consumerCancelled)
@@ -63,6 +65,13 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
     /// or `arguments` key, `correlation_id`, `reply_to`…); the message names it and its
     /// length. Nothing was sent.
     public static let shortStringTooLong = Code(base: .shortStringTooLong)
+    /// TLS could not be set up with the broker; the message names the cause: an untrusted
+    /// certificate authority, a host-name mismatch, an expired certificate, a refused client
+    /// certificate, or a port that does not speak TLS (a plain `amqp` port).
+    public static let tlsHandshakeFailed = Code(base: .tlsHandshakeFailed)
+    /// The TLS settings cannot be used: an unreadable or empty PEM file, a certificate
+    /// without its key, EXTERNAL without a client certificate. Nothing was sent.
+    public static let invalidTLSConfiguration = Code(base: .invalidTLSConfiguration)
 
     public var description: String { base.rawValue }
   }

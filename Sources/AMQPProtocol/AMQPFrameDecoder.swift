@@ -89,6 +89,17 @@ public struct AMQPFrameDecoder: Sendable {
         message: "the server refused AMQP 0-9-1 and offered protocol \(version)",
         offendingBytes: prefix)
     }
+    // A TLS record (alert 21, handshake 22…; version major 3): a TLS port answering plain AMQP.
+    if let first = prefix.first, (20...23).contains(first) {
+      guard prefix.count >= 2 else { return }
+      if prefix[1] == 3 {
+        throw AMQPProtocolError(
+          code: .notAMQP,
+          message: "the peer speaks TLS, not plain AMQP (it answered with a TLS record): "
+            + "this is an amqps port; use amqps://",
+          offendingBytes: prefix)
+      }
+    }
     if let first = prefix.first, !Self.isFrameType(first) {
       let sample =
         buffer.getBytes(at: buffer.readerIndex, length: min(32, buffer.readableBytes)) ?? []

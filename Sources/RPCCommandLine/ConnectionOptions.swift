@@ -63,6 +63,13 @@ public struct ConnectionOptions: ParsableArguments {
 public func connect(
   _ configuration: AMQPConnectionConfiguration, logger: Logger
 ) async throws -> AMQPConnection {
+  if configuration.useTLS, configuration.tls.verification == .verifyNone {
+    // Every time: a connection nobody verifies should never look like a safe one.
+    let warning =
+      "warning: verify=verify_none: the broker's TLS certificate is not checked; anyone on "
+      + "the path can read and change this connection\n"
+    _ = warning.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+  }
   do {
     return try await AMQPConnection.connect(to: configuration, logger: logger)
   } catch {

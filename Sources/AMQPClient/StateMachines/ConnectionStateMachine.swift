@@ -38,6 +38,8 @@ struct ConnectionStateMachine {
   private var lastReceived: NIODeadline = .now()
   private var lastSent: NIODeadline = .now()
   private(set) var serverProperties = AMQPFieldTable()
+  /// The SASL mechanism chosen from the broker's `connection.start`.
+  private(set) var loginMechanism: AMQPSASLMechanism?
 
   init(configuration: AMQPConnectionConfiguration, clientProperties: AMQPFieldTable) {
     self.configuration = configuration
@@ -86,17 +88,23 @@ struct ConnectionStateMachine {
       guard case .method(0, .connectionStart(let start)) = frame else {
         return handshakeViolation(frame, expected: "connection.start")
       }
-      let mechanisms = start.mechanisms.split(separator: " ")
-      guard mechanisms.contains("PLAIN") else {
+      guard
+        let mechanism = AMQPSASLMechanism.choose(
+          preferred: configuration.saslMechanisms, offered: start.mechanisms)
+      else {
         return fail(
           AMQPError(
-            .unsupported, "the broker offers \(start.mechanisms), this client speaks PLAIN"))
+            .unsupported,
+            AMQPSASLMechanism.notOffered(
+              preferred: configuration.saslMechanisms, offered: start.mechanisms)))
       }
       serverProperties = start.serverProperties
       state = .awaitingTune
-      let response = "\u{0}\(configuration.username)\u{0}\(configuration.password)"
+      loginMechanism = mechanism
       let startOk = AMQPMethod.Connection.StartOk(
-        clientProperties: clientProperties, mechanism: "PLAIN", response: response,
+        clientProperties: clientProperties, mechanism: mechanism.name,
+        response: mechanism.response(
+          username: configuration.username, password: configuration.password),
         locale: "en_US")
       return .write([.method(channel: 0, .connectionStartOk(startOk))])
     case .awaitingTune:
@@ -119,12 +127,15 @@ struct ConnectionStateMachine {
             .method(channel: 0, .connectionOpen(open)),
           ])
       case .method(0, .connectionSecure):
-        return fail(AMQPError(.unsupported, "the broker sent a SASL challenge; PLAIN has none"))
+        return fail(
+          AMQPError(
+            .unsupported,
+            "the broker sent a SASL challenge; \(loginMechanism?.name ?? "PLAIN") has none"))
       case .method(0, .connectionClose(let close)):
         // With authentication_failure_close the broker says why instead of dropping the socket.
         return closedDuringHandshake(
           close, code: .authenticationFailed,
-          context: "login refused for user \"\(configuration.username)\"")
+          context: (loginMechanism ?? .plain).refusal(username: configuration.username))
       default:
         return handshakeViolation(frame, expected: "connection.tune")
       }
