@@ -56,6 +56,7 @@ public final class ClientScreen: Sendable {
       brokerURL: connection.configuration.redactedURL, serverProduct: connection.serverProduct,
       callbackQueue: client.callbackQueue, queue: client.configuration.queue,
       timeout: client.configuration.timeout)
+    dashboard.tls = connection.tlsSession?.description
     dashboard.asciiOnly = !terminal.supportsUnicode
     TerminalLoop.run(
       terminal: terminal,

@@ -110,6 +110,7 @@ public final class DemoScreen: Sendable {
         serverProduct: clientConnection.serverProduct, callbackQueue: client.callbackQueue,
         queue: client.configuration.queue, timeout: client.configuration.timeout),
       server: ServerDashboard(server: server, connection: serverConnection))
+    dashboard.client.tls = clientConnection.tlsSession?.description
     dashboard.client.asciiOnly = !terminal.supportsUnicode
     dashboard.server.asciiOnly = !terminal.supportsUnicode
     TerminalLoop.run(

@@ -95,5 +95,6 @@ extension ServerDashboard {
       brokerURL: connection.configuration.redactedURL, queue: server.configuration.queue,
       queueOrigin: origin, prefetch: server.prefetch, work: server.configuration.work,
       maximumN: server.configuration.maximumN)
+    tls = connection.tlsSession?.description
   }
 }

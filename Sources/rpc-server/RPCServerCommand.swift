@@ -111,7 +111,8 @@ struct RPCServerCommand: AsyncParsableCommand {
       server.queue.declaredType.map { "declared \($0.rawValue)" }
       ?? "existing, \(server.queue.consumerCount) other consumers"
     print(
-      " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(amqp.redactedURL): "
+      " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(amqp.redactedURL)"
+        + (connection.tlsSession.map { " (\($0))" } ?? "") + ": "
         + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(Prefetch.describe(prefetch)), \(work.rawValue) fib, "
         + "n ≤ \(configuration.maximumN)")
     let printer = Task {

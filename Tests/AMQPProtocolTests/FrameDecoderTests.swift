@@ -73,6 +73,14 @@ import Testing
     #expect(error?.message.contains("HTTP/1.1 400") == true)
   }
 
+  @Test func tlsPortAnsweringPlainAMQPIsReportedAsTLS() {
+    let bytes = hex("15 03 01 00 02 02 0a")  // RabbitMQ's TLS listener: alert unexpected_message
+    let error = #expect(throws: AMQPProtocolError.self) { _ = try decodeAll(bytes, chunkSize: 1) }
+    #expect(error?.code == .notAMQP)
+    #expect(error?.message.contains("speaks TLS") == true)
+    #expect(error?.message.contains("amqps://") == true)
+  }
+
   @Test func brokerRefusingOurVersionIsReportedWithItsOffer() {
     let bytes = hex("41 4d 51 50 01 01 00 0a")  // AMQP 1.0.0 (as RabbitMQ's AMQP 1.0 header)
     let error = #expect(throws: AMQPProtocolError.self) { _ = try decodeAll(bytes, chunkSize: 3) }

@@ -58,8 +58,8 @@ extension ClientDashboard {
     }
     let parts = [
       "rpc-client", state, workers, "timeout \(Format.duration(timeout.timeAmount))",
-      brokerURL, serverProduct, "reply_to \(callbackQueue)",
-    ]
+      brokerURL,
+    ] + (tls.map { [$0] } ?? []) + [serverProduct, "reply_to \(callbackQueue)"]
     buffer.write(" " + parts.joined(separator: " │ "), row: row, column: 0, style: .bar)
   }
 

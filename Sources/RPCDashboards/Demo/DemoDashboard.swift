@@ -102,8 +102,8 @@ public struct DemoDashboard: Sendable {
     }
     let parts = [
       "rpc-demo", client.status.label, workers, tourRunning ? "TOUR (F8 stops)" : "F8 tour",
-      client.brokerURL, client.serverProduct,
-    ]
+      client.brokerURL,
+    ] + (client.tls.map { [$0] } ?? []) + [client.serverProduct]
     buffer.write(" " + parts.joined(separator: " │ "), row: 0, column: 0, style: .bar)
   }
 }

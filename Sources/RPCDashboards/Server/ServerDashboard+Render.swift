@@ -57,7 +57,8 @@ extension ServerDashboard {
       queueText = "\(queue) (\(queueOrigin))"
     }
     buffer.write(
-      " " + ["rpc-server", status.label, queueText, brokerURL].joined(separator: " │ "), row: 0,
+      " " + (["rpc-server", status.label, queueText, brokerURL] + (tls.map { [$0] } ?? []))
+        .joined(separator: " │ "), row: 0,
       column: 0, style: .bar)
   }
 

@@ -21,6 +21,8 @@ public struct ServerDashboard: Sendable {
   }
 
   public var brokerURL: String
+  /// The TLS of an `amqps` connection (`TLSv1.3 TLS_AES_256_GCM_SHA384`); `nil` on plain TCP.
+  public var tls: String?
   public var status: ConnectionStatus = .connecting
   public var queue: String
   /// How the queue came to be: `declared classic`, `existing`.
