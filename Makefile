@@ -1,4 +1,4 @@
-.PHONY: demo test generate broker
+.PHONY: demo test generate broker broker-tls
 
 # The live demo: rpc-demo against a local RabbitMQ (started if none answers).
 demo:
@@ -13,3 +13,7 @@ generate:
 
 broker:
 	Scripts/broker
+
+# The TLS node (amqps on 127.0.0.1:5671) with test certificates made by openssl.
+broker-tls:
+	Scripts/broker-tls

@@ -51,7 +51,8 @@ public struct AMQPSASLMechanism: Sendable, Hashable, CustomStringConvertible {
   /// Why no mechanism could be chosen, for the error.
   static func notOffered(preferred: [AMQPSASLMechanism], offered: String) -> String {
     let wanted = preferred.map(\.name).joined(separator: ", ")
-    var text = "the broker offers the login mechanisms \(offered); this connection asked for \(wanted)"
+    var text =
+      "the broker offers the login mechanisms \(offered); this connection asked for \(wanted)"
     if preferred.contains(.external) {
       text += " (EXTERNAL needs the broker's rabbitmq_auth_mechanism_ssl plugin and EXTERNAL in"
       text += " its auth_mechanisms)"

@@ -83,6 +83,7 @@ import Testing
       _ = try await AMQPConnection.connect(to: configuration)
     }
     #expect(error?.code == .invalidTLSConfiguration)
-    #expect(error?.message == "cannot read cacertfile \"/nonexistent/ca.pem\": No such file or directory")
+    #expect(
+      error?.message == "cannot read cacertfile \"/nonexistent/ca.pem\": No such file or directory")
   }
 }

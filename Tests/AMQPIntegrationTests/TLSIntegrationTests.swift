@@ -144,8 +144,10 @@ extension BrokerTests {
       let password = try TLSBroker.password()
       let plainPort = try Broker.configuration.port
       let cases: [(url: String, says: String)] = [
-        (try TLSBroker.url() + "&cacertfile=\(try TLSBroker.file("other-ca.pem"))",
-         "untrusted certificate authority"),
+        (
+          try TLSBroker.url() + "&cacertfile=\(try TLSBroker.file("other-ca.pem"))",
+          "untrusted certificate authority"
+        ),
         (try TLSBroker.url("server_name_indication=wrong-name.localhost"), "host-name mismatch"),
         (try TLSBroker.url("server_name_indication=expired.localhost"), "expired on 2020-01-02"),
         (try TLSBroker.url(port: plainPort), "answered in plain AMQP"),
@@ -184,8 +186,10 @@ extension BrokerTests.TLS {
     let password = try TLSBroker.password()
     let queue = Broker.uniqueName("tls-screens")
     let server = try TmuxSession(
-      [bin.appendingPathComponent("rpc-server").path, "--workers", "1", "--queue", queue,
-       "--url", url], width: 200, height: 30)
+      [
+        bin.appendingPathComponent("rpc-server").path, "--workers", "1", "--queue", queue,
+        "--url", url,
+      ], width: 200, height: 30)
     defer { server.kill() }
     let serverScreen = try await server.waitFor("Workers (1)")
     let serverHeader = serverScreen.split(separator: "\n").first.map(String.init) ?? ""

@@ -37,7 +37,8 @@ import Testing
   @Test func clientHeaderShowsTheTLSAfterTheBroker() {
     var dashboard = client(tls: Self.tls)
     let line = header { dashboard.render(into: &$0, now: now) }
-    #expect(line.contains("amqps://guest:***@localhost:5671/%2F │ \(Self.tls) │ RabbitMQ"), "\(line)")
+    #expect(
+      line.contains("amqps://guest:***@localhost:5671/%2F │ \(Self.tls) │ RabbitMQ"), "\(line)")
     var plain = client(tls: nil)
     #expect(!header { plain.render(into: &$0, now: now) }.contains("TLS"))
   }
@@ -53,6 +54,7 @@ import Testing
   @Test func demoHeaderShowsTheTLSAfterTheBroker() {
     var dashboard = DemoDashboard(client: client(tls: Self.tls), server: server(tls: Self.tls))
     let line = header { dashboard.render(into: &$0, now: now) }
-    #expect(line.contains("amqps://guest:***@localhost:5671/%2F │ \(Self.tls) │ RabbitMQ"), "\(line)")
+    #expect(
+      line.contains("amqps://guest:***@localhost:5671/%2F │ \(Self.tls) │ RabbitMQ"), "\(line)")
   }
 }

@@ -52,7 +52,8 @@ final class TLSFailureTranslator: ChannelInboundHandler, RemovableChannelHandler
   func explanation(of error: any Error) -> String? {
     if !handshakeCompleted, let notTLS = notTLSExplanation() { return notTLS }
     if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
-      return "host-name mismatch: the broker's certificate (\(names(of: tlsHandler.peerCertificate))) "
+      return
+        "host-name mismatch: the broker's certificate (\(names(of: tlsHandler.peerCertificate))) "
         + "is not valid for \"\(expectedName)\"; connect by a name it lists, or set "
         + "server_name_indication to one"
     }

@@ -23,8 +23,9 @@ final class TLSServerHelloSniffer: ChannelInboundHandler, RemovableChannelHandle
     if !done {
       let bytes = unwrapInboundIn(data)
       if firstBytes.count < 16 {
-        firstBytes += bytes.getBytes(
-          at: bytes.readerIndex, length: min(16 - firstBytes.count, bytes.readableBytes)) ?? []
+        firstBytes +=
+          bytes.getBytes(
+            at: bytes.readerIndex, length: min(16 - firstBytes.count, bytes.readableBytes)) ?? []
       }
       var copy = bytes
       buffered.writeBuffer(&copy)

@@ -56,10 +56,11 @@ extension ClientDashboard {
     case .some(.none): workers = "no \(queue)!"
     case .some(.some(let count)): workers = "workers \(count)"
     }
-    let parts = [
-      "rpc-client", state, workers, "timeout \(Format.duration(timeout.timeAmount))",
-      brokerURL,
-    ] + (tls.map { [$0] } ?? []) + [serverProduct, "reply_to \(callbackQueue)"]
+    var parts = [
+      "rpc-client", state, workers, "timeout \(Format.duration(timeout.timeAmount))", brokerURL,
+    ]
+    if let tls { parts.append(tls) }
+    parts += [serverProduct, "reply_to \(callbackQueue)"]
     buffer.write(" " + parts.joined(separator: " │ "), row: row, column: 0, style: .bar)
   }
 

@@ -100,10 +100,12 @@ public struct DemoDashboard: Sendable {
     case .some(.none): workers = "no \(client.queue)!"
     case .none: workers = "consumers ?"
     }
-    let parts = [
+    var parts = [
       "rpc-demo", client.status.label, workers, tourRunning ? "TOUR (F8 stops)" : "F8 tour",
       client.brokerURL,
-    ] + (client.tls.map { [$0] } ?? []) + [client.serverProduct]
+    ]
+    if let tls = client.tls { parts.append(tls) }
+    parts.append(client.serverProduct)
     buffer.write(" " + parts.joined(separator: " │ "), row: 0, column: 0, style: .bar)
   }
 }

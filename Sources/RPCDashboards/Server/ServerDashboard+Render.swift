@@ -56,10 +56,9 @@ extension ServerDashboard {
     } else {
       queueText = "\(queue) (\(queueOrigin))"
     }
-    buffer.write(
-      " " + (["rpc-server", status.label, queueText, brokerURL] + (tls.map { [$0] } ?? []))
-        .joined(separator: " │ "), row: 0,
-      column: 0, style: .bar)
+    var parts = ["rpc-server", status.label, queueText, brokerURL]
+    if let tls { parts.append(tls) }
+    buffer.write(" " + parts.joined(separator: " │ "), row: 0, column: 0, style: .bar)
   }
 
   private func renderSummary(into buffer: inout ScreenBuffer, row: Int) {

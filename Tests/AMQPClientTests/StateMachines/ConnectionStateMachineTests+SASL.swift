@@ -30,8 +30,10 @@ extension ConnectionStateMachineTests {
   }
 
   @Test func theFirstWantedMechanismTheBrokerOffersWins() {
-    #expect(startOk(mechanisms: [.plain, .external], offered: "EXTERNAL PLAIN").0?.mechanism == "PLAIN")
-    #expect(startOk(mechanisms: [.external, .plain], offered: "AMQPLAIN PLAIN").0?.mechanism == "PLAIN")
+    #expect(
+      startOk(mechanisms: [.plain, .external], offered: "EXTERNAL PLAIN").0?.mechanism == "PLAIN")
+    #expect(
+      startOk(mechanisms: [.external, .plain], offered: "AMQPLAIN PLAIN").0?.mechanism == "PLAIN")
   }
 
   @Test func externalNotOfferedNamesWhatTheBrokerOffersAndThePlugin() {
