@@ -76,7 +76,8 @@ public func connect(
     throw CommandFailure(
       "cannot connect to \(configuration.redactedURL): \(error)"
         + (error is AMQPError && (error as? AMQPError)?.code == .connectFailed
-          ? "\n  is RabbitMQ running? (Scripts/broker starts one)" : ""))
+          ? "\n  is RabbitMQ running? (Scripts/broker starts one"
+            + (configuration.useTLS ? ", Scripts/broker-tls a TLS one)" : ")") : ""))
   }
 }
 

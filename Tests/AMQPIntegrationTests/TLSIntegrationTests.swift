@@ -207,6 +207,11 @@ extension BrokerTests.TLS {
     #expect(clientHeader.contains("amqps://tls-user:***@localhost:\(TLSBroker.port)/%2F │ TLSv1."))
     #expect(clientHeader.contains(" TLS_"), "\(clientHeader)")
     #expect(!serverScreen.contains(password) && !clientScreen.contains(password))
+    // Quit both (a screen whose terminal is killed under it keeps running).
+    try client.sendKeys("q")
+    try await client.waitFor("EXIT=0")
+    try server.sendKeys("q")
+    try await server.waitFor("EXIT=0")
 
     let connection = try await AMQPConnection.connect(to: try TLSBroker.configuration())
     let channel = try await connection.openChannel()
