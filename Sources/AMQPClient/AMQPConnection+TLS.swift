@@ -53,6 +53,13 @@ extension AMQPConnection {
     }
     do {
       return try NIOSSLContext(configuration: tls)
+    } catch NIOSSLError.failedToLoadCertificate, NIOSSLError.failedToLoadPrivateKey
+      where settings.certificateFile != nil
+    {
+      throw AMQPError(
+        .invalidTLSConfiguration,
+        "certfile \"\(settings.certificateFile ?? "")\" and keyfile \"\(settings.keyFile ?? "")\" "
+          + "do not belong together: the key is not the certificate's")
     } catch {
       // BoringSSL's text (e.g. KEY_VALUES_MISMATCH) names the problem, never the key itself.
       throw AMQPError(.invalidTLSConfiguration, "cannot set up TLS: \(error)")

@@ -45,3 +45,13 @@ import Testing
     #expect(TLSFailureTranslator.utcDate(0) == "1970-01-01 00:00 UTC")
   }
 }
+
+extension TLSServerHelloSnifferTests {
+  @Test func boringSSLErrorsAreShortenedToTheirReasons() {
+    let text =
+      "sslError([Error: 268436496 error:10000410:SSL routines:OPENSSL_internal:"
+      + "SSLV3_ALERT_HANDSHAKE_FAILURE at /x/ssl/tls_record.cc:491])"
+    #expect(TLSFailureTranslator.reasons(in: text) == "SSLV3_ALERT_HANDSHAKE_FAILURE")
+    #expect(TLSFailureTranslator.reasons(in: "EOF during handshake") == "EOF during handshake")
+  }
+}

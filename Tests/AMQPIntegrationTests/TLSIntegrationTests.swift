@@ -119,6 +119,28 @@ extension BrokerTests {
       try await connection.close()
     }
 
+    @Test func aClientCertificateTheBrokerRefusesIsNamed() async throws {
+      let certificate = try TLSBroker.file("expired-client.pem")
+      let configuration = try TLSBroker.configuration(
+        "certfile=\(certificate)", "keyfile=\(try TLSBroker.file("expired-client.key"))",
+        "auth_mechanism=external")
+      let error = try #require(try await TLSBroker.refusal(configuration))
+      #expect(error.code == .tlsHandshakeFailed)
+      #expect(error.message.contains("refused our client certificate (\(certificate))"))
+    }
+
+    @Test func aKeyThatIsNotTheCertificatesIsRefusedBeforeConnecting() async throws {
+      let configuration = try TLSBroker.configuration(
+        "certfile=\(try TLSBroker.file("client.pem"))",
+        "keyfile=\(try TLSBroker.file("expired-client.key"))")
+      let error = await #expect(throws: AMQPError.self) {
+        _ = try await AMQPConnection.connect(to: configuration)
+      }
+      #expect(error?.code == .invalidTLSConfiguration)
+      #expect(
+        error?.message.contains("do not belong together") == true, "\(String(describing: error))")
+    }
+
     @Test func amqpsAgainstThePlainPortFailsAtOnceNamingIt() async throws {
       let plain = try Broker.configuration
       var configuration = try TLSBroker.configuration()

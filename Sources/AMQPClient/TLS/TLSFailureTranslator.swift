@@ -74,12 +74,30 @@ final class TLSFailureTranslator: ChannelInboundHandler, RemovableChannelHandler
     if text.contains("EOF during handshake") {
       return "the broker closed the connection during the TLS handshake"
     }
+    if text.contains("ALERT_HANDSHAKE_FAILURE"), let certificate = settings.certificateFile {
+      // Erlang's ssl answers a client certificate it rejects (expired, unknown issuer) so.
+      return "the broker ended the handshake (handshake_failure): most likely it refused our "
+        + "client certificate (\(certificate)): expired, or not signed by a CA it trusts"
+    }
     if text.contains("ALERT_HANDSHAKE_FAILURE") || text.contains("ALERT_PROTOCOL_VERSION")
       || text.contains("NO_SHARED_CIPHER") || text.contains("UNSUPPORTED_PROTOCOL")
     {
-      return "no TLS version or cipher suite in common with the broker (\(text))"
+      return "no TLS version or cipher suite in common with the broker (\(Self.reasons(in: text)))"
     }
-    return "\(text)"
+    return Self.reasons(in: text)
+  }
+
+  /// BoringSSL's reason codes in an error's text (`SSLV3_ALERT_HANDSHAKE_FAILURE`), without
+  /// the error numbers and source paths around them; the whole text when there are none.
+  static func reasons(in text: String) -> String {
+    let marker = "OPENSSL_internal:"
+    var reasons: [Substring] = []
+    var rest = Substring(text)
+    while let found = rest.firstRange(of: marker) {
+      rest = rest[found.upperBound...]
+      reasons.append(rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+    }
+    return reasons.isEmpty ? text : reasons.joined(separator: ", ")
   }
 
   /// A peer whose first bytes are not a TLS record: a plain AMQP port, or something else.
