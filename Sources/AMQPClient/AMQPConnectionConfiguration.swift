@@ -8,7 +8,8 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
   public var port: Int
   /// Whether to use TLS (`amqps`); ``tls`` says how.
   public var useTLS: Bool
-  /// Trust, client certificate and verification for `amqps` (see `+TLS.swift`).
+  /// Trust, client certificate, verification and SNI for `amqps` (used when ``useTLS``);
+  /// verification against the system trust store by default.
   public var tls = AMQPTLSConfiguration()
   /// The login mechanisms to use, most wanted first; the first the broker offers is taken.
   /// `[.plain]` by default; `[.external]` logs in with the TLS client certificate.
