@@ -1,11 +1,11 @@
 /// What TLS a connection negotiated, for display and logs: protocol version and cipher suite.
 ///
-/// ``description`` reads `TLSv1.3 TLS_AES_256_GCM_SHA384`, with `UNVERIFIED` appended when
+/// ``description`` reads `TLSv1.3 TLS_AES_128_GCM_SHA256`, with `UNVERIFIED` appended when
 /// the broker's certificate was not checked (`verify=verify_none`).
 public struct AMQPTLSSession: Sendable, Hashable, CustomStringConvertible {
   /// `TLSv1.2` or `TLSv1.3` (older versions are refused by swift-nio-ssl's defaults).
   public var protocolVersion: String
-  /// The IANA name of the cipher suite, e.g. `TLS_AES_256_GCM_SHA384`.
+  /// The IANA name of the cipher suite, e.g. `TLS_AES_128_GCM_SHA256`.
   public var cipherSuite: String
   /// Whether the broker's certificate chain and name were checked (`verify_peer`).
   public var peerVerified: Bool

@@ -25,7 +25,7 @@ public struct ClientDashboard: Sendable {
 
   /// Shown in the header.
   public var brokerURL: String
-  /// The TLS of an `amqps` connection (`TLSv1.3 TLS_AES_256_GCM_SHA384`); `nil` on plain TCP.
+  /// The TLS of an `amqps` connection (`TLSv1.3 TLS_AES_128_GCM_SHA256`); `nil` on plain TCP.
   public var tls: String?
   public var serverProduct: String
   public var callbackQueue: String

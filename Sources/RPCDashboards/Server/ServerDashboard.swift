@@ -21,7 +21,7 @@ public struct ServerDashboard: Sendable {
   }
 
   public var brokerURL: String
-  /// The TLS of an `amqps` connection (`TLSv1.3 TLS_AES_256_GCM_SHA384`); `nil` on plain TCP.
+  /// The TLS of an `amqps` connection (`TLSv1.3 TLS_AES_128_GCM_SHA256`); `nil` on plain TCP.
   public var tls: String?
   public var status: ConnectionStatus = .connecting
   public var queue: String
