@@ -15,9 +15,10 @@ final class FakeBroker {
   private var outbound = ByteBuffer()
   private var sawHeader = false
 
-  init(heartbeat: UInt16 = 0) throws {
+  /// Recovery is off unless asked for: most tests look at how a connection ends.
+  init(heartbeat: UInt16 = 0, recovery: AMQPRecoveryPolicy = .disabled) throws {
     let configuration = AMQPConnectionConfiguration(
-      heartbeat: heartbeat, connectionTimeout: .seconds(30))
+      heartbeat: heartbeat, connectionTimeout: .seconds(30), recovery: recovery)
     handler = AMQPConnectionHandler(
       configuration: configuration, clientProperties: [:], eventLoop: channel.eventLoop,
       logger: Logger(label: "test"))
