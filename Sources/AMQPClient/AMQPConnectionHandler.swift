@@ -275,7 +275,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
       tuning = agreed
       decoder.maximumFrameSize = agreed.frameMax
       decoder.maximumMessageSize = connection.configuration.maximumMessageSize
-      channelIDs = ChannelIDAllocator(highest: agreed.highestChannelID)
+      channelIDs.renegotiated(highest: agreed.highestChannelID)
       write(frames)
       startHeartbeats(agreed.heartbeat)
     case .succeedConnect(let serverProperties, let agreed):
