@@ -63,6 +63,7 @@ public final class ClientScreen: Sendable {
         let now = NIODeadline.now()
         for event in inbox.drain() { dashboard.apply(event, now: now) }
         dashboard.status = watch.current
+        dashboard.brokerURL = watch.brokerURL ?? dashboard.brokerURL
         dashboard.workersListening = workers.withLockedValue { $0 }
         dashboard.update(stats: client.stats(), now: now)
         dashboard.render(into: &buffer, now: now)
