@@ -50,7 +50,7 @@ extension ClientDashboard {
   /// `3 calls lost in the break`, `3 calls lost, 1 resent in the break`.
   private var breakText: String {
     breakCalls.lost + breakCalls.resent == 0
-      ? "no call was in flight at the break"
+      ? "no call lost in the break"
       : "\(Self.lostAndResent(breakCalls.lost, breakCalls.resent)) in the break"
   }
 
