@@ -72,7 +72,8 @@ public enum LinkLines {
   /// `2.4 s`, `0.5 s`, `12.0 s`: tenths of a second.
   static func seconds(_ duration: Duration) -> String {
     let (whole, attoseconds) = duration.components
-    let tenths = whole.multipliedReportingOverflow(by: 10).partialValue
+    let tenths =
+      whole.multipliedReportingOverflow(by: 10).partialValue
       &+ (attoseconds + 50_000_000_000_000_000) / 100_000_000_000_000_000
     return "\(tenths / 10).\(abs(tenths % 10)) s"
   }

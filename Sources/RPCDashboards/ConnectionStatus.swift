@@ -58,7 +58,8 @@ public enum ConnectionStatus: Sendable, Hashable {
     case .unblocked: .connected
     case .disconnected(let error): .reconnecting(attempt: 1, nextTry: now, reason: error.message)
     case .reconnecting(let attempt, let delay, _):
-      .reconnecting(attempt: attempt, nextTry: now + delay.timeAmount, reason: reason ?? "link lost")
+      .reconnecting(
+        attempt: attempt, nextTry: now + delay.timeAmount, reason: reason ?? "link lost")
     case .recovered(let recovery):
       .recovered(downtime: recovery.downtime, attempts: recovery.attempts)
     case .recoveryFailed: self

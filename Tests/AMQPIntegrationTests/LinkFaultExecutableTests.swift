@@ -71,7 +71,8 @@ extension BrokerTests {
       let last = try #require(output.split(separator: "\n").last.map(String.init))
       let counts = try #require(
         last.wholeMatch(
-          of: /^ \[x\] 100 sent: (\d+) ok, (\d+) errors, (\d+) timed out, (\d+) unroutable, (\d+) connection lost, (\d+) cancelled; discarded \d+ late, \d+ duplicate, \d+ unknown; link lost 1 time, recovered 1$/
+          of:
+            /^ \[x\] 100 sent: (\d+) ok, (\d+) errors, (\d+) timed out, (\d+) unroutable, (\d+) connection lost, (\d+) cancelled; discarded \d+ late, \d+ duplicate, \d+ unknown; link lost 1 time, recovered 1$/
         ), "\(last)")
       let classes = [counts.1, counts.2, counts.3, counts.4, counts.5, counts.6].compactMap {
         Int($0)

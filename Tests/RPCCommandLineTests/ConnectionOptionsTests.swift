@@ -77,7 +77,8 @@ private struct SampleCommand: ParsableCommand {
     let named = try endpoints(
       ["--url", "amqp://node1?connection_name=mine", "--url", "amqp://node2"], role: "client")
     #expect(named.map(\.connectionName) == ["mine client", "rpc-test client"])
-    #expect(try endpoints(["--url", "amqp://node1?connection_name=mine"]).first?.connectionName == "mine")
+    #expect(
+      try endpoints(["--url", "amqp://node1?connection_name=mine"]).first?.connectionName == "mine")
   }
 
   @Test func recoveryIsOnByDefaultWithTheLibrarysBackoff() throws {
@@ -144,7 +145,8 @@ private struct SampleCommand: ParsableCommand {
       LinkLines.line(.reconnecting(attempt: 2, delay: .milliseconds(1_250)))
         == " [!] reconnecting: attempt 2, next try in 1.3 s")
     #expect(
-      LinkLines.line(.recovered(downtime: .milliseconds(2_340), replyTo: "amq.gen-new", released: 2))
+      LinkLines.line(
+        .recovered(downtime: .milliseconds(2_340), replyTo: "amq.gen-new", released: 2))
         == " [x] recovered after 2.3 s; reply_to is now amq.gen-new; 2 calls that waited sent")
   }
 

@@ -26,7 +26,8 @@ import Testing
       stats: RPCClientStats(
         sent: 5, outcomes: [.ok: 2, .connectionLost: 3], discarded: [:], inFlight: 0,
         oldestInFlight: [],
-        latency: LatencySummary(count: 2, p50: 900, p90: 900, p99: 900, p999: 900, max: 900, mean: 900),
+        latency: LatencySummary(
+          count: 2, p50: 900, p90: 900, p99: 900, p999: 900, max: 900, mean: 900),
         completionsPerSecond: 0),
       now: t0)
     return board
@@ -50,7 +51,8 @@ import Testing
     RPCWorkerStats(
       id: id, name: "vm-1/w\(id)", state: state, prefetch: 1, processed: 6, errors: 0,
       expired: 0, rejected: 0, rate: 0,
-      service: LatencySummary(count: 6, p50: 900, p90: 900, p99: 900, p999: 900, max: 900, mean: 900),
+      service: LatencySummary(
+        count: 6, p50: 900, p90: 900, p99: 900, p999: 900, max: 900, mean: 900),
       utilisation: 0)
   }
 
@@ -90,7 +92,8 @@ import Testing
   func clientWhileReconnectingShowsTheAttemptTheNextTryAndTheCallsLost(width: Int, height: Int) {
     var board = client()
     board.apply(
-      .link(.lost(reason: "CONNECTION_FORCED - Closed via management plugin", failed: 3, resent: 0)),
+      .link(
+        .lost(reason: "CONNECTION_FORCED - Closed via management plugin", failed: 3, resent: 0)),
       now: t0)
     board.status = ConnectionStatus.connected
       .applying(.disconnected(AMQPError(.connectionClosedByServer, "CONNECTION_FORCED")), now: t0)
@@ -178,7 +181,8 @@ import Testing
     var board = client()
     board.apply(.link(.lost(reason: "gone", failed: 1, resent: 0)), now: t0)
     board.say("sent 1 request", style: .ok, now: t0, for: 2)
-    #expect(render({ board.render(into: &$0, now: t0) }, width: 80, height: 24)[2] == " sent 1 request")
+    #expect(
+      render({ board.render(into: &$0, now: t0) }, width: 80, height: 24)[2] == " sent 1 request")
     let later = t0 + .seconds(3)
     #expect(
       render({ board.render(into: &$0, now: later) }, width: 80, height: 24)[2]
@@ -270,8 +274,12 @@ import Testing
       .init(text: "amqp://guest:***@broker:5672/%2F", priority: 1, shorter: ["broker:5672"]),
       .init(text: "product", priority: 0),
     ])
-    #expect(bar.fitted(width: 200).map(\.text) == ["name", "STATE", "amqp://guest:***@broker:5672/%2F", "product"])
-    #expect(bar.fitted(width: 50).map(\.text) == ["name", "STATE", "amqp://guest:***@broker:5672/%2F"])
+    #expect(
+      bar.fitted(width: 200).map(\.text) == [
+        "name", "STATE", "amqp://guest:***@broker:5672/%2F", "product",
+      ])
+    #expect(
+      bar.fitted(width: 50).map(\.text) == ["name", "STATE", "amqp://guest:***@broker:5672/%2F"])
     #expect(bar.fitted(width: 30).map(\.text) == ["name", "STATE", "broker:5672"])
     #expect(bar.fitted(width: 15).map(\.text) == ["name", "STATE"])
     #expect(bar.fitted(width: 3).map(\.text) == ["STATE"])

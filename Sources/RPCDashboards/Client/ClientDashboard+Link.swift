@@ -38,7 +38,9 @@ extension ClientDashboard {
           + "with the old queue", .ok
       )
     case .blocked(let reason):
-      linkNote = ("broker blocked publishing: new calls wait, timeouts running · \(reason)", .warning)
+      linkNote = (
+        "broker blocked publishing: new calls wait, timeouts running · \(reason)", .warning
+      )
     case .unblocked(let released):
       linkNote = (
         "broker unblocked publishing"
