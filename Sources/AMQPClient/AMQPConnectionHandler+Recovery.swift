@@ -34,10 +34,9 @@ extension AMQPConnectionHandler {
     let configuration = configurations[endpointIndex]
     guard connection.reconnectAttemptStarted(configuration: configuration) else { return }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    AMQPConnection.connectSocket(
-      configuration, on: eventLoop,
-      install: { channel in try channel.pipeline.syncOperations.addHandler(bound.value) }
-    ).whenFailure { error in
+    connector(configuration, eventLoop) { channel in
+      try channel.pipeline.syncOperations.addHandler(bound.value)
+    }.whenFailure { error in
       let handler = bound.value
       handler.perform(
         handler.connection.connectFailed(AMQPConnection.connectError(error, configuration)))

@@ -65,6 +65,12 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   var disconnectedAt: NIODeadline?
   /// The channel a recovery declares the topology on, while it runs.
   var recoveryChannelID: UInt16?
+  /// Opens a socket for a reconnection attempt, with the handler installed by `install`
+  /// (TCP by default; tests put an embedded channel here).
+  var connector: Connector = AMQPConnection.connectSocket
+  typealias Connector = (
+    AMQPConnectionConfiguration, any EventLoop, @escaping @Sendable (any Channel) throws -> Void
+  ) -> EventLoopFuture<any Channel>
   /// Until tuning, every frame must fit in the spec's frame-min-size (4096 bytes): no
   /// message allowance beyond it yet.
   private var decoder = AMQPFrameDecoder(
