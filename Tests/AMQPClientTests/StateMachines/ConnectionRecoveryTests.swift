@@ -220,4 +220,25 @@ import Testing
     #expect(!AMQPRecoveryPolicy.disabled.allows(attempt: 1))
     #expect(!AMQPRecoveryPolicy(maximumAttempts: 2).allows(attempt: 3))
   }
+
+  @Test func readsWaitWhileAConsumerIsSaturatedAndTheHeldReadIsMadeOnce() {
+    var machine = openMachine()
+    let free = machine.readRequested()
+    #expect(free)
+    machine.consumerSaturated()
+    let held = machine.readRequested()
+    #expect(!held)
+    let readNow = machine.consumersCaughtUp()
+    #expect(readNow)
+    let again = machine.consumersCaughtUp()
+    #expect(!again, "the held read is made once")
+    machine.consumerSaturated()
+    let caughtUpWithoutARead = machine.consumersCaughtUp()
+    #expect(!caughtUpWithoutARead, "no read was asked for meanwhile")
+    machine.consumerSaturated()
+    _ = machine.readRequested()
+    machine.linkStarted()
+    let afterNewLink = machine.consumersCaughtUp()
+    #expect(!afterNewLink, "a read the old socket asked for is void on a new one")
+  }
 }
