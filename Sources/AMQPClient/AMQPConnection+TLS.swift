@@ -13,10 +13,11 @@ import NIOSSL
 /// negotiated. See https://www.rabbitmq.com/docs/ssl for the broker side.
 extension AMQPConnection {
   /// The TLS context for `configuration`, or `nil` for plain `amqp`. Reads the PEM files, so
-  /// a missing or unreadable file fails here, before any connection is made.
+  /// a missing or unreadable file fails here, before any connection is made. With `logger`
+  /// (when the application connects, not on every reconnection) `verify_none` is warned of.
   ///
   /// - Throws: ``AMQPError/Code/invalidTLSConfiguration`` naming the file or setting.
-  static func makeTLSContext(_ configuration: AMQPConnectionConfiguration, logger: Logger)
+  static func makeTLSContext(_ configuration: AMQPConnectionConfiguration, logger: Logger? = nil)
     throws(AMQPError) -> NIOSSLContext?
   {
     if let problem = configuration.tlsSettingsProblem {
@@ -44,7 +45,7 @@ extension AMQPConnection {
       tls.certificateVerification = .fullVerification
     case .verifyNone:
       tls.certificateVerification = .none
-      logger.warning(
+      logger?.warning(
         """
         TLS peer verification is off (verify=verify_none): the broker's certificate is not \
         checked, so anyone on the path can read and change this connection

@@ -4,45 +4,52 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// A connection to an AMQP 0-9-1 broker.
+/// A connection to an AMQP 0-9-1 broker, recovered automatically when its link is lost.
 ///
 /// ```swift
 /// let connection = try await AMQPConnection.connect(to: .init(url: "amqp://localhost"))
 /// let channel = try await connection.openChannel()
 /// ```
 ///
+/// When the socket closes, the broker closes the connection, or heartbeats stop, the
+/// connection reconnects (see ``AMQPRecoveryPolicy``): ``AMQPChannel`` values, consumers and
+/// the declared topology carry on; calls that were waiting for a reply fail, and calls made
+/// while it is down fail with ``AMQPError/Code/reconnecting``. ``events()`` reports each step.
+///
 /// All methods are safe to call from any task. Every error thrown is an ``AMQPError``.
 public final class AMQPConnection: Sendable {
   let handler: NIOLoopBound<AMQPConnectionHandler>
-  let socket: any Channel
-  /// What the connection was made with (the password is never printed).
+  let hub: ConnectionEventHub
+  private let closedFuture: EventLoopFuture<AMQPError>
+  /// What the connection was first made with (the password is never printed).
   public let configuration: AMQPConnectionConfiguration
-  /// The broker's `server-properties` (product, version, capabilities…).
-  public let serverProperties: AMQPFieldTable
-  /// The limits agreed with the broker.
-  public let tuning: AMQPTuneParameters
-  /// The TLS protocol version and cipher suite of an `amqps` connection; `nil` on plain TCP.
-  public let tlsSession: AMQPTLSSession?
-  /// Blocked/unblocked notifications; finishes when the connection closes.
-  public let events: AsyncStream<AMQPConnectionEvent>
-
+  /// Every endpoint recovery may use, in the order they are tried.
+  public let configurations: [AMQPConnectionConfiguration]
   /// The event loop the connection runs on; callbacks scheduled here run in order with its
   /// I/O (RPC timers use it).
-  public var eventLoop: any EventLoop { socket.eventLoop }
+  public let eventLoop: any EventLoop
 
   private init(
-    handler: NIOLoopBound<AMQPConnectionHandler>, socket: any Channel,
-    configuration: AMQPConnectionConfiguration, info: ConnectionInfo,
-    events: AsyncStream<AMQPConnectionEvent>
+    handler: NIOLoopBound<AMQPConnectionHandler>, hub: ConnectionEventHub,
+    closedFuture: EventLoopFuture<AMQPError>, configurations: [AMQPConnectionConfiguration],
+    connectedTo index: Int, eventLoop: any EventLoop
   ) {
     self.handler = handler
-    self.socket = socket
-    self.configuration = configuration
-    self.serverProperties = info.serverProperties
-    self.tuning = info.tuning
-    self.tlsSession = info.tls
-    self.events = events
+    self.hub = hub
+    self.closedFuture = closedFuture
+    self.configurations = configurations
+    self.configuration = configurations[index]
+    self.eventLoop = eventLoop
   }
+
+  /// The broker's `server-properties` (product, version, capabilities…) on the current link.
+  public var serverProperties: AMQPFieldTable { hub.link.serverProperties }
+  /// The limits agreed with the broker on the current link.
+  public var tuning: AMQPTuneParameters { hub.link.tuning }
+  /// The TLS protocol version and cipher suite of the current `amqps` link; `nil` on plain TCP.
+  public var tlsSession: AMQPTLSSession? { hub.link.tls }
+  /// The endpoint (`host:port`) of the current or last link.
+  public var endpoint: String { hub.link.endpoint }
 
   /// Connects, authenticates and opens the virtual host.
   ///
@@ -58,92 +65,126 @@ public final class AMQPConnection: Sendable {
     eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
     logger: Logger = Logger(label: "amqp", factory: { _ in SwiftLogNoOpLogHandler() })
   ) async throws -> AMQPConnection {
-    let tlsContext = try makeTLSContext(configuration, logger: logger)
+    try await connect(to: [configuration], eventLoopGroup: eventLoopGroup, logger: logger)
+  }
+
+  /// Connects to the first endpoint that answers, trying them in order; recovery later
+  /// tries them in turn. The recovery policy is the first configuration's.
+  ///
+  /// - Throws: the last endpoint's error (see ``connect(to:eventLoopGroup:logger:)``);
+  ///   ``AMQPError/Code/invalidArgument`` for an empty list.
+  public static func connect(
+    to configurations: [AMQPConnectionConfiguration],
+    eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+    logger: Logger = Logger(label: "amqp", factory: { _ in SwiftLogNoOpLogHandler() })
+  ) async throws -> AMQPConnection {
+    guard !configurations.isEmpty else {
+      throw AMQPError(.invalidArgument, "no broker endpoint to connect to")
+    }
+    var lastError: any Error = AMQPError(.connectFailed, "no endpoint answered")
+    for index in configurations.indices {
+      do {
+        return try await connect(
+          configurations, index: index, eventLoop: eventLoopGroup.next(), logger: logger)
+      } catch {
+        lastError = error
+        logger.info(
+          "cannot connect",
+          metadata: ["endpoint": "\(configurations[index].endpoint)", "error": "\(error)"])
+      }
+    }
+    throw lastError
+  }
+
+  private static func connect(
+    _ configurations: [AMQPConnectionConfiguration], index: Int, eventLoop: any EventLoop,
+    logger: Logger
+  ) async throws -> AMQPConnection {
+    let configuration = configurations[index]
+    // Checks the TLS settings and files before any socket (each socket makes its own context).
+    _ = try makeTLSContext(configuration, logger: logger)
     let open = AMQPMethod.connectionOpen(.init(virtualHost: configuration.virtualHost))
     if let oversized = open.oversizedShortString { throw AMQPError.shortStringTooLong(oversized) }
     let clientProperties = Self.clientProperties(configuration)
-    // Kept from the initializer: a broker that refuses the login closes the socket at once,
-    // and a later pipeline lookup could then find no handler (and lose the reason).
-    let installed = NIOLockedValueBox<NIOLoopBound<AMQPConnectionHandler>?>(nil)
-    let bootstrap = ClientBootstrap(group: eventLoopGroup)
-      .connectTimeout(configuration.connectionTimeout.timeAmount)
-      .channelOption(.socketOption(.tcp_nodelay), value: 1)
-      .channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-          let handler = AMQPConnectionHandler(
-            configuration: configuration, clientProperties: clientProperties,
-            eventLoop: channel.eventLoop, logger: logger)
-          if let tlsContext {
-            try Self.addTLSHandlers(tlsContext, configuration: configuration, to: channel)
-          }
-          try channel.pipeline.syncOperations.addHandler(handler)
-          installed.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
-        }
-      }
+    let hub = ConnectionEventHub()
+    let (handler, closedFuture) = try await eventLoop.submit {
+      let handler = AMQPConnectionHandler(
+        configurations: configurations, endpointIndex: index, clientProperties: clientProperties,
+        eventLoop: eventLoop, logger: logger, hub: hub)
+      return (NIOLoopBound(handler, eventLoop: eventLoop), handler.closedPromise.futureResult)
+    }.get()
     let socket: any Channel
     do {
-      socket = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+      socket = try await connectSocket(
+        configuration, on: eventLoop,
+        install: { channel in try channel.pipeline.syncOperations.addHandler(handler.value) }
+      ).get()
     } catch {
-      if case ChannelError.connectTimeout = error {
-        throw AMQPError(
-          .connectionTimeout,
-          "TCP connect to \(configuration.host):\(configuration.port) did not finish within "
-            + "\(configuration.connectionTimeout)")
-      }
-      throw AMQPError(
-        .connectFailed, "cannot connect to \(configuration.host):\(configuration.port): \(error)")
+      let failure = connectError(error, configuration)
+      eventLoop.execute { handler.value.shutDown(failure) }
+      throw failure
     }
-    guard let handler = installed.withLockedValue({ $0 }) else {
-      socket.close(promise: nil)
-      throw AMQPError(.connectFailed, "the connection handler was not installed")
-    }
-    let events = try await socket.eventLoop.submit { handler.value.events }.get()
-    var info: ConnectionInfo
+    let info: ConnectionInfo
     do {
-      info = try await socket.eventLoop.flatSubmit { handler.value.connectPromise.futureResult }
-        .get()
+      info = try await eventLoop.flatSubmit { handler.value.connectPromise.futureResult }.get()
     } catch {
       socket.close(promise: nil)
       throw error
     }
-    let verified = configuration.tls.verification == .verifyPeer
-    info.tls = try await socket.eventLoop.submit {
-      negotiatedTLS(of: socket, peerVerified: verified)
-    }.get()
     logger.info(
       "connected",
       metadata: [
         "url": "\(configuration.redactedURL)", "tuning": "\(info.tuning)",
-        "tls": "\(info.tls.map(String.init(describing:)) ?? "none")",
+        "tls": "\(hub.link.tls.map(String.init(describing:)) ?? "none")",
       ])
     return AMQPConnection(
-      handler: handler, socket: socket, configuration: configuration, info: info, events: events)
+      handler: handler, hub: hub, closedFuture: closedFuture, configurations: configurations,
+      connectedTo: index, eventLoop: eventLoop)
   }
 
   /// Opens a channel.
+  ///
+  /// - Throws: ``AMQPError``; ``AMQPError/Code/reconnecting`` while the link is down.
   public func openChannel() async throws -> AMQPChannel {
     let id = try await onLoop { $0.openChannel() }
     return AMQPChannel(id: id, connection: self)
   }
 
-  /// Closes the connection gracefully (`connection.close`, waiting for `close-ok`); every
-  /// channel, pending call and consumer fails with ``AMQPError/Code/connectionClosed``.
+  /// Closes the connection gracefully (`connection.close`, waiting for `close-ok`), or stops
+  /// a recovery under way; every channel, pending call and consumer fails with
+  /// ``AMQPError/Code/connectionClosed``. Nothing recovers after this.
   public func close() async throws {
-    eventLoop.execute { [handler] in
+    let socketClosed = try await eventLoop.submit { [handler] in
+      let socket = handler.value.socket
       handler.value.requestClose()
-    }
-    try await socket.closeFuture.get()
+      return socket?.closeFuture
+    }.get()
+    _ = try? await closedFuture.get()
+    try? await socketClosed?.get()
   }
 
-  /// Waits until the connection is closed, and tells why.
+  /// Waits until the connection is closed for good (by the application, or when recovery
+  /// is disabled or gave up), and tells why.
   public func closed() async -> AMQPError {
-    try? await socket.closeFuture.get()
-    let error = try? await eventLoop.submit { [handler] in handler.value.closeError }.get()
-    return (error ?? nil) ?? AMQPError(.connectionClosed, "the connection is closed")
+    (try? await closedFuture.get())
+      ?? AMQPError(.connectionClosed, "the connection is closed")
   }
 
-  /// Whether the connection is open.
-  public var isOpen: Bool { socket.isActive }
+  /// Whether the link is up (false while recovering and once closed).
+  public var isOpen: Bool { hub.link.isOpen }
+
+  /// Connection events from now on, for this subscriber: blocked/unblocked, disconnected,
+  /// reconnecting, recovered. Each call returns a new stream; it finishes when the connection
+  /// closes for good. Keeps the newest 256 unread events.
+  public func events() -> AsyncStream<AMQPConnectionEvent> {
+    hub.subscribe()
+  }
+
+  /// Calls `listener` on the connection's event loop with every event, before any
+  /// ``events()`` stream sees it; it must not block.
+  package func addEventListener(_ listener: @escaping @Sendable (AMQPConnectionEvent) -> Void) {
+    hub.addListener(listener)
+  }
 
   /// The declared topology and active consumers, as recorded for recovery.
   public func recordedTopology() async throws -> AMQPTopology {

@@ -37,6 +37,14 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
   public var connectionTimeout: Duration
   /// A name shown for this connection in the management UI and `rabbitmqctl list_connections`.
   public var connectionName: String?
+  /// How a lost connection comes back (on by default; ``AMQPRecoveryPolicy/disabled`` to
+  /// close for good instead).
+  public var recovery: AMQPRecoveryPolicy
+  /// How long a synchronous AMQP method (`queue.declare`, `basic.qos`, `basic.consume`,
+  /// `channel.open`, `channel.close`…) may wait for the broker's reply. A broker silent for
+  /// that long is treated as a lost link: the call fails with
+  /// ``AMQPError/Code/connectionTimeout`` and the connection recovers.
+  public var methodTimeout: Duration
 
   /// Defaults: `amqp://guest:guest@localhost:5672/` with the `/` virtual host.
   public init(
@@ -44,8 +52,11 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
     username: String = "guest", password: String = "guest", virtualHost: String = "/",
     heartbeat: UInt16 = 60, channelMax: UInt16 = 2047, frameMax: UInt32 = 131_072,
     connectionTimeout: Duration = .seconds(30), connectionName: String? = nil,
-    maximumMessageSize: UInt32 = AMQPFrameDecoder.defaultMaximumMessageSize
+    maximumMessageSize: UInt32 = AMQPFrameDecoder.defaultMaximumMessageSize,
+    recovery: AMQPRecoveryPolicy = AMQPRecoveryPolicy(), methodTimeout: Duration = .seconds(30)
   ) {
+    self.recovery = recovery
+    self.methodTimeout = methodTimeout
     self.host = host
     self.port = port ?? (useTLS ? 5671 : 5672)
     self.useTLS = useTLS
@@ -65,6 +76,11 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
 
   /// The URL used when neither an argument nor `AMQP_URL` gives one.
   public static let defaultURL = "amqp://guest:guest@127.0.0.1:5672/%2f"
+
+  /// `host:port`, as events and screens show where the connection is.
+  public var endpoint: String {
+    host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+  }
 
   /// The URL with the password replaced by `***`, safe to print and log.
   public var redactedURL: String {

@@ -7,6 +7,7 @@ extension AMQPConnectionHandler {
   /// Opens a new channel and completes with its id.
   func openChannel() -> EventLoopFuture<UInt16> {
     if let closeError { return eventLoop.makeFailedFuture(closeError) }
+    guard connection.isOpen else { return eventLoop.makeFailedFuture(AMQPError.recovering()) }
     guard let id = channelIDs.allocate() else {
       return eventLoop.makeFailedFuture(
         AMQPError(.channelLimitReached, "all \(tuning.highestChannelID) channel ids are in use"))
@@ -19,9 +20,17 @@ extension AMQPConnectionHandler {
     return promise.futureResult.map { _ in id }
   }
 
-  /// Sends a synchronous method and completes with the broker's reply.
-  func request(_ method: AMQPMethod, channelID: UInt16) -> EventLoopFuture<AMQPMethod> {
+  /// Sends a synchronous method and completes with the broker's reply, or fails after the
+  /// method timeout (which the connection takes as a lost link). `restoring`: sent by
+  /// recovery, on a channel not yet given back to the application, and not recorded.
+  func request(_ method: AMQPMethod, channelID: UInt16, restoring: Bool = false)
+    -> EventLoopFuture<AMQPMethod>
+  {
     let promise = eventLoop.makePromise(of: AMQPMethod.self)
+    if let refusal = refusalWhileRecovering(channelID: channelID, restoring: restoring) {
+      promise.fail(refusal)
+      return promise.futureResult
+    }
     let sent = channels.update(channelID) {
       $0.machine.requestSent(method, waiter: .method(promise))
     }
@@ -30,15 +39,42 @@ extension AMQPConnectionHandler {
       return promise.futureResult
     }
     perform(action, channelID: channelID)
+    let timeout = connection.configuration.methodTimeout
+    let generation = linkGeneration
+    let timer = eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) {
+      guard generation == self.linkGeneration else { return }
+      self.perform(self.connection.methodTimedOut(method.name, after: timeout))
+    }
     return promise.futureResult.assumeIsolated().map { reply in
+      timer.cancel()
+      guard !restoring else { return reply }
       self.topology.record(method, reply: reply)
+      if case .basicQos(let qos) = method { self.channels[channelID]?.qos[qos.global] = qos }
       return reply
+    }.flatMapErrorThrowing { error in
+      timer.cancel()
+      throw error
     }.nonisolated()
+  }
+
+  /// Why the application cannot use the channel now: the link is down, or the channel is
+  /// not open again yet.
+  func refusalWhileRecovering(channelID: UInt16, restoring: Bool = false) -> AMQPError? {
+    guard closeError == nil else { return nil }  // closed for good: the usual errors
+    if !connection.isOpen || context == nil { return .recovering(channel: channelID) }
+    if !restoring, channels[channelID]?.recovering == true {
+      return .recovering(channel: channelID)
+    }
+    return nil
   }
 
   /// Sends `basic.get` and completes with the message, or `nil` when the queue is empty.
   func get(_ get: AMQPMethod.Basic.Get, channelID: UInt16) -> EventLoopFuture<AMQPMessage?> {
     let promise = eventLoop.makePromise(of: AMQPMessage?.self)
+    if let refusal = refusalWhileRecovering(channelID: channelID) {
+      promise.fail(refusal)
+      return promise.futureResult
+    }
     let sent = channels.update(channelID) {
       $0.machine.requestSent(.basicGet(get), waiter: .get(promise))
     }
@@ -53,9 +89,26 @@ extension AMQPConnectionHandler {
   /// Sends a method the broker does not answer (ack, nack, reject, a no-wait declare…): it
   /// is written with no waiter.
   func send(_ method: AMQPMethod, channelID: UInt16) throws(AMQPError) {
-    guard let refusal = channels.read(channelID, { $0.machine.refusalOfUnansweredMethod(method) })
+    // Only what is needed, not a copy of the slot: this is every ack's path.
+    guard
+      let (offset, recovering, refusal) = channels.read(
+        channelID,
+        { ($0.deliveryTagOffset, $0.recovering, $0.machine.refusalOfUnansweredMethod(method)) })
     else {
       throw closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed")
+    }
+    var method = method
+    if offset > 0 || recovering {
+      // An acknowledgement of a delivery from before the link was lost is dropped: the
+      // broker requeued that message when the link died.
+      guard let current = method.deliveryTagAfterRecovery(offset: offset) else {
+        logger.debug("stale acknowledgement dropped", metadata: ["channel": "\(channelID)"])
+        return
+      }
+      method = current
+    }
+    if closeError == nil, recovering || !connection.isOpen || context == nil {
+      throw .recovering(channel: channelID)
     }
     if let refusal { throw refusal }
     write([.method(channel: channelID, method)])
@@ -74,8 +127,8 @@ extension AMQPConnectionHandler {
     _ publish: AMQPMethod.Basic.Publish, properties: AMQPBasicProperties, body: ByteBuffer,
     channelID: UInt16, confirmation: EventLoopPromise<Bool>?
   ) throws(AMQPError) -> UInt64? {
-    guard context != nil else {
-      throw closeError ?? AMQPError(.connectionClosed, "the connection is closed")
+    guard context != nil, connection.isOpen else {
+      throw closeError ?? .recovering(channel: channelID)
     }
     // Before a delivery tag is taken or a byte is written; a length check per string.
     if let oversized = publish.oversizedShortString ?? properties.oversizedShortString {
@@ -165,7 +218,13 @@ extension AMQPConnectionHandler {
 
   /// Cancels a consumer and finishes its sequence.
   func cancel(consumerTag: String, channelID: UInt16) -> EventLoopFuture<Void> {
-    request(.basicCancel(.init(consumerTag: consumerTag)), channelID: channelID).assumeIsolated()
+    if refusalWhileRecovering(channelID: channelID) != nil {
+      // The broker has no such consumer now; it is simply not restored.
+      finishConsumer(channelID: channelID, consumerTag: consumerTag, error: nil)
+      return eventLoop.makeSucceededVoidFuture()
+    }
+    return request(.basicCancel(.init(consumerTag: consumerTag)), channelID: channelID)
+      .assumeIsolated()
       .map { _ in
         self.finishConsumer(channelID: channelID, consumerTag: consumerTag, error: nil)
       }.nonisolated()
@@ -174,6 +233,14 @@ extension AMQPConnectionHandler {
   /// Closes a channel; its id is freed once the broker confirms.
   func closeChannel(_ channelID: UInt16) -> EventLoopFuture<Void> {
     guard let slot = channels[channelID], slot.machine.isUsable else {
+      return eventLoop.makeSucceededVoidFuture()
+    }
+    if refusalWhileRecovering(channelID: channelID) != nil {
+      // Not open on the broker now: closed here, and not opened again.
+      let error = AMQPError(.channelClosed, "channel \(channelID) was closed by the application")
+      if let action = channels.update(channelID, { $0.machine.connectionClosed(error) }) {
+        perform(action, channelID: channelID)
+      }
       return eventLoop.makeSucceededVoidFuture()
     }
     let close = AMQPMethod.Channel.Close(replyCode: ReplyCode.success, replyText: "Goodbye")
@@ -243,18 +310,29 @@ extension AMQPConnectionHandler {
       write(frames)
     case .succeed(let waiter, let method):
       waiter.succeed(method)
-    case .succeedGet(let waiter, let message):
+    case .succeedGet(let waiter, var message):
+      if message != nil, let slot = channels[channelID] {
+        message?.deliveryTag &+= slot.deliveryTagOffset
+        channels[channelID]?.highestDeliveryTag = message?.deliveryTag ?? 0
+      }
       waiter.succeedGet(message)
     case .fail(let waiter, let error):
       waiter.fail(error)
-    case .deliver(let message):
+    case .deliver(var message):
       // A copy: the callback may publish, which modifies the table.
-      guard let sink = channels.read(channelID, { $0.consumers[message.consumerTag] }) ?? nil else {
+      guard
+        let (sink, offset) = channels.read(
+          channelID,
+          { slot in slot.consumers[message.consumerTag].map { ($0, slot.deliveryTagOffset) } })
+          ?? nil
+      else {
         logger.debug(
           "delivery for a cancelled consumer dropped",
           metadata: ["channel": "\(channelID)", "consumer": "\(message.consumerTag)"])
         return
       }
+      message.deliveryTag &+= offset
+      channels[channelID]?.highestDeliveryTag = message.deliveryTag
       if !sink.deliver(message) {
         channels[channelID]?.consumers[message.consumerTag]?.wantsMore = false
         pauseReads()

@@ -6,8 +6,6 @@ import NIOCore
 struct ConnectionInfo: Sendable {
   var serverProperties: AMQPFieldTable
   var tuning: AMQPTuneParameters
-  /// What TLS was negotiated; `nil` on plain TCP. Filled in by `AMQPConnection.connect`.
-  var tls: AMQPTLSSession? = nil
 }
 
 /// The NIO handler of one AMQP connection. It decodes frames, feeds them to the connection
@@ -24,10 +22,24 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     var confirms: ConfirmTracker<EventLoopPromise<Bool>>?
     var returns: AsyncStream<AMQPReturnedMessage>.Continuation?
     var flowActive = true
+    /// The link was lost and this channel is not open again yet: the application's methods
+    /// and publishes fail with ``AMQPError/Code/reconnecting``.
+    var recovering = false
+    /// The `basic.qos` settings in force (per consumer and global), applied again on
+    /// recovery.
+    var qos: [Bool: AMQPMethod.Basic.Qos] = [:]
+    /// Delivery tags restart at 1 on a new link; the application sees them after this
+    /// offset, so that a tag from before the loss is never taken for a new delivery.
+    var deliveryTagOffset: UInt64 = 0
+    /// The highest delivery tag handed to the application, offset included.
+    var highestDeliveryTag: UInt64 = 0
+    /// The channel recovery declares the topology on; closed when recovery ends.
+    var isRecoveryChannel = false
 
     /// Checks that the channel takes a publish; in confirm mode assigns its delivery tag
     /// (returned) and registers `confirmation` for the broker's ack or nack.
     mutating func publishing(confirmation: EventLoopPromise<Bool>?) throws(AMQPError) -> UInt64? {
+      if recovering { throw .recovering(channel: machine.id) }
       if let error = machine.closedError { throw error }
       if confirms != nil { return confirms?.published(waiter: confirmation) }
       confirmation?.fail(
@@ -39,6 +51,26 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   let eventLoop: any EventLoop
   let logger: Logger
   var connection: ConnectionStateMachine
+  /// The endpoints, tried in turn when reconnecting, and the one in use.
+  let configurations: [AMQPConnectionConfiguration]
+  var endpointIndex: Int
+  let clientProperties: AMQPFieldTable
+  let hub: ConnectionEventHub
+  /// Completes once the connection is closed for good, with the reason.
+  let closedPromise: EventLoopPromise<AMQPError>
+  /// Counts sockets: work started for one link stops when the link is replaced.
+  var linkGeneration = 0
+  var reconnectTask: Scheduled<Void>?
+  /// When the current outage began.
+  var disconnectedAt: NIODeadline?
+  /// The channel a recovery declares the topology on, while it runs.
+  var recoveryChannelID: UInt16?
+  /// Opens a socket for a reconnection attempt, with the handler installed by `install`
+  /// (TCP by default; tests put an embedded channel here).
+  var connector: Connector = AMQPConnection.connectSocket
+  typealias Connector = (
+    AMQPConnectionConfiguration, any EventLoop, @escaping @Sendable (any Channel) throws -> Void
+  ) -> EventLoopFuture<any Channel>
   /// Until tuning, every frame must fit in the spec's frame-min-size (4096 bytes): no
   /// message allowance beyond it yet.
   private var decoder = AMQPFrameDecoder(
@@ -49,50 +81,75 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   private(set) var tuning = AMQPTuneParameters(channelMax: 0, frameMax: 4096, heartbeat: 0)
   private var heartbeatTask: Scheduled<Void>?
   private var timeoutTask: Scheduled<Void>?
-  private(set) var readsPaused = false
   private var flushScheduled = false
   /// Between `channelRead` and `channelReadComplete`, which flushes: writes then need no
   /// flush task of their own.
   private var inReadBurst = false
-  private var readPending = false
   private var inbound = ByteBuffer()
   private var outbound = ByteBuffer()
   let connectPromise: EventLoopPromise<ConnectionInfo>
-  let eventsContinuation: AsyncStream<AMQPConnectionEvent>.Continuation
-  let events: AsyncStream<AMQPConnectionEvent>
   /// Declared topology and consumers, kept for recovery.
   var topology = AMQPTopology()
   /// Why the connection closed, once it has.
   private(set) var closeError: AMQPError?
 
+  /// A handler for `configurations[endpointIndex]`; the others are tried when reconnecting.
   init(
+    configurations: [AMQPConnectionConfiguration], endpointIndex: Int = 0,
+    clientProperties: AMQPFieldTable, eventLoop: any EventLoop, logger: Logger,
+    hub: ConnectionEventHub = ConnectionEventHub()
+  ) {
+    precondition(configurations.indices.contains(endpointIndex), "no such endpoint")
+    self.eventLoop = eventLoop
+    self.logger = logger
+    self.configurations = configurations
+    self.endpointIndex = endpointIndex
+    self.clientProperties = clientProperties
+    self.hub = hub
+    self.connection = ConnectionStateMachine(
+      configuration: configurations[endpointIndex], clientProperties: clientProperties)
+    self.connectPromise = eventLoop.makePromise()
+    self.closedPromise = eventLoop.makePromise()
+  }
+
+  /// A handler for one endpoint.
+  convenience init(
     configuration: AMQPConnectionConfiguration, clientProperties: AMQPFieldTable,
     eventLoop: any EventLoop, logger: Logger
   ) {
-    self.eventLoop = eventLoop
-    self.logger = logger
-    self.connection = ConnectionStateMachine(
-      configuration: configuration, clientProperties: clientProperties)
-    self.connectPromise = eventLoop.makePromise()
-    (events, eventsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(64))
+    self.init(
+      configurations: [configuration], clientProperties: clientProperties, eventLoop: eventLoop,
+      logger: logger)
   }
 
   // MARK: - NIO events
 
   func handlerAdded(context: ChannelHandlerContext) {
+    // A new link (the first, or a reconnection): its own decoder, buffers and timers.
     self.context = context
+    linkGeneration += 1
+    decoder = AMQPFrameDecoder(maximumFrameSize: AMQPFraming.minimumFrameMax, maximumMessageSize: 0)
+    inbound = ByteBuffer()
+    outbound = ByteBuffer()
+    connection.linkStarted()
     if context.channel.isActive { channelActive(context: context) }
   }
 
   func handlerRemoved(context: ChannelHandlerContext) {
-    // A socket that never became active (refused connect) still completes every promise.
-    shutDown(AMQPError(.connectionClosed, "the connection closed"))
+    // Only the current link matters: an old socket's pipeline may be torn down after a new
+    // one took over.
+    guard context === self.context else { return }
     self.context = nil
+    perform(connection.socketClosed())
   }
 
   func channelActive(context: ChannelHandlerContext) {
+    guard context === self.context else { return }
     let timeout = connection.configuration.connectionTimeout
+    let generation = linkGeneration
+    timeoutTask?.cancel()
     timeoutTask = eventLoop.assumeIsolated().scheduleTask(in: timeout.timeAmount) {
+      guard generation == self.linkGeneration else { return }
       self.perform(self.connection.connectTimedOut(after: timeout))
     }
     perform(connection.connected(now: eventLoop.now))
@@ -100,12 +157,14 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   }
 
   func channelInactive(context: ChannelHandlerContext) {
+    guard context === self.context else { return }
     inReadBurst = false
     perform(connection.socketClosed())
     context.fireChannelInactive()
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    guard context === self.context else { return }
     inReadBurst = true
     var bytes = unwrapInboundIn(data)
     if inbound.readableBytes == 0 {
@@ -130,6 +189,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
         perform(connection.frameReceived(frame, now: now))
       }
       if case .closed = connection.state { return }
+      if case .disconnected = connection.state { return }
     }
     inbound.discardReadBytes()
   }
@@ -140,18 +200,13 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   }
 
   func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    guard context === self.context else { return }
     logger.debug("connection error", metadata: ["error": "\(error)"])
-    // TLS failures arrive already explained (TLSFailureTranslator).
-    let closeError = error as? AMQPError ?? AMQPError(.connectionClosed, "socket error: \(error)")
-    perform(.closeConnection(write: [], error: closeError))
+    perform(connection.socketErrorCaught(error))
   }
 
   func read(context: ChannelHandlerContext) {
-    if readsPaused {
-      readPending = true
-    } else {
-      context.read()
-    }
+    if connection.readRequested() { context.read() }
   }
 
   // MARK: - Writing
@@ -220,18 +275,25 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
       tuning = agreed
       decoder.maximumFrameSize = agreed.frameMax
       decoder.maximumMessageSize = connection.configuration.maximumMessageSize
-      channelIDs = ChannelIDAllocator(highest: agreed.highestChannelID)
+      channelIDs.renegotiated(highest: agreed.highestChannelID)
       write(frames)
       startHeartbeats(agreed.heartbeat)
     case .succeedConnect(let serverProperties, let agreed):
       timeoutTask?.cancel()
       timeoutTask = nil
+      linkOpened(serverProperties: serverProperties, tuning: agreed)
       connectPromise.succeed(ConnectionInfo(serverProperties: serverProperties, tuning: agreed))
+    case .reopened(let serverProperties, let agreed):
+      timeoutTask?.cancel()
+      timeoutTask = nil
+      linkOpened(serverProperties: serverProperties, tuning: agreed)
+      restore()
     case .forwardToChannel(let frame):
       channelFrameReceived(frame)
     case .notify(let event):
-      logger.info("connection event", metadata: ["event": "\(event)"])
-      eventsContinuation.yield(event)
+      notify(event)
+    case .disconnect(let frames, let error, let attempt):
+      linkLost(write: frames, error: error, attempt: attempt)
     case .closeConnection(let frames, let error):
       shutDown(error)
       if let context {
@@ -251,8 +313,29 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     }
   }
 
+  /// Logs and hands an event to every subscriber.
+  func notify(_ event: AMQPConnectionEvent) {
+    logger.info("connection event", metadata: ["event": "\(event)"])
+    hub.publish(event)
+  }
+
+  private func linkOpened(serverProperties: AMQPFieldTable, tuning agreed: AMQPTuneParameters) {
+    let endpoint = connection.configuration.endpoint
+    let verified = connection.configuration.tls.verification == .verifyPeer
+    let tls = context.flatMap {
+      AMQPConnection.negotiatedTLS(of: $0.channel, peerVerified: verified)
+    }
+    hub.updateLink {
+      $0.isOpen = true
+      $0.endpoint = endpoint
+      $0.tls = tls
+      $0.serverProperties = serverProperties
+      $0.tuning = agreed
+    }
+  }
+
   /// Fails every pending operation and consumer with `error`; idempotent.
-  private func shutDown(_ error: AMQPError) {
+  func shutDown(_ error: AMQPError) {
     guard closeError == nil else { return }
     closeError = error
     logger.debug("connection closed", metadata: ["reason": "\(error)"])
@@ -260,6 +343,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     heartbeatTask = nil
     timeoutTask?.cancel()
     timeoutTask = nil
+    reconnectTask?.cancel()
+    reconnectTask = nil
     connectPromise.fail(error)
     for id in channels.ids {
       guard let action = channels.update(id, { $0.machine.connectionClosed(error) }) else {
@@ -267,20 +352,28 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
       }
       perform(action, channelID: id)
     }
-    eventsContinuation.finish()
+    hub.finish()
+    closedPromise.succeed(error)
     resumeReadsIfPaused()
   }
 
   private func startHeartbeats(_ seconds: UInt16) {
+    heartbeatTask?.cancel()
+    heartbeatTask = nil
     guard seconds > 0 else { return }
     scheduleHeartbeat(after: .milliseconds(Int64(seconds) * 500))
   }
 
   private func scheduleHeartbeat(after delay: TimeAmount) {
+    let generation = linkGeneration
     heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: delay) {
+      guard generation == self.linkGeneration else { return }
       self.perform(
-        self.connection.heartbeatTimerFired(now: self.eventLoop.now, readsPaused: self.readsPaused))
-      if self.closeError == nil { self.scheduleHeartbeat(after: delay) }
+        self.connection.heartbeatTimerFired(
+          now: self.eventLoop.now, readsPaused: self.connection.readsPaused))
+      if self.connection.isOpen, generation == self.linkGeneration {
+        self.scheduleHeartbeat(after: delay)
+      }
     }
   }
 
@@ -290,20 +383,38 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     if case .closed = connection.state, let context { context.close(promise: nil) }
   }
 
+  /// Writes `frames` (a `connection.close` saying why, when we end the link ourselves) and
+  /// drops the current socket; nothing more goes to it and its late events are ignored.
+  func detachLink(write frames: [AMQPFrame]) {
+    if let context {
+      write(frames)
+      flushOutbound(promise: nil)
+      context.close(promise: nil)
+    }
+    context = nil
+    linkGeneration += 1
+    inReadBurst = false
+    inbound.clear()
+    outbound.clear()
+    heartbeatTask?.cancel()
+    heartbeatTask = nil
+    timeoutTask?.cancel()
+    timeoutTask = nil
+  }
+
+  /// The current link's socket, if there is one.
+  var socket: (any Channel)? { context?.channel }
+
   // MARK: - Back-pressure
 
   /// Called when a consumer's buffer passed its high watermark.
   func pauseReads() {
-    readsPaused = true
+    connection.consumerSaturated()
   }
 
   func resumeReadsIfPaused() {
     let anySaturated = channels.values.contains { $0.consumers.values.contains { !$0.wantsMore } }
-    guard readsPaused, !anySaturated || closeError != nil else { return }
-    readsPaused = false
-    if readPending, let context {
-      readPending = false
-      context.read()
-    }
+    guard connection.readsPaused, !anySaturated || closeError != nil else { return }
+    if connection.consumersCaughtUp(), let context { context.read() }
   }
 }

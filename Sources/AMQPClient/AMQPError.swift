@@ -5,7 +5,7 @@ import AMQPProtocol
 /// Match on ``code`` with the static members of ``Code``; the set can grow without breaking
 /// users, so keep a fallback branch. When the broker closed a channel or the connection,
 /// ``replyCode``, ``replyText`` and the ids of the method that caused it say why.
-public struct AMQPError: Error, Sendable, CustomStringConvertible {
+public struct AMQPError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The kind of failure.
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     enum Base: String, Sendable {
@@ -25,6 +25,7 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
       case consumerCancelled = "consumer cancelled"
       case invalidArgument = "invalid argument"
       case shortStringTooLong = "short string too long"
+      case reconnecting = "reconnecting"
       case tlsHandshakeFailed = "TLS handshake failed"
       case invalidTLSConfiguration = "invalid TLS configuration"
     }
@@ -65,6 +66,9 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
     /// or `arguments` key, `correlation_id`, `reply_to`…); the message names it and its
     /// length. Nothing was sent.
     public static let shortStringTooLong = Code(base: .shortStringTooLong)
+    /// The link to the broker was lost and the connection is recovering: the channel cannot
+    /// publish or send methods until ``AMQPConnectionEvent/recovered(_:)``. Nothing was sent.
+    public static let reconnecting = Code(base: .reconnecting)
     /// TLS could not be set up with the broker; the message names the cause: an untrusted
     /// certificate authority, a host-name mismatch, an expired certificate, a refused client
     /// certificate, or a port that does not speak TLS (a plain `amqp` port).
@@ -115,6 +119,14 @@ extension AMQPError {
   /// The application gave a short string longer than 255 bytes.
   static func shortStringTooLong(_ oversized: AMQPOversizedShortString) -> AMQPError {
     AMQPError(.shortStringTooLong, oversized.description)
+  }
+
+  /// The link is down, or `channel` is not open again yet.
+  static func recovering(channel: UInt16? = nil) -> AMQPError {
+    AMQPError(
+      .reconnecting,
+      "the connection to the broker was lost and is recovering"
+        + (channel.map { "; channel \($0) is not open again yet" } ?? ""))
   }
 
   static func protocolViolation(_ error: AMQPProtocolError) -> AMQPError {

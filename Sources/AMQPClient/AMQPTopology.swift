@@ -14,6 +14,9 @@ public struct AMQPTopology: Sendable, Equatable {
   public internal(set) var exchangeBindings: [AMQPMethod.Exchange.Bind] = []
   /// Active consumers by tag, with the channel they run on.
   public internal(set) var consumers: [String: RecordedConsumer] = [:]
+  /// The queues whose names the broker chose (declared with an empty name): recovery
+  /// declares them with an empty name again, and they get new names.
+  public internal(set) var serverNamedQueues: Set<String> = []
 
   /// A consumer as started.
   public struct RecordedConsumer: Sendable, Equatable {
@@ -38,10 +41,12 @@ public struct AMQPTopology: Sendable, Equatable {
       var recorded = declare
       recorded.queue = ok.queue
       queues[ok.queue] = recorded
+      if declare.queue.isEmpty { serverNamedQueues.insert(ok.queue) }
     case (.queueDeclare(let declare), nil) where !declare.passive && !declare.queue.isEmpty:
       queues[declare.queue] = declare  // no-wait: the name is the one asked for
     case (.queueDelete(let delete), _):
       queues[delete.queue] = nil
+      serverNamedQueues.remove(delete.queue)
       queueBindings.removeAll { $0.queue == delete.queue }
     case (.queueBind(let bind), _):
       if !queueBindings.contains(bind) { queueBindings.append(bind) }
@@ -66,6 +71,25 @@ public struct AMQPTopology: Sendable, Equatable {
     var recorded = consume
     recorded.consumerTag = tag
     consumers[tag] = RecordedConsumer(channelID: channelID, consume: recorded)
+  }
+
+  /// Applies the new names recovery gave server-named queues (old name → new name) to the
+  /// queues, bindings and consumers.
+  mutating func renameQueues(_ renames: [String: String]) {
+    guard !renames.isEmpty else { return }
+    for (old, new) in renames {
+      if var declare = queues.removeValue(forKey: old) {
+        declare.queue = new
+        queues[new] = declare
+      }
+      if serverNamedQueues.remove(old) != nil { serverNamedQueues.insert(new) }
+    }
+    for index in queueBindings.indices {
+      if let new = renames[queueBindings[index].queue] { queueBindings[index].queue = new }
+    }
+    for (tag, consumer) in consumers {
+      if let new = renames[consumer.consume.queue] { consumers[tag]?.consume.queue = new }
+    }
   }
 
   mutating func consumerEnded(tag: String) {

@@ -43,14 +43,6 @@ public struct AMQPTuneParameters: Sendable, Hashable {
   }
 }
 
-/// Connection-level notifications from the broker.
-public enum AMQPConnectionEvent: Sendable, Hashable {
-  /// The broker stopped reading from publishers (for example a memory or disk alarm).
-  case blocked(reason: String)
-  /// The broker resumed reading.
-  case unblocked
-}
-
 extension Duration {
   /// The duration as NIO's `TimeAmount` (saturating).
   package var timeAmount: TimeAmount {

@@ -15,9 +15,10 @@ final class FakeBroker {
   private var outbound = ByteBuffer()
   private var sawHeader = false
 
-  init(heartbeat: UInt16 = 0) throws {
+  /// Recovery is off unless asked for: most tests look at how a connection ends.
+  init(heartbeat: UInt16 = 0, recovery: AMQPRecoveryPolicy = .disabled) throws {
     let configuration = AMQPConnectionConfiguration(
-      heartbeat: heartbeat, connectionTimeout: .seconds(30))
+      heartbeat: heartbeat, connectionTimeout: .seconds(30), recovery: recovery)
     handler = AMQPConnectionHandler(
       configuration: configuration, clientProperties: [:], eventLoop: channel.eventLoop,
       logger: Logger(label: "test"))
@@ -291,7 +292,7 @@ extension HandlerTests {
         .header(channel: 1, AMQPContentHeader(bodySize: 1, properties: .init())),
         .body(channel: 1, ByteBuffer(string: "x")))
     }
-    #expect(broker.handler.readsPaused)
+    #expect(broker.handler.connection.readsPaused)
     withExtendedLifetime(sequence) {}
   }
 }

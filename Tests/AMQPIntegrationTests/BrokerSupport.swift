@@ -20,12 +20,14 @@ enum Broker {
     }
   }
 
-  static func connect(name: String = "integration-test", heartbeat: UInt16 = 60) async throws
-    -> AMQPConnection
-  {
+  static func connect(
+    name: String = "integration-test", heartbeat: UInt16 = 60,
+    recovery: AMQPRecoveryPolicy = AMQPRecoveryPolicy()
+  ) async throws -> AMQPConnection {
     var configuration = try configuration
     configuration.connectionName = name
     configuration.heartbeat = heartbeat
+    configuration.recovery = recovery
     return try await AMQPConnection.connect(to: configuration)
   }
 

@@ -66,9 +66,11 @@ extension BrokerTests {
       try await connection.close()
     }
 
-    @Test func brokerClosingTheConnectionFailsEverythingWithItsReason() async throws {
+    @Test func brokerClosingTheConnectionFailsEverythingWithItsReasonWithoutRecovery()
+      async throws
+    {
       let name = Broker.uniqueName("forced-close")
-      let connection = try await Broker.connect(name: name)
+      let connection = try await Broker.connect(name: name, recovery: .disabled)
       let channel = try await connection.openChannel()
       let queue = try await channel.queueDeclare(exclusive: true)
       let consumer = try await channel.consume(queue: queue.name)
@@ -89,7 +91,7 @@ extension BrokerTests {
     @Test func memoryAlarmBlocksAndUnblocksTheConnection() async throws {
       let connection = try await Broker.connect()
       let channel = try await connection.openChannel()
-      let events = connection.events
+      let events = connection.events()
       try Broker.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001")
       let blocked: AMQPConnectionEvent?
       do {

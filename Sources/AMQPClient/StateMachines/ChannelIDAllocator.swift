@@ -19,6 +19,13 @@ struct ChannelIDAllocator {
     return candidate
   }
 
+  /// The limit agreed on a new link; ids in use stay taken (the channels a recovery
+  /// opens again keep their ids, even above a lower new limit).
+  mutating func renegotiated(highest: UInt16) {
+    self.highest = max(highest, 1)
+    if next > self.highest { next = 1 }
+  }
+
   mutating func release(_ id: UInt16) {
     if used.remove(id) != nil, id < next { next = id }
   }

@@ -1,9 +1,18 @@
 import AMQPProtocol
 import NIOCore
 
-/// The connection-level protocol (channel 0): handshake, heartbeats, blocking notifications
-/// and close. It does no I/O: each event returns an ``Action`` that the channel handler
-/// performs, so every transition is testable as a transcript.
+/// The connection-level protocol (channel 0): handshake, heartbeats, blocking notifications,
+/// close, and recovery of a lost link. It does no I/O: each event returns an ``Action`` that
+/// the channel handler performs, so every transition is testable as a transcript.
+///
+/// Recovery: once the connection has been open, losing the link (socket closed, a socket
+/// error, heartbeat or method timeout, `connection.close` from the broker, a protocol
+/// violation) does not end it: it becomes ``State/disconnected(_:)`` and the handler is told
+/// to reconnect (``Action/disconnect(write:error:attempt:)``), as the recovery policy allows.
+/// Each attempt runs the handshake again; its end is ``Action/reopened(serverProperties:_:)``,
+/// after which the handler restores channels, topology and consumers and reports
+/// ``recoveryCompleted()``. Only the application's own close, or a policy that allows no more
+/// attempts, ends the connection for good (``State/closed(_:)``).
 struct ConnectionStateMachine {
   enum State {
     case initialized
@@ -13,7 +22,11 @@ struct ConnectionStateMachine {
     case open(AMQPTuneParameters)
     /// We sent `connection.close`; waiting for `close-ok`.
     case closing(AMQPError)
+    /// Closed for good.
     case closed(AMQPError)
+    /// The link was lost and recovery is under way: waiting for the next attempt, or for its
+    /// TCP connect.
+    case disconnected(AMQPError)
   }
 
   enum Action {
@@ -30,10 +43,31 @@ struct ConnectionStateMachine {
     /// Write `connection.close`, fail everything pending now, and keep the socket open for
     /// the peer's `close-ok` (the handler bounds that wait with a timeout).
     case sendCloseAndFail(AMQPFrame, error: AMQPError)
+    /// The link is lost but the connection recovers: write the frames (if any), close the
+    /// socket, fail the requests waiting for replies with the error, keep channels and
+    /// consumers, and make reconnection attempt `attempt` (1 for the first of this outage)
+    /// after the policy's delay.
+    case disconnect(write: [AMQPFrame], error: AMQPError, attempt: Int)
+    /// The handshake of a reconnection finished: restore channels, topology and consumers,
+    /// then report ``recoveryCompleted()``.
+    case reopened(serverProperties: AMQPFieldTable, AMQPTuneParameters)
   }
 
   private(set) var state: State = .initialized
-  let configuration: AMQPConnectionConfiguration
+  /// The endpoint being connected to (it changes between reconnection attempts).
+  private(set) var configuration: AMQPConnectionConfiguration
+  /// The recovery policy, from the first configuration.
+  let recovery: AMQPRecoveryPolicy
+  /// Whether the connection was ever open: only then is a lost link recovered.
+  private(set) var hasBeenOpen = false
+  /// The attempts made in the current outage; 0 when connected and not recovering.
+  private(set) var recoveryAttempts = 0
+  /// Whether the application asked to close (nothing recovers after that).
+  private var closeRequestedByApplication = false
+  /// Whether reading is paused for a saturated consumer, and whether NIO asked for a read
+  /// meanwhile.
+  private(set) var readsPaused = false
+  private var readPending = false
   let clientProperties: AMQPFieldTable
   private var lastReceived: NIODeadline = .now()
   private var lastSent: NIODeadline = .now()
@@ -44,6 +78,7 @@ struct ConnectionStateMachine {
   init(configuration: AMQPConnectionConfiguration, clientProperties: AMQPFieldTable) {
     self.configuration = configuration
     self.clientProperties = clientProperties
+    self.recovery = configuration.recovery
   }
 
   var isOpen: Bool {
@@ -58,8 +93,52 @@ struct ConnectionStateMachine {
       lastReceived = now
       lastSent = now
       return .sendProtocolHeader
-    case .awaitingStart, .awaitingTune, .awaitingOpenOk, .open, .closing, .closed:
+    case .awaitingStart, .awaitingTune, .awaitingOpenOk, .open, .closing, .closed, .disconnected:
       return .none
+    }
+  }
+
+  /// A reconnection attempt starts, to `configuration`'s endpoint; ``connected(now:)``
+  /// follows once its socket is up, ``connectFailed(_:)`` if it cannot be.
+  mutating func reconnectAttemptStarted(configuration: AMQPConnectionConfiguration) -> Bool {
+    guard case .disconnected = state else { return false }
+    self.configuration = configuration
+    state = .initialized
+    return true
+  }
+
+  /// The TCP connect of a reconnection attempt failed.
+  mutating func connectFailed(_ error: AMQPError) -> Action {
+    switch state {
+    case .initialized, .disconnected: return fail(error)
+    case .awaitingStart, .awaitingTune, .awaitingOpenOk, .open, .closing, .closed: return .none
+    }
+  }
+
+  /// The handler restored what the connection had; returns how many attempts it took.
+  mutating func recoveryCompleted() -> Int {
+    defer { recoveryAttempts = 0 }
+    return recoveryAttempts
+  }
+
+  /// A synchronous method got no reply within the method timeout: the broker is treated as
+  /// gone.
+  mutating func methodTimedOut(_ method: String, after timeout: Duration) -> Action {
+    guard case .open = state else { return .none }
+    return fail(
+      AMQPError(.connectionTimeout, "no reply to \(method) within \(timeout): the broker is silent")
+    )
+  }
+
+  /// NIO reported an error on the socket (reset, TLS failure…).
+  mutating func socketErrorCaught(_ error: any Error) -> Action {
+    switch state {
+    case .closed, .disconnected: return .none
+    case .closing(let closing):
+      return fail(closing)
+    case .initialized, .awaitingStart, .awaitingTune, .awaitingOpenOk, .open:
+      // TLS failures arrive already explained (TLSFailureTranslator).
+      return fail(error as? AMQPError ?? AMQPError(.connectionClosed, "socket error: \(error)"))
     }
   }
 
@@ -82,7 +161,7 @@ struct ConnectionStateMachine {
     lastReceived = now
     if case .heartbeat = frame { return .none }
     switch state {
-    case .initialized, .closed:
+    case .initialized, .closed, .disconnected:
       return .none
     case .awaitingStart:
       guard case .method(0, .connectionStart(let start)) = frame else {
@@ -143,6 +222,8 @@ struct ConnectionStateMachine {
       switch frame {
       case .method(0, .connectionOpenOk):
         state = .open(tuning)
+        if hasBeenOpen { return .reopened(serverProperties: serverProperties, tuning) }
+        hasBeenOpen = true
         return .succeedConnect(serverProperties: serverProperties, tuning)
       case .method(0, .connectionClose(let close)):
         return closedDuringHandshake(
@@ -155,9 +236,7 @@ struct ConnectionStateMachine {
       switch frame {
       case .method(_, .connectionClose(let close)):
         let error = AMQPError.closedByServer(.connectionClosedByServer, "connection", close)
-        state = .closed(error)
-        return .closeConnection(
-          write: [.method(channel: 0, .connectionCloseOk(.init()))], error: error)
+        return fail(error, write: [.method(channel: 0, .connectionCloseOk(.init()))])
       case .method(_, .connectionBlocked(let blocked)):
         return .notify(.blocked(reason: blocked.reason))
       case .method(_, .connectionUnblocked):
@@ -172,13 +251,10 @@ struct ConnectionStateMachine {
     case .closing(let error):
       switch frame {
       case .method(0, .connectionCloseOk):
-        state = .closed(error)
-        return .closeConnection(write: [], error: error)
+        return fail(error)
       case .method(0, .connectionClose):
         // Both sides closed at once: answer, then we are done.
-        state = .closed(error)
-        return .closeConnection(
-          write: [.method(channel: 0, .connectionCloseOk(.init()))], error: error)
+        return fail(error, write: [.method(channel: 0, .connectionCloseOk(.init()))])
       default:
         return .none  // after sending close, everything else is discarded
       }
@@ -187,6 +263,7 @@ struct ConnectionStateMachine {
 
   /// The application asked to close the connection.
   mutating func closeRequested() -> Action {
+    closeRequestedByApplication = true
     switch state {
     case .open:
       let error = AMQPError(.connectionClosed, "the connection was closed by the application")
@@ -195,6 +272,8 @@ struct ConnectionStateMachine {
       return .sendCloseAndFail(.method(channel: 0, .connectionClose(close)), error: error)
     case .initialized, .awaitingStart, .awaitingTune, .awaitingOpenOk:
       return fail(AMQPError(.connectionClosed, "the connection was closed during the handshake"))
+    case .disconnected:
+      return fail(AMQPError(.connectionClosed, "the connection was closed by the application"))
     case .closing, .closed:
       return .none
     }
@@ -219,7 +298,7 @@ struct ConnectionStateMachine {
     case .initialized, .awaitingStart, .awaitingTune, .awaitingOpenOk:
       // Not (yet) an AMQP conversation: no close handshake, just hang up.
       return fail(.protocolViolation(error))
-    case .closing, .closed:
+    case .closing, .closed, .disconnected:
       return fail(.protocolViolation(error))
     }
   }
@@ -234,16 +313,13 @@ struct ConnectionStateMachine {
   /// The socket closed.
   mutating func socketClosed() -> Action {
     switch state {
-    case .closed:
+    case .closed, .disconnected:
       return .none
     case .closing(let error):
-      state = .closed(error)
-      return .closeConnection(write: [], error: error)
+      return fail(error)
     case .initialized, .awaitingStart, .awaitingTune, .awaitingOpenOk, .open:
       let during = isOpen ? "" : " during the handshake"
-      let error = AMQPError(.connectionClosed, "the broker closed the socket\(during)")
-      state = .closed(error)
-      return .closeConnection(write: [], error: error)
+      return fail(AMQPError(.connectionClosed, "the broker closed the socket\(during)"))
     }
   }
 
@@ -272,16 +348,59 @@ struct ConnectionStateMachine {
     case .initialized, .awaitingStart, .awaitingTune, .awaitingOpenOk:
       return fail(
         AMQPError(.connectionTimeout, "the AMQP handshake did not finish within \(timeout)"))
-    case .open, .closing, .closed:
+    case .open, .closing, .closed, .disconnected:
       return .none
     }
   }
 
+  // MARK: - Read back-pressure
+
+  /// NIO asks for a read: whether to read now. While a consumer's buffer is full the read
+  /// waits (remembered) until ``consumersCaughtUp()``, so the socket is not read into memory
+  /// nobody takes.
+  mutating func readRequested() -> Bool {
+    guard readsPaused else { return true }
+    readPending = true
+    return false
+  }
+
+  /// A consumer's buffer passed its high watermark.
+  mutating func consumerSaturated() {
+    readsPaused = true
+  }
+
+  /// No consumer is saturated any more (or the link ended): whether to make the read NIO
+  /// asked for meanwhile.
+  mutating func consumersCaughtUp() -> Bool {
+    guard readsPaused else { return false }
+    readsPaused = false
+    defer { readPending = false }
+    return readPending
+  }
+
+  /// A new socket: a read asked for by the old one is void.
+  mutating func linkStarted() {
+    readPending = false
+  }
+
   // MARK: - Helpers
 
-  private mutating func fail(_ error: AMQPError) -> Action {
-    state = .closed(error)
-    return .closeConnection(write: [], error: error)
+  /// The link ends with `error`: recovered when the connection was open once, the
+  /// application did not close it and the policy allows another attempt; closed for good
+  /// otherwise.
+  private mutating func fail(_ error: AMQPError, write frames: [AMQPFrame] = []) -> Action {
+    guard recovers else {
+      state = .closed(error)
+      return .closeConnection(write: frames, error: error)
+    }
+    recoveryAttempts += 1
+    state = .disconnected(error)
+    return .disconnect(write: frames, error: error, attempt: recoveryAttempts)
+  }
+
+  /// Whether losing the link now starts (or continues) a recovery.
+  private var recovers: Bool {
+    hasBeenOpen && !closeRequestedByApplication && recovery.allows(attempt: recoveryAttempts + 1)
   }
 
   private mutating func closedDuringHandshake(
@@ -291,8 +410,7 @@ struct ConnectionStateMachine {
       code, "\(context): \(close.replyCode) \(close.replyText)", replyCode: close.replyCode,
       replyText: close.replyText,
       failingMethod: AMQPMethodID(classID: close.classID, methodID: close.methodID))
-    state = .closed(error)
-    return .closeConnection(write: [.method(channel: 0, .connectionCloseOk(.init()))], error: error)
+    return fail(error, write: [.method(channel: 0, .connectionCloseOk(.init()))])
   }
 
   private mutating func handshakeViolation(_ frame: AMQPFrame, expected: String) -> Action {
@@ -314,10 +432,15 @@ struct ConnectionStateMachine {
     let error = AMQPError(
       .protocolViolation, message, replyCode: code, replyText: message, failingMethod: method,
       protocolError: protocolError)
-    state = .closing(error)
     let close = AMQPMethod.Connection.Close(
       replyCode: code, replyText: String(message.prefix(200)), classID: method?.classID ?? 0,
       methodID: method?.methodID ?? 0)
-    return .sendCloseAndFail(.method(channel: 0, .connectionClose(close)), error: error)
+    let frame = AMQPFrame.method(channel: 0, .connectionClose(close))
+    if recovers {
+      // Recovering: say why, and reconnect without waiting for close-ok.
+      return fail(error, write: [frame])
+    }
+    state = .closing(error)
+    return .sendCloseAndFail(frame, error: error)
   }
 }

@@ -8,7 +8,7 @@ import Testing
   let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
   let configuration = AMQPConnectionConfiguration(
     username: "user", password: "secret", virtualHost: "vh", heartbeat: 10, channelMax: 100,
-    frameMax: 65_536)
+    frameMax: 65_536, recovery: .disabled)
 
   func startFrame(mechanisms: String = "AMQPLAIN PLAIN") -> AMQPFrame {
     .method(
@@ -108,7 +108,8 @@ import Testing
 
   @Test func longestHeartbeatOf65535SecondsBeatsAtHalfAndTimesOutAfterTwoIntervals() {
     var machine = ConnectionStateMachine(
-      configuration: AMQPConnectionConfiguration(heartbeat: 0), clientProperties: [:])
+      configuration: AMQPConnectionConfiguration(heartbeat: 0, recovery: .disabled),
+      clientProperties: [:])
     _ = machine.connected(now: start)
     _ = machine.frameReceived(startFrame(), now: start)
     guard
