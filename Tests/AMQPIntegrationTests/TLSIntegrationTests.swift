@@ -241,3 +241,35 @@ extension BrokerTests.TLS {
     try await connection.close()
   }
 }
+
+extension BrokerTests.TLS {
+  @Test func aRecoveredLinkSpeaksTLSAgain() async throws {
+    var configuration = try TLSBroker.configuration()
+    configuration.connectionName = Broker.uniqueName("tls-recovery")
+    configuration.recovery = AMQPRecoveryPolicy(
+      initialDelay: .milliseconds(100), maximumDelay: .seconds(2))
+    let connection = try await AMQPConnection.connect(to: configuration)
+    let events = connection.events()
+    let listing = try TLSBroker.rabbitmqctl(
+      "list_connections", "--no-table-headers", "-q", "pid", "client_properties")
+    let line = try #require(
+      listing.split(separator: "\n").first { $0.contains(configuration.connectionName ?? "?") })
+    let pid = String(try #require(line.split(separator: "\t").first))
+    try TLSBroker.rabbitmqctl("close_connection", pid, "TLS recovery test")
+    let recovered = try await withTimeout(20, "recovery over TLS") { () -> Bool in
+      for await event in events { if case .recovered = event { return true } }
+      return false
+    }
+    #expect(recovered)
+    #expect(connection.tlsSession?.protocolVersion.hasPrefix("TLSv1.") == true)
+    // The new link is TLS to the same node: the broker lists it again with its cipher.
+    let after = try TLSBroker.rabbitmqctl(
+      "list_connections", "--no-table-headers", "-q", "client_properties", "ssl")
+    let row = try #require(
+      after.split(separator: "\n").first { $0.contains(configuration.connectionName ?? "?") })
+    #expect(row.hasSuffix("\ttrue"), "\(row)")
+    let channel = try await connection.openChannel()
+    _ = try await channel.queueDeclare(exclusive: true)
+    try await connection.close()
+  }
+}
