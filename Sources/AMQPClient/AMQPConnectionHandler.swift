@@ -275,7 +275,10 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
       tuning = agreed
       decoder.maximumFrameSize = agreed.frameMax
       decoder.maximumMessageSize = connection.configuration.maximumMessageSize
+      // On a reconnection the channels being recovered keep their ids: a new channel (the
+      // recovery's own) must not be given one of them.
       channelIDs = ChannelIDAllocator(highest: agreed.highestChannelID)
+      for id in channels.ids { channelIDs.reserve(id) }
       write(frames)
       startHeartbeats(agreed.heartbeat)
     case .succeedConnect(let serverProperties, let agreed):

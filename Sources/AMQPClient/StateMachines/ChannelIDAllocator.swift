@@ -19,6 +19,11 @@ struct ChannelIDAllocator {
     return candidate
   }
 
+  /// Marks `id` as in use: a channel kept across a reconnection keeps its id.
+  mutating func reserve(_ id: UInt16) {
+    used.insert(id)
+  }
+
   mutating func release(_ id: UInt16) {
     if used.remove(id) != nil, id < next { next = id }
   }

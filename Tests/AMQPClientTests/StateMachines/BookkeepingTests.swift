@@ -20,6 +20,16 @@ import Testing
     #expect(ids.allocate() == 2)
   }
 
+  @Test func reservedIdsOfRecoveredChannelsAreNotHandedOutAgain() {
+    // A reconnection starts a new allocator; the channels being recovered keep their ids.
+    var ids = ChannelIDAllocator(highest: 4)
+    ids.reserve(1)
+    ids.reserve(3)
+    #expect([ids.allocate(), ids.allocate(), ids.allocate()] == [2, 4, nil])
+    ids.release(3)
+    #expect(ids.allocate() == 3)
+  }
+
   @Test func channelTableModifiesInPlaceAndNeverGrowsOnLookups() {
     var table = ChannelTable<[Int]>()
     #expect(table[7] == nil)
