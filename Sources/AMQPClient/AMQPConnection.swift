@@ -85,7 +85,8 @@ public final class AMQPConnection: Sendable {
       } catch {
         lastError = error
         logger.info(
-          "cannot connect", metadata: ["endpoint": "\(configurations[index].endpoint)", "error": "\(error)"])
+          "cannot connect",
+          metadata: ["endpoint": "\(configurations[index].endpoint)", "error": "\(error)"])
       }
     }
     throw lastError

@@ -31,7 +31,8 @@ public struct AMQPRecovery: Sendable, Hashable {
   /// must now be addressed (for example as `reply_to`) to the new name.
   public var renamedQueues: [String: String]
 
-  public init(downtime: Duration, attempts: Int, endpoint: String, renamedQueues: [String: String]) {
+  public init(downtime: Duration, attempts: Int, endpoint: String, renamedQueues: [String: String])
+  {
     self.downtime = downtime
     self.attempts = attempts
     self.endpoint = endpoint

@@ -62,7 +62,9 @@ extension AMQPConnectionHandler {
   func refusalWhileRecovering(channelID: UInt16, restoring: Bool = false) -> AMQPError? {
     guard closeError == nil else { return nil }  // closed for good: the usual errors
     if !connection.isOpen || context == nil { return .recovering(channel: channelID) }
-    if !restoring, channels[channelID]?.recovering == true { return .recovering(channel: channelID) }
+    if !restoring, channels[channelID]?.recovering == true {
+      return .recovering(channel: channelID)
+    }
     return nil
   }
 
@@ -214,7 +216,8 @@ extension AMQPConnectionHandler {
       finishConsumer(channelID: channelID, consumerTag: consumerTag, error: nil)
       return eventLoop.makeSucceededVoidFuture()
     }
-    return request(.basicCancel(.init(consumerTag: consumerTag)), channelID: channelID).assumeIsolated()
+    return request(.basicCancel(.init(consumerTag: consumerTag)), channelID: channelID)
+      .assumeIsolated()
       .map { _ in
         self.finishConsumer(channelID: channelID, consumerTag: consumerTag, error: nil)
       }.nonisolated()
@@ -312,7 +315,8 @@ extension AMQPConnectionHandler {
       // A copy: the callback may publish, which modifies the table.
       guard
         let (sink, offset) = channels.read(
-          channelID, { slot in slot.consumers[message.consumerTag].map { ($0, slot.deliveryTagOffset) } })
+          channelID,
+          { slot in slot.consumers[message.consumerTag].map { ($0, slot.deliveryTagOffset) } })
           ?? nil
       else {
         logger.debug(

@@ -50,7 +50,9 @@ final class ConnectionEventHub: Sendable {
   }
 
   func publish(_ event: AMQPConnectionEvent) {
-    let (listeners, subscribers) = state.withLockedValue { ($0.listeners, Array($0.subscribers.values)) }
+    let (listeners, subscribers) = state.withLockedValue {
+      ($0.listeners, Array($0.subscribers.values))
+    }
     for listener in listeners { listener(event) }
     for subscriber in subscribers { subscriber.yield(event) }
   }

@@ -120,7 +120,8 @@ struct ConnectionStateMachine {
   mutating func methodTimedOut(_ method: String, after timeout: Duration) -> Action {
     guard case .open = state else { return .none }
     return fail(
-      AMQPError(.connectionTimeout, "no reply to \(method) within \(timeout): the broker is silent"))
+      AMQPError(.connectionTimeout, "no reply to \(method) within \(timeout): the broker is silent")
+    )
   }
 
   /// NIO reported an error on the socket (reset, TLS failure…).
