@@ -213,6 +213,18 @@ extension BrokerTests {
           if case .reconnecting(let attempt, _, _) = $0 { return attempt >= 2 }
           return false
         }
+        // Meanwhile the application's calls fail at once, saying why.
+        #expect(!scenario.connection.isOpen)
+        let refusals = [
+          await #expect(throws: AMQPError.self) {
+            try await scenario.channel.publish(ByteBuffer(string: "x"), routingKey: "q")
+          },
+          await #expect(throws: AMQPError.self) {
+            try await scenario.channel.basicQos(prefetchCount: 1)
+          },
+          await #expect(throws: AMQPError.self) { try await scenario.connection.openChannel() },
+        ]
+        #expect(refusals.map { $0?.code } == [.reconnecting, .reconnecting, .reconnecting])
         try await BrokerFaults.rabbitmqctl("start_app")
         let back = ContinuousClock.now
         return (try await scenario.log.recovery(after: mark), back)
@@ -224,6 +236,56 @@ extension BrokerTests {
       #expect(recovered.failures.isEmpty, "\(recovered.failures)")
       try await scenario.checkAfterRecovery(recovered.recovery)
       try await scenario.finish()
+    }
+
+    @Test func recoveryEndsForGoodAfterItsLastAttemptOrWhenTheApplicationCloses() async throws {
+      var limited = try Broker.configuration
+      limited.connectionName = Broker.uniqueName("gives-up")
+      limited.recovery = .fast
+      limited.recovery.maximumAttempts = 3
+      let givesUp = try await AMQPConnection.connect(to: limited)
+      let givesUpLog = ConnectionEventLog(givesUp)
+      let givesUpDeliveries = Deliveries(
+        try await givesUp.openChannel().consume(
+          queue: try await givesUp.openChannel().queueDeclare(exclusive: true).name))
+      let closing = try await Broker.connect(name: Broker.uniqueName("closed"), recovery: .fast)
+      let closingLog = ConnectionEventLog(closing)
+      let closingDeliveries = Deliveries(
+        try await closing.openChannel().consume(
+          queue: try await closing.openChannel().queueDeclare(exclusive: true).name))
+      try await BrokerFaults.withBrokerRestored {
+        try await BrokerFaults.stopApp()
+        // Three attempts, refused, then closed for good with the last attempt's error.
+        let closed = try await withTimeout(10, "recovery to give up") { await givesUp.closed() }
+        #expect(closed.code == .connectFailed, "\(closed)")
+        let attempts = givesUpLog.events.compactMap {
+          if case .reconnecting(let attempt, _, _) = $0 { return attempt }
+          return nil
+        }
+        #expect(attempts == [1, 2, 3])
+        #expect(!givesUp.isOpen)
+        let ended = try await givesUpDeliveries.end()
+        #expect(ended != nil, "the consumer must end with the connection's error")
+        let refused = await #expect(throws: AMQPError.self) { try await givesUp.openChannel() }
+        #expect(refused?.code != .reconnecting, "\(String(describing: refused))")
+
+        // Closed by the application while it recovers: at once, and nothing recovers.
+        try await closingLog.first("disconnected") {
+          if case .disconnected = $0 { return true }
+          return false
+        }
+        try await withTimeout(5, "close() while recovering") { try await closing.close() }
+        let reason = try await withTimeout(5, "closed()") { await closing.closed() }
+        #expect(reason.code == .connectionClosed, "\(reason)")
+        #expect(try await closingDeliveries.end() != nil)
+        #expect(!closing.isOpen)
+        try await BrokerFaults.startApp()
+      }
+      let after = closingLog.events.filter {
+        if case .recovered = $0 { return true }
+        return false
+      }
+      #expect(after.isEmpty, "\(closingLog.events)")
     }
 
     @Test func recoversFromTheBrokerKilledAndStartedAgain() async throws {
@@ -408,6 +470,87 @@ extension BrokerTests {
         try await scenario.checkAfterRecovery(recovered.recovery)
       }
       try await scenario.finish()
+    }
+
+    @Test(SilentNetwork.enabled)
+    func methodTimeoutOnASilentLinkIsALostLinkAndRecovers() async throws {
+      try await SilentNetwork.up()
+      var configuration = try SilentNetwork.configuration()
+      configuration.connectionName = Broker.uniqueName("method-timeout")
+      configuration.recovery = .fast
+      configuration.heartbeat = 60  // heartbeats would take minutes to notice
+      configuration.methodTimeout = .seconds(1)
+      let connection = try await AMQPConnection.connect(to: configuration)
+      let log = ConnectionEventLog(connection)
+      let channel = try await connection.openChannel()
+      let queue = try await channel.queueDeclare(exclusive: true).name
+      let deliveries = Deliveries(try await channel.consume(queue: queue, noAck: true))
+      let (recovered, timedOutAfter) = try await SilentNetwork.withLinkRestored {
+        try await SilentNetwork.linkDown()
+        let sent = ContinuousClock.now
+        let error = await #expect(throws: AMQPError.self) {
+          try await channel.queueDeclare(exclusive: true)
+        }
+        let timedOutAfter = ContinuousClock.now - sent
+        #expect(error?.code == .connectionTimeout, "\(String(describing: error))")
+        try await log.first("a second attempt") {
+          if case .reconnecting(let attempt, _, _) = $0 { return attempt >= 2 }
+          return false
+        }
+        try await SilentNetwork.linkUp()
+        return (try await log.recovery(after: 0), timedOutAfter)
+      }
+      print(
+        "FIGURES method timeout (1 s) on a silent link: the call failed after"
+          + " \(timedOutAfter.seconds), downtime \(recovered.recovery.downtime.seconds)")
+      #expect(recovered.error.code == .connectionTimeout)
+      #expect(timedOutAfter >= .seconds(1) && timedOutAfter < .seconds(3))
+      let renamed = try #require(recovered.recovery.renamedQueues[queue])
+      let publisher = try await connection.openChannel()
+      try await publisher.publish(ByteBuffer(string: "back"), routingKey: renamed)
+      #expect(String(buffer: try await deliveries.next("a delivery after recovery").body) == "back")
+      deliveries.stop()
+      try await connection.close()
+    }
+
+    @Test(SilentNetwork.enabled)
+    func recoveryMovesToTheNextEndpointWhenTheFirstGoesSilent() async throws {
+      try await SilentNetwork.up()
+      var first = try SilentNetwork.configuration()
+      var second = try Broker.configuration
+      let name = Broker.uniqueName("endpoints")
+      for index in [0, 1] {
+        var configuration = index == 0 ? first : second
+        configuration.connectionName = name
+        configuration.heartbeat = 2
+        configuration.recovery = .fast
+        if index == 0 { first = configuration } else { second = configuration }
+      }
+      // An endpoint that refuses comes first: connecting tries them in turn.
+      var refusing = first
+      refusing.host = "127.0.0.1"
+      refusing.port = 1
+      let connection = try await AMQPConnection.connect(to: [refusing, first, second])
+      #expect(connection.endpoint == first.endpoint)
+      let log = ConnectionEventLog(connection)
+      let channel = try await connection.openChannel()
+      let queue = try await channel.queueDeclare(exclusive: true).name
+      let deliveries = Deliveries(try await channel.consume(queue: queue, noAck: true))
+      let recovered = try await SilentNetwork.withLinkRestored {
+        try await SilentNetwork.linkDown()
+        return try await log.recovery(after: 0)
+      }
+      #expect(recovered.error.code == .heartbeatTimeout)
+      // The next endpoint after the silent one is the main broker: the first attempt works.
+      #expect(recovered.attempts == [1])
+      #expect(recovered.recovery.endpoint == second.endpoint)
+      #expect(connection.endpoint == second.endpoint)
+      let renamed = try #require(recovered.recovery.renamedQueues[queue])
+      try await channel.publish(ByteBuffer(string: "moved"), routingKey: renamed)
+      #expect(
+        String(buffer: try await deliveries.next("a delivery after recovery").body) == "moved")
+      deliveries.stop()
+      try await connection.close()
     }
   }
 }
