@@ -89,21 +89,28 @@ extension AMQPConnectionHandler {
   /// Sends a method the broker does not answer (ack, nack, reject, a no-wait declare…): it
   /// is written with no waiter.
   func send(_ method: AMQPMethod, channelID: UInt16) throws(AMQPError) {
-    guard let slot = channels.read(channelID, { $0 }) else {
+    // Only what is needed, not a copy of the slot: this is every ack's path.
+    guard
+      let (offset, recovering, refusal) = channels.read(
+        channelID,
+        { ($0.deliveryTagOffset, $0.recovering, $0.machine.refusalOfUnansweredMethod(method)) })
+    else {
       throw closeError ?? AMQPError(.channelClosed, "channel \(channelID) is closed")
     }
     var method = method
-    if slot.deliveryTagOffset > 0 || slot.recovering {
+    if offset > 0 || recovering {
       // An acknowledgement of a delivery from before the link was lost is dropped: the
       // broker requeued that message when the link died.
-      guard let current = method.deliveryTagAfterRecovery(offset: slot.deliveryTagOffset) else {
+      guard let current = method.deliveryTagAfterRecovery(offset: offset) else {
         logger.debug("stale acknowledgement dropped", metadata: ["channel": "\(channelID)"])
         return
       }
       method = current
     }
-    if let refusal = refusalWhileRecovering(channelID: channelID) { throw refusal }
-    if let refusal = slot.machine.refusalOfUnansweredMethod(method) { throw refusal }
+    if closeError == nil, recovering || !connection.isOpen || context == nil {
+      throw .recovering(channel: channelID)
+    }
+    if let refusal { throw refusal }
     write([.method(channel: channelID, method)])
   }
 

@@ -11,6 +11,7 @@ extension AMQPConnectionHandler {
   func linkLost(write frames: [AMQPFrame], error: AMQPError, attempt: Int) {
     detachLink(write: frames)
     hub.updateLink { $0.isOpen = false }
+    recoveryChannelID = nil  // its slot goes with the link
     suspendChannels(error)
     if attempt == 1 {
       disconnectedAt = eventLoop.now
@@ -34,10 +35,9 @@ extension AMQPConnectionHandler {
     let configuration = configurations[endpointIndex]
     guard connection.reconnectAttemptStarted(configuration: configuration) else { return }
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    AMQPConnection.connectSocket(
-      configuration, on: eventLoop,
-      install: { channel in try channel.pipeline.syncOperations.addHandler(bound.value) }
-    ).whenFailure { error in
+    connector(configuration, eventLoop) { channel in
+      try channel.pipeline.syncOperations.addHandler(bound.value)
+    }.whenFailure { error in
       let handler = bound.value
       handler.perform(
         handler.connection.connectFailed(AMQPConnection.connectError(error, configuration)))
@@ -94,7 +94,7 @@ extension AMQPConnectionHandler {
       .map { id in { self.reopenChannel(id) } }
     var renames: [String: String] = [:]
     steps += topologySteps(renames: { renames = $0 })
-    steps.append { self.restoreConsumers(renames: renames) }
+    steps.append { self.restoreConsumers() }
     run(steps[...], generation: generation) {
       self.closeRecoveryChannel()
       let attempts = self.connection.recoveryCompleted()
@@ -193,7 +193,7 @@ extension AMQPConnectionHandler {
   }
 
   /// Starts every recorded consumer again on its channel, under the same tag.
-  private func restoreConsumers(renames: [String: String]) -> EventLoopFuture<Void> {
+  private func restoreConsumers() -> EventLoopFuture<Void> {
     var steps: [RecoveryStep] = []
     for (tag, consumer) in topology.consumers.sorted(by: { $0.key < $1.key }) {
       steps.append {
@@ -224,12 +224,12 @@ extension AMQPConnectionHandler {
     }.nonisolated()
   }
 
-  /// A channel error (the broker refused one entity) is reported and recovery goes on;
-  /// anything else means the link is gone again.
+  /// While the link lasts, a failure concerns one entity (the broker refused it, or the
+  /// application closed its channel meanwhile): it is reported and recovery goes on. Once
+  /// the link is gone the failure stops this recovery; the next attempt starts another.
   private func entityFailed(_ entity: String, _ error: any Error) -> EventLoopFuture<Void> {
-    guard let error = error as? AMQPError, error.code == .channelClosedByServer else {
-      return eventLoop.makeFailedFuture(error)
-    }
+    guard connection.isOpen, context != nil else { return eventLoop.makeFailedFuture(error) }
+    let error = error as? AMQPError ?? AMQPError(.channelClosed, "\(error)")
     logger.warning(
       "could not restore \(entity)", metadata: ["error": "\(error)"])
     notify(.recoveryFailed(entity: entity, error: error))
@@ -239,7 +239,9 @@ extension AMQPConnectionHandler {
   /// The channel topology is declared on, opened when first needed and again after the
   /// broker closed it over a refused declaration.
   private func recoveryChannel() -> EventLoopFuture<UInt16> {
-    if let id = recoveryChannelID, channels[id]?.machine.isUsable == true {
+    if let id = recoveryChannelID, let slot = channels[id], slot.isRecoveryChannel,
+      slot.machine.isUsable
+    {
       return eventLoop.makeSucceededFuture(id)
     }
     return openChannel().assumeIsolated().map { id in

@@ -65,6 +65,12 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   var disconnectedAt: NIODeadline?
   /// The channel a recovery declares the topology on, while it runs.
   var recoveryChannelID: UInt16?
+  /// Opens a socket for a reconnection attempt, with the handler installed by `install`
+  /// (TCP by default; tests put an embedded channel here).
+  var connector: Connector = AMQPConnection.connectSocket
+  typealias Connector = (
+    AMQPConnectionConfiguration, any EventLoop, @escaping @Sendable (any Channel) throws -> Void
+  ) -> EventLoopFuture<any Channel>
   /// Until tuning, every frame must fit in the spec's frame-min-size (4096 bytes): no
   /// message allowance beyond it yet.
   private var decoder = AMQPFrameDecoder(
@@ -75,12 +81,10 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   private(set) var tuning = AMQPTuneParameters(channelMax: 0, frameMax: 4096, heartbeat: 0)
   private var heartbeatTask: Scheduled<Void>?
   private var timeoutTask: Scheduled<Void>?
-  private(set) var readsPaused = false
   private var flushScheduled = false
   /// Between `channelRead` and `channelReadComplete`, which flushes: writes then need no
   /// flush task of their own.
   private var inReadBurst = false
-  private var readPending = false
   private var inbound = ByteBuffer()
   private var outbound = ByteBuffer()
   let connectPromise: EventLoopPromise<ConnectionInfo>
@@ -127,7 +131,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     decoder = AMQPFrameDecoder(maximumFrameSize: AMQPFraming.minimumFrameMax, maximumMessageSize: 0)
     inbound = ByteBuffer()
     outbound = ByteBuffer()
-    readPending = false
+    connection.linkStarted()
     if context.channel.isActive { channelActive(context: context) }
   }
 
@@ -202,11 +206,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   }
 
   func read(context: ChannelHandlerContext) {
-    if readsPaused {
-      readPending = true
-    } else {
-      context.read()
-    }
+    if connection.readRequested() { context.read() }
   }
 
   // MARK: - Writing
@@ -275,10 +275,7 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
       tuning = agreed
       decoder.maximumFrameSize = agreed.frameMax
       decoder.maximumMessageSize = connection.configuration.maximumMessageSize
-      // On a reconnection the channels being recovered keep their ids: a new channel (the
-      // recovery's own) must not be given one of them.
-      channelIDs = ChannelIDAllocator(highest: agreed.highestChannelID)
-      for id in channels.ids { channelIDs.reserve(id) }
+      channelIDs.renegotiated(highest: agreed.highestChannelID)
       write(frames)
       startHeartbeats(agreed.heartbeat)
     case .succeedConnect(let serverProperties, let agreed):
@@ -367,7 +364,8 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: delay) {
       guard generation == self.linkGeneration else { return }
       self.perform(
-        self.connection.heartbeatTimerFired(now: self.eventLoop.now, readsPaused: self.readsPaused))
+        self.connection.heartbeatTimerFired(
+          now: self.eventLoop.now, readsPaused: self.connection.readsPaused))
       if self.connection.isOpen, generation == self.linkGeneration {
         self.scheduleHeartbeat(after: delay)
       }
@@ -406,16 +404,12 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
   /// Called when a consumer's buffer passed its high watermark.
   func pauseReads() {
-    readsPaused = true
+    connection.consumerSaturated()
   }
 
   func resumeReadsIfPaused() {
     let anySaturated = channels.values.contains { $0.consumers.values.contains { !$0.wantsMore } }
-    guard readsPaused, !anySaturated || closeError != nil else { return }
-    readsPaused = false
-    if readPending, let context {
-      readPending = false
-      context.read()
-    }
+    guard connection.readsPaused, !anySaturated || closeError != nil else { return }
+    if connection.consumersCaughtUp(), let context { context.read() }
   }
 }

@@ -43,8 +43,7 @@ public struct AMQPRecoveryPolicy: Sendable, Hashable {
   public func delay(beforeAttempt attempt: Int, random: Double) -> Duration {
     let initial = Self.seconds(initialDelay)
     let maximum = max(0, Self.seconds(maximumDelay))
-    // `attempt - 1` would overflow for Int.min.
-    let exponent = attempt > 1 ? Double(attempt - 1) : 0
+    let exponent = attempt <= 1 ? 0 : Double(attempt) - 1
     let growth = pow(max(1, multiplier.isFinite ? multiplier : 1), exponent)
     let full = min(maximum, max(0, initial) * growth)
     let jittered = full / 2 + full / 2 * min(1, max(0, random.isFinite ? random : 0))

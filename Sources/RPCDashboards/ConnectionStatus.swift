@@ -19,7 +19,8 @@ public enum ConnectionStatus: Sendable, Hashable {
     case .blocked(let reason): "BLOCKED (\(reason))"
     case .reconnecting(let attempt, let delay, let reason):
       "RECONNECTING #\(attempt) in \(Format.duration(delay.timeAmount)) (\(reason))"
-    case .recovered(let downtime): "connected (recovered after \(Format.duration(downtime.timeAmount)))"
+    case .recovered(let downtime):
+      "connected (recovered after \(Format.duration(downtime.timeAmount)))"
     case .closed(let reason): "CLOSED: \(reason)"
     }
   }

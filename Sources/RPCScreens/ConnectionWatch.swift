@@ -11,7 +11,9 @@ struct ConnectionWatch: Sendable {
     let status = self.status
     return [
       Task {
-        for await event in connection.events() { status.withLockedValue { $0 = $0.applying(event) } }
+        for await event in connection.events() {
+          status.withLockedValue { $0 = $0.applying(event) }
+        }
       },
       Task {
         let reason = await connection.closed()

@@ -292,7 +292,7 @@ extension HandlerTests {
         .header(channel: 1, AMQPContentHeader(bodySize: 1, properties: .init())),
         .body(channel: 1, ByteBuffer(string: "x")))
     }
-    #expect(broker.handler.readsPaused)
+    #expect(broker.handler.connection.readsPaused)
     withExtendedLifetime(sequence) {}
   }
 }

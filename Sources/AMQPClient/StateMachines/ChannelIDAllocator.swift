@@ -19,9 +19,11 @@ struct ChannelIDAllocator {
     return candidate
   }
 
-  /// Marks `id` as in use: a channel kept across a reconnection keeps its id.
-  mutating func reserve(_ id: UInt16) {
-    used.insert(id)
+  /// The limit agreed on a new link; ids in use stay taken (the channels a recovery
+  /// opens again keep their ids, even above a lower new limit).
+  mutating func renegotiated(highest: UInt16) {
+    self.highest = max(highest, 1)
+    if next > self.highest { next = 1 }
   }
 
   mutating func release(_ id: UInt16) {

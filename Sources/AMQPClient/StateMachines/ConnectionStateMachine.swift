@@ -64,6 +64,10 @@ struct ConnectionStateMachine {
   private(set) var recoveryAttempts = 0
   /// Whether the application asked to close (nothing recovers after that).
   private var closeRequestedByApplication = false
+  /// Whether reading is paused for a saturated consumer, and whether NIO asked for a read
+  /// meanwhile.
+  private(set) var readsPaused = false
+  private var readPending = false
   let clientProperties: AMQPFieldTable
   private var lastReceived: NIODeadline = .now()
   private var lastSent: NIODeadline = .now()
@@ -335,6 +339,36 @@ struct ConnectionStateMachine {
     case .open, .closing, .closed, .disconnected:
       return .none
     }
+  }
+
+  // MARK: - Read back-pressure
+
+  /// NIO asks for a read: whether to read now. While a consumer's buffer is full the read
+  /// waits (remembered) until ``consumersCaughtUp()``, so the socket is not read into memory
+  /// nobody takes.
+  mutating func readRequested() -> Bool {
+    guard readsPaused else { return true }
+    readPending = true
+    return false
+  }
+
+  /// A consumer's buffer passed its high watermark.
+  mutating func consumerSaturated() {
+    readsPaused = true
+  }
+
+  /// No consumer is saturated any more (or the link ended): whether to make the read NIO
+  /// asked for meanwhile.
+  mutating func consumersCaughtUp() -> Bool {
+    guard readsPaused else { return false }
+    readsPaused = false
+    defer { readPending = false }
+    return readPending
+  }
+
+  /// A new socket: a read asked for by the old one is void.
+  mutating func linkStarted() {
+    readPending = false
   }
 
   // MARK: - Helpers

@@ -63,6 +63,8 @@ package struct PendingCallTable<Waiter> {
   package var count: Int { pending.count }
   /// Given-up ids still remembered.
   package var rememberedCount: Int { gaveUp.count }
+  /// Whether the call `id` is still waiting.
+  func contains(id: String) -> Bool { pending[id] != nil }
   /// The waiting calls (unordered).
   var entries: Dictionary<String, Entry>.Values { pending.values }
   /// The earliest deadline among waiting calls.

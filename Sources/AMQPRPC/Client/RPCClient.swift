@@ -10,16 +10,24 @@ import NIOCore
 /// `reply_to` set to the callback queue and a unique `correlation_id`; the body is n as
 /// decimal text, so any tutorial-six server answers. Replies are matched by correlation id;
 /// late, unknown and duplicate replies are counted and discarded.
+///
+/// The client follows its connection's recovery: calls in flight when the link is lost end
+/// as ``RPCError/Code/connectionLost`` (idempotent ones are sent again with the same
+/// correlation id); calls made while it is down, or while the broker blocks publishers,
+/// wait within their own timeout; requests after recovery name the new callback queue. If the
+/// broker cancels the reply consumer (its queue was deleted) a new callback queue replaces
+/// it. ``events()`` reports each of these as ``RPCClientEvent/link(_:)``.
 public final class RPCClient: Sendable {
   /// The connection the client uses.
   public let connection: AMQPConnection
   /// The client's settings.
   public let configuration: RPCClientConfiguration
-  /// The queue replies arrive on (`amq.rabbitmq.reply-to` in Direct Reply-to mode).
-  public let callbackQueue: String
+  /// The queue replies arrive on now (`amq.rabbitmq.reply-to` in Direct Reply-to mode); a
+  /// server-named queue gets a new name when it is declared again after a lost link.
+  public var callbackQueue: String { state.withLockedValue { $0.replyTo } }
   let channel: AMQPChannel
-  private let consumerTag = NIOLockedValueBox<String?>(nil)
-  let state = NIOLockedValueBox(RPCClientState())
+  let consumerTag = NIOLockedValueBox<String?>(nil)
+  let state: NIOLockedValueBox<RPCClientState>
   /// Correlation ids are this prefix, a dash and a counter (`3f9a1c2e-17`).
   let idPrefix: String
   private let idPrefixAndDash: String
@@ -34,7 +42,7 @@ public final class RPCClient: Sendable {
     self.connection = connection
     self.configuration = configuration
     self.channel = channel
-    self.callbackQueue = callbackQueue
+    self.state = NIOLockedValueBox(RPCClientState(replyTo: callbackQueue))
     let random = UInt32.random(in: 0...UInt32.max)
     self.idPrefix = String(random, radix: 16)
     self.idPrefixAndDash = idPrefix + "-"
@@ -56,18 +64,8 @@ public final class RPCClient: Sendable {
     let client = RPCClient(
       connection: connection, configuration: configuration, channel: channel,
       callbackQueue: callbackQueue)
-    // Replies are matched on the event loop as they arrive: no task hop per reply.
-    let tag = try await channel.consume(
-      queue: callbackQueue, noAck: true,
-      onDelivery: { client.handleReply($0) },
-      onEnd: { error in
-        if let error {
-          client.failAll(.connectionLost, "replies stopped: \(error)")
-        } else {
-          client.failAll(.cancelled, "the reply consumer was cancelled")
-        }
-      })
-    client.consumerTag.withLockedValue { $0 = tag }
+    connection.addEventListener { [weak client] event in client?.linkChanged(event) }
+    try await client.consumeReplies(from: callbackQueue)
     let returns = try await channel.returnedMessages()
     client.tasks.withLockedValue { $0 = [Task { await client.receiveReturns(returns) }] }
     configuration.logger.info("rpc client ready", metadata: ["callbackQueue": "\(callbackQueue)"])
@@ -83,12 +81,16 @@ public final class RPCClient: Sendable {
   /// broker and the server drop it once it is stale; `propagateDeadline: false` leaves both
   /// out, so a server answers even after the caller gave up (the "late reply" demo). `nil`
   /// takes ``RPCClientConfiguration/propagatesDeadlines``.
-  public func call(_ n: Int, timeout: Duration? = nil, propagateDeadline: Bool? = nil)
-    async throws -> RPCReply
-  {
+  ///
+  /// An `idempotent` call (one the server may safely run twice) that is in flight when the
+  /// link is lost is sent again, with the same correlation id, once the link is back; the
+  /// first reply to either completes it and a second one is discarded as a duplicate.
+  public func call(
+    _ n: Int, timeout: Duration? = nil, propagateDeadline: Bool? = nil, idempotent: Bool = false
+  ) async throws -> RPCReply {
     try await call(
       request: RPCWire.requestBuffer(n), n: n, timeout: timeout,
-      propagateDeadline: propagateDeadline)
+      propagateDeadline: propagateDeadline, idempotent: idempotent)
   }
 
   /// Sends `body` as it is (for servers' bad-input handling) and waits for the reply.
@@ -101,7 +103,8 @@ public final class RPCClient: Sendable {
   }
 
   private func call(
-    request: ByteBuffer, n: Int?, timeout: Duration?, propagateDeadline: Bool?
+    request: ByteBuffer, n: Int?, timeout: Duration?, propagateDeadline: Bool?,
+    idempotent: Bool = false
   ) async throws -> RPCReply {
     let id = nextCorrelationID()
     let timeout = (timeout ?? configuration.timeout).timeAmount
@@ -110,7 +113,8 @@ public final class RPCClient: Sendable {
       try await withCheckedThrowingContinuation { continuation in
         start(
           id: id, n: n, request: request, timeout: timeout,
-          propagateDeadline: propagateDeadline, completion: .continuation(continuation))
+          propagateDeadline: propagateDeadline, idempotent: idempotent,
+          completion: .continuation(continuation))
       }
     } onCancel: {
       fail(id: id, code: .cancelled, message: "the call was cancelled")
@@ -215,21 +219,35 @@ public final class RPCClient: Sendable {
 
   private func start(
     id: String, n: Int?, request: ByteBuffer, timeout: TimeAmount, propagateDeadline: Bool,
-    completion: CallWaiter.Completion
+    idempotent: Bool = false, completion: CallWaiter.Completion
   ) {
     let now = NIODeadline.now()
     let deadline = now + timeout
     let sentWall = WallClock.microsecondsSinceEpoch()
+    let milliseconds = max(1, timeout.nanoseconds / 1_000_000)
+    var properties =
+      propagateDeadline
+      ? AMQPBasicProperties(
+        headers: [RPCWire.deadlineHeader: .int64(sentWall + timeout.nanoseconds / 1_000)],
+        correlationID: id, expiration: String(milliseconds))
+      : AMQPBasicProperties(correlationID: id)
+    var waiter = CallWaiter(completion: completion, sentWallMicroseconds: sentWall)
+    if idempotent { waiter.resend = HeldRequest(id: id, body: request, properties: properties) }
     let entry = PendingCallTable<CallWaiter>.Entry(
-      id: id, n: n, sentAt: now, deadline: deadline,
-      waiter: CallWaiter(completion: completion, sentWallMicroseconds: sentWall))
+      id: id, n: n, sentAt: now, deadline: deadline, waiter: waiter)
     // Register before publishing, so even an instant reply finds its call.
-    let (registered, events) = state.withLockedValue {
-      state -> (Bool, AsyncStream<RPCClientEvent>.Continuation?) in
-      guard !state.closed, state.table.register(entry) else { return (false, nil) }
+    let (registered, held, events) = state.withLockedValue {
+      state -> (Bool, Bool, AsyncStream<RPCClientEvent>.Continuation?) in
+      guard !state.closed, state.table.register(entry) else { return (false, false, nil) }
       state.sent += 1
       scheduleTimer(&state, for: deadline)
-      return (true, state.events)
+      if state.isHolding {
+        // The link is down or the broker blocks publishers: it waits, its deadline running.
+        state.held.append(HeldRequest(id: id, body: request, properties: properties))
+        return (true, true, state.events)
+      }
+      properties.replyTo = state.replyTo
+      return (true, false, state.events)
     }
     guard registered else {
       entry.waiter.complete(
@@ -241,13 +259,7 @@ public final class RPCClient: Sendable {
       fail(id: id, code: .cancelled, message: "the call was cancelled")
       return
     }
-    let milliseconds = max(1, timeout.nanoseconds / 1_000_000)
-    let properties =
-      propagateDeadline
-      ? AMQPBasicProperties(
-        headers: [RPCWire.deadlineHeader: .int64(sentWall + timeout.nanoseconds / 1_000)],
-        correlationID: id, replyTo: callbackQueue, expiration: String(milliseconds))
-      : AMQPBasicProperties(correlationID: id, replyTo: callbackQueue)
+    if held { return }
     // On the event loop (a reply callback starting the next call) the request is published
     // in place; from elsewhere it is handed to the loop. No future either way.
     let eventLoop = connection.eventLoop
@@ -258,11 +270,14 @@ public final class RPCClient: Sendable {
     }
   }
 
-  private func publish(_ request: ByteBuffer, properties: AMQPBasicProperties, id: String) {
+  func publish(_ request: ByteBuffer, properties: AMQPBasicProperties, id: String) {
     do {
       try channel.publishOnEventLoop(
         request, routingKey: configuration.queue, mandatory: configuration.mandatory,
         properties: properties)
+    } catch let error where error.code == .reconnecting {
+      // The link went down before this client heard of it: the request waits for it.
+      hold(HeldRequest(id: id, body: request, properties: properties))
     } catch {
       fail(id: id, code: .connectionLost, message: "could not publish the request: \(error)")
     }

@@ -1,3 +1,4 @@
+import AMQPProtocol
 import NIOCore
 
 /// What completes a call, and what the client needs to time it.
@@ -11,6 +12,8 @@ struct CallWaiter: Sendable {
 
   var completion: Completion
   var sentWallMicroseconds: Int64
+  /// For a call marked idempotent: the request, to send again after a lost link.
+  var resend: HeldRequest? = nil
 
   func complete(_ result: Result<RPCReply, RPCError>) {
     switch completion {
@@ -19,6 +22,14 @@ struct CallWaiter: Sendable {
     case .callback(let callback): callback(result)
     }
   }
+}
+
+/// A request not (or no longer) on the wire: published when the link takes it again.
+struct HeldRequest: Sendable {
+  var id: String
+  var body: ByteBuffer
+  /// Everything but `reply_to`, which is set when it is published.
+  var properties: AMQPBasicProperties
 }
 
 /// Everything a client mutates, kept behind one lock so that the table and the counters
@@ -36,6 +47,29 @@ struct RPCClientState: Sendable {
   var timerDeadline: NIODeadline?
   var events: AsyncStream<RPCClientEvent>.Continuation?
   var closed = false
+  /// The callback queue requests name in `reply_to` now (it changes when recovery or the
+  /// loss of the queue gives it a new name).
+  var replyTo: String
+  /// Why requests are held back instead of published, if they are.
+  var reconnecting = false
+  var blockedReason: String?
+  var replacingCallbackQueue = false
+  /// Requests waiting for the link (or the broker) to take them, oldest first; their
+  /// deadlines run meanwhile.
+  var held: [HeldRequest] = []
+
+  init(replyTo: String = "") {
+    self.replyTo = replyTo
+  }
+
+  var isHolding: Bool { reconnecting || blockedReason != nil || replacingCallbackQueue }
+
+  /// The held requests to publish now, if nothing holds them any more.
+  mutating func releasable() -> [HeldRequest] {
+    guard !isHolding, !held.isEmpty else { return [] }
+    defer { held = [] }
+    return held
+  }
 
   mutating func ended(_ outcome: RPCOutcome, now: NIODeadline) {
     outcomes[outcome.index] += 1

@@ -120,4 +120,29 @@ public enum RPCClientEvent: Sendable, Hashable {
   case completed(correlationID: String, n: Int?, result: Result<RPCReply, RPCError>)
   /// A reply was discarded; `lateBy` is set for late ones.
   case discarded(RPCDiscardKind, correlationID: String, lateBy: TimeAmount?)
+  /// Something happened to the client's link to the broker or its callback queue.
+  case link(RPCLinkEvent)
+}
+
+/// What happened to an ``RPCClient``'s connection or callback queue, and what it did to the
+/// calls.
+public enum RPCLinkEvent: Sendable, Hashable {
+  /// The link was lost (`reason`): `failed` calls in flight ended as connection lost;
+  /// `resent` idempotent ones go out again, with the same correlation id, once it is back.
+  case lost(reason: String, failed: Int, resent: Int)
+  /// Reconnection attempt `attempt` starts after `delay`.
+  case reconnecting(attempt: Int, delay: Duration)
+  /// The link is back after `downtime`; requests now carry `replyTo`; `released` calls
+  /// that waited meanwhile were published.
+  case recovered(downtime: Duration, replyTo: String, released: Int)
+  /// The broker cancelled the reply consumer (the callback queue was deleted): `failed`
+  /// calls in flight ended as connection lost, `resent` idempotent ones wait for the new one.
+  case callbackQueueLost(queue: String, failed: Int, resent: Int)
+  /// A new callback queue replaced a lost one; `released` waiting calls were published.
+  case callbackQueueReplaced(old: String, new: String, released: Int)
+  /// The broker blocked publishing (`connection.blocked`); new calls wait, their deadlines
+  /// running.
+  case blocked(reason: String)
+  /// The broker unblocked publishing; `released` waiting calls were published.
+  case unblocked(released: Int)
 }

@@ -17,6 +17,7 @@ public final class RPCServer: Sendable {
   private let prefetchForNewWorkers: NIOLockedValueBox<UInt16>
   private let nextWorkerID = NIOLockedValueBox(1)
   private let eventSink = NIOLockedValueBox<AsyncStream<RPCServerEvent>.Continuation?>(nil)
+  private let noticeSink = NIOLockedValueBox<AsyncStream<RPCServerNotice>.Continuation?>(nil)
   private let handledTotal = NIOLockedValueBox(0)
 
   private init(
@@ -36,12 +37,28 @@ public final class RPCServer: Sendable {
     let queue = try await RPCQueueSetup.adoptOrDeclare(
       configuration.queue, type: configuration.queueType, connection: connection)
     let server = RPCServer(connection: connection, configuration: configuration, queue: queue)
+    let notices = server.noticeSink
+    connection.addEventListener { event in
+      _ = notices.withLockedValue { $0 }?.yield(.connection(event))
+    }
     for _ in 0..<max(0, configuration.workers) { try await server.addWorker() }
     return server
   }
 
   /// Requests handled from now on, one event each. One subscriber at a time; the newest
   /// 10,000 unread events are kept.
+  /// Connection events and workers' consumers lost and restored, from now on. One
+  /// subscriber at a time (a new call replaces the previous stream); keeps the newest 1,000.
+  public func notices() -> AsyncStream<RPCServerNotice> {
+    let (stream, continuation) = AsyncStream.makeStream(
+      of: RPCServerNotice.self, bufferingPolicy: .bufferingNewest(1_000))
+    noticeSink.withLockedValue {
+      $0?.finish()
+      $0 = continuation
+    }
+    return stream
+  }
+
   public func events() -> AsyncStream<RPCServerEvent> {
     let (stream, continuation) = AsyncStream.makeStream(
       of: RPCServerEvent.self, bufferingPolicy: .bufferingNewest(10_000))
@@ -61,13 +78,15 @@ public final class RPCServer: Sendable {
       return next
     }
     let sink = eventSink
+    let notices = noticeSink
     let handled = handledTotal
     let worker = try await RPCWorker.start(
       id: id, prefetch: prefetch, connection: connection, configuration: configuration,
       onEvent: { event in
         handled.withLockedValue { $0 += 1 }
         _ = sink.withLockedValue { $0 }?.yield(event)
-      })
+      },
+      onNotice: { notice in _ = notices.withLockedValue { $0 }?.yield(notice) })
     workers.withLockedValue { $0[id] = worker }
     configuration.logger.info("worker \(worker.name) started")
     return id

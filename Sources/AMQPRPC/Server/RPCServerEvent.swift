@@ -1,3 +1,4 @@
+import AMQPClient
 import NIOCore
 
 /// One request a server handled, for logs and UIs.
@@ -29,5 +30,34 @@ public struct RPCServerEvent: Sendable, Hashable {
     self.n = n
     self.outcome = outcome
     self.service = service
+  }
+}
+
+/// Something that happened to a server's link or to a worker's consumer, for screens and
+/// logs: never silent.
+public enum RPCServerNotice: Sendable, Hashable, CustomStringConvertible {
+  /// The connection's own event (lost, reconnecting, recovered, blocked…).
+  case connection(AMQPConnectionEvent)
+  /// The broker cancelled a worker's consumer or closed its channel; it is being restored.
+  case consumerLost(worker: String, reason: String)
+  /// The worker consumes again; `queueDeclared` when it had to declare the queue anew.
+  case consumerRestored(worker: String, queueDeclared: Bool)
+
+  public var description: String {
+    switch self {
+    case .connection(.disconnected(let error)): "connection lost: \(error.message)"
+    case .connection(.reconnecting(let attempt, let delay, let endpoint)):
+      "reconnecting to \(endpoint): attempt \(attempt) in \(RPCLinkEvent.seconds(delay))"
+    case .connection(.recovered(let recovery)):
+      "recovered after \(RPCLinkEvent.seconds(recovery.downtime)) on \(recovery.endpoint); "
+        + "workers consuming again"
+    case .connection(.recoveryFailed(let entity, let error)):
+      "could not restore \(entity): \(error.message)"
+    case .connection(.blocked(let reason)): "broker blocked publishing (\(reason)): replies wait"
+    case .connection(.unblocked): "broker unblocked publishing"
+    case .consumerLost(let worker, let reason): "\(worker): \(reason); restoring its consumer"
+    case .consumerRestored(let worker, let declared):
+      "\(worker): consuming again" + (declared ? " (queue declared anew)" : "")
+    }
   }
 }

@@ -15,13 +15,17 @@ import NIOPosix
 final class RPCWorker: Sendable {
   let id: Int
   let name: String
-  let channel: AMQPChannel
+  /// The worker's channel: a new one replaces it when the broker closed it.
+  var channel: AMQPChannel { channelBox.withLockedValue { $0 } }
+  private let channelBox: NIOLockedValueBox<AMQPChannel>
+  let connection: AMQPConnection
   let prefetch: UInt16
   let configuration: RPCServerConfiguration
   let record = NIOLockedValueBox(WorkerRecord())
   private let triage: RPCRequestTriage
   private let consumption = NIOLockedValueBox(Consumption())
   private let onEvent: @Sendable (RPCServerEvent) -> Void
+  private let onNotice: @Sendable (RPCServerNotice) -> Void
 
   /// The consumer and the requests delivered but not yet acknowledged.
   private struct Consumption: Sendable {
@@ -33,15 +37,19 @@ final class RPCWorker: Sendable {
     /// The drain's grace period ran out: what was held went back to the queue, and answers
     /// finished after that are dropped (their delivery tags are no longer ours to ack).
     var abandoned = false
+    /// Paused, removed or stopping: a lost consumer is not restored.
+    var stayStopped = false
   }
 
   private init(
     id: Int, channel: AMQPChannel, prefetch: UInt16, configuration: RPCServerConfiguration,
-    onEvent: @escaping @Sendable (RPCServerEvent) -> Void
+    onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
+    onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) {
     self.id = id
     self.name = "\(configuration.serverName)/w\(id)"
-    self.channel = channel
+    self.channelBox = NIOLockedValueBox(channel)
+    self.connection = channel.connection
     self.prefetch = prefetch
     self.configuration = configuration
     self.triage = RPCRequestTriage(
@@ -49,17 +57,20 @@ final class RPCWorker: Sendable {
         maximumN: min(configuration.maximumN, configuration.work.largestN),
         maximumBodyBytes: configuration.maximumBodyBytes))
     self.onEvent = onEvent
+    self.onNotice = onNotice
   }
 
   /// Opens the worker's channel, sets its prefetch and starts consuming.
   static func start(
     id: Int, prefetch: UInt16, connection: AMQPConnection, configuration: RPCServerConfiguration,
-    onEvent: @escaping @Sendable (RPCServerEvent) -> Void
+    onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
+    onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) async throws -> RPCWorker {
     let channel = try await connection.openChannel()
     try await channel.basicQos(prefetchCount: prefetch)
     let worker = RPCWorker(
-      id: id, channel: channel, prefetch: prefetch, configuration: configuration, onEvent: onEvent)
+      id: id, channel: channel, prefetch: prefetch, configuration: configuration, onEvent: onEvent,
+      onNotice: onNotice)
     try await worker.startConsuming()
     return worker
   }
@@ -70,17 +81,70 @@ final class RPCWorker: Sendable {
   /// Starts a consumer; no-op when already consuming.
   func startConsuming() async throws {
     guard !isConsuming else { return }
+    consumption.withLockedValue { $0.stayStopped = false }
     let tag = try await channel.consume(
       queue: configuration.queue, consumerTag: name,
       onDelivery: { [self] message in handle(message) },
       onEnd: { [self] error in
         guard let error else { return }  // our own cancel
-        configuration.logger.warning("worker \(name) stopped: \(error)")
-        consumption.withLockedValue { $0.consumerTag = nil }
-        record.withLockedValue { $0.activity = .stopped }
+        consumerEnded(error)
       })
     consumption.withLockedValue { $0.consumerTag = tag }
     record.withLockedValue { $0.activity = .idle }
+  }
+
+  /// The broker ended the consumer: it cancelled it (the queue was deleted; consumer
+  /// timeout) or closed its channel. Unless the worker is being stopped, it declares the
+  /// queue again and consumes once more, visibly: never left consuming nothing.
+  private func consumerEnded(_ error: AMQPError) {
+    let restore = consumption.withLockedValue { consumption in
+      consumption.consumerTag = nil
+      return !consumption.stayStopped
+    }
+    let restorable: Bool =
+      switch error.code {
+      case .consumerCancelled, .channelClosedByServer: restore
+      default: false  // the connection closed for good
+      }
+    guard restorable else {
+      configuration.logger.warning("worker \(name) stopped: \(error)")
+      record.withLockedValue { $0.activity = .stopped }
+      return
+    }
+    let reason =
+      error.code == .consumerCancelled
+      ? "consumer cancelled by the broker (queue deleted?)" : error.message
+    configuration.logger.warning("worker \(name) lost its consumer, restoring: \(error)")
+    record.withLockedValue { $0.activity = .restoring(reason: reason) }
+    onNotice(.consumerLost(worker: name, reason: reason))
+    Task { await restoreConsumer() }
+  }
+
+  /// Declares the queue (adopting it if it is back) and consumes again, on a new channel if
+  /// the old one is closed; retries with backoff (0.5 s doubling to 5 s) until it works or
+  /// the worker is stopped.
+  private func restoreConsumer() async {
+    var delay = Duration.milliseconds(500)
+    while !consumption.withLockedValue({ $0.stayStopped }) {
+      do {
+        if await !channel.isOpen() {
+          let replacement = try await connection.openChannel()
+          try await replacement.basicQos(prefetchCount: prefetch)
+          channelBox.withLockedValue { $0 = replacement }
+        }
+        let queue = try await RPCQueueSetup.adoptOrDeclare(
+          configuration.queue, type: configuration.queueType, connection: connection)
+        try await startConsuming()
+        configuration.logger.info("worker \(name) consuming again")
+        onNotice(.consumerRestored(worker: name, queueDeclared: queue.declaredType != nil))
+        return
+      } catch {
+        configuration.logger.warning(
+          "worker \(name) cannot consume yet", metadata: ["error": "\(error)"])
+        try? await Task.sleep(for: delay)
+        delay = min(delay * 2, .seconds(5))
+      }
+    }
   }
 
   /// Stops taking new requests and returns once the ones already delivered are answered and
@@ -92,7 +156,10 @@ final class RPCWorker: Sendable {
     -> Int
   {
     let tag = consumption.withLockedValue { consumption in
-      defer { consumption.consumerTag = nil }
+      defer {
+        consumption.consumerTag = nil
+        consumption.stayStopped = true
+      }
       return consumption.consumerTag
     }
     var requeued = 0
@@ -128,7 +195,7 @@ final class RPCWorker: Sendable {
       }
       guard let key else { return drained.resume(returning: true) }
       guard let gracePeriod else { return }
-      channel.connection.eventLoop.scheduleTask(in: gracePeriod.timeAmount) { [self] in
+      connection.eventLoop.scheduleTask(in: gracePeriod.timeAmount) { [self] in
         let waiter = consumption.withLockedValue { $0.drained.removeValue(forKey: key) }
         waiter?.resume(returning: false)
       }
@@ -173,7 +240,7 @@ final class RPCWorker: Sendable {
       if mode == .iterative || n <= Self.inlineRecursiveLimit {
         answer(request, replyTo: replyTo, n: n, .answered(value: fibonacci(n, mode: mode)))
       } else {
-        NIOThreadPool.singleton.runIfActive(eventLoop: channel.connection.eventLoop) {
+        NIOThreadPool.singleton.runIfActive(eventLoop: connection.eventLoop) {
           fibonacci(n, mode: mode)
         }.whenComplete { [self] result in
           switch result {

@@ -11,6 +11,9 @@ public struct RPCWorkerStats: Sendable, Hashable {
     case stopping
     /// Not consuming (its consumer is cancelled) until resumed.
     case paused
+    /// Its consumer was cancelled by the broker or lost with its channel (`reason`): the
+    /// worker declares the queue again and consumes once more.
+    case restoring(reason: String)
     case stopped
   }
 
@@ -73,6 +76,7 @@ struct WorkerRecord: Sendable {
     case busy(n: Int, correlationID: String, since: NIODeadline)
     case stopping
     case paused
+    case restoring(reason: String)
     case stopped
   }
 
@@ -95,6 +99,7 @@ struct WorkerRecord: Sendable {
       state = .busy(n: n, correlationID: id, since: max(.zero, now - since))
     case .stopping: state = .stopping
     case .paused: state = .paused
+    case .restoring(let reason): state = .restoring(reason: reason)
     case .stopped: state = .stopped
     }
     return RPCWorkerStats(

@@ -104,6 +104,18 @@ public struct ClientDashboard: Sendable {
     case .discarded(let kind, let id, let lateBy):
       discarded.prepend(DiscardedReply(kind: kind, id: id, lateBy: lateBy))
       if discarded.count > Self.historyLimit { discarded.removeLast() }
+    case .link(let link):
+      switch link {
+      case .recovered(_, let replyTo, _): callbackQueue = replyTo
+      case .callbackQueueReplaced(_, let new, _): callbackQueue = new
+      case .lost, .reconnecting, .callbackQueueLost, .blocked, .unblocked: break
+      }
+      let style: StyleRole =
+        switch link {
+        case .recovered, .callbackQueueReplaced, .unblocked: .ok
+        case .lost, .reconnecting, .callbackQueueLost, .blocked: .warning
+        }
+      say(link.description, style: style, now: now, for: 10)
     }
   }
 

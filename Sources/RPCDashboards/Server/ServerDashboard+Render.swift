@@ -94,6 +94,9 @@ extension ServerDashboard {
       case .paused:
         state = "PAUSED"
         if index != selected { style = .warning }
+      case .restoring(let reason):
+        state = "RESTORING: \(reason)"
+        if index != selected { style = .warning }
       case .stopped:
         state = "stopped"
         if index != selected { style = .error }
