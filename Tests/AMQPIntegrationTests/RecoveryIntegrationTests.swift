@@ -423,6 +423,45 @@ extension BrokerTests {
       try await scenario.finish()
     }
 
+    @Test func linkLostWhileBlockedRecoversUnblocked() async throws {
+      var scenario = try await RecoveryScenario.start("blocked-lost")
+      try await scenario.prepareFault()
+      let mark = scenario.log.count
+      let recovered = try await BrokerFaults.withBrokerRestored {
+        try await BrokerFaults.raiseMemoryAlarm()
+        let confirms = scenario.confirms
+        let queue = scenario.durableQueue
+        // Held by the blocked broker, then failed with the link.
+        let held = Task {
+          try await confirms.publishConfirmed(ByteBuffer(string: "held"), routingKey: queue)
+        }
+        let blocked = try await scenario.log.first("connection.blocked", after: mark) {
+          if case .blocked = $0 { return true }
+          return false
+        }
+        try await BrokerFaults.closeConnection(named: scenario.name, reason: "lost while blocked")
+        let failed = await #expect(throws: AMQPError.self) { try await held.value }
+        #expect(failed?.code == .connectionClosedByServer, "\(String(describing: failed))")
+        let recovered = try await scenario.log.recovery(after: blocked.index + 1)
+        // The alarm ends while the new link has published nothing: the broker has no
+        // reason to tell it anything.
+        try await BrokerFaults.clearMemoryAlarm()
+        return recovered
+      }
+      // Whoever follows the events must not still think the connection blocked: a new link
+      // starts unblocked.
+      let flowEvents = scenario.log.events[mark...].filter {
+        switch $0 {
+        case .blocked, .unblocked: true
+        default: false
+        }
+      }
+      #expect(flowEvents.last == .unblocked, "\(scenario.log.events[mark...])")
+      #expect(recovered.failures.isEmpty, "\(recovered.failures)")
+      try await scenario.checkAfterRecovery(recovered.recovery)
+      try await scenario.finish()
+    }
+
     /// Twice: the second time shows that heartbeats run on the recovered link too.
     @Test(SilentNetwork.enabled)
     func silentNetworkIsDetectedByHeartbeatsAndRecoveredWhenTheLinkReturns() async throws {

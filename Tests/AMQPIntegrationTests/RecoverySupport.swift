@@ -133,7 +133,9 @@ final class ConnectionEventLog: @unchecked Sendable {
         attempts.append(attempt)
       case .recoveryFailed(let entity, let error):
         failures.append("\(entity): \(error)")
-      case .disconnected, .recovered, .blocked, .unblocked:
+      case .unblocked:
+        break  // the lost link was blocked; the new one starts unblocked
+      case .disconnected, .recovered, .blocked:
         Issue.record("unexpected \(entry.event) during recovery: \(story.map(\.event))")
       }
     }
