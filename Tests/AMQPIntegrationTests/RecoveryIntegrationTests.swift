@@ -9,6 +9,8 @@ import Testing
 ///   queue of the test's own, another on a server-named exclusive queue, and a callback
 ///   consumer on a second server-named exclusive queue (the broker loses those two with the
 ///   connection, so recovery declares them again under new names);
+/// - a direct exchange of the test's own (not durable: a restarted broker forgets it) with
+///   the callback consumer's queue bound to it, so the binding must follow the rename;
 /// - a channel in confirm mode.
 /// Before each fault (``prepareFault()``) one persistent message is delivered on the durable
 /// queue and left unacknowledged: its delivery tag goes stale with the link and the broker
@@ -20,6 +22,7 @@ struct RecoveryScenario {
   let channel: AMQPChannel
   let confirms: AMQPChannel
   let durableQueue: String
+  let exchange: String
   /// The server-named queues, by their current names (recovery renames them).
   private(set) var exclusiveQueue: String
   private(set) var callbackQueue: String
@@ -32,6 +35,7 @@ struct RecoveryScenario {
   let rabbitmqctl: RabbitMQCtl
 
   static let prefetch: UInt16 = 10
+  static let bindingKey = "callback"
 
   static func start(
     _ prefix: String, configuration: AMQPConnectionConfiguration? = nil, heartbeat: UInt16 = 60,
@@ -50,6 +54,9 @@ struct RecoveryScenario {
     try await channel.queueDeclare(durableQueue, durable: true)
     let exclusiveQueue = try await channel.queueDeclare(exclusive: true).name
     let callbackQueue = try await channel.queueDeclare(exclusive: true).name
+    let exchange = Broker.uniqueName("\(prefix)-exchange")
+    try await channel.exchangeDeclare(exchange, type: "direct")
+    try await channel.queueBind(callbackQueue, exchange: exchange, routingKey: bindingKey)
     let durable = Deliveries(try await channel.consume(queue: durableQueue))
     let exclusive = Deliveries(try await channel.consume(queue: exclusiveQueue))
     let (callback, onDelivery, onEnd) = Deliveries.callbacks()
@@ -58,18 +65,20 @@ struct RecoveryScenario {
     try await confirms.confirmSelect()
     return RecoveryScenario(
       connection: connection, name: name, log: log, channel: channel, confirms: confirms,
-      durableQueue: durableQueue, exclusiveQueue: exclusiveQueue, callbackQueue: callbackQueue,
+      durableQueue: durableQueue, exchange: exchange, exclusiveQueue: exclusiveQueue,
+      callbackQueue: callbackQueue,
       durable: durable, exclusive: exclusive, callback: callback, rabbitmqctl: rabbitmqctl)
   }
 
-  /// Publishes on the confirm-mode channel and waits (at most 20 s) for the broker's verdict.
-  func publishConfirmed(_ body: String, to queue: String, persistent: Bool = false) async throws
-    -> Bool
-  {
+  /// Publishes on the confirm-mode channel (to a queue through the default exchange, or
+  /// with a routing key to `exchange`) and waits (at most 20 s) for the broker's verdict.
+  func publishConfirmed(
+    _ body: String, to queue: String, exchange: String = "", persistent: Bool = false
+  ) async throws -> Bool {
     let confirms = self.confirms
-    return try await withTimeout(20, "the confirm of \"\(body)\" to \(queue)") {
+    return try await withTimeout(20, "the confirm of \"\(body)\" to \(exchange)/\(queue)") {
       try await confirms.publishConfirmed(
-        ByteBuffer(string: body), routingKey: queue,
+        ByteBuffer(string: body), exchange: exchange, routingKey: queue,
         properties: persistent ? .persistent : AMQPBasicProperties())
     }
   }
@@ -126,6 +135,13 @@ struct RecoveryScenario {
       #expect(String(buffer: message.body) == "after")
       try await channel.ack(deliveryTag: message.deliveryTag)
     }
+    // The exchange and the binding came back, the binding to the queue's new name.
+    #expect(
+      topology.queueBindings.map(\.queue) == [callbackQueue], "\(topology.queueBindings)")
+    #expect(try await publishConfirmed("routed", to: Self.bindingKey, exchange: exchange))
+    let routed = try await callback.next("a delivery through the restored binding")
+    #expect(String(buffer: routed.body) == "routed" && routed.exchange == exchange)
+    try await channel.ack(deliveryTag: routed.deliveryTag)
     // The durable queue: "after", and "before" again, redelivered.
     var bodies: [String] = []
     for _ in 0..<2 {
@@ -180,11 +196,14 @@ struct RecoveryScenario {
     exclusive.stop()
     if connection.isOpen {
       try await channel.queueDelete(durableQueue)
+      try await channel.exchangeDelete(exchange)
       try await connection.close()
     } else {
       try await connection.close()
       let cleanup = try await Broker.connect(name: "recovery-cleanup", recovery: .disabled)
-      try await cleanup.openChannel().queueDelete(durableQueue)
+      let channel = try await cleanup.openChannel()
+      try await channel.queueDelete(durableQueue)
+      try await channel.exchangeDelete(exchange)
       try await cleanup.close()
     }
   }
