@@ -214,7 +214,7 @@ let package = Package(
     .testTarget(
       name: "RPCCommandLineTests",
       dependencies: [
-        "RPCCommandLine",
+        "RPCCommandLine", "AMQPClient", "AMQPRPC",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings

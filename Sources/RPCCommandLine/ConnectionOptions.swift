@@ -3,19 +3,53 @@ import ArgumentParser
 import Logging
 
 #if canImport(Glibc)
-  import Glibc
+  @preconcurrency import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
 
-/// The options every rpc-* command shares: where the broker is, and where logs go.
+/// The options every rpc-* command shares: where the broker is (one or several endpoints),
+/// how a lost link is recovered, and where logs go.
 public struct ConnectionOptions: ParsableArguments {
   @Option(
+    name: .customLong("url"),
     help: ArgumentHelp(
       "Broker URL, amqp://user:password@host:port/vhost (percent-encode / in the vhost as %2f).",
-      discussion: "Defaults to $AMQP_URL, else \(AMQPConnectionConfiguration.defaultURL).",
+      discussion: """
+        Repeat it for several brokers (the nodes of a cluster): they are tried in turn, in \
+        the order given, to connect and again whenever the link is lost. Defaults to \
+        $AMQP_URL, which may hold several URLs separated by commas (percent-encode a comma \
+        in a password as %2C), else \(AMQPConnectionConfiguration.defaultURL). \
+        ?connection_name=NAME in a URL names the connection (rabbitmqctl list_connections) \
+        instead of the command's own name.
+        """,
       valueName: "url"))
-  public var url: String?
+  public var urls: [String] = []
+
+  @Flag(
+    help: ArgumentHelp(
+      "Do not reconnect when the link to the broker is lost: the command stops instead.",
+      discussion: """
+        By default a lost link (broker restart, network failure, a forced close) is \
+        recovered: the command reconnects with exponential backoff and jitter, restores its \
+        channels, queues and consumers, and carries on; the screens and line modes say so.
+        """))
+  public var noRecovery = false
+
+  @Option(
+    help: "Seconds before the first reconnection attempt; the delay doubles after each failure",
+    range: .reconnectDelay)
+  public var reconnectDelay: Duration = .milliseconds(500)
+
+  @Option(
+    help: "The longest delay between reconnection attempts (at least --reconnect-delay)",
+    range: .reconnectDelay)
+  public var reconnectMaxDelay: Duration = .seconds(15)
+
+  @Option(
+    help: "Reconnection attempts before giving up and stopping; without it, no limit",
+    range: .reconnectAttempts)
+  public var reconnectAttempts: Int?
 
   @Option(
     help: ArgumentHelp("Write logs to this file (nothing is logged otherwise).", valueName: "path"))
@@ -26,24 +60,60 @@ public struct ConnectionOptions: ParsableArguments {
 
   public init() {}
 
-  /// The broker configuration from --url or $AMQP_URL, named `connectionName`.
-  public func configuration(connectionName: String) throws -> AMQPConnectionConfiguration {
-    var configuration: AMQPConnectionConfiguration
-    do {
-      if let url {
-        configuration = try AMQPConnectionConfiguration(url: url)
-      } else {
-        var environment: [String: String] = [:]
-        if let value = getenv(AMQPConnectionConfiguration.environmentVariable) {
-          environment[AMQPConnectionConfiguration.environmentVariable] = String(cString: value)
-        }
-        configuration = try .fromEnvironment(environment)
-      }
-    } catch {
-      throw ValidationError("\(error)")
+  /// How a lost link is recovered, from --no-recovery and the --reconnect options.
+  public var recovery: AMQPRecoveryPolicy {
+    guard !noRecovery else { return .disabled }
+    return AMQPRecoveryPolicy(
+      initialDelay: reconnectDelay, maximumDelay: max(reconnectMaxDelay, reconnectDelay),
+      maximumAttempts: reconnectAttempts)
+  }
+
+  /// The broker endpoints from every --url, else from `$AMQP_URL` (comma-separated), else
+  /// the default; each named `name` (`rpc-demo`) followed by `role` (`client`), unless its
+  /// URL gives a `connection_name`, which is then followed by `role`.
+  public func configurations(name: String, role: String? = nil) throws
+    -> [AMQPConnectionConfiguration]
+  {
+    var environment: [String: String] = [:]
+    if let value = getenv(AMQPConnectionConfiguration.environmentVariable) {
+      environment[AMQPConnectionConfiguration.environmentVariable] = String(cString: value)
     }
-    configuration.connectionName = connectionName
-    return configuration
+    return try configurations(name: name, role: role, environment: environment)
+  }
+
+  /// ``configurations(name:role:)`` with `environment` instead of the process's.
+  public func configurations(name: String, role: String? = nil, environment: [String: String])
+    throws -> [AMQPConnectionConfiguration]
+  {
+    let (source, texts) = Self.endpointURLs(urls: urls, environment: environment)
+    var configurations: [AMQPConnectionConfiguration] = []
+    for (index, text) in texts.enumerated() {
+      var configuration: AMQPConnectionConfiguration
+      do {
+        configuration = try AMQPConnectionConfiguration(url: text)
+      } catch {
+        let which = texts.count > 1 ? "\(source), URL \(index + 1) of \(texts.count)" : source
+        throw ValidationError("\(which): \(error)")
+      }
+      let base = configuration.connectionName ?? name
+      configuration.connectionName = role.map { "\(base) \($0)" } ?? base
+      configuration.recovery = recovery
+      configurations.append(configuration)
+    }
+    return configurations
+  }
+
+  /// The URLs to use and where they came from (`--url`, `AMQP_URL`, or the default).
+  static func endpointURLs(urls: [String], environment: [String: String]) -> (
+    source: String, urls: [String]
+  ) {
+    if !urls.isEmpty { return ("--url", urls) }
+    let variable = AMQPConnectionConfiguration.environmentVariable
+    let listed = (environment[variable] ?? "").split(separator: ",").map {
+      String($0.trimmingSpaces())
+    }.filter { !$0.isEmpty }
+    if !listed.isEmpty { return (variable, listed) }
+    return ("the default URL", [AMQPConnectionConfiguration.defaultURL])
   }
 
   /// A logger writing to --log-file, or discarding everything.
@@ -59,22 +129,47 @@ public struct ConnectionOptions: ParsableArguments {
   }
 }
 
-/// Connects, turning failures into one clear line for the terminal.
+extension Substring {
+  fileprivate func trimmingSpaces() -> Substring {
+    var text = self
+    while let first = text.first, first.isWhitespace { text.removeFirst() }
+    while let last = text.last, last.isWhitespace { text.removeLast() }
+    return text
+  }
+}
+
+/// Connects to the first of `configurations` that answers (they are tried in turn, and
+/// again in turn when the link is lost), turning failures into one clear line for the
+/// terminal.
 public func connect(
-  _ configuration: AMQPConnectionConfiguration, logger: Logger
+  _ configurations: [AMQPConnectionConfiguration], logger: Logger
 ) async throws -> AMQPConnection {
   do {
-    return try await AMQPConnection.connect(to: configuration, logger: logger)
+    return try await AMQPConnection.connect(to: configurations, logger: logger)
   } catch {
+    let targets = configurations.map(\.redactedURL).joined(separator: ", ")
     throw CommandFailure(
-      "cannot connect to \(configuration.redactedURL): \(error)"
-        + (error is AMQPError && (error as? AMQPError)?.code == .connectFailed
+      "cannot connect to \(configurations.count > 1 ? "any of " : "")\(targets): \(error)"
+        + ((error as? AMQPError)?.code == .connectFailed
           ? "\n  is RabbitMQ running? (Scripts/broker starts one)" : ""))
   }
+}
+
+/// `amqp://guest:***@host:5672/%2F`, and how many other endpoints recovery may use.
+public func describeEndpoint(of connection: AMQPConnection) -> String {
+  let others = connection.configurations.count - 1
+  return connection.configuration.redactedURL
+    + (others > 0 ? " (+\(others) other endpoint\(others == 1 ? "" : "s"))" : "")
 }
 
 /// A failure that ends a command with a message and exit status 1.
 public struct CommandFailure: Error, CustomStringConvertible {
   public var description: String
   public init(_ description: String) { self.description = description }
+}
+
+/// Writes `line` and a newline to standard error: notices about the link, which must not
+/// mix with the results a command prints on standard output.
+public func printToStandardError(_ line: String) {
+  fputs(line + "\n", stderr)
 }

@@ -44,3 +44,13 @@ extension OptionRange where Value == UInt16 {
   /// means unlimited.
   package static let prefetch = wholeNumbers(0...UInt16.max, note: "0 means unlimited")
 }
+
+extension OptionRange where Value == Duration {
+  /// Delays between reconnection attempts: 0 to 1 h.
+  package static let reconnectDelay = seconds(0...3_600)
+}
+
+extension OptionRange where Value == Int {
+  /// Reconnection attempts before a command gives up: 1 to 10⁶.
+  package static let reconnectAttempts = wholeNumbers(1...1_000_000)
+}

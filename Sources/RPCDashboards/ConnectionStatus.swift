@@ -1,44 +1,74 @@
 import AMQPClient
+import NIOCore
 
 /// The broker connection as a screen header shows it.
 public enum ConnectionStatus: Sendable, Hashable {
   case connecting
   case connected
   case blocked(reason: String)
-  /// The link was lost (`reason`); attempt `attempt` starts after `delay`.
-  case reconnecting(attempt: Int, delay: Duration, reason: String)
-  /// Back after an outage of `downtime`.
-  case recovered(downtime: Duration)
+  /// The link was lost (`reason`); attempt `attempt` starts at `nextTry`.
+  case reconnecting(attempt: Int, nextTry: NIODeadline, reason: String)
+  /// Back after an outage of `downtime`, on the `attempts`-th attempt.
+  case recovered(downtime: Duration, attempts: Int)
   case closed(reason: String)
 
-  /// `connected`, `BLOCKED (low on memory)`, `RECONNECTING #2 in 1.0 s (…)`, `CLOSED: …`.
-  public var label: String {
+  /// What a header shows, short enough for 80 columns with the rest of the header:
+  /// `connected`, `BLOCKED: low on memory`, `RECONNECTING #2 in 0.8 s`,
+  /// `RECONNECTING #2 now…`, `recovered after 2.31 s`, `CLOSED: …`. The reason of a lost
+  /// link is not in it (see ``reason``).
+  public func label(now: NIODeadline) -> String {
     switch self {
     case .connecting: "connecting"
     case .connected: "connected"
-    case .blocked(let reason): "BLOCKED (\(reason))"
-    case .reconnecting(let attempt, let delay, let reason):
-      "RECONNECTING #\(attempt) in \(Format.duration(delay.timeAmount)) (\(reason))"
-    case .recovered(let downtime):
-      "connected (recovered after \(Format.duration(downtime.timeAmount)))"
+    case .blocked(let reason): "BLOCKED: \(reason)"
+    case .reconnecting(let attempt, let nextTry, _):
+      nextTry > now
+        ? "RECONNECTING #\(attempt) in \(Self.tenths(nextTry - now))"
+        : "RECONNECTING #\(attempt) now…"
+    case .recovered(let downtime, _):
+      "recovered after \(Format.duration(downtime.timeAmount))"
     case .closed(let reason): "CLOSED: \(reason)"
     }
   }
 
-  /// The status after a connection event.
-  public func applying(_ event: AMQPConnectionEvent) -> ConnectionStatus {
+  /// Why the link was lost, while reconnecting.
+  public var reason: String? {
+    if case .reconnecting(_, _, let reason) = self { return reason }
+    return nil
+  }
+
+  /// Whether the header should draw attention (anything but connected or recovered).
+  public var isTrouble: Bool {
+    switch self {
+    case .connecting, .connected, .recovered: false
+    case .blocked, .reconnecting, .closed: true
+    }
+  }
+
+  /// Whether it changes by itself (a countdown), so screens redraw often.
+  public var isAnimating: Bool {
+    if case .reconnecting = self { return true }
+    return false
+  }
+
+  /// The status after a connection event at `now`.
+  public func applying(_ event: AMQPConnectionEvent, now: NIODeadline) -> ConnectionStatus {
     switch event {
     case .blocked(let reason): .blocked(reason: reason)
     case .unblocked: .connected
-    case .disconnected(let error): .reconnecting(attempt: 1, delay: .zero, reason: error.message)
+    case .disconnected(let error): .reconnecting(attempt: 1, nextTry: now, reason: error.message)
     case .reconnecting(let attempt, let delay, _):
-      if case .reconnecting(_, _, let reason) = self {
-        .reconnecting(attempt: attempt, delay: delay, reason: reason)
-      } else {
-        .reconnecting(attempt: attempt, delay: delay, reason: "link lost")
-      }
-    case .recovered(let recovery): .recovered(downtime: recovery.downtime)
+      .reconnecting(
+        attempt: attempt, nextTry: now + delay.timeAmount, reason: reason ?? "link lost")
+    case .recovered(let recovery):
+      .recovered(downtime: recovery.downtime, attempts: recovery.attempts)
     case .recoveryFailed: self
     }
+  }
+
+  /// `0.8 s`, `12.0 s`: a countdown in tenths, rounded up so it never shows 0.0 early.
+  static func tenths(_ amount: TimeAmount) -> String {
+    let tenths = (amount.nanoseconds + 99_999_999) / 100_000_000
+    return "\(tenths / 10).\(tenths % 10) s"
   }
 }

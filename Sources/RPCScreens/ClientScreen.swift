@@ -43,7 +43,9 @@ public final class ClientScreen: Sendable {
 
   private func refreshWorkers() async {
     while !Task.isCancelled {
-      let count: Int?? = .some(try? await client.workersListening())
+      // Unknown (nil) when the probe fails, as while the link is down: not "no queue".
+      let count: Int??
+      do { count = .some(try await client.workersListening()) } catch { count = .none }
       workers.withLockedValue { $0 = count }
       try? await Task.sleep(for: .seconds(2))  // a refresh period, not a synchronisation
     }
@@ -63,6 +65,7 @@ public final class ClientScreen: Sendable {
         let now = NIODeadline.now()
         for event in inbox.drain() { dashboard.apply(event, now: now) }
         dashboard.status = watch.current
+        dashboard.brokerURL = watch.brokerURL ?? dashboard.brokerURL
         dashboard.workersListening = workers.withLockedValue { $0 }
         dashboard.update(stats: client.stats(), now: now)
         dashboard.render(into: &buffer, now: now)

@@ -17,6 +17,8 @@ public final class DemoScreen: Sendable {
   private let clientInbox = Inbox<RPCClientEvent>()
   private let serverInbox = Inbox<RPCServerEvent>()
   private let watch = ConnectionWatch()
+  private let serverWatch = ConnectionWatch()
+  private let serverNotices = Inbox<RPCServerNotice>()
   private let workers = NIOLockedValueBox<Int??>(nil)
   private let queueStatus = QueueStatusWatch()
   private let clientCommands: ClientCommandRunner
@@ -44,19 +46,22 @@ public final class DemoScreen: Sendable {
   public func run(signals: SignalWatcher, tour startTour: Bool, loopTour: Bool) async {
     let clientEvents = client.events()
     let serverEvents = server.events()
+    let notices = server.notices()
     let clientInbox = self.clientInbox
     let serverInbox = self.serverInbox
+    let serverNotices = self.serverNotices
     let pumps =
       [
         Task { for await event in clientEvents { clientInbox.append(event) } },
         Task { for await event in serverEvents { serverInbox.append(event) } },
+        Task { for await notice in notices { serverNotices.append(notice) } },
         queueStatus.start(server),
         Task { await refreshWorkers() },
         Task {
           _ = await signals.next()
           stopRequested.withLockedValue { $0 = true }
         },
-      ] + watch.start(clientConnection)
+      ] + watch.start(clientConnection) + serverWatch.start(serverConnection)
     if startTour { toggleTour(loop: loopTour) }
     await TerminalLoop.onDedicatedThread(name: "rpc-demo-ui") { [self] in uiLoop(loopTour: loopTour)
     }
@@ -66,7 +71,9 @@ public final class DemoScreen: Sendable {
 
   private func refreshWorkers() async {
     while !Task.isCancelled {
-      let count: Int?? = .some(try? await client.workersListening())
+      // Unknown (nil) when the probe fails, as while the link is down: not "no queue".
+      let count: Int??
+      do { count = .some(try await client.workersListening()) } catch { count = .none }
       workers.withLockedValue { $0 = count }
       try? await Task.sleep(for: .seconds(1))  // a refresh period, not a synchronisation
     }
@@ -118,6 +125,7 @@ public final class DemoScreen: Sendable {
         let now = NIODeadline.now()
         for event in clientInbox.drain() { dashboard.client.apply(event, now: now) }
         for event in serverInbox.drain() { dashboard.server.apply(event) }
+        for notice in serverNotices.drain() { dashboard.server.apply(notice) }
         for caption in captions.drain() {
           dashboard.client.say(caption, style: .accent, now: now, for: 3_600)
         }
@@ -126,6 +134,8 @@ public final class DemoScreen: Sendable {
         }
         dashboard.tourRunning = tourRunning
         dashboard.client.status = watch.current
+        dashboard.server.status = serverWatch.current
+        dashboard.client.brokerURL = watch.brokerURL ?? dashboard.client.brokerURL
         dashboard.client.workersListening = workers.withLockedValue { $0 }
         dashboard.client.update(stats: client.stats(), now: now)
         dashboard.server.queueStatus = queueStatus.current

@@ -13,6 +13,7 @@ public final class ServerScreen: Sendable {
   let server: RPCServer
   let connection: AMQPConnection
   private let inbox = Inbox<RPCServerEvent>()
+  private let notices = Inbox<RPCServerNotice>()
   private let watch = ConnectionWatch()
   private let queueStatus = QueueStatusWatch()
   private let commands: ServerCommandRunner
@@ -27,11 +28,14 @@ public final class ServerScreen: Sendable {
   /// drained (with the screen still up, saying so) before this returns.
   public func run(signals: SignalWatcher) async {
     let events = server.events()
+    let serverNotices = server.notices()
     let inbox = self.inbox
+    let notices = self.notices
     let commands = self.commands
     let pumps =
       [
         Task { for await event in events { inbox.append(event) } },
+        Task { for await notice in serverNotices { notices.append(notice) } },
         queueStatus.start(server),
         Task {
           _ = await signals.next()
@@ -52,8 +56,10 @@ public final class ServerScreen: Sendable {
       render: { buffer in
         let now = NIODeadline.now()
         for event in inbox.drain() { dashboard.apply(event) }
+        for notice in notices.drain() { dashboard.apply(notice) }
         for notice in commands.takeNotices() { dashboard.say(notice, style: .error, now: now) }
         dashboard.status = watch.current
+        dashboard.brokerURL = watch.brokerURL ?? dashboard.brokerURL
         dashboard.queueStatus = queueStatus.current
         dashboard.draining = commands.isDraining
         dashboard.update(stats: server.stats(), handledTotal: server.handledCount, now: now)

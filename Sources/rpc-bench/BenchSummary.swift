@@ -1,4 +1,5 @@
 import Histogram
+import RPCCommandLine
 import RPCDashboards
 
 /// What a run measured, printed at the end and as one JSON line with --json.
@@ -15,6 +16,8 @@ struct BenchSummary {
   var api: String
   /// Requests carried only reply_to and correlation_id (`--tutorial-wire`).
   var tutorialWire: Bool
+  /// Where every request sent (warm-up included) ended.
+  var accounting: CallAccounting
 
   var rpcPerSecond: Double { seconds > 0 ? Double(rpcs) / seconds : 0 }
   var cpuMicrosecondsPerRPC: Double { rpcs > 0 ? clientCPUSeconds * 1e6 / Double(rpcs) : 0 }
@@ -30,6 +33,7 @@ struct BenchSummary {
       latency µs   p50 \(percentile(50))  p90 \(percentile(90))  p99 \(percentile(99))  p99.9 \(percentile(99.9))  max \(latency.max)
       timeouts     \(timeouts)   other failures \(failures)
       client CPU   \(Format.fixed(clientCPUSeconds, 2)) s = \(Format.fixed(cpuMicrosecondsPerRPC, 1)) µs per RPC\(inProcessServer ? " (includes the in-process workers; use --no-server for the client alone)" : "")
+      requests     \(accounting.text)
     """
   }
 
@@ -45,6 +49,6 @@ struct BenchSummary {
       ("in_process_server", inProcessServer ? "true" : "false"), ("api", "\"\(api)\""),
       ("tutorial_wire", tutorialWire ? "true" : "false"),
     ]
-    return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+    return CallAccounting.jsonObject(fields + accounting.jsonFields)
   }
 }

@@ -43,6 +43,32 @@ final class TaskParking: Sendable {
   }
 }
 
+/// Prints a line on standard error for each event of a connection (lost, reconnecting,
+/// recovered, blocked), and counts losses and recoveries. Connection events, not the
+/// client's: those come once per call, which would cost the benchmark.
+struct LinkWatch {
+  private let task: Task<(losses: Int, recoveries: Int), Never>
+
+  init(_ connection: AMQPConnection, label: String) {
+    let events = connection.events()
+    task = Task {
+      var counts = (losses: 0, recoveries: 0)
+      for await event in events {
+        switch event {
+        case .disconnected: counts.losses += 1
+        case .recovered: counts.recoveries += 1
+        case .reconnecting, .recoveryFailed, .blocked, .unblocked: break
+        }
+        printToStandardError("rpc-bench \(label):" + LinkLines.line(event))
+      }
+      return counts
+    }
+  }
+
+  /// Waits until the connection is closed (its event stream ends); returns the counts.
+  func finish() async -> (losses: Int, recoveries: Int) { await task.value }
+}
+
 /// `rpc-bench`: throughput and latency of RPC over AMQP under load, like PerfTest for
 /// request/reply.
 @main
@@ -57,6 +83,11 @@ struct RPCBenchCommand: AsyncParsableCommand {
       --queue. Progress lines (per second) go to standard error; the summary to standard \
       output, or as one JSON line with --json. Client CPU time includes in-process workers: \
       measure the client alone with --no-server.
+
+      The summary accounts for every request sent, warm-up included: each is in exactly one \
+      class (ok, error reply, timed out, unroutable, connection lost, cancelled), and replies \
+      thrown away are counted as late, duplicate or unknown. Lost links are recovered (see \
+      --no-recovery); each loss and recovery is a line on standard error.
       """)
 
   @OptionGroup var connection: ConnectionOptions
@@ -122,7 +153,16 @@ struct RPCBenchCommand: AsyncParsableCommand {
     ))
   var tutorialWire = false
 
-  @Flag(help: "Print the summary as one JSON line.")
+  @Flag(
+    help: ArgumentHelp(
+      "Print the summary as one JSON line.",
+      discussion: """
+        Members: clients, inflight, rpcs (measured replies), seconds, rpc_per_s, p50_us, \
+        p90_us, p99_us, p999_us, max_us, timeouts, failures, client_cpu_s, cpu_us_per_rpc, \
+        in_process_server, api, tutorial_wire; and for every request sent: sent, ok, error, \
+        timed_out, unroutable, connection_lost, cancelled, in_flight (these add up to sent), \
+        discarded_late, discarded_duplicate, discarded_unknown, link_lost, recovered.
+        """))
   var json = false
 
   @Option(help: "Write per-second rows (second,sent,replied,rate,p50_us,p99_us) to this CSV file.")
@@ -137,7 +177,7 @@ struct RPCBenchCommand: AsyncParsableCommand {
   func run() async throws {
     lineBufferStandardOutput()
     let logger = try connection.logger(label: "rpc-bench")
-    let amqp = try connection.configuration(connectionName: "rpc-bench")
+    let amqp = try connection.configurations(name: "rpc-bench")
     do {
       if let pendingMemory {
         try await measurePendingMemory(pendingMemory, amqp: amqp, logger: logger)
@@ -150,11 +190,11 @@ struct RPCBenchCommand: AsyncParsableCommand {
     }
   }
 
-  private func loadTest(amqp: AMQPConnectionConfiguration, logger: Logger) async throws {
+  private func loadTest(amqp: [AMQPConnectionConfiguration], logger: Logger) async throws {
     let queueName = queue ?? (noServer ? RPCWire.defaultQueue : "rpc-bench-\(getpid())")
     var server: (RPCServer, AMQPConnection)?
     if !noServer {
-      let serverConnection = try await connect(amqp, logger: logger)
+      let serverConnection = try await connect(renamed(amqp, "server"), logger: logger)
       let rpcServer = try await RPCServer.start(
         connection: serverConnection,
         configuration: RPCServerConfiguration(
@@ -163,8 +203,8 @@ struct RPCBenchCommand: AsyncParsableCommand {
       server = (rpcServer, serverConnection)
     }
     var rpcClients: [(RPCClient, AMQPConnection)] = []
-    for _ in 0..<clients {
-      let clientConnection = try await connect(amqp, logger: logger)
+    for index in 1...clients {
+      let clientConnection = try await connect(renamed(amqp, "client \(index)"), logger: logger)
       let client = try await RPCClient.start(
         connection: clientConnection,
         configuration: RPCClientConfiguration(
@@ -183,6 +223,10 @@ struct RPCBenchCommand: AsyncParsableCommand {
       }
     }
     let recorder = BenchRecorder()
+    let links = rpcClients.enumerated().map { index, client in
+      LinkWatch(client.1, label: "client \(index + 1)")
+    }
+    let serverLink = server.map { LinkWatch($0.1, label: "server") }
     let progress = ProgressPrinter(recorder: recorder, csvPath: csv)
     let printer = Task { await progress.run() }
     let result: LoadGenerator.Result
@@ -199,6 +243,18 @@ struct RPCBenchCommand: AsyncParsableCommand {
     }
     printer.cancel()
     _ = await printer.value
+    // Every call has ended: each client's counts say how.
+    var accounting = CallAccounting()
+    for (client, _) in rpcClients { accounting.add(client.stats()) }
+    for (client, clientConnection) in rpcClients {
+      try? await client.close()
+      try? await clientConnection.close()
+    }
+    for link in links {
+      let (losses, recoveries) = await link.finish()
+      accounting.linkLosses += losses
+      accounting.recoveries += recoveries
+    }
     let summary = BenchSummary(
       clients: clients, inflight: inflight, rpcs: result.measured, seconds: result.seconds,
       timeouts: recorder.snapshot.timedOut,
@@ -206,25 +262,35 @@ struct RPCBenchCommand: AsyncParsableCommand {
       latency: recorder.snapshot.total, clientCPUSeconds: result.cpuSeconds,
       inProcessServer: server != nil,
       api: asyncAPI ? (onLoop ? "async-on-loop" : "async") : "callback",
-      tutorialWire: tutorialWire)
+      tutorialWire: tutorialWire, accounting: accounting)
     print(json ? summary.json : summary.text)
-    for (client, clientConnection) in rpcClients {
-      try? await client.close()
-      try? await clientConnection.close()
-    }
     if let (rpcServer, serverConnection) = server {
       await rpcServer.shutdown()
       if queue == nil { _ = try? await serverConnection.openChannel().queueDelete(queueName) }
       try? await serverConnection.close()
+      _ = await serverLink?.finish()
+    }
+  }
+
+  /// `configurations`, each connection named for its `role` (`client 2`).
+  private func renamed(_ configurations: [AMQPConnectionConfiguration], _ role: String)
+    -> [AMQPConnectionConfiguration]
+  {
+    configurations.map { configuration in
+      var configuration = configuration
+      configuration.connectionName = "\(configuration.connectionName ?? "rpc-bench") \(role)"
+      return configuration
     }
   }
 
   /// Holds `calls` requests in flight against a queue nobody consumes and reports the
   /// resident memory they cost.
-  private func measurePendingMemory(_ calls: Int, amqp: AMQPConnectionConfiguration, logger: Logger)
+  private func measurePendingMemory(
+    _ calls: Int, amqp: [AMQPConnectionConfiguration], logger: Logger
+  )
     async throws
   {
-    let clientConnection = try await connect(amqp, logger: logger)
+    let clientConnection = try await connect(renamed(amqp, "client"), logger: logger)
     let queueName = "rpc-bench-memory-\(getpid())"
     let channel = try await clientConnection.openChannel()
     try await channel.queueDeclare(queueName, autoDelete: false)

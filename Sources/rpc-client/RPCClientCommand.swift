@@ -25,7 +25,15 @@ struct RPCClientCommand: AsyncParsableCommand {
       the interactive screen: type numbers, watch calls in flight by correlation id, replies \
       with round-trip times, and late or unknown replies being discarded (press ? there). \
       With --no-tui, or when not on a terminal, it reads lines of numbers from standard \
-      input and prints one result line per request.
+      input, prints one result line per request, and ends with a summary in which every \
+      request sent is in exactly one class: ok, error reply, timed out, unroutable, \
+      connection lost or cancelled (plus replies discarded as late, duplicate or unknown).
+
+      A lost link to the broker is recovered (see --no-recovery): calls in flight at the \
+      break end as connection lost, calls made meanwhile wait within their timeout, and \
+      requests afterwards name the new callback queue. Without the screen, a line on \
+      standard error reports each step (lost, reconnecting, recovered, blocked), so that \
+      standard output holds only results.
 
       Each request goes to the request queue through the default exchange with reply_to set \
       to this client's exclusive callback queue and a unique correlation_id; the body is n as \
@@ -50,6 +58,16 @@ struct RPCClientCommand: AsyncParsableCommand {
     help: "Read numbers from standard input, one result line per request, instead of the screen.")
   var noTui = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "End with the summary as one JSON object on standard output; no screen.",
+      discussion: """
+        Members: sent, ok, error, timed_out, unroutable, connection_lost, cancelled, \
+        in_flight (these add up to sent), discarded_late, discarded_duplicate, \
+        discarded_unknown, link_lost, recovered. The result lines go to standard error.
+        """))
+  var json = false
+
   func validate() throws {
     if case .failure(let error) = NumberList.parse(numbers.joined(separator: " ")) {
       throw ValidationError("\(error)")
@@ -59,9 +77,9 @@ struct RPCClientCommand: AsyncParsableCommand {
   func run() async throws {
     lineBufferStandardOutput()
     let logger = try connection.logger(label: "rpc-client")
-    let amqp = try connection.configuration(connectionName: "rpc-client")
+    let amqp = try connection.configurations(name: "rpc-client")
     let requested = (try? NumberList.parse(numbers.joined(separator: " ")).get()) ?? []
-    let interactive = requested.isEmpty && !noTui && isatty(0) == 1 && isatty(1) == 1
+    let interactive = requested.isEmpty && !noTui && !json && isatty(0) == 1 && isatty(1) == 1
     // Only the screen needs signals as events; elsewhere Ctrl-C keeps its default meaning.
     let signals = interactive ? await SignalWatcher.install() : nil
     do {
@@ -71,26 +89,38 @@ struct RPCClientCommand: AsyncParsableCommand {
         configuration: RPCClientConfiguration(
           queue: queue, timeout: timeout,
           directReplyTo: directReplyTo, logger: logger))
-      let ok: Bool
       if let signals {
         await ClientScreen(client: client, connection: amqpConnection).run(signals: signals)
-        ok = true
-      } else if requested.isEmpty {
-        ok = try await LineMode(client: client).run()
-      } else {
-        await warnWithoutWorkers(client)
-        ok = await OneShot(client: client).run(requested)
+        try? await client.close()
+        try? await amqpConnection.close()
+        return
       }
+      let output = ResultOutput(toStandardError: json)
+      let link = LinkReport(client: client)
+      let ok: Bool
+      if requested.isEmpty {
+        ok = await LineMode(client: client, output: output).run()
+      } else {
+        await warnWithoutWorkers(client, output: output)
+        ok = await OneShot(client: client, output: output).run(requested)
+      }
+      var accounting = CallAccounting(client.stats())
       try? await client.close()
+      (accounting.linkLosses, accounting.recoveries) = await link.finish()
+      if json {
+        print(CallAccounting.jsonObject(accounting.jsonFields))
+      } else if requested.isEmpty {
+        output(" [x] " + accounting.text)
+      }
       try? await amqpConnection.close()
       if !ok { throw ExitCode.failure }
     } catch let failure as CommandFailure {
-      print("rpc-client: \(failure)")
+      printToStandardError("rpc-client: \(failure)")
       throw ExitCode.failure
     }
   }
 
-  private func warnWithoutWorkers(_ client: RPCClient) async {
+  private func warnWithoutWorkers(_ client: RPCClient, output: ResultOutput) async {
     let listening: Int?
     do {
       listening = try await client.workersListening()
@@ -98,12 +128,12 @@ struct RPCClientCommand: AsyncParsableCommand {
       return  // the probe failed; the calls will say what is wrong
     }
     guard let listening else {
-      print(
+      output(
         " [!] queue \(queue) does not exist: no rpc-server has started; requests are unroutable")
       return
     }
     if listening == 0 {
-      print(" [!] no workers are listening on \(queue); requests wait for one (or time out)")
+      output(" [!] no workers are listening on \(queue); requests wait for one (or time out)")
     }
   }
 }
@@ -111,18 +141,19 @@ struct RPCClientCommand: AsyncParsableCommand {
 /// `rpc-client 35`: the tutorial's one-shot form, with several numbers sent at once.
 struct OneShot {
   let client: RPCClient
+  let output: ResultOutput
 
   func run(_ numbers: [Int]) async -> Bool {
-    for n in numbers { print(" [x] Requesting fib(\(n))") }
+    for n in numbers { output(" [x] Requesting fib(\(n))") }
     let results = await withTaskGroup(of: Bool.self) { group in
       for n in numbers {
         group.addTask {
           do {
             let reply = try await client.call(n)
-            print(" [.] Got \(reply.value)" + (numbers.count > 1 ? "  (fib(\(n)))" : ""))
+            output(" [.] Got \(reply.value)" + (numbers.count > 1 ? "  (fib(\(n)))" : ""))
             return true
           } catch {
-            print(" [!] fib(\(n)) failed: \(error)")
+            output(" [!] fib(\(n)) failed: \(error)")
             return false
           }
         }
@@ -136,14 +167,15 @@ struct OneShot {
 /// `rpc-client --no-tui`: numbers from standard input, one line out per request.
 struct LineMode {
   let client: RPCClient
+  let output: ResultOutput
 
-  func run() async throws -> Bool {
+  func run() async -> Bool {
     var allOK = true
     await withTaskGroup(of: Bool.self) { group in
       while let line = readLine() {
         switch NumberList.parse(line) {
         case .failure(let error):
-          print(" [!] \(error); nothing sent")
+          output(" [!] \(error); nothing sent")
           allOK = false
         case .success(let numbers):
           for n in numbers {
@@ -153,12 +185,6 @@ struct LineMode {
       }
       for await ok in group where !ok { allOK = false }
     }
-    let stats = client.stats()
-    print(
-      " [x] \(stats.sent) sent: \(stats.count(.ok)) ok, \(stats.count(.serverError)) errors, "
-        + "\(stats.count(.timedOut)) timed out, \(stats.count(.unroutable)) unroutable; "
-        + "discarded \(stats.count(.late)) late, \(stats.count(.unknown)) unknown, "
-        + "\(stats.count(.duplicate)) duplicate")
     return allOK
   }
 
@@ -166,13 +192,51 @@ struct LineMode {
     do {
       let reply = try await client.call(n)
       let milliseconds = Double(reply.roundTrip.nanoseconds) / 1e6
-      print(
+      output(
         " [.] fib(\(n)) = \(reply.value)  (\(reply.correlationID), "
           + "\(Int(milliseconds.rounded())) ms\(reply.worker.map { ", \($0)" } ?? ""))")
       return true
     } catch {
-      print(" [!] fib(\(n)): \(error)")
+      output(" [!] fib(\(n)): \(error)")
       return false
     }
   }
+}
+
+/// Where result lines go: standard output, or standard error when standard output is kept
+/// for the JSON summary.
+struct ResultOutput: Sendable {
+  let toStandardError: Bool
+
+  func callAsFunction(_ line: String) {
+    if toStandardError { printToStandardError(line) } else { print(line) }
+  }
+}
+
+/// Prints a line on standard error for each of the client's link events (lost, reconnecting,
+/// recovered, blocked…) and counts the losses and recoveries for the summary.
+struct LinkReport {
+  private let task: Task<(losses: Int, recoveries: Int), Never>
+
+  init(client: RPCClient) {
+    let events = client.events()
+    task = Task {
+      var counts = (losses: 0, recoveries: 0)
+      for await event in events {
+        guard case .link(let link) = event else { continue }
+        switch link {
+        case .lost: counts.losses += 1
+        case .recovered: counts.recoveries += 1
+        case .reconnecting, .callbackQueueLost, .callbackQueueReplaced, .blocked, .unblocked:
+          break
+        }
+        printToStandardError(LinkLines.line(link))
+      }
+      return counts
+    }
+  }
+
+  /// Waits until the client's event stream has ended (the client is closed) and every line
+  /// is printed; returns the counts.
+  func finish() async -> (losses: Int, recoveries: Int) { await task.value }
 }

@@ -24,6 +24,11 @@ struct RPCDemoCommand: AsyncParsableCommand {
       (35, 30 31 32, 25x40, 1..20), add, remove or pause workers, inject an unknown reply \
       (F2), provoke a late one (F3), or press F8 for a guided tour. Other rpc-client and \
       rpc-server processes pointed at the same broker and queue join in.
+
+      Both connections recover from a lost link (a broker restart, a forced close): the \
+      header shows RECONNECTING with the attempt and the next try, then how long the \
+      outage lasted; the client's renamed callback queue and the calls the break affected \
+      show under the input line (see --no-recovery and the --reconnect options).
       """)
 
   @OptionGroup var connection: ConnectionOptions
@@ -65,9 +70,9 @@ struct RPCDemoCommand: AsyncParsableCommand {
     let signals = await SignalWatcher.install()
     do {
       let serverConnection = try await connect(
-        connection.configuration(connectionName: "rpc-demo server"), logger: logger)
+        connection.configurations(name: "rpc-demo", role: "server"), logger: logger)
       let clientConnection = try await connect(
-        connection.configuration(connectionName: "rpc-demo client"), logger: logger)
+        connection.configurations(name: "rpc-demo", role: "client"), logger: logger)
       let server = try await RPCServer.start(
         connection: serverConnection,
         configuration: RPCServerConfiguration(

@@ -32,6 +32,12 @@ struct RPCServerCommand: AsyncParsableCommand {
       On a terminal it shows the per-worker load: state, processed, errors, rate, service \
       times, utilisation and a trend per worker; keys add, remove, pause and resume workers \
       (press ? there). --no-tui, or no terminal, prints one line per request instead.
+
+      A lost link to the broker is recovered (see --no-recovery): the workers come back \
+      with their consumers and prefetch. A consumer the broker cancels (the queue deleted) \
+      is restored: the queue is declared again and the worker consumes once more. The \
+      screen shows each step; without it, a line on standard error reports each (standard \
+      output keeps one line per request).
       """)
 
   @OptionGroup var connection: ConnectionOptions
@@ -79,21 +85,21 @@ struct RPCServerCommand: AsyncParsableCommand {
   func run() async throws {
     lineBufferStandardOutput()
     let logger = try connection.logger(label: "rpc-server")
-    let amqp = try connection.configuration(connectionName: "rpc-server")
+    let amqp = try connection.configurations(name: "rpc-server")
     do {
       try await serve(amqp, logger: logger)
     } catch let exit as ExitCode {
       throw exit
     } catch let failure as CommandFailure {
-      print("rpc-server: \(failure)")
+      printToStandardError("rpc-server: \(failure)")
       throw ExitCode.failure
     } catch {
-      print("rpc-server: \(error)")
+      printToStandardError("rpc-server: \(error)")
       throw ExitCode.failure
     }
   }
 
-  private func serve(_ amqp: AMQPConnectionConfiguration, logger: Logging.Logger) async throws {
+  private func serve(_ amqp: [AMQPConnectionConfiguration], logger: Logging.Logger) async throws {
     let signals = await SignalWatcher.install()
     let connection = try await connect(amqp, logger: logger)
     let configuration = RPCServerConfiguration(
@@ -107,17 +113,25 @@ struct RPCServerCommand: AsyncParsableCommand {
       return
     }
     let events = quiet ? nil : server.events()
+    let notices = server.notices()
     let origin =
       server.queue.declaredType.map { "declared \($0.rawValue)" }
       ?? "existing, \(server.queue.consumerCount) other consumers"
     print(
-      " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(amqp.redactedURL): "
+      " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(describeEndpoint(of: connection)): "
         + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(Prefetch.describe(prefetch)), \(work.rawValue) fib, "
         + "n ≤ \(configuration.maximumN)")
     let printer = Task {
       guard let events else { return }
       for await event in events { print(LineFormat.describe(event)) }
     }
+    // Not part of the per-request log: on standard error, with --quiet too.
+    let noticePrinter = Task {
+      for await notice in notices {
+        printToStandardError(LinkLines.line(notice).escapingControlCharacters)
+      }
+    }
+    defer { noticePrinter.cancel() }
     switch await StopReason.first(signals: signals, connection: connection) {
     case .signal(let number):
       print(

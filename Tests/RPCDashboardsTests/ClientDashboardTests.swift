@@ -65,7 +65,7 @@ import Testing
     let lines = render(&board)
     #expect(
       lines == [
-        " rpc-client │ connected │ workers 3 │ timeout 30.00 s │ amqp://guest:***@127.0.0",
+        " rpc-client │ connected │ workers 3 │ timeout 30.00 s │ reply_to amq.gen-abc",
         " fib(n)>",
         " type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
         " sent 3  in flight 1  ok 1  error 0  timeout 0  unroutable 0  lost 0  cancelled",

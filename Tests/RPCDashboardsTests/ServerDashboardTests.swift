@@ -60,7 +60,7 @@ import Testing
     let lines = render(&board)
     #expect(
       lines == [
-        " rpc-server │ connected │ rpc_queue (declared classic): ready 4 · consumers 5 (all servers) │ amqp:/",
+        " rpc-server │ connected │ rpc_queue (declared classic): ready 4 · consumers 5 (all servers)",
         " this process 3 workers  prefetch (new) 1  work recursive fib, n ≤ 45  handled 30  rate 0.0/s",
         "",
         "Workers (3)",

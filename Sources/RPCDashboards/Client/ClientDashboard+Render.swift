@@ -11,7 +11,7 @@ extension ClientDashboard {
       let (panels, footerRow) = ScreenLayout.panels(
         of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
     else { return }
-    renderHeader(into: &buffer, row: 0)
+    renderHeader(into: &buffer, row: 0, now: now)
     renderPanels(into: &buffer, in: panels, now: now)
     renderFooter(Self.keymap.footerItems, into: &buffer, row: footerRow)
     if showHelp {
@@ -34,7 +34,7 @@ extension ClientDashboard {
   ) {
     expireMessage(now: now)
     renderInput(into: &buffer, row: area.row)
-    if let message = visibleMessage {
+    if let message = visibleMessage ?? linkNote {
       buffer.write(
         message.text, row: area.row + 1, column: 1, style: message.style, width: area.width - 1)
     } else {
@@ -47,20 +47,27 @@ extension ClientDashboard {
     renderBody(into: &buffer, in: body, now: now)
   }
 
-  private func renderHeader(into buffer: inout ScreenBuffer, row: Int) {
-    buffer.fill(row: row, style: .bar)
-    let state = status.label
+  /// The header, least important parts dropped first at narrow widths: the product, the
+  /// broker's URL (then its host and port), the timeout, the program's name, the workers.
+  /// The state and `reply_to` always stay.
+  private func renderHeader(into buffer: inout ScreenBuffer, row: Int, now: NIODeadline) {
     let workers: String
     switch workersListening {
     case .none: workers = "workers ?"
     case .some(.none): workers = "no \(queue)!"
     case .some(.some(let count)): workers = "workers \(count)"
     }
-    let parts = [
-      "rpc-client", state, workers, "timeout \(Format.duration(timeout.timeAmount))",
-      brokerURL, serverProduct, "reply_to \(callbackQueue)",
-    ]
-    buffer.write(" " + parts.joined(separator: " │ "), row: row, column: 0, style: .bar)
+    HeaderBar(parts: [
+      .init(text: "rpc-client", priority: 3),
+      .init(
+        text: status.label(now: now), priority: HeaderBar.essential,
+        style: status.isTrouble ? .warning : .bar),
+      .init(text: workers, priority: 5),
+      .init(text: "timeout \(Format.duration(timeout.timeAmount))", priority: 2),
+      .init(text: brokerURL, priority: 1, shorter: [hostAndPort(of: brokerURL)]),
+      .init(text: serverProduct, priority: 0),
+      .init(text: "reply_to \(callbackQueue)", priority: HeaderBar.essential),
+    ]).render(into: &buffer, row: row)
   }
 
   private func renderInput(into buffer: inout ScreenBuffer, row: Int) {

@@ -40,6 +40,11 @@ public struct ClientDashboard: Sendable {
   public private(set) var discarded: Deque<DiscardedReply> = []
   public private(set) var latencyHistory: [Double] = []
   public private(set) var showHelp = false
+  /// What the latest break of the link (or the broker's flow control) did to the calls,
+  /// and the callback queue after it: under the input line until the next one.
+  public internal(set) var linkNote: (text: String, style: StyleRole)?
+  /// Calls in flight at the latest break: ended as connection lost, or to be sent again.
+  var breakCalls = (lost: 0, resent: 0)
   private var scroll = 0
   private var message: (text: String, style: StyleRole, until: NIODeadline)?
   private var secondStarted: NIODeadline?
@@ -105,17 +110,8 @@ public struct ClientDashboard: Sendable {
       discarded.prepend(DiscardedReply(kind: kind, id: id, lateBy: lateBy))
       if discarded.count > Self.historyLimit { discarded.removeLast() }
     case .link(let link):
-      switch link {
-      case .recovered(_, let replyTo, _): callbackQueue = replyTo
-      case .callbackQueueReplaced(_, let new, _): callbackQueue = new
-      case .lost, .reconnecting, .callbackQueueLost, .blocked, .unblocked: break
-      }
-      let style: StyleRole =
-        switch link {
-        case .recovered, .callbackQueueReplaced, .unblocked: .ok
-        case .lost, .reconnecting, .callbackQueueLost, .blocked: .warning
-        }
-      say(link.description, style: style, now: now, for: 10)
+      applyLink(link)
+      message = nil  // the note shows at once
     }
   }
 
@@ -134,7 +130,7 @@ public struct ClientDashboard: Sendable {
 
   /// Whether something moves on screen, so the UI redraws often (else rarely, idle).
   public func isAnimating(now: NIODeadline) -> Bool {
-    (stats?.inFlight ?? 0) > 0 || (message.map { $0.until > now } ?? false)
+    (stats?.inFlight ?? 0) > 0 || (message.map { $0.until > now } ?? false) || status.isAnimating
   }
 
   // MARK: - Keys

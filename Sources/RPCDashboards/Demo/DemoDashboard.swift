@@ -71,7 +71,7 @@ public struct DemoDashboard: Sendable {
       let (panels, footerRow) = ScreenLayout.panels(
         of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
     else { return }
-    renderHeader(into: &buffer)
+    renderHeader(into: &buffer, now: now)
     let serverHeight = min(
       ServerDashboard.panelHeight(workers: server.stats.workers.count), max(6, panels.height / 3))
     let (clientArea, serverArea) = panels.splitBottom(serverHeight)
@@ -92,18 +92,48 @@ public struct DemoDashboard: Sendable {
     }
   }
 
-  private func renderHeader(into buffer: inout ScreenBuffer) {
-    buffer.fill(row: 0, style: .bar)
+  /// The header; at narrow widths the product goes first, then the broker's URL (after its
+  /// host and port), the program's name, the tour hint, the consumers. The state of the two
+  /// connections always stays.
+  private func renderHeader(into buffer: inout ScreenBuffer, now: NIODeadline) {
     let workers: String
     switch client.workersListening {
     case .some(.some(let count)): workers = "consumers on \(client.queue): \(count)"
     case .some(.none): workers = "no \(client.queue)!"
     case .none: workers = "consumers ?"
     }
-    let parts = [
-      "rpc-demo", client.status.label, workers, tourRunning ? "TOUR (F8 stops)" : "F8 tour",
-      client.brokerURL, client.serverProduct,
-    ]
-    buffer.write(" " + parts.joined(separator: " │ "), row: 0, column: 0, style: .bar)
+    let status = linkStatus(now: now)
+    HeaderBar(parts: [
+      .init(text: "rpc-demo", priority: 2),
+      .init(
+        text: status.text, priority: HeaderBar.essential,
+        style: status.isTrouble ? .warning : .bar),
+      .init(text: workers, priority: 4),
+      .init(text: tourRunning ? "TOUR (F8 stops)" : "F8 tour", priority: 3),
+      .init(text: client.brokerURL, priority: 1, shorter: [hostAndPort(of: client.brokerURL)]),
+      .init(text: client.serverProduct, priority: 0),
+    ]).render(into: &buffer, row: 0)
+  }
+
+  /// One state for the two connections: the worse of the two, named by its side when the
+  /// other differs (`server RECONNECTING #1 in 0.4 s`).
+  func linkStatus(now: NIODeadline) -> (text: String, isTrouble: Bool) {
+    func rank(_ status: ConnectionStatus) -> Int {
+      switch status {
+      case .connected: 0
+      case .recovered: 1
+      case .connecting: 2
+      case .blocked: 3
+      case .reconnecting: 4
+      case .closed: 5
+      }
+    }
+    let (clientRank, serverRank) = (rank(client.status), rank(server.status))
+    if clientRank == serverRank {
+      return (client.status.label(now: now), client.status.isTrouble)
+    }
+    let (side, worse) =
+      clientRank > serverRank ? ("client", client.status) : ("server", server.status)
+    return ("\(side) \(worse.label(now: now))", worse.isTrouble)
   }
 }

@@ -10,7 +10,7 @@ extension ServerDashboard {
       let (panels, footerRow) = ScreenLayout.panels(
         of: &buffer, minimum: Self.minimumSize, quitHint: "q drains and quits.")
     else { return }
-    renderHeader(into: &buffer)
+    renderHeader(into: &buffer, now: now)
     renderPanels(into: &buffer, in: panels, showLog: true)
     renderFooter(Self.keymap.footerItems, into: &buffer, row: footerRow)
     if showHelp {
@@ -33,32 +33,40 @@ extension ServerDashboard {
       buffer.write(
         "draining: workers finish and acknowledge what they hold…", row: area.row + 1, column: 1,
         style: .warning)
-    } else if let message = visibleMessage {
+    } else if let message = visibleMessage ?? latestNotice {
       buffer.write(
         message.text, row: area.row + 1, column: 1, style: message.style, width: area.width - 1)
     }
     let (_, body) = area.splitTop(2)
     let tableHeight = showLog ? min(body.height - 3, stats.workers.count + 3) : body.height
     let (workersRect, logRect) = body.splitTop(max(4, tableHeight))
-    workerTable(withTrend: workersRect.width >= 110).render(into: &buffer, in: workersRect)
+    workerTable(width: workersRect.width).render(into: &buffer, in: workersRect)
     if showLog { renderLog(into: &buffer, in: logRect) }
   }
 
   /// Rows the summary, message and worker table need for `workers` workers.
   public static func panelHeight(workers: Int) -> Int { 2 + 2 + workers + 1 }
 
-  private func renderHeader(into buffer: inout ScreenBuffer) {
-    buffer.fill(row: 0, style: .bar)
+  /// The header; at narrow widths the broker's URL goes first, then the queue's details,
+  /// then the program's name. The state always stays.
+  private func renderHeader(into buffer: inout ScreenBuffer, now: NIODeadline) {
     let queueText: String
+    var shorter: [String] = []
     if let queueStatus {
       queueText =
         "\(queue) (\(queueOrigin)): ready \(queueStatus.ready) · consumers \(queueStatus.consumers) (all servers)"
+      shorter = ["\(queue): ready \(queueStatus.ready) · consumers \(queueStatus.consumers)"]
     } else {
       queueText = "\(queue) (\(queueOrigin))"
     }
-    buffer.write(
-      " " + ["rpc-server", status.label, queueText, brokerURL].joined(separator: " │ "), row: 0,
-      column: 0, style: .bar)
+    HeaderBar(parts: [
+      .init(text: "rpc-server", priority: 3),
+      .init(
+        text: status.label(now: now), priority: HeaderBar.essential,
+        style: status.isTrouble ? .warning : .bar),
+      .init(text: queueText, priority: 2, shorter: shorter),
+      .init(text: brokerURL, priority: 1, shorter: [hostAndPort(of: brokerURL)]),
+    ]).render(into: &buffer, row: 0)
   }
 
   private func renderSummary(into buffer: inout ScreenBuffer, row: Int) {
@@ -83,7 +91,19 @@ extension ServerDashboard {
   }
 
   /// The per-worker trend column only fits from 110 columns.
-  private func workerTable(withTrend: Bool) -> Table {
+  private func workerTable(width: Int) -> Table {
+    let withTrend = width >= 110
+    var table = Table(
+      title: "Workers (\(stats.workers.count))",
+      columns: [
+        .init("id", width: 4), .init("state"), .init("done", width: 7, alignment: .right),
+        .init("errors", width: 6, alignment: .right), .init("rej/exp", width: 7, alignment: .right),
+        .init("req/s", width: 7, alignment: .right), .init("mean", width: 9, alignment: .right),
+        .init("p99", width: 9, alignment: .right), .init("utilisation", width: 13),
+        .init(withTrend ? "trend" : "", width: withTrend ? 12 : 0),
+      ],
+      rows: [], emptyText: "no workers — press + to add one")
+    let stateWidth = table.widths(for: width)[1]
     var rows = stats.workers.enumerated().map { index, worker -> Table.Row in
       let state: String
       var style: StyleRole = index == selected ? .selected : .normal
@@ -95,7 +115,8 @@ extension ServerDashboard {
         state = "PAUSED"
         if index != selected { style = .warning }
       case .restoring(let reason):
-        state = "RESTORING: \(reason)"
+        // The word always, whole; the reason where there is room (the notice line has it too).
+        state = stateWidth >= 20 ? "RESTORING: \(reason)" : "RESTORING"
         if index != selected { style = .warning }
       case .stopped:
         state = "stopped"
@@ -131,16 +152,8 @@ extension ServerDashboard {
             Format.rate(totals.rate), "", "", "", "",
           ], style: .title))
     }
-    return Table(
-      title: "Workers (\(stats.workers.count))",
-      columns: [
-        .init("id", width: 4), .init("state"), .init("done", width: 7, alignment: .right),
-        .init("errors", width: 6, alignment: .right), .init("rej/exp", width: 7, alignment: .right),
-        .init("req/s", width: 7, alignment: .right), .init("mean", width: 9, alignment: .right),
-        .init("p99", width: 9, alignment: .right), .init("utilisation", width: 13),
-        .init(withTrend ? "trend" : "", width: withTrend ? 12 : 0),
-      ],
-      rows: rows, emptyText: "no workers — press + to add one")
+    table.rows = rows
+    return table
   }
 
   private func renderLog(into buffer: inout ScreenBuffer, in rect: Rect) {

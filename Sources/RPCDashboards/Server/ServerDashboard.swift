@@ -40,6 +40,9 @@ public struct ServerDashboard: Sendable {
   public private(set) var log: Deque<RPCServerEvent> = []
   public private(set) var selected = 0
   public private(set) var showHelp = false
+  /// The latest notice about the link or a worker's consumer, under the summary until the
+  /// next one (see ``apply(_:)-notice``).
+  public internal(set) var latestNotice: (text: String, style: StyleRole)?
   private var throughput = ThroughputHistory()
   private var workerHistory: [Int: ThroughputHistory] = [:]
   private var message: (text: String, style: StyleRole, until: NIODeadline)?
@@ -114,7 +117,12 @@ public struct ServerDashboard: Sendable {
 
   /// Whether something moves (a busy worker, recent traffic, a message).
   public func isAnimating(now: NIODeadline) -> Bool {
-    stats.workers.contains { if case .busy = $0.state { true } else { false } }
+    stats.workers.contains {
+      switch $0.state {
+      case .busy, .restoring: true
+      case .idle, .stopping, .paused, .stopped: false
+      }
+    } || status.isAnimating
       || throughput.recentlyActive || (message.map { $0.until > now } ?? false) || draining
   }
 

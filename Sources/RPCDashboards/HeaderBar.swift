@@ -1,0 +1,62 @@
+import TerminalUI
+
+/// A screen's one-line header: parts separated by `│`, fitted to the width by shortening,
+/// then dropping, the least important parts first, so that what matters most (the
+/// connection state, the callback queue) is never cut. The parts keep their order.
+struct HeaderBar {
+  struct Part {
+    var text: String
+    /// Higher is kept longer; ``HeaderBar/essential`` is never dropped.
+    var priority: Int
+    var style: StyleRole = .bar
+    /// Shorter forms, tried in order before the part is dropped.
+    var shorter: [String] = []
+  }
+
+  static let essential = Int.max
+  static let separator = " │ "
+
+  var parts: [Part]
+
+  /// The parts that fit in `width` columns (with a leading space).
+  func fitted(width: Int) -> [Part] {
+    var kept = parts
+    func length(_ parts: [Part]) -> Int {
+      1 + parts.map(\.text.count).reduce(0, +) + Self.separator.count * max(0, parts.count - 1)
+    }
+    while length(kept) > width {
+      // The least important, and of equals the rightmost.
+      guard
+        let least = kept.indices.filter({ kept[$0].priority != Self.essential }).min(by: {
+          (kept[$0].priority, -$0) < (kept[$1].priority, -$1)
+        })
+      else { break }
+      if kept[least].shorter.isEmpty {
+        kept.remove(at: least)
+      } else {
+        kept[least].text = kept[least].shorter.removeFirst()
+      }
+    }
+    return kept
+  }
+
+  /// Draws the bar on `row`.
+  func render(into buffer: inout ScreenBuffer, row: Int) {
+    buffer.fill(row: row, style: .bar)
+    var column = buffer.write(" ", row: row, column: 0, style: .bar)
+    for (index, part) in fitted(width: buffer.width).enumerated() {
+      if index > 0 { column = buffer.write(Self.separator, row: row, column: column, style: .bar) }
+      column = buffer.write(part.text, row: row, column: column, style: part.style)
+    }
+  }
+}
+
+/// `127.0.0.1:5672` from `amqp://guest:***@127.0.0.1:5672/%2F`: where the broker is, for a
+/// header short of room.
+func hostAndPort(of url: String) -> String {
+  var rest = Substring(url)
+  if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+  if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+  if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+  return String(rest)
+}
