@@ -36,6 +36,7 @@ struct RecoveryScenario {
 
   static let prefetch: UInt16 = 10
   static let bindingKey = "callback"
+  static let expiry: AMQPFieldTable = ["x-expires": .int32(60_000)]
 
   static func start(
     _ prefix: String, configuration: AMQPConnectionConfiguration? = nil, heartbeat: UInt16 = 60,
@@ -51,7 +52,9 @@ struct RecoveryScenario {
     let channel = try await connection.openChannel()
     try await channel.basicQos(prefetchCount: prefetch)
     let durableQueue = Broker.uniqueName("\(prefix)-durable")
-    try await channel.queueDeclare(durableQueue, durable: true)
+    // Expires a minute after its last consumer: a test that fails before `finish()` leaves
+    // nothing behind for long.
+    try await channel.queueDeclare(durableQueue, durable: true, arguments: Self.expiry)
     let exclusiveQueue = try await channel.queueDeclare(exclusive: true).name
     let callbackQueue = try await channel.queueDeclare(exclusive: true).name
     let exchange = Broker.uniqueName("\(prefix)-exchange")
@@ -376,7 +379,8 @@ extension BrokerTests {
         try await scenario.channel.ack(deliveryTag: message.deliveryTag)
       }
       // The queue can be declared and consumed again on the same channel.
-      try await scenario.channel.queueDeclare(scenario.durableQueue, durable: true)
+      try await scenario.channel.queueDeclare(
+        scenario.durableQueue, durable: true, arguments: RecoveryScenario.expiry)
       let again = Deliveries(try await scenario.channel.consume(queue: scenario.durableQueue))
       #expect(try await scenario.publishConfirmed("again", to: scenario.durableQueue))
       let message = try await again.next("a delivery on the new consumer")
