@@ -4,7 +4,9 @@ public enum AMQPConnectionEvent: Sendable, Hashable {
   /// The broker stopped reading from publishers (`connection.blocked`, for example a memory
   /// or disk alarm); `reason` is the broker's text.
   case blocked(reason: String)
-  /// The broker resumed reading (`connection.unblocked`).
+  /// The broker resumed reading (`connection.unblocked`); also reported right after
+  /// ``disconnected(_:)`` when the lost link was blocked, since a new link starts unblocked
+  /// (the broker blocks it again, if its alarm lasts, when it publishes).
   case unblocked
   /// The link to the broker was lost (socket closed, heartbeat timeout, `connection.close`
   /// from the broker); recovery starts. Calls waiting for a reply failed with this error.

@@ -18,6 +18,12 @@ extension AMQPConnectionHandler {
       logger.warning("connection lost, recovering", metadata: ["reason": "\(error)"])
       notify(.disconnected(error))
     }
+    if linkBlocked {
+      // The block was the lost link's: a new link starts unblocked, and the broker will not
+      // say so. Told after `disconnected`, so that what waited for it stays held by the
+      // outage rather than being sent to a link that is gone.
+      notify(.unblocked)
+    }
     // Tried in turn: with several endpoints each attempt goes to the next one.
     endpointIndex = (endpointIndex + 1) % configurations.count
     let delay = connection.recovery.delay(beforeAttempt: attempt, random: .random(in: 0..<1))

@@ -63,6 +63,9 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
   var reconnectTask: Scheduled<Void>?
   /// When the current outage began.
   var disconnectedAt: NIODeadline?
+  /// Whether the broker has blocked the current link (`connection.blocked` without
+  /// `connection.unblocked` yet).
+  var linkBlocked = false
   /// The channel a recovery declares the topology on, while it runs.
   var recoveryChannelID: UInt16?
   /// Opens a socket for a reconnection attempt, with the handler installed by `install`
@@ -315,6 +318,11 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
 
   /// Logs and hands an event to every subscriber.
   func notify(_ event: AMQPConnectionEvent) {
+    switch event {
+    case .blocked: linkBlocked = true
+    case .unblocked: linkBlocked = false
+    case .disconnected, .reconnecting, .recovered, .recoveryFailed: break
+    }
     logger.info("connection event", metadata: ["event": "\(event)"])
     hub.publish(event)
   }

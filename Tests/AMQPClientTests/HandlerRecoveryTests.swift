@@ -235,4 +235,27 @@ final class RecoveringBroker {
       return
     }
   }
+
+  @Test func aLinkLostWhileBlockedIsReportedUnblockedAfterTheLoss() throws {
+    let broker = try RecoveringBroker()
+    try broker.handshake()
+    try broker.send(.method(channel: 0, .connectionBlocked(.init(reason: "low on memory"))))
+    try broker.link.close().wait()
+    let events = broker.events.withLockedValue { $0 }
+    // Subscribers must not go on thinking the connection blocked: a new link starts
+    // unblocked and the broker will not say so. After `disconnected`, so that what waited
+    // for the block stays held by the outage.
+    guard events.count == 4, case .blocked = events[0], case .disconnected = events[1],
+      events[2] == .unblocked, case .reconnecting(1, _, _) = events[3]
+    else {
+      Issue.record("expected blocked, disconnected, unblocked, reconnecting: \(events)")
+      return
+    }
+    // Lost again (the next attempt's handshake fails): no second unblocked.
+    broker.loop.advanceTime(by: .seconds(1))
+    try broker.link.close().wait()
+    let more = broker.events.withLockedValue { Array($0.dropFirst(4)) }
+    #expect(more.contains { if case .reconnecting(2, _, _) = $0 { true } else { false } })
+    #expect(!more.contains(.unblocked), "\(more)")
+  }
 }

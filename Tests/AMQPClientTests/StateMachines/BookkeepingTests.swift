@@ -20,6 +20,16 @@ import Testing
     #expect(ids.allocate() == 2)
   }
 
+  @Test func idsInUseSurviveRenegotiationOnANewLink() {
+    // A reconnection agrees the limit again; the channels being recovered keep their ids,
+    // so a channel opened by the recovery itself never takes one of them.
+    var ids = ChannelIDAllocator(highest: 4)
+    #expect([ids.allocate(), ids.allocate(), ids.allocate()] == [1, 2, 3])
+    ids.release(2)
+    ids.renegotiated(highest: 4)
+    #expect([ids.allocate(), ids.allocate(), ids.allocate()] == [2, 4, nil])
+  }
+
   @Test func channelTableModifiesInPlaceAndNeverGrowsOnLookups() {
     var table = ChannelTable<[Int]>()
     #expect(table[7] == nil)
