@@ -23,13 +23,21 @@ struct FaultRun {
   static let quickRecovery = AMQPRecoveryPolicy(
     initialDelay: .milliseconds(100), maximumDelay: .seconds(2))
 
-  static func start(heartbeat: UInt16 = 60, queueDurable: Bool = false) async throws -> FaultRun {
+  /// On `broker` (the main broker by default).
+  static func start(heartbeat: UInt16 = 60, broker: AMQPConnectionConfiguration? = nil)
+    async throws -> FaultRun
+  {
     let serverName = Broker.uniqueName("fault-server")
     let clientName = Broker.uniqueName("fault-client")
-    let serverConnection = try await Broker.connect(
-      name: serverName, heartbeat: heartbeat, recovery: quickRecovery)
-    let clientConnection = try await Broker.connect(
-      name: clientName, heartbeat: heartbeat, recovery: quickRecovery)
+    func connect(_ name: String) async throws -> AMQPConnection {
+      var configuration = try broker ?? Broker.configuration
+      configuration.connectionName = name
+      configuration.heartbeat = heartbeat
+      configuration.recovery = quickRecovery
+      return try await AMQPConnection.connect(to: configuration)
+    }
+    let serverConnection = try await connect(serverName)
+    let clientConnection = try await connect(clientName)
     let queue = Broker.uniqueName("fault-rpc")
     let server = try await RPCServer.start(
       connection: serverConnection,

@@ -115,6 +115,69 @@ extension BrokerTests {
       try await run.stop()
     }
 
+    /// A fault that takes the broker away under both sides: each recovers unaided.
+    func brokerOutage(
+      _ fault: String, run: FaultRun, _ inject: () async throws -> Void
+    ) async throws {
+      let stream = run.steadyStream()
+      _ = try await run.client.call(5)
+      let started = ContinuousClock.now
+      try await inject()
+      _ = try await run.clientEvent("client recovered", within: 45) {
+        if case .recovered = $0 { true } else { false }
+      }
+      _ = try await run.serverNotice("server recovered", within: 45) {
+        if case .connection(.recovered) = $0 { true } else { false }
+      }
+      let took = ContinuousClock.now - started
+      let stats = try await run.expectAccountedAndWorking(sent: await stream.stop() + 1)
+      report(fault, stats, recoveredIn: took)
+    }
+
+    @Test func brokerStopAppAndStartAppIsSurvivedByBothSides() async throws {
+      try await BrokerFaults.withBrokerRestored {
+        let run = try await FaultRun.start()
+        try await brokerOutage("stop_app/start_app", run: run) {
+          try await BrokerFaults.stopApp()
+          try await BrokerFaults.startApp()
+        }
+        try await run.stop()
+      }
+    }
+
+    @Test func brokerKilledAndStartedAgainIsSurvivedByBothSides() async throws {
+      try await BrokerFaults.withBrokerRestored {
+        let run = try await FaultRun.start()
+        try await brokerOutage("broker SIGKILL and restart", run: run) {
+          _ = try await BrokerFaults.killBroker()
+          try await BrokerFaults.startBroker()
+        }
+        try await run.stop()
+      }
+    }
+
+    @Test(SilentNetwork.enabled)
+    func silentNetworkIsDetectedByHeartbeatsOnBothSidesAndRecovered() async throws {
+      try await SilentNetwork.up()
+      let run = try await FaultRun.start(heartbeat: 2, broker: SilentNetwork.configuration())
+      try await SilentNetwork.withLinkRestored {
+        try await brokerOutage("silent network (heartbeat 2 s)", run: run) {
+          try await SilentNetwork.linkDown()
+          // No FIN, no RST: only heartbeats can tell; both sides must notice.
+          let lost = try await run.clientEvent("client heartbeat timeout", within: 15) {
+            if case .lost = $0 { true } else { false }
+          }
+          guard case .lost(let reason, _, _) = lost else { return }
+          #expect(reason.contains("no traffic"), "\(reason)")
+          _ = try await run.serverNotice("server heartbeat timeout", within: 15) {
+            if case .connection(.disconnected) = $0 { true } else { false }
+          }
+          try await SilentNetwork.linkUp()
+        }
+      }
+      try await run.stop()
+    }
+
     @Test func memoryAlarmHoldsCallsBackWithoutLosingAny() async throws {
       let run = try await FaultRun.start()
       let stream = run.steadyStream()
