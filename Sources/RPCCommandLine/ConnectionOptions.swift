@@ -109,10 +109,13 @@ public struct ConnectionOptions: ParsableArguments {
   ) {
     if !urls.isEmpty { return ("--url", urls) }
     let variable = AMQPConnectionConfiguration.environmentVariable
-    let listed = (environment[variable] ?? "").split(separator: ",").map {
+    let value = environment[variable] ?? ""
+    let listed = value.split(separator: ",").map {
       String($0.trimmingSpaces())
     }.filter { !$0.isEmpty }
     if !listed.isEmpty { return (variable, listed) }
+    // Set but holding no URL (",,,", spaces): a mistake, not a wish for the default broker.
+    if !Substring(value).trimmingSpaces().isEmpty { return (variable, [value]) }
     return ("the default URL", [AMQPConnectionConfiguration.defaultURL])
   }
 

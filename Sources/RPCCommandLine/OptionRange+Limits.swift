@@ -46,8 +46,9 @@ extension OptionRange where Value == UInt16 {
 }
 
 extension OptionRange where Value == Duration {
-  /// Delays between reconnection attempts: 0 to 1 h.
-  package static let reconnectDelay = seconds(0...3_600)
+  /// Delays between reconnection attempts: 0.01 s to 1 h (no delay at all would make a hot
+  /// loop of attempts against a broker that refuses connections).
+  package static let reconnectDelay = seconds(0.01...3_600)
 }
 
 extension OptionRange where Value == Int {

@@ -14,6 +14,15 @@ struct HeaderBar {
   }
 
   static let essential = Int.max
+
+  /// The TLS session (`TLSv1.3 TLS_AES_128_GCM_SHA256`): dropped early when space is short,
+  /// except that an unverified peer (`verify_none`) is always said, at worst as
+  /// `UNVERIFIED TLS`.
+  static func tlsPart(_ text: String) -> Part {
+    text.hasSuffix("UNVERIFIED")
+      ? Part(text: text, priority: essential - 1, style: .bar, shorter: ["UNVERIFIED TLS"])
+      : Part(text: text, priority: 1)
+  }
   static let separator = " │ "
 
   var parts: [Part]

@@ -50,7 +50,15 @@ private struct SampleCommand: ParsableCommand {
   @Test func anEmptyOrBlankEnvironmentVariableMeansTheDefault() throws {
     #expect(try endpoints([], environment: ["AMQP_URL": ""]).map(\.endpoint) == ["127.0.0.1:5672"])
     #expect(
-      try endpoints([], environment: ["AMQP_URL": " , "]).map(\.endpoint) == ["127.0.0.1:5672"])
+      try endpoints([], environment: ["AMQP_URL": "  "]).map(\.endpoint) == ["127.0.0.1:5672"])
+  }
+
+  @Test func anEnvironmentVariableOfOnlyCommasIsAMistakeNotTheDefaultBroker() {
+    for value in [",,,", " , "] {
+      #expect(throws: (any Error).self, "AMQP_URL=\"\(value)\"") {
+        try endpoints([], environment: ["AMQP_URL": value])
+      }
+    }
   }
 
   @Test func aBadURLInAListIsAUsageErrorNamingWhichOneWithoutItsPassword() {
@@ -104,9 +112,10 @@ private struct SampleCommand: ParsableCommand {
   }
 
   @Test(arguments: [
-    (["--reconnect-delay", "-1"], "a number of seconds from 0 to 3600"),
-    (["--reconnect-delay", "inf"], "a number of seconds from 0 to 3600"),
-    (["--reconnect-max-delay", "4000"], "a number of seconds from 0 to 3600"),
+    (["--reconnect-delay", "-1"], "a number of seconds from 0.01 to 3600"),
+    (["--reconnect-delay", "0"], "a number of seconds from 0.01 to 3600"),
+    (["--reconnect-delay", "inf"], "a number of seconds from 0.01 to 3600"),
+    (["--reconnect-max-delay", "4000"], "a number of seconds from 0.01 to 3600"),
     (["--reconnect-attempts", "0"], "a whole number from 1 to 1000000"),
   ])
   func badRecoveryValuesAreUsageErrors(arguments: [String], range: String) {

@@ -28,8 +28,8 @@ import Testing
     return dashboard
   }
 
-  func header(_ render: (inout ScreenBuffer) -> Void) -> String {
-    var buffer = ScreenBuffer(width: 200, height: 30)
+  func header(width: Int = 200, _ render: (inout ScreenBuffer) -> Void) -> String {
+    var buffer = ScreenBuffer(width: width, height: 30)
     render(&buffer)
     return buffer.trimmedLines.first ?? ""
   }
@@ -56,5 +56,20 @@ import Testing
     let line = header { dashboard.render(into: &$0, now: now) }
     #expect(
       line.contains("amqps://guest:***@localhost:5671/%2F │ \(Self.tls) │ RabbitMQ"), "\(line)")
+  }
+
+  @Test func anUnverifiedPeerIsSaidInEveryHeaderAtEveryWidth() {
+    let unverified = Self.tls + " UNVERIFIED"
+    for width in [80, 120, 200] {
+      var client = client(tls: unverified)
+      var server = server(tls: unverified)
+      var demo = DemoDashboard(client: client, server: server)
+      let lines = [
+        header(width: width) { client.render(into: &$0, now: now) },
+        header(width: width) { server.render(into: &$0, now: now) },
+        header(width: width) { demo.render(into: &$0, now: now) },
+      ]
+      for line in lines { #expect(line.contains("UNVERIFIED"), "\(width) columns: \(line)") }
+    }
   }
 }

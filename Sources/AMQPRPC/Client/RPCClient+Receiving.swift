@@ -3,14 +3,41 @@ import AMQPProtocol
 import NIOCore
 
 extension RPCClient {
-  /// Fails at once the calls the broker could not route (mandatory publish).
+  /// Fails at once the calls the broker could not route (mandatory publish) — except just
+  /// after a recovery, when the request queue may not be back yet: a server whose broker
+  /// restarted declares it again once its own recovery is done, and that can come seconds
+  /// after ours. Then the request is published again every 250 ms within its deadline.
   func receiveReturns(_ returns: AsyncStream<AMQPReturnedMessage>) async {
     for await returned in returns {
       guard let id = returned.properties.correlationID else { continue }
+      if retriesUnroutable(now: .now()) {
+        republishLater(returned, id: id)
+        continue
+      }
       fail(
         id: id, code: .unroutable,
         message: "no queue \"\(returned.routingKey)\" to take the request "
           + "(\(returned.replyCode) \(returned.replyText)); is any server running?")
+    }
+  }
+
+  /// Whether an unroutable request is retried rather than failed: within
+  /// ``unroutableGraceAfterRecovery`` of the last recovery.
+  func retriesUnroutable(now: NIODeadline) -> Bool {
+    guard let recovered = state.withLockedValue({ $0.lastRecoveredAt }) else { return false }
+    return now - recovered < Self.unroutableGraceAfterRecovery
+  }
+
+  /// How long after a recovery a request no queue took waits for the queue to come back.
+  static let unroutableGraceAfterRecovery = TimeAmount.seconds(30)
+
+  private func republishLater(_ returned: AMQPReturnedMessage, id: String) {
+    connection.eventLoop.scheduleTask(in: .milliseconds(250)) { [self] in
+      let replyTo = state.withLockedValue { $0.table.contains(id: id) ? $0.replyTo : nil }
+      guard let replyTo else { return }  // ended meanwhile (its deadline passed)
+      var properties = returned.properties
+      properties.replyTo = replyTo
+      publish(returned.body, properties: properties, id: id)
     }
   }
 

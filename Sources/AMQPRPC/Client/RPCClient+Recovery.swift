@@ -81,6 +81,7 @@ extension RPCClient {
       let (replyTo, released) = state.withLockedValue { state in
         if let renamed = recovery.renamedQueues[state.replyTo] { state.replyTo = renamed }
         state.reconnecting = false
+        state.lastRecoveredAt = .now()
         return (state.replyTo, state.releasable())
       }
       publishOnLoop(released)

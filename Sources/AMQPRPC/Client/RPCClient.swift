@@ -266,7 +266,8 @@ public final class RPCClient: Sendable {
     if eventLoop.inEventLoop {
       publish(request, properties: properties, id: id)
     } else {
-      eventLoop.execute { [self] in publish(request, properties: properties, id: id) }
+      let ready = properties
+      eventLoop.execute { [self] in publish(request, properties: ready, id: id) }
     }
   }
 

@@ -57,6 +57,8 @@ struct RPCClientState: Sendable {
   /// Requests waiting for the link (or the broker) to take them, oldest first; their
   /// deadlines run meanwhile.
   var held: [HeldRequest] = []
+  /// When the connection last recovered (requests no queue takes soon after are retried).
+  var lastRecoveredAt: NIODeadline?
 
   init(replyTo: String = "") {
     self.replyTo = replyTo

@@ -66,7 +66,7 @@ extension ClientDashboard {
         .init(text: workers, priority: 5),
         .init(text: "timeout \(Format.duration(timeout.timeAmount))", priority: 2),
         .init(text: brokerURL, priority: 1, shorter: [hostAndPort(of: brokerURL)]),
-      ] + (tls.map { [.init(text: $0, priority: 1)] } ?? []) + [
+      ] + (tls.map { [HeaderBar.tlsPart($0)] } ?? []) + [
         .init(text: serverProduct, priority: 0),
         .init(text: "reply_to \(callbackQueue)", priority: HeaderBar.essential),
       ]

@@ -112,7 +112,7 @@ public struct DemoDashboard: Sendable {
         .init(text: workers, priority: 4),
         .init(text: tourRunning ? "TOUR (F8 stops)" : "F8 tour", priority: 3),
         .init(text: client.brokerURL, priority: 1, shorter: [hostAndPort(of: client.brokerURL)]),
-      ] + (client.tls.map { [.init(text: $0, priority: 1)] } ?? []) + [
+      ] + (client.tls.map { [HeaderBar.tlsPart($0)] } ?? []) + [
         .init(text: client.serverProduct, priority: 0)
       ]
     ).render(into: &buffer, row: 0)

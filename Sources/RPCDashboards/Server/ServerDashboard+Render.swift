@@ -67,7 +67,7 @@ extension ServerDashboard {
           style: status.isTrouble ? .warning : .bar),
         .init(text: queueText, priority: 2, shorter: shorter),
         .init(text: brokerURL, priority: 1, shorter: [hostAndPort(of: brokerURL)]),
-      ] + (tls.map { [.init(text: $0, priority: 1)] } ?? [])
+      ] + (tls.map { [HeaderBar.tlsPart($0)] } ?? [])
     ).render(into: &buffer, row: 0)
   }
 
