@@ -26,6 +26,8 @@ public enum LinkLines {
     case .unblocked(let released):
       return " [x] broker unblocked publishing"
         + (released > 0 ? "; \(calls(released)) that waited sent" : "")
+    case .closed(let reason):
+      return " [!] connection closed for good, no call can be made (\(reason))"
     }
   }
 

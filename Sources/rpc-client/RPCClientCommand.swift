@@ -227,7 +227,8 @@ struct LinkReport {
         switch link {
         case .lost: counts.losses += 1
         case .recovered: counts.recoveries += 1
-        case .reconnecting, .callbackQueueLost, .callbackQueueReplaced, .blocked, .unblocked:
+        case .reconnecting, .callbackQueueLost, .callbackQueueReplaced, .blocked, .unblocked,
+          .closed:
           break
         }
         printToStandardError(LinkLines.line(link))

@@ -159,6 +159,12 @@ private struct SampleCommand: ParsableCommand {
         == " [x] recovered after 2.3 s; reply_to is now amq.gen-new; 2 calls that waited sent")
   }
 
+  @Test func aConnectionClosedForGoodSaysSo() {
+    #expect(
+      LinkLines.line(RPCLinkEvent.closed(reason: "the broker closed the socket"))
+        == " [!] connection closed for good, no call can be made (the broker closed the socket)")
+  }
+
   @Test func flowControlAndTheCallbackQueueHaveTheirLines() {
     #expect(
       LinkLines.line(RPCLinkEvent.blocked(reason: "low on memory"))

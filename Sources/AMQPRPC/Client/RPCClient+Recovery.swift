@@ -21,7 +21,8 @@ extension RPCClient {
       return
     }
     guard error.code == .consumerCancelled, !state.withLockedValue({ $0.closed }) else {
-      failAll(.connectionLost, "replies stopped: \(error)")
+      failAll(.connectionLost, "replies stopped: \(error.message)")
+      emit(.closed(reason: error.message))
       return
     }
     // The broker cancelled it: the callback queue was deleted. Replies to it are lost, so

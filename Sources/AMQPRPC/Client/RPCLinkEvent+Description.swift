@@ -19,6 +19,8 @@ extension RPCLinkEvent: CustomStringConvertible {
       "broker blocked publishing (\(reason)): calls wait, their timeouts running"
     case .unblocked(let released):
       "broker unblocked publishing; \(Self.calls(released)) sent that waited"
+    case .closed(let reason):
+      "connection closed for good (\(reason)): no call can be made"
     }
   }
 

@@ -145,4 +145,7 @@ public enum RPCLinkEvent: Sendable, Hashable {
   case blocked(reason: String)
   /// The broker unblocked publishing; `released` waiting calls were published.
   case unblocked(released: Int)
+  /// The connection closed for good (`reason`): recovery is off, gave up, or the
+  /// application closed it. Every later call fails as connection lost.
+  case closed(reason: String)
 }

@@ -46,6 +46,8 @@ extension ClientDashboard {
         "broker unblocked publishing"
           + (released > 0 ? ": \(Self.calls(released)) that waited sent" : ""), .ok
       )
+    case .closed(let reason):
+      linkNote = ("connection closed for good: no call can be made · \(reason)", .error)
     }
   }
 
