@@ -56,6 +56,19 @@ public final class AMQPChannel: Sendable {
     try await connection.onLoop { $0.closeChannel(id) }
   }
 
+  /// Opens the channel again, under the same id, after the broker closed it with a channel
+  /// error (404 NOT_FOUND, 406 PRECONDITION_FAILED…) or the application closed it: the
+  /// connection is not touched. Its `basic.qos` and consumers are gone with the old channel;
+  /// set them again.
+  ///
+  /// - Throws: ``AMQPError/Code/invalidArgument`` while the channel is still open or closing;
+  ///   ``AMQPError/Code/channelLimitReached`` when another channel took the id meanwhile;
+  ///   ``AMQPError/Code/reconnecting`` while the link is down.
+  public func reopen() async throws {
+    let id = self.id
+    _ = try await connection.onLoop { $0.openChannel(reusing: id) }
+  }
+
   /// Whether the channel is still open.
   public func isOpen() async -> Bool {
     let id = self.id

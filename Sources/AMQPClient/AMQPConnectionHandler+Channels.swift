@@ -5,10 +5,19 @@ extension AMQPConnectionHandler {
   // MARK: - Requests from the public API (always on the event loop)
 
   /// Opens a new channel and completes with its id.
-  func openChannel() -> EventLoopFuture<UInt16> {
+  /// `reusing`: open that id again (a channel the broker closed), if it is free.
+  func openChannel(reusing wanted: UInt16? = nil) -> EventLoopFuture<UInt16> {
     if let closeError { return eventLoop.makeFailedFuture(closeError) }
     guard connection.isOpen else { return eventLoop.makeFailedFuture(AMQPError.recovering()) }
-    guard let id = channelIDs.allocate() else {
+    if let wanted, channels[wanted] != nil {
+      return eventLoop.makeFailedFuture(
+        AMQPError(.invalidArgument, "channel \(wanted) is still open or closing"))
+    }
+    if let wanted, !channelIDs.take(wanted) {
+      return eventLoop.makeFailedFuture(
+        AMQPError(.channelLimitReached, "channel id \(wanted) was taken by another channel"))
+    }
+    guard let id = wanted ?? channelIDs.allocate() else {
       return eventLoop.makeFailedFuture(
         AMQPError(.channelLimitReached, "all \(tuning.highestChannelID) channel ids are in use"))
     }

@@ -26,6 +26,13 @@ struct ChannelIDAllocator {
     if next > self.highest { next = 1 }
   }
 
+  /// Takes `id` if it is free and within the limit.
+  mutating func take(_ id: UInt16) -> Bool {
+    guard id >= 1, id <= highest, !used.contains(id) else { return false }
+    used.insert(id)
+    return true
+  }
+
   mutating func release(_ id: UInt16) {
     if used.remove(id) != nil, id < next { next = id }
   }
