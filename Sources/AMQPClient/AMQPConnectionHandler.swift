@@ -369,18 +369,19 @@ final class AMQPConnectionHandler: ChannelDuplexHandler {
     heartbeatTask?.cancel()
     heartbeatTask = nil
     guard seconds > 0 else { return }
-    scheduleHeartbeat(after: .milliseconds(Int64(seconds) * 500))
+    scheduleHeartbeat(tick: .milliseconds(Int64(seconds) * 500))
   }
 
-  private func scheduleHeartbeat(after delay: TimeAmount) {
+  private func scheduleHeartbeat(tick: TimeAmount) {
     let generation = linkGeneration
+    let delay = connection.nextHeartbeatCheck(now: eventLoop.now, tick: tick)
     heartbeatTask = eventLoop.assumeIsolated().scheduleTask(in: delay) {
       guard generation == self.linkGeneration else { return }
       self.perform(
         self.connection.heartbeatTimerFired(
           now: self.eventLoop.now, readsPaused: self.connection.readsPaused))
       if self.connection.isOpen, generation == self.linkGeneration {
-        self.scheduleHeartbeat(after: delay)
+        self.scheduleHeartbeat(tick: tick)
       }
     }
   }

@@ -186,6 +186,19 @@ final class FakeBroker {
     #expect(broker.handler.closeError?.code == .heartbeatTimeout)
   }
 
+  @Test func silenceIsDeclaredAtTwoIntervalsNotAtTheNextHalfIntervalTick() throws {
+    let broker = try FakeBroker(heartbeat: 2)
+    try broker.handshake(heartbeat: 2)
+    // Traffic at 0.3 s: silence reaches two intervals at 4.3 s, between the 4 s and 5 s ticks.
+    broker.channel.embeddedEventLoop.advanceTime(by: .milliseconds(300))
+    try broker.send(.heartbeat)
+    broker.channel.embeddedEventLoop.advanceTime(by: .milliseconds(3_990))
+    #expect(broker.isOpen)
+    broker.channel.embeddedEventLoop.advanceTime(by: .milliseconds(20))
+    #expect(!broker.isOpen, "declared dead at 4.301 s, not at the 5 s tick")
+    #expect(broker.handler.closeError?.code == .heartbeatTimeout)
+  }
+
   @Test func inboundTrafficKeepsTheConnectionAlive() throws {
     let broker = try FakeBroker(heartbeat: 2)
     try broker.handshake(heartbeat: 2)

@@ -342,6 +342,15 @@ struct ConnectionStateMachine {
     return .none
   }
 
+  /// When to run ``heartbeatTimerFired(now:readsPaused:)`` next: after `tick` (half the
+  /// interval), or just after the moment the peer's silence reaches two intervals if that is
+  /// sooner, so a dead peer is declared at two intervals, not up to half an interval later.
+  func nextHeartbeatCheck(now: NIODeadline, tick: TimeAmount) -> TimeAmount {
+    guard case .open(let tuning) = state, tuning.heartbeat > 0 else { return tick }
+    let dead = lastReceived + .seconds(2 * Int64(tuning.heartbeat)) + .milliseconds(1)
+    return max(.milliseconds(1), min(tick, dead - now))
+  }
+
   /// The handshake timed out.
   mutating func connectTimedOut(after timeout: Duration) -> Action {
     switch state {
