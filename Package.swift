@@ -98,7 +98,7 @@ let package = Package(
     .executableTarget(
       name: "rpc-client",
       dependencies: [
-        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "RPCScreens",
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "RPCScreens", "TerminalUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -107,7 +107,7 @@ let package = Package(
     .executableTarget(
       name: "rpc-server",
       dependencies: [
-        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "RPCScreens",
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "RPCScreens", "TerminalUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -116,7 +116,7 @@ let package = Package(
     .executableTarget(
       name: "rpc-demo",
       dependencies: [
-        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCScreens",
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCScreens", "TerminalUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],

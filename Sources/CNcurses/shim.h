@@ -4,6 +4,7 @@
 
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <ncursesw/curses.h>
+#include <ncursesw/term.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -34,6 +35,18 @@ static inline void cn_install_crash_restore(void) {
   signal(SIGBUS, cn_crash_handler);
   signal(SIGILL, cn_crash_handler);
   signal(SIGFPE, cn_crash_handler);
+}
+
+/// Whether the terminal named by TERM can move the cursor (has `cup`): 1 yes, 0 no, -1 when
+/// TERM names no terminal the terminfo database knows. Nothing is drawn.
+static inline int cn_terminal_addresses_cursor(void) {
+  int error = 0;
+  if (setupterm(NULL, 1, &error) != OK) return -1;
+  char *cup = tigetstr("cup");
+  int result = (cup != NULL && cup != (char *)-1) ? 1 : 0;
+  del_curterm(cur_term);
+  cur_term = NULL;
+  return result;
 }
 
 #endif

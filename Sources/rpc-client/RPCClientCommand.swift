@@ -5,6 +5,7 @@ import Logging
 import RPCCommandLine
 import RPCDashboards
 import RPCScreens
+import TerminalUI
 
 #if canImport(Glibc)
   import Glibc
@@ -79,7 +80,12 @@ struct RPCClientCommand: AsyncParsableCommand {
     let logger = try connection.logger(label: "rpc-client")
     let amqp = try connection.configurations(name: "rpc-client")
     let requested = (try? NumberList.parse(numbers.joined(separator: " ")).get()) ?? []
-    let interactive = requested.isEmpty && !noTui && !json && isatty(0) == 1 && isatty(1) == 1
+    var interactive = requested.isEmpty && !noTui && !json && isatty(0) == 1 && isatty(1) == 1
+    if interactive, let problem = TerminalCapability.screenProblem() {
+      printToStandardError(
+        " [!] \(problem): line mode (set TERM, e.g. xterm-256color, for the screen)")
+      interactive = false
+    }
     // Only the screen needs signals as events; elsewhere Ctrl-C keeps its default meaning.
     let signals = interactive ? await SignalWatcher.install() : nil
     do {

@@ -4,6 +4,7 @@ import ArgumentParser
 import Logging
 import RPCCommandLine
 import RPCScreens
+import TerminalUI
 
 #if canImport(Glibc)
   import Glibc
@@ -61,6 +62,11 @@ struct RPCDemoCommand: AsyncParsableCommand {
     guard isatty(0) == 1, isatty(1) == 1 else {
       throw ValidationError(
         "rpc-demo needs a terminal; use rpc-server and rpc-client --no-tui in scripts")
+    }
+    if let problem = TerminalCapability.screenProblem() {
+      throw ValidationError(
+        "rpc-demo needs a terminal that can move the cursor: \(problem); set TERM (for example "
+          + "TERM=xterm-256color), or use rpc-server and rpc-client --no-tui")
     }
   }
 

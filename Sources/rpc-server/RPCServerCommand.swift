@@ -5,6 +5,7 @@ import Logging
 import RPCCommandLine
 import RPCDashboards
 import RPCScreens
+import TerminalUI
 
 #if canImport(Glibc)
   import Glibc
@@ -106,7 +107,13 @@ struct RPCServerCommand: AsyncParsableCommand {
       queue: queue, workers: workers, prefetch: prefetch, maximumN: maxN, work: work,
       queueType: queueType, logger: logger, drainTimeout: drainTimeout)
     let server = try await RPCServer.start(connection: connection, configuration: configuration)
-    if !noTui, isatty(0) == 1, isatty(1) == 1 {
+    var screen = !noTui && isatty(0) == 1 && isatty(1) == 1
+    if screen, let problem = TerminalCapability.screenProblem() {
+      printToStandardError(
+        " [!] \(problem): line mode (set TERM, e.g. xterm-256color, for the screen)")
+      screen = false
+    }
+    if screen {
       await ServerScreen(server: server, connection: connection).run(signals: signals)
       try? await connection.close()
       print(" [x] Stopped cleanly after handling \(server.handledCount) requests.")

@@ -174,7 +174,16 @@ public struct ClientDashboard: Sendable {
   }
 
   private mutating func submit(now: NIODeadline) -> [Command] {
+    let dropped = input.dropped
+    let maximum = input.maximumLength
     let text = input.submit().trimmingWhitespace()
+    guard dropped == 0 else {
+      // Part of what was typed did not fit: sending the rest would send something else.
+      say(
+        "input longer than \(maximum) characters (\(dropped) more did not fit) — nothing sent",
+        style: .error, now: now)
+      return []
+    }
     guard !text.isEmpty else { return [] }
     if text.hasPrefix(":") { return command(String(text.dropFirst()), now: now) }
     switch NumberList.parse(text) {

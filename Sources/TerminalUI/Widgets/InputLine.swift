@@ -5,13 +5,19 @@ public struct InputLine: Sendable, Equatable {
   public private(set) var cursor = 0
   public private(set) var history: [String] = []
   private var historyIndex: Int?
-  /// The longest input accepted.
+  /// The longest input kept; characters typed or pasted beyond it are counted in
+  /// ``dropped`` so that the line is refused, never sent cut.
   public var maximumLength = 200
+  /// Characters that did not fit since the line was last cleared.
+  public private(set) var dropped = 0
 
   public init() {}
 
   public mutating func insert(_ character: Character) {
-    guard text.count < maximumLength else { return }
+    guard text.count < maximumLength else {
+      dropped += 1
+      return
+    }
     let index = text.index(text.startIndex, offsetBy: cursor)
     text.insert(character, at: index)
     cursor += 1
@@ -45,6 +51,7 @@ public struct InputLine: Sendable, Equatable {
     text = ""
     cursor = 0
     historyIndex = nil
+    dropped = 0
     return submitted
   }
 
@@ -71,5 +78,6 @@ public struct InputLine: Sendable, Equatable {
   private mutating func setText(_ value: String) {
     text = value
     cursor = value.count
+    dropped = 0
   }
 }
