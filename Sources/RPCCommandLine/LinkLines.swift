@@ -69,14 +69,7 @@ public enum LinkLines {
     return "\(calls(failed + resent)) affected: " + parts.joined(separator: ", ")
   }
 
-  static func calls(_ count: Int) -> String { count == 1 ? "1 call" : "\(count) calls" }
+  static func calls(_ count: Int) -> String { RPCLinkEvent.calls(count) }
 
-  /// `2.4 s`, `0.5 s`, `12.0 s`: tenths of a second.
-  static func seconds(_ duration: Duration) -> String {
-    let (whole, attoseconds) = duration.components
-    let tenths =
-      whole.multipliedReportingOverflow(by: 10).partialValue
-      &+ (attoseconds + 50_000_000_000_000_000) / 100_000_000_000_000_000
-    return "\(tenths / 10).\(abs(tenths % 10)) s"
-  }
+  static func seconds(_ duration: Duration) -> String { RPCLinkEvent.seconds(duration) }
 }

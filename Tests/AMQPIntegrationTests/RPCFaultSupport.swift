@@ -19,10 +19,6 @@ struct FaultRun {
   let clientEvents: AsyncStream<RPCClientEvent>
   let serverNotices: AsyncStream<RPCServerNotice>
 
-  /// Recovery that retries quickly, so tests finish soon after the broker is back.
-  static let quickRecovery = AMQPRecoveryPolicy(
-    initialDelay: .milliseconds(100), maximumDelay: .seconds(2))
-
   /// On `broker` (the main broker by default).
   static func start(heartbeat: UInt16 = 60, broker: AMQPConnectionConfiguration? = nil)
     async throws -> FaultRun
@@ -33,7 +29,7 @@ struct FaultRun {
       var configuration = try broker ?? Broker.configuration
       configuration.connectionName = name
       configuration.heartbeat = heartbeat
-      configuration.recovery = quickRecovery
+      configuration.recovery = .fast
       return try await AMQPConnection.connect(to: configuration)
     }
     let serverConnection = try await connect(serverName)
@@ -107,13 +103,6 @@ struct FaultRun {
     try? await serverConnection.close()
   }
 
-  /// The broker's pid for our connection named `name` (for `close_connection`).
-  static func connectionPID(named name: String) throws -> String {
-    let listing = try Broker.rabbitmqctl(
-      "list_connections", "--no-table-headers", "-q", "pid", "client_properties")
-    let line = try #require(listing.split(separator: "\n").first { $0.contains(name) })
-    return String(try #require(line.split(separator: "\t").first))
-  }
 }
 
 /// A stream of calls at a steady pace, made by one task, each call in a child task.

@@ -32,8 +32,7 @@ extension BrokerTests {
         while client.stats().oldestInFlight.filter({ $0.n == 30 }).count < 2 { await Task.yield() }
       }
       let started = ContinuousClock.now
-      try Broker.rabbitmqctl(
-        "close_connection", try FaultRun.connectionPID(named: run.clientName), "fault test")
+      try await BrokerFaults.closeConnection(named: run.clientName, reason: "fault test")
       let lost = try await run.clientEvent("lost") {
         if case .lost = $0 { true } else { false }
       }
@@ -62,8 +61,7 @@ extension BrokerTests {
       let stream = run.steadyStream()
       _ = try await run.client.call(5)
       let started = ContinuousClock.now
-      try Broker.rabbitmqctl(
-        "close_connection", try FaultRun.connectionPID(named: run.serverName), "fault test")
+      try await BrokerFaults.closeConnection(named: run.serverName, reason: "fault test")
       _ = try await run.serverNotice("server recovered") {
         if case .connection(.recovered) = $0 { true } else { false }
       }
@@ -81,7 +79,7 @@ extension BrokerTests {
       let stream = run.steadyStream()
       _ = try await run.client.call(5)
       let started = ContinuousClock.now
-      try Broker.rabbitmqctl("delete_queue", run.queue)
+      try await BrokerFaults.deleteQueue(run.queue)
       var restored: Set<String> = []
       while restored.count < 4 {
         let notice = try await run.serverNotice("workers consuming again") {
@@ -102,7 +100,7 @@ extension BrokerTests {
       _ = try await run.client.call(5)
       let old = run.client.callbackQueue
       let started = ContinuousClock.now
-      try Broker.rabbitmqctl("delete_queue", old)
+      try await BrokerFaults.deleteQueue(old)
       let replaced = try await run.clientEvent("callback queue replaced") {
         if case .callbackQueueReplaced = $0 { true } else { false }
       }
@@ -186,7 +184,7 @@ extension BrokerTests {
       let stream = run.steadyStream()
       _ = try await run.client.call(5)
       let started = ContinuousClock.now
-      try Broker.rabbitmqctl("set_vm_memory_high_watermark", "0.0000001")
+      try await BrokerFaults.raiseMemoryAlarm()
       do {
         let blocked = try await run.clientEvent("blocked") {
           if case .blocked = $0 { true } else { false }
@@ -194,10 +192,10 @@ extension BrokerTests {
         guard case .blocked(let reason) = blocked else { return }
         #expect(reason.contains("memory"))
       } catch {
-        try Broker.rabbitmqctl("set_vm_memory_high_watermark", "0.4")
+        try await BrokerFaults.clearMemoryAlarm()
         throw error
       }
-      try Broker.rabbitmqctl("set_vm_memory_high_watermark", "0.4")
+      try await BrokerFaults.clearMemoryAlarm()
       _ = try await run.clientEvent("unblocked") {
         if case .unblocked = $0 { true } else { false }
       }

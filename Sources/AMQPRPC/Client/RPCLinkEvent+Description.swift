@@ -24,16 +24,17 @@ extension RPCLinkEvent: CustomStringConvertible {
     }
   }
 
-  private static func calls(_ count: Int) -> String {
+  /// `1 call`, `3 calls`.
+  package static func calls(_ count: Int) -> String {
     count == 1 ? "1 call" : "\(count) calls"
   }
 
-  /// `2.4 s`, `0.5 s`.
-  static func seconds(_ duration: Duration) -> String {
-    let (seconds, attoseconds) = duration.components
+  /// `2.4 s`, `0.5 s`, `12.0 s`: tenths of a second, rounded.
+  package static func seconds(_ duration: Duration) -> String {
+    let (whole, attoseconds) = duration.components
     let tenths =
-      (seconds.multipliedReportingOverflow(by: 10).partialValue)
-      &+ attoseconds / 100_000_000_000_000_000
+      whole.multipliedReportingOverflow(by: 10).partialValue
+      &+ (attoseconds + 50_000_000_000_000_000) / 100_000_000_000_000_000
     return "\(tenths / 10).\(abs(tenths % 10)) s"
   }
 }

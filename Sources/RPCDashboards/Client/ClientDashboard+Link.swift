@@ -68,5 +68,5 @@ extension ClientDashboard {
     }
   }
 
-  static func calls(_ count: Int) -> String { count == 1 ? "1 call" : "\(count) calls" }
+  static func calls(_ count: Int) -> String { RPCLinkEvent.calls(count) }
 }
