@@ -60,8 +60,12 @@ extension BrokerTests {
         product: "rpc-client",
         ["--no-tui", "--queue", queue, "--url", Broker.url(connectionName: name)])
       defer { client.stop() }
-      client.write("30x100\n")
-      // Results on standard output: wait for the first through the broker's view instead.
+      // fib(30) takes 10-20 ms: 300 of them keep 2 workers busy for seconds, well past the
+      // two rabbitmqctl runs (about a second) that find and close the connection.
+      client.write("30x300\n")
+      // Results go to standard output, read only at the end: wait through the broker's view
+      // for requests held by the workers, so that calls are in flight at the close.
+      try await Broker.waitForQueue(queue, "requests at the workers") { $0.unacknowledged >= 1 }
       try await Broker.closeConnection(named: name)
       _ = try await client.waitForErrors(containing: " [x] recovered after ")
       try Broker.rabbitmqctl("purge_queue", queue)
@@ -72,12 +76,12 @@ extension BrokerTests {
       let counts = try #require(
         last.wholeMatch(
           of:
-            /^ \[x\] 100 sent: (\d+) ok, (\d+) errors, (\d+) timed out, (\d+) unroutable, (\d+) connection lost, (\d+) cancelled; discarded \d+ late, \d+ duplicate, \d+ unknown; link lost 1 time, recovered 1$/
+            /^ \[x\] 300 sent: (\d+) ok, (\d+) errors, (\d+) timed out, (\d+) unroutable, (\d+) connection lost, (\d+) cancelled; discarded \d+ late, \d+ duplicate, \d+ unknown; link lost 1 time, recovered 1$/
         ), "\(last)")
       let classes = [counts.1, counts.2, counts.3, counts.4, counts.5, counts.6].compactMap {
         Int($0)
       }
-      #expect(classes.reduce(0, +) == 100, "\(last)")
+      #expect(classes.reduce(0, +) == 300, "\(last)")
       #expect((Int(counts.5) ?? 0) >= 1, "\(last)")
       #expect(!output.contains("reconnecting"), "link notices stay off standard output")
       #expect(errors.contains(" [!] connection lost: "), "\(errors)")

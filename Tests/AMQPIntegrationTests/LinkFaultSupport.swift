@@ -14,6 +14,28 @@ extension Broker {
     return base + (base.contains("?") ? "&" : "?") + "connection_name=\(connectionName)"
   }
 
+  /// Polls `rabbitmqctl list_queues` until `condition` holds for `queue`.
+  static func waitForQueue(
+    _ queue: String, _ what: String,
+    _ condition: @escaping @Sendable ((ready: Int, unacknowledged: Int)) -> Bool
+  ) async throws {
+    try await withTimeout(30, what) {
+      while true {
+        let rows = try Broker.rabbitmqctl(
+          "-q", "list_queues", "name", "messages_ready", "messages_unacknowledged")
+        for row in rows.split(separator: "\n") {
+          let fields = row.split(whereSeparator: { $0 == " " || $0 == "\t" })
+          if fields.count == 3, fields[0] == queue, let ready = Int(fields[1]),
+            let unacknowledged = Int(fields[2]), condition((ready, unacknowledged))
+          {
+            return
+          }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+      }
+    }
+  }
+
   /// Has the broker close the connection named exactly `name` (`rabbitmqctl
   /// close_connection`), polling `list_connections` until it is there; returns its pid.
   @discardableResult

@@ -148,37 +148,15 @@ extension BrokerTests.Draining {
     try await channel.publish(
       ByteBuffer(string: "45"), routingKey: queue,
       properties: AMQPBasicProperties(correlationID: "held", replyTo: replies))
-    try await waitForQueue(queue, "the request to be held") { $0.unacknowledged == 1 }
+    try await Broker.waitForQueue(queue, "the request to be held") { $0.unacknowledged == 1 }
     server.signal(SIGTERM)
     _ = try await server.waitForOutput(containing: "a second signal stops at once")
     server.signal(SIGTERM)
     let (status, output) = try await server.finish()
     #expect(status == 128 + SIGTERM, "\(output)")
     #expect(output.contains("stopping now"))
-    try await waitForQueue(queue, "the request to be back") { $0.ready == 1 }
+    try await Broker.waitForQueue(queue, "the request to be back") { $0.ready == 1 }
     try await channel.queueDelete(queue)
     try await connection.close()
-  }
-
-  /// Polls `rabbitmqctl list_queues` until `condition` holds for `queue`.
-  func waitForQueue(
-    _ queue: String, _ what: String,
-    _ condition: @escaping @Sendable ((ready: Int, unacknowledged: Int)) -> Bool
-  ) async throws {
-    try await withTimeout(30, what) {
-      while true {
-        let rows = try Broker.rabbitmqctl(
-          "-q", "list_queues", "name", "messages_ready", "messages_unacknowledged")
-        for row in rows.split(separator: "\n") {
-          let fields = row.split(whereSeparator: { $0 == " " || $0 == "\t" })
-          if fields.count == 3, fields[0] == queue, let ready = Int(fields[1]),
-            let unacknowledged = Int(fields[2]), condition((ready, unacknowledged))
-          {
-            return
-          }
-        }
-        try await Task.sleep(for: .milliseconds(100))
-      }
-    }
   }
 }
