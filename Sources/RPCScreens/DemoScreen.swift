@@ -118,6 +118,7 @@ public final class DemoScreen: Sendable {
         queue: client.configuration.queue, timeout: client.configuration.timeout),
       server: ServerDashboard(server: server, connection: serverConnection))
     dashboard.client.tls = clientConnection.tlsSession?.description
+    dashboard.client.maximumN = server.configuration.maximumN
     dashboard.client.asciiOnly = !terminal.supportsUnicode
     dashboard.server.asciiOnly = !terminal.supportsUnicode
     TerminalLoop.run(

@@ -30,6 +30,7 @@ extension BrokerTests {
       try await session.waitFor("\"abc\" is not a whole number from 0 to 92 — nothing sent")
       #expect(server.handledCount == handled)
       #expect(try session.capture().contains("sent 1 "))
+      try session.sendKeys("C-u")  // the refused line stays to be edited: clear it
 
       // The demo actions end up in Discarded.
       try session.sendKeys("F2")

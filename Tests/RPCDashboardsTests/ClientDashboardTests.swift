@@ -1,7 +1,7 @@
-import AMQPRPC
 import NIOCore
 import Testing
 
+@testable import AMQPRPC
 @testable import RPCDashboards
 @testable import TerminalUI
 
@@ -17,15 +17,32 @@ import Testing
     return dashboard
   }
 
-  func stats(sent: Int, ok: Int, late: Int = 0, unknown: Int = 0, inFlight: [RPCInFlightCall] = [])
-    -> RPCClientStats
-  {
-    RPCClientStats(
-      sent: sent, outcomes: [.ok: ok], discarded: [.late: late, .unknown: unknown],
+  /// A snapshot whose counters are those of the lists given, so they add up:
+  /// `sent` = the ended calls + the calls in flight.
+  func stats(
+    ended: [RPCEndedCall] = [], discarded: [RPCDiscardedReply] = [],
+    inFlight: [RPCInFlightCall] = []
+  ) -> RPCClientStats {
+    var outcomes: [RPCOutcome: Int] = [:]
+    for call in ended {
+      switch call.result {
+      case .success: outcomes[.ok, default: 0] += 1
+      case .failure(let error): outcomes[RPCOutcome(error.code), default: 0] += 1
+      }
+    }
+    var kinds: [RPCDiscardKind: Int] = [:]
+    for reply in discarded { kinds[reply.kind, default: 0] += 1 }
+    let ok = outcomes[.ok] ?? 0
+    return RPCClientStats(
+      sent: ended.count + inFlight.count, outcomes: outcomes, discarded: kinds,
       inFlight: inFlight.count, oldestInFlight: inFlight,
       latency: LatencySummary(
         count: UInt64(ok), p50: 1_200, p90: 2_500, p99: 4_000, p999: 4_000, max: 4_100, mean: 1_500),
-      completionsPerSecond: 2)
+      completionsPerSecond: 2, recentlyEnded: .init(ended), recentlyDiscarded: .init(discarded))
+  }
+
+  func ok(_ id: String, _ value: String, n: Int = 10) -> RPCEndedCall {
+    RPCEndedCall(correlationID: id, n: n, result: .success(reply(id, value)))
   }
 
   func render(_ dashboard: inout ClientDashboard, width: Int = 80, height: Int = 24) -> [String] {
@@ -44,19 +61,19 @@ import Testing
 
   @Test func screenAt80x24ShowsEveryPane() {
     var board = dashboard()
-    board.apply(
-      .completed(correlationID: "ab12-1", n: 10, result: .success(reply("ab12-1", "55"))), now: t0)
-    board.apply(
-      .completed(
-        correlationID: "ab12-2", n: 40,
-        result: .failure(
-          RPCError(code: .timedOut, message: "no reply within 1 ms", correlationID: "ab12-2"))),
-      now: t0)
-    board.apply(.discarded(.late, correlationID: "ab12-2", lateBy: .milliseconds(7)), now: t0)
-    board.apply(.discarded(.unknown, correlationID: "foreign-1", lateBy: nil), now: t0)
     board.update(
       stats: stats(
-        sent: 3, ok: 1, late: 1, unknown: 1,
+        ended: [
+          ok("ab12-1", "55"),
+          RPCEndedCall(
+            correlationID: "ab12-2", n: 40,
+            result: .failure(
+              RPCError(code: .timedOut, message: "no reply within 1 ms", correlationID: "ab12-2"))),
+        ],
+        discarded: [
+          RPCDiscardedReply(kind: .late, correlationID: "ab12-2", lateBy: .milliseconds(7)),
+          RPCDiscardedReply(kind: .unknown, correlationID: "foreign-1", lateBy: nil),
+        ],
         inFlight: [
           RPCInFlightCall(
             correlationID: "ab12-3", n: 35, age: .milliseconds(120), timeLeft: .seconds(29))
@@ -68,7 +85,7 @@ import Testing
         " rpc-client │ connected │ workers 3 │ timeout 30.00 s │ reply_to amq.gen-abc",
         " fib(n)>",
         " type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
-        " sent 3  in flight 1  ok 1  error 0  timeout 0  unroutable 0  lost 0  cancelled",
+        " sent 3  ✓  in flight 1  ok 1  error 0  timeout 1  unroutable 0  lost 0  cancell",
         " round trip p50 1.20 ms  p90 2.50 ms  p99 4.00 ms  max 4.10 ms",
         "In flight (1), oldest first",
         "correlation id   n       age      left",
@@ -94,9 +111,7 @@ import Testing
 
   @Test func wideScreenSplitsInFlightAndCompletedAndShowsTheTimingSplit() {
     var board = dashboard()
-    board.apply(
-      .completed(correlationID: "ab12-1", n: 10, result: .success(reply("ab12-1", "55"))), now: t0)
-    board.update(stats: stats(sent: 1, ok: 1), now: t0)
+    board.update(stats: stats(ended: [ok("ab12-1", "55")]), now: t0)
     let lines = render(&board, width: 160, height: 30)
     #expect(lines[5].hasPrefix("In flight (0), oldest first"))
     #expect(lines[5].contains("Completed (1), newest first"))
@@ -119,9 +134,12 @@ import Testing
     #expect(board.handle(.enter, now: t0).isEmpty)
     let lines = render(&board)
     #expect(lines[2] == " \"abc\" is not a whole number from 0 to 92 — nothing sent")
+    #expect(board.input.text == "abc")  // left to be edited
     for text in ["-3", "99999999999999999999", "5..2"] {
+      _ = board.handle(.escape, now: t0)
       for character in text { _ = board.handle(.character(character), now: t0) }
       #expect(board.handle(.enter, now: t0).isEmpty, "\(text)")
+      #expect(board.input.text == text)
     }
   }
 
@@ -181,12 +199,7 @@ import Testing
 
   @Test func scrollingMovesThroughCompletedCalls() {
     var board = dashboard()
-    for index in 1...40 {
-      board.apply(
-        .completed(correlationID: "c-\(index)", n: 1, result: .success(reply("c-\(index)", "1"))),
-        now: t0)
-    }
-    board.update(stats: stats(sent: 40, ok: 40), now: t0)
+    board.update(stats: stats(ended: (1...40).map { ok("c-\($0)", "1", n: 1) }), now: t0)
     #expect(render(&board)[10].hasPrefix("c-40"))
     _ = board.handle(.pageUp, now: t0)
     let scrolled = render(&board)
@@ -196,11 +209,10 @@ import Testing
 
   @Test func animatesOnlyWhileSomethingMoves() {
     var board = dashboard()
-    board.update(stats: stats(sent: 0, ok: 0), now: t0)
+    board.update(stats: stats(), now: t0)
     #expect(!board.isAnimating(now: t0))
     board.update(
       stats: stats(
-        sent: 1, ok: 0,
         inFlight: [RPCInFlightCall(correlationID: "x", n: 1, age: .zero, timeLeft: .seconds(1))]),
       now: t0)
     #expect(board.isAnimating(now: t0))

@@ -49,40 +49,24 @@ extension RPCClient {
     let id = message.properties.correlationID ?? ""
     let headers = message.properties.headers ?? [:]
     let errorText = Self.errorText(headers)
-    let (resolution, events) = state.withLockedValue { state in
-      let resolution = state.table.resolve(id: id, issuedByUs: isOurs(id), now: now)
-      switch resolution {
-      case .matched(let entry):
-        if errorText == nil {
-          state.latency.record(microseconds: (now - entry.sentAt).nanoseconds / 1_000)
-          state.ended(.ok, now: now)
-        } else {
-          state.ended(.serverError, now: now)
-        }
-      case .late:
-        state.discarded[.late, default: 0] += 1
-      case .duplicate:
-        state.discarded[.duplicate, default: 0] += 1
-      case .unknown:
-        state.discarded[.unknown, default: 0] += 1
+    // The result is made under the lock, so that the call is counted and listed in one step.
+    let (handling, events) = state.withLockedValue { state in
+      let handling = state.replied(id: id, issuedByUs: isOurs(id), now: now) { entry in
+        Self.result(
+          of: message, id: id, n: entry.n, errorText: errorText, roundTrip: now - entry.sentAt,
+          sentWall: entry.waiter.sentWallMicroseconds, receivedWall: receivedWall)
       }
-      return (resolution, state.events)
+      return (handling, state.events)
     }
-    switch resolution {
-    case .matched(let entry):
-      let result = Self.result(
-        of: message, id: id, n: entry.n, errorText: errorText, roundTrip: now - entry.sentAt,
-        sentWall: entry.waiter.sentWallMicroseconds, receivedWall: receivedWall)
+    switch handling {
+    case .answered(let entry, let result):
       events?.yield(.completed(correlationID: id, n: entry.n, result: result))
       entry.waiter.complete(result)
-    case .late(let id, let lateBy):
-      configuration.logger.debug("late reply discarded", metadata: ["id": "\(id)"])
-      events?.yield(.discarded(.late, correlationID: id, lateBy: lateBy))
-    case .duplicate(let id):
-      events?.yield(.discarded(.duplicate, correlationID: id, lateBy: nil))
-    case .unknown(let id):
-      configuration.logger.debug("unknown reply discarded", metadata: ["id": "\(id)"])
-      events?.yield(.discarded(.unknown, correlationID: id, lateBy: nil))
+    case .discarded(let kind, let id, let lateBy):
+      if kind != .duplicate {
+        configuration.logger.debug("\(kind.rawValue) reply discarded", metadata: ["id": "\(id)"])
+      }
+      events?.yield(.discarded(kind, correlationID: id, lateBy: lateBy))
     }
   }
 
@@ -97,13 +81,10 @@ extension RPCClient {
   /// Fails every waiting call (the consumer ended).
   func failAll(_ code: RPCError.Code, _ message: String) {
     let now = NIODeadline.now()
-    let (entries, events) = state.withLockedValue { state in
-      let entries = state.table.removeAll(now: now)
-      for _ in entries { state.ended(RPCOutcome(code), now: now) }
-      return (entries, state.events)
+    let (failed, events) = state.withLockedValue { state in
+      (state.failAll(code, message: message, now: now), state.events)
     }
-    for entry in entries {
-      let error = RPCError(code: code, message: message, correlationID: entry.id)
+    for (entry, error) in failed {
       events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
       entry.waiter.complete(.failure(error))
     }

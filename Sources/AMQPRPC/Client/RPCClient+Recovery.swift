@@ -111,21 +111,21 @@ extension RPCClient {
     let (failed, resent, events) = state.withLockedValue { state in
       state[keyPath: reason] = true
       let waiting = Set(state.held.map(\.id))
-      var failed: [PendingCallTable<CallWaiter>.Entry] = []
+      var failed: [(entry: PendingCallTable<CallWaiter>.Entry, error: RPCError)] = []
       var resent = 0
       for entry in Array(state.table.entries) where !waiting.contains(entry.id) {
         if let request = entry.waiter.resend {
           state.held.append(request)
           resent += 1
-        } else if let removed = state.table.remove(id: entry.id, now: now) {
-          state.ended(.connectionLost, now: now)
-          failed.append(removed)
+        } else if let ended = state.fail(
+          id: entry.id, code: .connectionLost, message: message, now: now)
+        {
+          failed.append(ended)
         }
       }
       return (failed, resent, state.events)
     }
-    for entry in failed {
-      let error = RPCError(code: .connectionLost, message: message, correlationID: entry.id)
+    for (entry, error) in failed {
       events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
       entry.waiter.complete(.failure(error))
     }

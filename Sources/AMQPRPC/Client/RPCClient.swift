@@ -43,8 +43,7 @@ public final class RPCClient: Sendable {
     self.configuration = configuration
     self.channel = channel
     self.state = NIOLockedValueBox(RPCClientState(replyTo: callbackQueue))
-    let random = UInt32.random(in: 0...UInt32.max)
-    self.idPrefix = String(random, radix: 16)
+    self.idPrefix = Self.hex(UInt32.random(in: 0...UInt32.max))
     self.idPrefixAndDash = idPrefix + "-"
   }
 
@@ -180,7 +179,7 @@ public final class RPCClient: Sendable {
         code: .unroutable, message: "cannot publish to the Direct Reply-to pseudo-queue",
         correlationID: "")
     }
-    let id = "foreign-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+    let id = "foreign-" + Self.hex(UInt32.random(in: 0...UInt32.max))
     try await channel.publish(
       ByteBuffer(string: "0"), routingKey: callbackQueue, properties: .init(correlationID: id))
     return id
@@ -188,18 +187,12 @@ public final class RPCClient: Sendable {
 
   /// Stops receiving, fails every waiting call as cancelled and closes the channel.
   public func close() async throws {
-    let pending = state.withLockedValue { state -> [PendingCallTable<CallWaiter>.Entry] in
+    let pending = state.withLockedValue { state in
       state.closed = true
       state.timer?.cancel()
-      let now = NIODeadline.now()
-      let all = state.table.removeAll(now: now)
-      for _ in all { state.ended(.cancelled, now: now) }
-      return all
+      return state.failAll(.cancelled, message: "the client closed", now: .now())
     }
-    for entry in pending {
-      entry.waiter.complete(
-        .failure(RPCError(code: .cancelled, message: "the client closed", correlationID: entry.id)))
-    }
+    for (entry, error) in pending { entry.waiter.complete(.failure(error)) }
     if let tag = consumerTag.withLockedValue({ $0 }) { try? await channel.cancel(consumerTag: tag) }
     try? await channel.close()
     if let probe = probe.withLockedValue({ $0 }) { try? await probe.close() }
@@ -238,8 +231,7 @@ public final class RPCClient: Sendable {
     // Register before publishing, so even an instant reply finds its call.
     let (registered, held, events) = state.withLockedValue {
       state -> (Bool, Bool, AsyncStream<RPCClientEvent>.Continuation?) in
-      guard !state.closed, state.table.register(entry) else { return (false, false, nil) }
-      state.sent += 1
+      guard state.sending(entry) else { return (false, false, nil) }
       scheduleTimer(&state, for: deadline)
       if state.isHolding {
         // The link is down or the broker blocks publishers: it waits, its deadline running.
@@ -287,13 +279,10 @@ public final class RPCClient: Sendable {
   /// Ends a call without a reply, if it is still waiting.
   func fail(id: String, code: RPCError.Code, message: String) {
     let now = NIODeadline.now()
-    let (entry, events) = state.withLockedValue { state in
-      let entry = state.table.remove(id: id, now: now)
-      if entry != nil { state.ended(RPCOutcome(code), now: now) }
-      return (entry, state.events)
+    let (failed, events) = state.withLockedValue { state in
+      (state.fail(id: id, code: code, message: message, now: now), state.events)
     }
-    guard let entry else { return }
-    let error = RPCError(code: code, message: message, correlationID: id)
+    guard let (entry, error) = failed else { return }
     events?.yield(.completed(correlationID: id, n: entry.n, result: .failure(error)))
     entry.waiter.complete(.failure(error))
   }
@@ -315,16 +304,11 @@ public final class RPCClient: Sendable {
     let (expired, events) = state.withLockedValue { state in
       state.timer = nil
       state.timerDeadline = nil
-      let expired = state.table.expire(now: now)
-      for _ in expired { state.ended(.timedOut, now: now) }
+      let expired = state.expire(now: now)
       if let next = state.table.nextDeadline { scheduleTimer(&state, for: next) }
       return (expired, state.events)
     }
-    for entry in expired {
-      let waited = now - entry.sentAt
-      let error = RPCError(
-        code: .timedOut, message: "no reply within \(waited.nanoseconds / 1_000_000) ms",
-        correlationID: entry.id)
+    for (entry, error) in expired {
       events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
       entry.waiter.complete(.failure(error))
     }

@@ -1,4 +1,5 @@
 import AMQPProtocol
+import DequeModule
 import NIOCore
 
 /// What completes a call, and what the client needs to time it.
@@ -41,6 +42,11 @@ struct RPCClientState: Sendable {
   /// enum's String raw values would make every dictionary update hash a string).
   var outcomes = [Int](repeating: 0, count: RPCOutcome.allCases.count)
   var discarded: [RPCDiscardKind: Int] = [:]
+  /// The newest ended calls and discarded replies, oldest first, at most
+  /// ``RPCClientStats/recentLimit`` each: kept with the counters, so a snapshot's lists and
+  /// counts agree.
+  var recentlyEnded: Deque<RPCEndedCall> = []
+  var recentlyDiscarded: Deque<RPCDiscardedReply> = []
   var latency = LatencyRecorder()
   var completions = RateMeter()
   var timer: Scheduled<Void>?
@@ -73,9 +79,96 @@ struct RPCClientState: Sendable {
     return held
   }
 
-  mutating func ended(_ outcome: RPCOutcome, now: NIODeadline) {
+  /// Registers a call about to be published and counts it as sent. Returns `false` (and
+  /// changes nothing) when the client is closed or the id is already waiting.
+  mutating func sending(_ entry: PendingCallTable<CallWaiter>.Entry) -> Bool {
+    guard !closed, table.register(entry) else { return false }
+    sent += 1
+    return true
+  }
+
+  /// Counts a call that left the table, by its result, and lists it among the newest ended.
+  mutating func ended(
+    _ entry: PendingCallTable<CallWaiter>.Entry, _ result: Result<RPCReply, RPCError>,
+    now: NIODeadline
+  ) {
+    let outcome: RPCOutcome
+    switch result {
+    case .success:
+      latency.record(microseconds: (now - entry.sentAt).nanoseconds / 1_000)
+      outcome = .ok
+    case .failure(let error): outcome = RPCOutcome(error.code)
+    }
     outcomes[outcome.index] += 1
     completions.record(now)
+    recentlyEnded.append(RPCEndedCall(correlationID: entry.id, n: entry.n, result: result))
+    if recentlyEnded.count > RPCClientStats.recentLimit { recentlyEnded.removeFirst() }
+  }
+
+  /// Ends a waiting call without a reply, if it still waits: removes, counts and lists it.
+  /// Returns it with its error.
+  mutating func fail(id: String, code: RPCError.Code, message: String, now: NIODeadline)
+    -> (entry: PendingCallTable<CallWaiter>.Entry, error: RPCError)?
+  {
+    guard let entry = table.remove(id: id, now: now) else { return nil }
+    let error = RPCError(code: code, message: message, correlationID: id)
+    ended(entry, .failure(error), now: now)
+    return (entry, error)
+  }
+
+  /// Ends every waiting call with `code`: removes, counts and lists them.
+  mutating func failAll(_ code: RPCError.Code, message: String, now: NIODeadline)
+    -> [(entry: PendingCallTable<CallWaiter>.Entry, error: RPCError)]
+  {
+    table.removeAll(now: now).map { entry in
+      let error = RPCError(code: code, message: message, correlationID: entry.id)
+      ended(entry, .failure(error), now: now)
+      return (entry, error)
+    }
+  }
+
+  /// Ends the calls whose deadline passed: removes, counts and lists them as timed out,
+  /// each error stating the timeout the call asked for.
+  mutating func expire(now: NIODeadline) -> [(
+    entry: PendingCallTable<CallWaiter>.Entry, error: RPCError
+  )] {
+    table.expire(now: now).map { entry in
+      let error = RPCError(
+        code: .timedOut,
+        message: "no reply within \(RPCClient.timeoutText(entry.deadline - entry.sentAt))",
+        correlationID: entry.id)
+      ended(entry, .failure(error), now: now)
+      return (entry, error)
+    }
+  }
+
+  /// Takes a reply: ends its call with `result(entry)` when it answers one that waits, else
+  /// discards it as late, duplicate or unknown. Counted and listed in the same step.
+  mutating func replied(
+    id: String, issuedByUs: @autoclosure () -> Bool, now: NIODeadline,
+    result: (PendingCallTable<CallWaiter>.Entry) -> Result<RPCReply, RPCError>
+  ) -> ReplyHandling {
+    let handling: ReplyHandling
+    switch table.resolve(id: id, issuedByUs: issuedByUs(), now: now) {
+    case .matched(let entry):
+      let ended = result(entry)
+      self.ended(entry, ended, now: now)
+      return .answered(entry, ended)
+    case .late(let id, let lateBy): handling = .discarded(.late, id: id, lateBy: lateBy)
+    case .duplicate(let id): handling = .discarded(.duplicate, id: id, lateBy: nil)
+    case .unknown(let id): handling = .discarded(.unknown, id: id, lateBy: nil)
+    }
+    if case .discarded(let kind, let id, let lateBy) = handling {
+      discarded(kind, id: id, lateBy: lateBy)
+    }
+    return handling
+  }
+
+  /// Counts a discarded reply and lists it among the newest discarded.
+  mutating func discarded(_ kind: RPCDiscardKind, id: String, lateBy: TimeAmount?) {
+    discarded[kind, default: 0] += 1
+    recentlyDiscarded.append(RPCDiscardedReply(kind: kind, correlationID: id, lateBy: lateBy))
+    if recentlyDiscarded.count > RPCClientStats.recentLimit { recentlyDiscarded.removeFirst() }
   }
 
   mutating func snapshot(now: NIODeadline) -> RPCClientStats {
@@ -88,8 +181,17 @@ struct RPCClientState: Sendable {
       sent: sent, outcomes: Dictionary(uniqueKeysWithValues: counts), discarded: discarded,
       inFlight: table.count,
       oldestInFlight: oldest, latency: latency.summary,
-      completionsPerSecond: completions.rate(now))
+      completionsPerSecond: completions.rate(now), recentlyEnded: recentlyEnded,
+      recentlyDiscarded: recentlyDiscarded)
   }
+}
+
+/// What became of a reply.
+enum ReplyHandling {
+  /// It answered its call, which ended with this result.
+  case answered(PendingCallTable<CallWaiter>.Entry, Result<RPCReply, RPCError>)
+  /// It was thrown away.
+  case discarded(RPCDiscardKind, id: String, lateBy: TimeAmount?)
 }
 
 extension RPCOutcome {

@@ -1,8 +1,14 @@
+import DequeModule
 import NIOCore
 
-/// An immutable snapshot of a client's counters, for UIs. Invariant:
+/// An immutable snapshot of a client's counters and its newest ended calls and discarded
+/// replies, for UIs: all taken in one step under the client's lock, so the lists and the
+/// counters always describe the same moment. Invariant:
 /// `sent == outcomes.values.sum() + inFlight`.
 public struct RPCClientStats: Sendable, Hashable {
+  /// How many ended calls and discarded replies a snapshot lists at most.
+  public static let recentLimit = 1_000
+
   /// Requests published.
   public var sent: Int
   /// Calls ended, by outcome.
@@ -17,10 +23,16 @@ public struct RPCClientStats: Sendable, Hashable {
   public var latency: LatencySummary
   /// Calls ended per second over the last seconds.
   public var completionsPerSecond: Double
+  /// The newest ended calls (at most ``recentLimit``), oldest first; ``ended`` counts them all.
+  public var recentlyEnded: Deque<RPCEndedCall>
+  /// The newest discarded replies (at most ``recentLimit``), oldest first; ``discardedTotal``
+  /// counts them all.
+  public var recentlyDiscarded: Deque<RPCDiscardedReply>
 
   public init(
     sent: Int, outcomes: [RPCOutcome: Int], discarded: [RPCDiscardKind: Int], inFlight: Int,
-    oldestInFlight: [RPCInFlightCall], latency: LatencySummary, completionsPerSecond: Double
+    oldestInFlight: [RPCInFlightCall], latency: LatencySummary, completionsPerSecond: Double,
+    recentlyEnded: Deque<RPCEndedCall> = [], recentlyDiscarded: Deque<RPCDiscardedReply> = []
   ) {
     self.sent = sent
     self.outcomes = outcomes
@@ -29,12 +41,20 @@ public struct RPCClientStats: Sendable, Hashable {
     self.oldestInFlight = oldestInFlight
     self.latency = latency
     self.completionsPerSecond = completionsPerSecond
+    self.recentlyEnded = recentlyEnded
+    self.recentlyDiscarded = recentlyDiscarded
   }
 
   /// The number of calls ended with `outcome`.
   public func count(_ outcome: RPCOutcome) -> Int { outcomes[outcome] ?? 0 }
   /// The number of replies discarded as `kind`.
   public func count(_ kind: RPCDiscardKind) -> Int { discarded[kind] ?? 0 }
+  /// Calls ended, whatever their outcome.
+  public var ended: Int { outcomes.values.reduce(0, +) }
+  /// Replies discarded, whatever their kind.
+  public var discardedTotal: Int { discarded.values.reduce(0, +) }
+  /// `sent` minus every call accounted for (ended or in flight): 0 when the counters add up.
+  public var unaccounted: Int { sent - ended - inFlight }
 }
 
 /// A call waiting for its reply.
@@ -51,5 +71,32 @@ public struct RPCInFlightCall: Sendable, Hashable {
     self.n = n
     self.age = age
     self.timeLeft = timeLeft
+  }
+}
+
+/// A call that ended: its reply, or why it failed.
+public struct RPCEndedCall: Sendable, Hashable {
+  public var correlationID: String
+  public var n: Int?
+  public var result: Result<RPCReply, RPCError>
+
+  public init(correlationID: String, n: Int?, result: Result<RPCReply, RPCError>) {
+    self.correlationID = correlationID
+    self.n = n
+    self.result = result
+  }
+}
+
+/// A reply the client threw away.
+public struct RPCDiscardedReply: Sendable, Hashable {
+  public var kind: RPCDiscardKind
+  public var correlationID: String
+  /// For a late reply: how long after its call ended it came.
+  public var lateBy: TimeAmount?
+
+  public init(kind: RPCDiscardKind, correlationID: String, lateBy: TimeAmount?) {
+    self.kind = kind
+    self.correlationID = correlationID
+    self.lateBy = lateBy
   }
 }

@@ -21,6 +21,8 @@ extension ClientDashboard {
           "Each request goes to \(queue) with reply_to = \(callbackQueue)",
           "and a unique correlation id; replies are matched by that id.",
           "Late (after the timeout), unknown and duplicate replies are discarded.",
+          "\(asciiOnly ? "=" : "✓") beside sent: sent = ok + error + timeout + unroutable",
+          "+ lost + cancelled + in flight.",
           "Commands: :timeout SECONDS, :late, :unknown, :quit. Any key closes this.",
         ],
         lines: Self.keymap.helpLines, into: &buffer)
@@ -92,6 +94,10 @@ extension ClientDashboard {
         "\(value)  ", row: row, column: column, style: value > 0 ? style : .normal)
     }
     item("sent", stats.sent, .normal)
+    if let check = accountingCheck {
+      column = buffer.write(
+        check.text + "  ", row: row, column: column, style: check.holds ? .ok : .error)
+    }
     item("in flight", stats.inFlight, .accent)
     item("ok", stats.count(.ok), .ok)
     item("error", stats.count(.serverError), .error)
@@ -99,8 +105,9 @@ extension ClientDashboard {
     item("unroutable", stats.count(.unroutable), .error)
     item("lost", stats.count(.connectionLost), .error)
     item("cancelled", stats.count(.cancelled), .warning)
+    column = buffer.write("rate ", row: row, column: column, style: .dim)
     column = buffer.write(
-      Format.rate(stats.completionsPerSecond), row: row, column: column, style: .accent)
+      RateWindow.text(completionsPerSecond), row: row, column: column, style: .accent)
 
     let latency = stats.latency
     var second = 1
@@ -143,7 +150,7 @@ extension ClientDashboard {
   private func inFlightTable(now: NIODeadline) -> Table {
     let calls = stats?.oldestInFlight ?? []
     return Table(
-      title: "In flight (\(stats?.inFlight ?? 0)), oldest first",
+      title: inFlightTitle,
       columns: [
         .init("correlation id", width: 14), .init("n", width: 3, alignment: .right),
         .init("age", width: 9, alignment: .right), .init("left", width: 9, alignment: .right),
@@ -189,18 +196,14 @@ extension ClientDashboard {
       }
     }
     return Table(
-      title: "Completed (\(completed.count)), newest first"
+      title: completedTitle
         + (scrollOffset > 0 ? " — scrolled \(scrollOffset)" : ""),
       columns: columns, rows: rows, offset: scrollOffset, emptyText: "no calls yet")
   }
 
   private func discardedTable() -> Table {
-    let counts =
-      stats.map {
-        "late \($0.count(.late)) · unknown \($0.count(.unknown)) · duplicate \($0.count(.duplicate))"
-      } ?? ""
     return Table(
-      title: "Discarded replies: \(counts)",
+      title: discardedTitle,
       columns: [.init("kind", width: 9), .init("correlation id", width: 18), .init("detail")],
       rows: discarded.map { reply in
         let detail: String

@@ -19,7 +19,7 @@ public struct ClientDashboard: Sendable {
   public enum Action: Hashable, Sendable {
     /// `history` and `scroll` are handled as editing keys; they are in the keymap for the
     /// footer and help only.
-    case submit, history, scroll, injectUnknown, sendLate
+    case submit, clearLine, history, scroll, injectUnknown, sendLate
     case help, quit
   }
 
@@ -35,11 +35,18 @@ public struct ClientDashboard: Sendable {
   public var workersListening: Int??
   public var timeout: Duration
   public var asciiOnly = false
+  /// The largest n typed numbers may ask for: the server's bound when the screen knows it
+  /// (rpc-demo sets its workers'), else ``NumberList/largestN``.
+  public var maximumN = NumberList.largestN
 
   public private(set) var input = InputLine()
   public private(set) var stats: RPCClientStats?
+  /// The newest ended calls, newest first, from the same snapshot as ``stats``.
   public private(set) var completed: Deque<CompletedCall> = []
+  /// The newest discarded replies, newest first, from the same snapshot as ``stats``.
   public private(set) var discarded: Deque<DiscardedReply> = []
+  /// Calls ended per second over ``RateWindow/seconds``, from the snapshots.
+  private var completionRate = CompletionRate()
   public private(set) var latencyHistory: [Double] = []
   public private(set) var showHelp = false
   /// What the latest break of the link (or the broker's flow control) did to the calls,
@@ -51,9 +58,14 @@ public struct ClientDashboard: Sendable {
   private var message: (text: String, style: StyleRole, until: NIODeadline)?
   private var secondStarted: NIODeadline?
   private var secondLatencies: (sum: Double, count: Int) = (0, 0)
+  /// A line asking for more than ``confirmationThreshold`` requests, refused once: Enter
+  /// again on it sends it; any other key forgets it.
+  private var awaitingConfirmation: String?
 
   /// The most completed calls and discarded replies kept for display.
-  public static let historyLimit = 1_000
+  public static let historyLimit = RPCClientStats.recentLimit
+  /// Lines asking for more requests than this are sent only on a second Enter.
+  public static let confirmationThreshold = 5_000
   /// Seconds `:timeout` accepts: 1 ms to 24 h, as the commands' `--timeout`.
   static let typedTimeoutRange = 0.001...86_400.0
   /// The smallest usable screen.
@@ -75,6 +87,7 @@ public struct ClientDashboard: Sendable {
     .init(
       [.enter], .submit, footer: "send", help: "send the numbers typed (35, 30 31 32, 30x50, 1..40)"
     ),
+    .init([.escape, .control("u")], .clearLine, footer: nil, help: "clear the line"),
     .init([.up, .down], .history, footer: "history", help: "previous / next input"),
     .init([.pageUp, .pageDown], .scroll, footer: "scroll", help: "scroll the completed calls"),
     .init(
@@ -93,35 +106,47 @@ public struct ClientDashboard: Sendable {
 
   // MARK: - Events
 
-  /// Feeds one client event.
+  /// Feeds one client event: only link events matter here. Ended calls and discarded
+  /// replies are listed from the snapshot given to ``update(stats:now:)``, so that the lists
+  /// and the counters beside them describe the same moment (events arrive through a task
+  /// that lags behind during a burst).
   public mutating func apply(_ event: RPCClientEvent, now: NIODeadline) {
     switch event {
-    case .sent:
+    case .sent, .completed, .discarded:
       break
-    case .completed(let id, let n, let result):
-      switch result {
-      case .success(let reply):
-        recordLatency(reply.roundTrip, now: now)
-        completed.prepend(CompletedCall(id: id, n: n, result: .success(reply)))
-      case .failure(let error):
-        completed.prepend(CompletedCall(id: id, n: n, result: .failure(error)))
-      }
-      if completed.count > Self.historyLimit { completed.removeLast() }
-      if scroll > 0 { scroll += 1 }  // keep the rows in view still while reading history
-    case .discarded(let kind, let id, let lateBy):
-      discarded.prepend(DiscardedReply(kind: kind, id: id, lateBy: lateBy))
-      if discarded.count > Self.historyLimit { discarded.removeLast() }
     case .link(let link):
       applyLink(link)
       message = nil  // the note shows at once
     }
   }
 
-  /// Feeds the latest stats snapshot (each frame).
+  /// Feeds the latest stats snapshot (each frame): the counters, the lists of ended calls
+  /// and discarded replies, the rate and the round-trip sparkline all come from it.
   public mutating func update(stats: RPCClientStats, now: NIODeadline) {
-    self.stats = stats
+    let previous = self.stats
     rollLatencySecond(now: now)
+    let ended = stats.ended
+    if ended != previous?.ended || completed.count != stats.recentlyEnded.count {
+      // The calls ended since the previous snapshot are the newest of its list.
+      let new = min(max(0, ended - (previous?.ended ?? 0)), stats.recentlyEnded.count)
+      for call in stats.recentlyEnded.suffix(new) {
+        if case .success(let reply) = call.result { recordLatency(reply.roundTrip, now: now) }
+      }
+      completed = Deque(stats.recentlyEnded.reversed().map(CompletedCall.init))
+      // Keep the rows in view still while reading history.
+      if scroll > 0 { scroll = min(scroll + new, max(0, completed.count - 1)) }
+    }
+    if stats.discardedTotal != previous?.discardedTotal
+      || discarded.count != stats.recentlyDiscarded.count
+    {
+      discarded = Deque(stats.recentlyDiscarded.reversed().map(DiscardedReply.init))
+    }
+    completionRate.record(ended: ended, at: now)
+    self.stats = stats
   }
+
+  /// Calls ended per second over the last ``RateWindow/seconds``.
+  public var completionsPerSecond: Double { completionRate.perSecond }
 
   /// Shows a short-lived message under the input line.
   public mutating func say(
@@ -143,6 +168,11 @@ public struct ClientDashboard: Sendable {
       if key != .resize { showHelp = false }
       return []
     }
+    if key != .enter, key != .resize, awaitingConfirmation != nil {
+      // Anything but Enter withdraws the question.
+      awaitingConfirmation = nil
+      message = nil
+    }
     if case .character(let character) = key,
       !(input.text.isEmpty && (character == "q" || character == "?"))
     {
@@ -163,6 +193,7 @@ public struct ClientDashboard: Sendable {
     default:
       switch Self.keymap.action(for: key) {
       case .submit: return submit(now: now)
+      case .clearLine: input.clear()
       case .injectUnknown: return [.injectUnknownReply]
       case .sendLate: return [.sendLateRequest]
       case .help: showHelp = true
@@ -173,32 +204,58 @@ public struct ClientDashboard: Sendable {
     return []
   }
 
+  /// Sends the line, or refuses it with the reason and leaves it in place to be edited.
   private mutating func submit(now: NIODeadline) -> [Command] {
     let dropped = input.dropped
     let maximum = input.maximumLength
-    let text = input.submit().trimmingWhitespace()
     guard dropped == 0 else {
-      // Part of what was typed did not fit: sending the rest would send something else.
+      // Part of what was typed did not fit: sending the rest would send something else, and
+      // what stays in the line is not what was typed, so it goes.
+      _ = input.submit()
       say(
         "input longer than \(maximum) characters (\(dropped) more did not fit) — nothing sent",
         style: .error, now: now)
       return []
     }
-    guard !text.isEmpty else { return [] }
-    if text.hasPrefix(":") { return command(String(text.dropFirst()), now: now) }
-    switch NumberList.parse(text) {
+    let text = input.text.trimmingWhitespace()
+    guard !text.isEmpty else {
+      input.clear()
+      return []
+    }
+    let commands =
+      text.hasPrefix(":")
+      ? command(String(text.dropFirst()), now: now) : numbers(text, now: now)
+    // A refusal (no command, a message saying why) leaves the line to be edited.
+    if commands != nil { _ = input.submit() }
+    return commands ?? []
+  }
+
+  /// The send command for typed numbers; `nil` when refused (the message says why) or
+  /// waiting for a second Enter.
+  private mutating func numbers(_ text: String, now: NIODeadline) -> [Command]? {
+    switch NumberList.parse(text, maximumN: maximumN) {
     case .failure(let error):
       say("\(error) — nothing sent", style: .error, now: now)
-      return []
+      return nil
     case .success(let numbers):
+      if numbers.count > Self.confirmationThreshold, awaitingConfirmation != text {
+        awaitingConfirmation = text
+        say(
+          "\(Format.count(numbers.count)) requests, each with a "
+            + "\(Format.duration(timeout.timeAmount)) timeout — Enter again sends them, Esc clears",
+          style: .warning, now: now, for: 3_600)
+        return nil
+      }
+      awaitingConfirmation = nil
       say(
-        "sent \(numbers.count) request\(numbers.count == 1 ? "" : "s")", style: .ok, now: now,
-        for: 2)
+        "sent \(Format.count(numbers.count)) request\(numbers.count == 1 ? "" : "s")", style: .ok,
+        now: now, for: 2)
       return [.send(numbers)]
     }
   }
 
-  private mutating func command(_ text: String, now: NIODeadline) -> [Command] {
+  /// The commands a `:` line asks for; `nil` when refused (the message says why).
+  private mutating func command(_ text: String, now: NIODeadline) -> [Command]? {
     let words = text.split(separator: " ")
     switch words.first {
     case "timeout":
@@ -207,7 +264,7 @@ public struct ClientDashboard: Sendable {
         Self.typedTimeoutRange.contains(seconds)
       else {
         say(":timeout takes seconds from 0.001 to 86400, e.g. :timeout 2", style: .error, now: now)
-        return []
+        return nil
       }
       timeout = .seconds(seconds)
       say("timeout is now \(Format.duration(timeout.timeAmount))", style: .ok, now: now)
@@ -219,7 +276,7 @@ public struct ClientDashboard: Sendable {
       say(
         "unknown command :\(text) — try :timeout 2, :late, :unknown, :quit", style: .error, now: now
       )
-      return []
+      return nil
     }
   }
 
@@ -262,6 +319,16 @@ public struct CompletedCall: Sendable, Hashable {
   public var id: String
   public var n: Int?
   public var result: Result<RPCReply, RPCError>
+
+  init(_ call: RPCEndedCall) {
+    self.init(id: call.correlationID, n: call.n, result: call.result)
+  }
+
+  init(id: String, n: Int?, result: Result<RPCReply, RPCError>) {
+    self.id = id
+    self.n = n
+    self.result = result
+  }
 }
 
 /// A discarded reply, as listed.
@@ -269,4 +336,14 @@ public struct DiscardedReply: Sendable, Hashable {
   public var kind: RPCDiscardKind
   public var id: String
   public var lateBy: TimeAmount?
+
+  init(_ reply: RPCDiscardedReply) {
+    self.init(kind: reply.kind, id: reply.correlationID, lateBy: reply.lateBy)
+  }
+
+  init(kind: RPCDiscardKind, id: String, lateBy: TimeAmount?) {
+    self.kind = kind
+    self.id = id
+    self.lateBy = lateBy
+  }
 }

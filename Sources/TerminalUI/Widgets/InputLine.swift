@@ -55,6 +55,12 @@ public struct InputLine: Sendable, Equatable {
     return submitted
   }
 
+  /// Empties the line (Ctrl-U, Esc), leaving history as it is.
+  public mutating func clear() {
+    setText("")
+    historyIndex = nil
+  }
+
   /// Steps back in history (↑).
   public mutating func previous() {
     guard !history.isEmpty else { return }
