@@ -201,4 +201,51 @@ import Testing
     #expect(
       statsLine(render(&board, (120, 40), now: idle))?.hasSuffix("rate 0.0/s over 5 s") == true)
   }
+
+  func snapshot(ok count: Int, roundTrip: TimeAmount = .microseconds(2_500)) -> RPCClientStats {
+    let ended = (1...max(1, count)).prefix(count).map { index in
+      RPCEndedCall(
+        correlationID: "c-\(index)", n: 1,
+        result: .success(
+          RPCReply(
+            correlationID: "c-\(index)", n: 1, value: "1", worker: nil, roundTrip: roundTrip,
+            timing: nil)))
+    }
+    return RPCClientStats(
+      sent: count, outcomes: count == 0 ? [:] : [.ok: count], discarded: [:], inFlight: 0,
+      oldestInFlight: [], latency: .empty, completionsPerSecond: 0,
+      recentlyEnded: .init(ended))
+  }
+
+  @Test func rowsInViewStayStillWhileScrolledAsNewCallsEnd() {
+    var board = dashboard()
+    board.update(stats: snapshot(ok: 40), now: t0)
+    _ = board.handle(.pageUp, now: t0)
+    let before = render(&board, (80, 24), now: t0)
+    #expect(before[8].contains("scrolled 10"))
+    board.update(stats: snapshot(ok: 45), now: t0)
+    let after = render(&board, (80, 24), now: t0)
+    #expect(after[8].contains("scrolled 15"))
+    #expect(after[10] == before[10])
+  }
+
+  @Test func theRoundTripSparklineIsFedFromTheSnapshots() {
+    var board = dashboard()
+    board.update(stats: snapshot(ok: 0), now: t0)
+    var stats = snapshot(ok: 4, roundTrip: .milliseconds(3))
+    board.update(stats: stats, now: t0 + .milliseconds(500))
+    // Only the call ended since the previous snapshot counts: the mean is (4 × 3 + 8) / 5.
+    stats.sent += 1
+    stats.outcomes[.ok, default: 0] += 1
+    stats.recentlyEnded.append(
+      RPCEndedCall(
+        correlationID: "c-5", n: 1,
+        result: .success(
+          RPCReply(
+            correlationID: "c-5", n: 1, value: "1", worker: nil, roundTrip: .milliseconds(8),
+            timing: nil))))
+    board.update(stats: stats, now: t0 + .milliseconds(900))
+    board.update(stats: stats, now: t0 + .seconds(1))
+    #expect(board.latencyHistory == [4])
+  }
 }

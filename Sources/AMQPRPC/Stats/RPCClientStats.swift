@@ -21,7 +21,8 @@ public struct RPCClientStats: Sendable, Hashable {
   public var oldestInFlight: [RPCInFlightCall]
   /// Round-trip times of successful calls.
   public var latency: LatencySummary
-  /// Calls ended per second over the last seconds.
+  /// Calls ended per second: those ended in the current second and the four before it,
+  /// divided by 5. (The screens measure their own rate from successive snapshots' ``ended``.)
   public var completionsPerSecond: Double
   /// The newest ended calls (at most ``recentLimit``), oldest first; ``ended`` counts them all.
   public var recentlyEnded: Deque<RPCEndedCall>
