@@ -248,4 +248,12 @@ import Testing
     board.update(stats: stats, now: t0 + .seconds(1))
     #expect(board.latencyHistory == [4])
   }
+
+  @Test(arguments: [
+    (0, "0"), (999, "999"), (1_000, "1,000"), (2_345, "2,345"), (100_000, "100,000"),
+    (1_234_567, "1,234,567"), (-1_000, "-1,000"), (Int.min, "-9,223,372,036,854,775,808"),
+  ])
+  func countsAreGroupedByThousands(value: Int, text: String) {
+    #expect(Format.count(value) == text)
+  }
 }
