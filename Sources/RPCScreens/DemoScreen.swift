@@ -19,14 +19,17 @@ public final class DemoScreen: Sendable {
   private let watch = ConnectionWatch()
   private let serverWatch = ConnectionWatch()
   private let serverNotices = Inbox<RPCServerNotice>()
-  private let workers = NIOLockedValueBox<Int??>(nil)
+  private let consumers = ConsumerCountWatch()
   private let queueStatus = QueueStatusWatch()
   private let clientCommands: ClientCommandRunner
   private let serverCommands: ServerCommandRunner
   private let captions = Inbox<String>()
   private let tour = NIOLockedValueBox<Task<Void, Never>?>(nil)
-  private let stopRequested = NIOLockedValueBox(false)
+  private let leaving = NIOLockedValueBox(false)
+  private let left = NIOLockedValueBox(false)
   private let pace: Duration
+  /// How long quitting waits for the calls the workers hold.
+  private let quitWait: Duration = .seconds(5)
 
   public init(
     client: RPCClient, clientConnection: AMQPConnection, server: RPCServer,
@@ -37,7 +40,8 @@ public final class DemoScreen: Sendable {
     self.clientConnection = clientConnection
     self.serverConnection = serverConnection
     self.clientCommands = ClientCommandRunner(client: client)
-    self.serverCommands = ServerCommandRunner(server: server)
+    self.serverCommands = ServerCommandRunner(
+      server: server, consumersChanged: { [consumers] in consumers.refresh() })
     self.pace = tourPace
   }
 
@@ -50,18 +54,24 @@ public final class DemoScreen: Sendable {
     let clientInbox = self.clientInbox
     let serverInbox = self.serverInbox
     let serverNotices = self.serverNotices
+    let consumers = self.consumers
     let pumps =
       [
         Task { for await event in clientEvents { clientInbox.append(event) } },
         Task { for await event in serverEvents { serverInbox.append(event) } },
-        Task { for await notice in notices { serverNotices.append(notice) } },
+        Task {
+          for await notice in notices {
+            serverNotices.append(notice)
+            if notice.changesConsumers { consumers.refresh() }
+          }
+        },
         queueStatus.start(server),
-        Task { await refreshWorkers() },
         Task {
           _ = await signals.next()
-          stopRequested.withLockedValue { $0 = true }
+          startLeaving()
         },
       ] + watch.start(clientConnection) + serverWatch.start(serverConnection)
+      + consumers.start(client, period: .seconds(1))
     if startTour { toggleTour(loop: loopTour) }
     await TerminalLoop.onDedicatedThread(name: "rpc-demo-ui") { [self] in uiLoop(loopTour: loopTour)
     }
@@ -69,14 +79,59 @@ public final class DemoScreen: Sendable {
     for pump in pumps { pump.cancel() }
   }
 
-  private func refreshWorkers() async {
-    while !Task.isCancelled {
-      // Unknown (nil) when the probe fails, as while the link is down: not "no queue".
-      let count: Int??
-      do { count = .some(try await client.workersListening()) } catch { count = .none }
-      workers.withLockedValue { $0 = count }
-      try? await Task.sleep(for: .seconds(1))  // a refresh period, not a synchronisation
+  /// Quits without leaving orphan requests (once; later calls do nothing): stops the tour
+  /// and all sending, then, until the workers answered every call still answerable or
+  /// ``quitWait`` passed, takes this client's requests still waiting in the queue back out
+  /// of it and says on screen what it waits for. The screen closes when done.
+  private func startLeaving() {
+    let first = leaving.withLockedValue { leaving in
+      defer { leaving = true }
+      return !leaving
     }
+    guard first else { return }
+    tour.withLockedValue {
+      $0?.cancel()
+      $0 = nil
+    }
+    clientCommands.close()
+    Task {
+      await drainCalls()
+      left.withLockedValue { $0 = true }
+    }
+  }
+
+  private func drainCalls() async {
+    let queue = client.configuration.queue
+    let deadline = ContinuousClock.now + quitWait
+    var removed = Set<String>()
+    while true {
+      if let ids = try? await removeOwnRequests() { removed.formUnion(ids) }
+      let waiting = DemoScreen.callsAwaitingWorkers(client.stats(), removed: removed)
+      guard waiting > 0, ContinuousClock.now < deadline else { return }
+      captions.append(
+        "Quitting: \(removed.count) unanswered requests taken back out of \(queue); waiting "
+          + "for the \(waiting) the workers hold…")
+      try? await Task.sleep(for: .milliseconds(100))  // polling the stats, bounded above
+    }
+  }
+
+  /// Takes this client's requests still waiting in the request queue out of it, so that no
+  /// server answers them after the demo ended; returns their correlation ids.
+  @discardableResult
+  public func removeOwnRequests() async throws -> [String] {
+    try await RequestSweep(
+      connection: clientConnection, queue: client.configuration.queue,
+      replyTo: client.callbackQueue
+    ).removeOwnRequests()
+  }
+
+  /// Calls in flight that a worker can still answer: those whose request was not taken out
+  /// of the queue (counted exactly up to the 1,000 the stats list).
+  static func callsAwaitingWorkers(_ stats: RPCClientStats, removed: Set<String>) -> Int {
+    guard stats.inFlight <= stats.oldestInFlight.count else {
+      return max(0, stats.inFlight - removed.count)
+    }
+    return stats.oldestInFlight.count(where: { !removed.contains($0.correlationID) })
   }
 
   private func toggleTour(loop: Bool) {
@@ -137,7 +192,7 @@ public final class DemoScreen: Sendable {
         dashboard.client.status = watch.current
         dashboard.server.status = serverWatch.current
         dashboard.client.brokerURL = watch.brokerURL ?? dashboard.client.brokerURL
-        dashboard.client.workersListening = workers.withLockedValue { $0 }
+        dashboard.client.workersListening = consumers.current
         dashboard.client.update(stats: client.stats(), now: now)
         dashboard.server.queueStatus = queueStatus.current
         dashboard.server.update(stats: server.stats(), handledTotal: server.handledCount, now: now)
@@ -145,15 +200,30 @@ public final class DemoScreen: Sendable {
         return dashboard.isAnimating(now: now)
       },
       handle: { key in
+        guard !leaving.withLockedValue({ $0 }) else { return true }
         for command in dashboard.handle(key, now: .now()) {
           switch command {
-          case .client(let command): if !clientCommands.perform(command) { return false }
+          case .client(let command):
+            if !clientCommands.perform(command) {
+              startLeaving()
+              return true
+            }
           case .server(let command): serverCommands.perform(command)
           case .toggleTour: toggleTour(loop: loopTour)
           }
         }
         return true
       },
-      shouldStop: { stopRequested.withLockedValue { $0 } })
+      shouldStop: { left.withLockedValue { $0 } })
+  }
+}
+
+extension RPCServerNotice {
+  /// Whether the request queue's consumers may have changed with this notice.
+  var changesConsumers: Bool {
+    switch self {
+    case .consumerLost, .consumerRestored, .connection(.recovered): true
+    case .connection: false
+    }
   }
 }
