@@ -27,6 +27,7 @@ public final class DemoScreen: Sendable {
   private let tour = NIOLockedValueBox<Task<Void, Never>?>(nil)
   private let leaving = NIOLockedValueBox(false)
   private let left = NIOLockedValueBox(false)
+  private let takenBack = NIOLockedValueBox(Set<String>())
   private let pace: Duration
   /// How long quitting waits for the calls the workers hold.
   private let quitWait: Duration = .seconds(5)
@@ -103,9 +104,9 @@ public final class DemoScreen: Sendable {
   private func drainCalls() async {
     let queue = client.configuration.queue
     let deadline = ContinuousClock.now + quitWait
-    var removed = Set<String>()
     while true {
-      if let ids = try? await removeOwnRequests() { removed.formUnion(ids) }
+      _ = try? await removeOwnRequests()
+      let removed = takenBack.withLockedValue { $0 }
       let waiting = DemoScreen.callsAwaitingWorkers(client.stats(), removed: removed)
       guard waiting > 0, ContinuousClock.now < deadline else { return }
       captions.append(
@@ -119,11 +120,16 @@ public final class DemoScreen: Sendable {
   /// server answers them after the demo ended; returns their correlation ids.
   @discardableResult
   public func removeOwnRequests() async throws -> [String] {
-    try await RequestSweep(
+    let removed = try await RequestSweep(
       connection: clientConnection, queue: client.configuration.queue,
       replyTo: client.callbackQueue
     ).removeOwnRequests()
+    takenBack.withLockedValue { $0.formUnion(removed) }
+    return removed
   }
+
+  /// Requests taken back out of the request queue unanswered (see ``removeOwnRequests()``).
+  public var requestsTakenBack: Int { takenBack.withLockedValue { $0.count } }
 
   /// Calls in flight that a worker can still answer: those whose request was not taken out
   /// of the queue (counted exactly up to the 1,000 the stats list).

@@ -52,12 +52,12 @@ struct DemoTour: Sendable {
   private func runOnce() async throws {
     caption(
       "Tour — timing a few calls one at a time, to size each step for this machine and build.")
-    let model = try await ServiceProbe(
-      client: client, work: server.configuration.work, nRange: nRange
-    )
-    .measure()
+    let probe = ServiceProbe(client: client, work: server.configuration.work, nRange: nRange)
+    let model = try await probe.measure()
+    let workers = consumingWorkers
     let plan = TourPlan(
-      model: model, workers: consumingWorkers, nRange: nRange, stepLength: stepLength)
+      model: model, slowdown: try await probe.slowdown(of: model, workers: workers),
+      workers: workers, nRange: nRange, stepLength: stepLength)
     let queue = client.configuration.queue
 
     caption(
@@ -74,8 +74,8 @@ struct DemoTour: Sendable {
         + "them over every worker.")
     try await send(plan.burst, what: "the burst")
 
-    let workers = server.workerIDs
-    if let first = workers.first, workers.count > 1 {
+    let ids = server.workerIDs
+    if let first = ids.first, ids.count > 1 {
       caption(
         "Tour 3/5 — w\(first) is paused: its consumer is cancelled, so the broker sends the next "
           + "\(plan.paused.count) requests to the other workers only.")

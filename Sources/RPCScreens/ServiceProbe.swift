@@ -35,6 +35,20 @@ struct ServiceProbe: Sendable {
     }
   }
 
+  /// How much longer a call takes when `workers` work at once (they share the machine's
+  /// cores): the mean service time of `workers` calls sent together, each about 50 ms
+  /// alone, over that prediction; within 1...10. 1 when the time does not grow with n.
+  func slowdown(of model: ServiceModel, workers: Int) async throws -> Double {
+    guard workers > 1, model.growth > 1 else { return 1 }
+    let n = model.n(near: 0.05, in: nRange)
+    let times = try await withThrowingTaskGroup(of: Double.self) { group in
+      for _ in 0..<workers { group.addTask { try await time(n) } }
+      return try await group.reduce(into: [Double]()) { $0.append($1) }
+    }
+    let mean = times.reduce(0, +) / Double(times.count)
+    return min(10, max(1, mean / model.seconds(for: n)))
+  }
+
   private func clamped(_ n: Int) -> Int { min(max(n, nRange.lowerBound), nRange.upperBound) }
 
   /// One call's service time in seconds (its round trip when the server sends no timing,

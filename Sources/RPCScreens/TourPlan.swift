@@ -17,6 +17,20 @@ struct ServiceModel: Sendable, Hashable {
   func seconds(for n: Int) -> Double {
     seconds * pow(growth, Double(n - self.n))
   }
+
+  /// The n in `range` whose time is nearest `target` seconds (on a log scale); the
+  /// measured n, within `range`, when the time does not grow with n.
+  func n(near target: Double, in range: ClosedRange<Int>) -> Int {
+    guard growth > 1 else { return min(max(n, range.lowerBound), range.upperBound) }
+    let steps = (log(target / seconds) / log(growth)).rounded()
+    let unclamped = Double(n) + steps
+    return Int(min(max(unclamped, Double(range.lowerBound)), Double(range.upperBound)))
+  }
+
+  /// The same model with every time multiplied by `factor`.
+  func slowed(by factor: Double) -> ServiceModel {
+    ServiceModel(n: n, seconds: seconds * factor, growth: growth)
+  }
 }
 
 /// The tour's step sizes, chosen from measured service time so that, whatever the build or
@@ -42,38 +56,34 @@ struct TourPlan: Sendable, Hashable {
   var backdrop: Batch
 
   /// - Parameters:
-  ///   - model: the measured service time.
+  ///   - model: the measured service time of one call with the other workers idle.
+  ///   - slowdown: how much longer a call takes when every worker works at once (they
+  ///     share the machine's cores), ≥ 1: batches are sized with it.
   ///   - workers: the workers consuming (at least 1).
   ///   - nRange: the n the workers serve (their lower and upper bound).
   ///   - stepLength: how long each step should keep the workers busy.
   ///   - maximumCount: the most requests one step sends (iterative fib is so fast that
   ///     only numbers keep it busy).
   init(
-    model: ServiceModel, workers: Int, nRange: ClosedRange<Int>, stepLength: Duration,
-    maximumCount: Int = 2_000
+    model: ServiceModel, slowdown: Double = 1, workers: Int, nRange: ClosedRange<Int>,
+    stepLength: Duration, maximumCount: Int = 2_000
   ) {
     let length = max(0.001, stepLength.inSeconds)
     let workers = max(1, workers)
-    /// The n whose time is nearest `target` seconds (on a log scale), within `nRange`.
-    func n(near target: Double) -> Int {
-      guard model.growth > 1 else { return min(max(model.n, nRange.lowerBound), nRange.upperBound) }
-      let steps = (log(target / model.seconds) / log(model.growth)).rounded()
-      let unclamped = Double(model.n) + steps
-      return Int(min(max(unclamped, Double(nRange.lowerBound)), Double(nRange.upperBound)))
-    }
+    let busy = model.slowed(by: max(1, slowdown))
     /// Calls of about `length / 6` each, enough of them to keep `workers` busy for `length`
     /// (at least two per worker, so the spread shows).
     func batch(for workers: Int) -> Batch {
-      let n = n(near: length / 6)
-      let count = (length * Double(workers) / model.seconds(for: n)).rounded()
+      let n = busy.n(near: length / 6, in: nRange)
+      let count = (length * Double(workers) / busy.seconds(for: n)).rounded()
       let bounded = min(max(count, Double(2 * workers)), Double(max(2 * workers, maximumCount)))
       return Batch(n: n, count: Int(bounded))
     }
-    single = n(near: length)
+    single = model.n(near: length, in: nRange)
     burst = batch(for: workers)
     paused = batch(for: max(1, workers - 1))
     resumed = burst
-    late = n(near: length * 2 / 3)
+    late = model.n(near: length * 2 / 3, in: nRange)
     backdrop = burst
   }
 }

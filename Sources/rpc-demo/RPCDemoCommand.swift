@@ -99,9 +99,11 @@ struct RPCDemoCommand: AsyncParsableCommand {
       try? await clientConnection.close()
       try? await serverConnection.close()
       let stats = client.stats()
+      let takenBack = screen.requestsTakenBack
       print(
-        " [x] rpc-demo: \(stats.sent) requests, \(stats.count(.ok)) answered; workers handled "
-          + "\(server.handledCount). Bye.")
+        " [x] rpc-demo: \(stats.sent) requests, \(stats.count(.ok)) answered"
+          + (takenBack > 0 ? ", \(takenBack) taken back out of \(queue) unanswered" : "")
+          + "; workers handled \(server.handledCount). Bye.")
     } catch let failure as CommandFailure {
       print("rpc-demo: \(failure)")
       throw ExitCode.failure

@@ -67,7 +67,8 @@ extension BrokerTests {
       try await Broker.waitForQueue(queue, "the other client's request") { $0.ready >= 41 }
 
       try demo.sendKeys("q")
-      try await demo.waitFor("EXIT=0", seconds: 45)
+      let after = try await demo.waitFor("EXIT=0", seconds: 45)
+      #expect(after.contains("taken back out of \(queue) unanswered"), "\(after)")
       // The other client's request was put back: either it is still there, alone, or the
       // demo's worker answered it before the demo ended.
       let left = try await channel.queueDeclare(queue, passive: true)

@@ -28,6 +28,17 @@ import Testing
     }
   }
 
+  @Test func workersSharingTheCoresGetBatchesSizedForTheirSlowerCalls() {
+    let alone = ServiceModel(n: 25, seconds: 0.0014, growth: ServiceModel.goldenRatio)
+    let plan = TourPlan(
+      model: alone, slowdown: 3, workers: 3, nRange: 10...45, stepLength: .seconds(1.5))
+    let together = alone.slowed(by: 3)
+    #expect((1.0...2.0).contains(busySeconds(plan.burst, together, workers: 3)), "\(plan)")
+    #expect(plan.burst.count >= 6, "\(plan)")
+    // The single request runs alone: sized without the slowdown.
+    #expect((1.0...2.0).contains(alone.seconds(for: plan.single)), "\(plan)")
+  }
+
   @Test func aLowBoundOnNIsMadeUpForWithMoreRequests() {
     let model = ServiceModel(n: 25, seconds: 0.0014, growth: ServiceModel.goldenRatio)
     let plan = TourPlan(model: model, workers: 3, nRange: 10...30, stepLength: .seconds(1.5))
