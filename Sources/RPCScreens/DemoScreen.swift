@@ -49,35 +49,32 @@ public final class DemoScreen: Sendable {
   /// Shows the demo until the user quits or a signal arrives; `tour` starts the guided tour
   /// at once (`loopTour`: over and over, for a screen left running at a meetup).
   public func run(signals: SignalWatcher, tour startTour: Bool, loopTour: Bool) async {
-    let clientEvents = client.events()
-    let serverEvents = server.events()
     let notices = server.notices()
-    let clientInbox = self.clientInbox
-    let serverInbox = self.serverInbox
-    let serverNotices = self.serverNotices
-    let consumers = self.consumers
-    let pumps =
-      [
-        Task { for await event in clientEvents { clientInbox.append(event) } },
-        Task { for await event in serverEvents { serverInbox.append(event) } },
-        Task {
-          for await notice in notices {
-            serverNotices.append(notice)
-            if notice.changesConsumers { consumers.refresh() }
-          }
-        },
-        queueStatus.start(server),
-        Task {
-          _ = await signals.next()
-          startLeaving()
-        },
-      ] + watch.start(clientConnection) + serverWatch.start(serverConnection)
-      + consumers.start(client, period: .seconds(1))
+    let (serverNotices, consumers) = (self.serverNotices, self.consumers)
+    var host = ScreenHost(name: "rpc-demo-ui")
+    host.pump(client.events(), into: clientInbox)
+    host.pump(server.events(), into: serverInbox)
+    host.add([
+      Task {
+        for await notice in notices {
+          serverNotices.append(notice)
+          if notice.changesConsumers { consumers.refresh() }
+        }
+      },
+      queueStatus.start(server),
+    ])
+    host.add(watch.start(clientConnection) + serverWatch.start(serverConnection))
+    host.add(consumers.start(client, period: .seconds(1)))
+    host.onSignal(signals) { [self] in startLeaving() }
     if startTour { toggleTour(loop: loopTour) }
-    await TerminalLoop.onDedicatedThread(name: "rpc-demo-ui") { [self] in uiLoop(loopTour: loopTour)
-    }
+    await host.run(
+      model: { [self] unicode in makeDashboard(unicode: unicode) },
+      render: { [self] dashboard, buffer, now in render(&dashboard, into: &buffer, now: now) },
+      handle: { [self] dashboard, key, now in
+        handle(key, now: now, dashboard: &dashboard, loopTour: loopTour)
+      },
+      shouldStop: { [left] in left.withLockedValue { $0 } })
     tour.withLockedValue { $0?.cancel() }
-    for pump in pumps { pump.cancel() }
   }
 
   /// Quits without leaving orphan requests (once; later calls do nothing): stops the tour
@@ -169,9 +166,7 @@ public final class DemoScreen: Sendable {
 
   private var tourRunning: Bool { tour.withLockedValue { $0 != nil } }
 
-  private func uiLoop(loopTour: Bool) {
-    let terminal = CursesTerminal(environment: ProcessInfo.processInfo.environment)
-    defer { terminal.restore() }
+  private func makeDashboard(unicode: Bool) -> DemoDashboard {
     var dashboard = DemoDashboard(
       client: ClientDashboard(
         brokerURL: clientConnection.configuration.redactedURL,
@@ -179,48 +174,54 @@ public final class DemoScreen: Sendable {
         queue: client.configuration.queue, timeout: client.configuration.timeout),
       server: ServerDashboard(server: server, connection: serverConnection))
     dashboard.client.tls = clientConnection.tlsSession?.description
-    dashboard.client.asciiOnly = !terminal.supportsUnicode
-    dashboard.server.asciiOnly = !terminal.supportsUnicode
-    TerminalLoop.run(
-      terminal: terminal,
-      render: { buffer in
-        let now = NIODeadline.now()
-        for event in clientInbox.drain() { dashboard.client.apply(event, now: now) }
-        for event in serverInbox.drain() { dashboard.server.apply(event) }
-        for notice in serverNotices.drain() { dashboard.server.apply(notice) }
-        for caption in captions.drain() {
-          dashboard.client.say(caption, style: .accent, now: now, for: 3_600)
+    dashboard.client.asciiOnly = !unicode
+    dashboard.server.asciiOnly = !unicode
+    return dashboard
+  }
+
+  /// Brings the dashboard up to date from the inboxes and watches, and draws it.
+  private func render(
+    _ dashboard: inout DemoDashboard, into buffer: inout ScreenBuffer, now: NIODeadline
+  ) -> Bool {
+    for event in clientInbox.drain() { dashboard.client.apply(event, now: now) }
+    for event in serverInbox.drain() { dashboard.server.apply(event) }
+    for notice in serverNotices.drain() { dashboard.server.apply(notice) }
+    for caption in captions.drain() {
+      dashboard.client.say(caption, style: .accent, now: now, for: 3_600)
+    }
+    for notice in serverCommands.takeNotices() {
+      dashboard.client.say(notice, style: .error, now: now)
+    }
+    dashboard.tourRunning = tourRunning
+    dashboard.client.status = watch.current
+    dashboard.server.status = serverWatch.current
+    dashboard.client.brokerURL = watch.brokerURL ?? dashboard.client.brokerURL
+    dashboard.client.workersListening = consumers.current
+    dashboard.client.update(stats: client.stats(), now: now)
+    dashboard.server.queueStatus = queueStatus.current
+    dashboard.server.update(stats: server.stats(), handledTotal: server.handledCount, now: now)
+    dashboard.render(into: &buffer, now: now)
+    return dashboard.isAnimating(now: now)
+  }
+
+  /// Carries out a key; nothing while quitting. Always true: quitting keeps the screen up
+  /// until the calls are drained.
+  private func handle(
+    _ key: Key, now: NIODeadline, dashboard: inout DemoDashboard, loopTour: Bool
+  ) -> Bool {
+    guard !leaving.withLockedValue({ $0 }) else { return true }
+    for command in dashboard.handle(key, now: now) {
+      switch command {
+      case .client(let command):
+        if !clientCommands.perform(command) {
+          startLeaving()
+          return true
         }
-        for notice in serverCommands.takeNotices() {
-          dashboard.client.say(notice, style: .error, now: now)
-        }
-        dashboard.tourRunning = tourRunning
-        dashboard.client.status = watch.current
-        dashboard.server.status = serverWatch.current
-        dashboard.client.brokerURL = watch.brokerURL ?? dashboard.client.brokerURL
-        dashboard.client.workersListening = consumers.current
-        dashboard.client.update(stats: client.stats(), now: now)
-        dashboard.server.queueStatus = queueStatus.current
-        dashboard.server.update(stats: server.stats(), handledTotal: server.handledCount, now: now)
-        dashboard.render(into: &buffer, now: now)
-        return dashboard.isAnimating(now: now)
-      },
-      handle: { key in
-        guard !leaving.withLockedValue({ $0 }) else { return true }
-        for command in dashboard.handle(key, now: .now()) {
-          switch command {
-          case .client(let command):
-            if !clientCommands.perform(command) {
-              startLeaving()
-              return true
-            }
-          case .server(let command): serverCommands.perform(command)
-          case .toggleTour: toggleTour(loop: loopTour)
-          }
-        }
-        return true
-      },
-      shouldStop: { left.withLockedValue { $0 } })
+      case .server(let command): serverCommands.perform(command)
+      case .toggleTour: toggleTour(loop: loopTour)
+      }
+    }
+    return true
   }
 }
 
