@@ -225,7 +225,7 @@ let package = Package(
     .testTarget(
       name: "AMQPIntegrationTests",
       dependencies: [
-        "AMQPClient", "AMQPProtocol", "AMQPRPC",
+        "AMQPClient", "AMQPProtocol", "AMQPRPC", "RPCScreens",
         .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: swiftSettings

@@ -14,7 +14,7 @@ public final class ClientScreen: Sendable {
   let connection: AMQPConnection
   private let inbox = Inbox<RPCClientEvent>()
   private let watch = ConnectionWatch()
-  private let workers = NIOLockedValueBox<Int??>(nil)
+  private let consumers = ConsumerCountWatch()
   private let stopRequested = NIOLockedValueBox(false)
   private let commands: ClientCommandRunner
 
@@ -26,53 +26,35 @@ public final class ClientScreen: Sendable {
 
   /// Shows the screen until the user quits or a signal arrives.
   public func run(signals: SignalWatcher) async {
-    let events = client.events()
-    let inbox = self.inbox
-    let pumps =
-      [
-        Task { for await event in events { inbox.append(event) } },
-        Task { await refreshWorkers() },
-        Task {
-          _ = await signals.next()
-          stopRequested.withLockedValue { $0 = true }
-        },
-      ] + watch.start(connection)
-    await TerminalLoop.onDedicatedThread(name: "rpc-client-ui") { [self] in uiLoop() }
-    for pump in pumps { pump.cancel() }
-  }
-
-  private func refreshWorkers() async {
-    while !Task.isCancelled {
-      // Unknown (nil) when the probe fails, as while the link is down: not "no queue".
-      let count: Int??
-      do { count = .some(try await client.workersListening()) } catch { count = .none }
-      workers.withLockedValue { $0 = count }
-      try? await Task.sleep(for: .seconds(2))  // a refresh period, not a synchronisation
-    }
-  }
-
-  private func uiLoop() {
-    let terminal = CursesTerminal(environment: ProcessInfo.processInfo.environment)
-    defer { terminal.restore() }
-    var dashboard = ClientDashboard(
-      brokerURL: connection.configuration.redactedURL, serverProduct: connection.serverProduct,
-      callbackQueue: client.callbackQueue, queue: client.configuration.queue,
-      timeout: client.configuration.timeout)
-    dashboard.tls = connection.tlsSession?.description
-    dashboard.asciiOnly = !terminal.supportsUnicode
-    TerminalLoop.run(
-      terminal: terminal,
-      render: { buffer in
-        let now = NIODeadline.now()
+    let (client, connection) = (self.client, self.connection)
+    let (inbox, watch, consumers, commands) = (self.inbox, self.watch, self.consumers, commands)
+    let stopRequested = self.stopRequested
+    var host = ScreenHost(name: "rpc-client-ui")
+    host.pump(client.events(), into: inbox)
+    host.add(watch.start(connection) + consumers.start(client, period: .seconds(2)))
+    host.onSignal(signals) { stopRequested.withLockedValue { $0 = true } }
+    await host.run(
+      model: { unicode in
+        var dashboard = ClientDashboard(
+          brokerURL: connection.configuration.redactedURL,
+          serverProduct: connection.serverProduct, callbackQueue: client.callbackQueue,
+          queue: client.configuration.queue, timeout: client.configuration.timeout)
+        dashboard.tls = connection.tlsSession?.description
+        dashboard.asciiOnly = !unicode
+        return dashboard
+      },
+      render: { dashboard, buffer, now in
         for event in inbox.drain() { dashboard.apply(event, now: now) }
         dashboard.status = watch.current
         dashboard.brokerURL = watch.brokerURL ?? dashboard.brokerURL
-        dashboard.workersListening = workers.withLockedValue { $0 }
+        dashboard.workersListening = consumers.current
         dashboard.update(stats: client.stats(), now: now)
         dashboard.render(into: &buffer, now: now)
         return dashboard.isAnimating(now: now)
       },
-      handle: { key in dashboard.handle(key, now: .now()).allSatisfy { commands.perform($0) } },
+      handle: { dashboard, key, now in
+        dashboard.handle(key, now: now).allSatisfy { commands.perform($0) }
+      },
       shouldStop: { stopRequested.withLockedValue { $0 } })
   }
 }

@@ -7,6 +7,7 @@ import RPCDashboards
 struct ClientCommandRunner: Sendable {
   let client: RPCClient
   let timeout: NIOLockedValueBox<Duration>
+  private let closed = NIOLockedValueBox(false)
 
   init(client: RPCClient) {
     self.client = client
@@ -15,16 +16,14 @@ struct ClientCommandRunner: Sendable {
 
   /// Returns false for quit.
   func perform(_ command: ClientDashboard.Command) -> Bool {
-    let client = self.client
     switch command {
     case .send(let numbers):
-      let timeout = self.timeout.withLockedValue { $0 }
-      for n in numbers { Task { _ = try? await client.call(n, timeout: timeout) } }
+      send(numbers)
     case .injectUnknownReply:
+      let client = self.client
       Task { _ = try? await client.injectForeignReply() }
     case .sendLateRequest:
-      // No deadline travels with it, so the server answers after the client gave up.
-      Task { _ = try? await client.call(27, timeout: .milliseconds(1), propagateDeadline: false) }
+      sendLate(27)
     case .setTimeout(let value):
       timeout.withLockedValue { $0 = value }
     case .quit:
@@ -32,6 +31,33 @@ struct ClientCommandRunner: Sendable {
     }
     return true
   }
+
+  /// Calls fib(n) for each of `numbers` with the screen's timeout (nothing once closed).
+  func send(_ numbers: [Int]) {
+    let client = self.client
+    let timeout = self.timeout.withLockedValue { $0 }
+    let closed = self.closed
+    for n in numbers {
+      Task {
+        guard !closed.withLockedValue({ $0 }) else { return }
+        _ = try? await client.call(n, timeout: timeout)
+      }
+    }
+  }
+
+  /// Calls fib(n) with a 1 ms timeout and no deadline, so the server answers after the
+  /// client gave up: the reply is discarded as late.
+  func sendLate(_ n: Int) {
+    let client = self.client
+    let closed = self.closed
+    Task {
+      guard !closed.withLockedValue({ $0 }) else { return }
+      _ = try? await client.call(n, timeout: .milliseconds(1), propagateDeadline: false)
+    }
+  }
+
+  /// Sends nothing from now on, also for sends already asked for but not yet started.
+  func close() { closed.withLockedValue { $0 = true } }
 }
 
 /// Carries out what the server panels ask for; failures become notices for the screen.
@@ -40,9 +66,13 @@ struct ServerCommandRunner: Sendable {
   let notices = NIOLockedValueBox<[String]>([])
   private let draining = NIOLockedValueBox(false)
   private let drained = NIOLockedValueBox(false)
+  /// Called once a worker was added, removed, paused or resumed: the request queue's
+  /// consumers changed.
+  private let consumersChanged: @Sendable () -> Void
 
-  init(server: RPCServer) {
+  init(server: RPCServer, consumersChanged: @escaping @Sendable () -> Void = {}) {
     self.server = server
+    self.consumersChanged = consumersChanged
   }
 
   var isDraining: Bool { draining.withLockedValue { $0 } }
@@ -61,17 +91,23 @@ struct ServerCommandRunner: Sendable {
     switch command {
     case .addWorker:
       Task {
-        do { try await server.addWorker() } catch {
+        do {
+          try await server.addWorker()
+          consumersChanged()
+        } catch {
           notices.withLockedValue { $0.append("could not add a worker: \(error)") }
         }
       }
     case .removeWorker(let id):
-      Task { await server.removeWorker(id) }
+      Task {
+        await server.removeWorker(id)
+        consumersChanged()
+      }
     case .pauseWorker(let id):
-      Task { await server.pauseWorker(id) }
+      Task { await pause(id) }
     case .resumeWorker(let id):
       Task {
-        do { try await server.resumeWorker(id) } catch {
+        do { try await resume(id) } catch {
           notices.withLockedValue { $0.append("could not resume w\(id): \(error)") }
         }
       }
@@ -80,6 +116,18 @@ struct ServerCommandRunner: Sendable {
     case .quit:
       startDrain()
     }
+  }
+
+  /// Pauses worker `id` (after the requests it holds).
+  func pause(_ id: Int) async {
+    await server.pauseWorker(id)
+    consumersChanged()
+  }
+
+  /// Resumes worker `id`: it consumes again.
+  func resume(_ id: Int) async throws {
+    try await server.resumeWorker(id)
+    consumersChanged()
   }
 
   /// Stops every worker gracefully; ``isDrained`` turns true when done.

@@ -19,14 +19,18 @@ public final class DemoScreen: Sendable {
   private let watch = ConnectionWatch()
   private let serverWatch = ConnectionWatch()
   private let serverNotices = Inbox<RPCServerNotice>()
-  private let workers = NIOLockedValueBox<Int??>(nil)
+  private let consumers = ConsumerCountWatch()
   private let queueStatus = QueueStatusWatch()
   private let clientCommands: ClientCommandRunner
   private let serverCommands: ServerCommandRunner
   private let captions = Inbox<String>()
   private let tour = NIOLockedValueBox<Task<Void, Never>?>(nil)
-  private let stopRequested = NIOLockedValueBox(false)
+  private let leaving = NIOLockedValueBox(false)
+  private let left = NIOLockedValueBox(false)
+  private let takenBack = NIOLockedValueBox(Set<String>())
   private let pace: Duration
+  /// How long quitting waits for the calls the workers hold.
+  private let quitWait: Duration = .seconds(5)
 
   public init(
     client: RPCClient, clientConnection: AMQPConnection, server: RPCServer,
@@ -37,46 +41,100 @@ public final class DemoScreen: Sendable {
     self.clientConnection = clientConnection
     self.serverConnection = serverConnection
     self.clientCommands = ClientCommandRunner(client: client)
-    self.serverCommands = ServerCommandRunner(server: server)
+    self.serverCommands = ServerCommandRunner(
+      server: server, consumersChanged: { [consumers] in consumers.refresh() })
     self.pace = tourPace
   }
 
   /// Shows the demo until the user quits or a signal arrives; `tour` starts the guided tour
   /// at once (`loopTour`: over and over, for a screen left running at a meetup).
   public func run(signals: SignalWatcher, tour startTour: Bool, loopTour: Bool) async {
-    let clientEvents = client.events()
-    let serverEvents = server.events()
     let notices = server.notices()
-    let clientInbox = self.clientInbox
-    let serverInbox = self.serverInbox
-    let serverNotices = self.serverNotices
-    let pumps =
-      [
-        Task { for await event in clientEvents { clientInbox.append(event) } },
-        Task { for await event in serverEvents { serverInbox.append(event) } },
-        Task { for await notice in notices { serverNotices.append(notice) } },
-        queueStatus.start(server),
-        Task { await refreshWorkers() },
-        Task {
-          _ = await signals.next()
-          stopRequested.withLockedValue { $0 = true }
-        },
-      ] + watch.start(clientConnection) + serverWatch.start(serverConnection)
+    let (serverNotices, consumers) = (self.serverNotices, self.consumers)
+    var host = ScreenHost(name: "rpc-demo-ui")
+    host.pump(client.events(), into: clientInbox)
+    host.pump(server.events(), into: serverInbox)
+    host.add([
+      Task {
+        for await notice in notices {
+          serverNotices.append(notice)
+          if notice.changesConsumers { consumers.refresh() }
+        }
+      },
+      queueStatus.start(server),
+    ])
+    host.add(watch.start(clientConnection) + serverWatch.start(serverConnection))
+    host.add(consumers.start(client, period: .seconds(1)))
+    host.onSignal(signals) { [self] in startLeaving() }
     if startTour { toggleTour(loop: loopTour) }
-    await TerminalLoop.onDedicatedThread(name: "rpc-demo-ui") { [self] in uiLoop(loopTour: loopTour)
-    }
+    await host.run(
+      model: { [self] unicode in makeDashboard(unicode: unicode) },
+      render: { [self] dashboard, buffer, now in render(&dashboard, into: &buffer, now: now) },
+      handle: { [self] dashboard, key, now in
+        handle(key, now: now, dashboard: &dashboard, loopTour: loopTour)
+      },
+      shouldStop: { [left] in left.withLockedValue { $0 } })
     tour.withLockedValue { $0?.cancel() }
-    for pump in pumps { pump.cancel() }
   }
 
-  private func refreshWorkers() async {
-    while !Task.isCancelled {
-      // Unknown (nil) when the probe fails, as while the link is down: not "no queue".
-      let count: Int??
-      do { count = .some(try await client.workersListening()) } catch { count = .none }
-      workers.withLockedValue { $0 = count }
-      try? await Task.sleep(for: .seconds(1))  // a refresh period, not a synchronisation
+  /// Quits without leaving orphan requests (once; later calls do nothing): stops the tour
+  /// and all sending, then, until the workers answered every call still answerable or
+  /// ``quitWait`` passed, takes this client's requests still waiting in the queue back out
+  /// of it and says on screen what it waits for. The screen closes when done.
+  private func startLeaving() {
+    let first = leaving.withLockedValue { leaving in
+      defer { leaving = true }
+      return !leaving
     }
+    guard first else { return }
+    tour.withLockedValue {
+      $0?.cancel()
+      $0 = nil
+    }
+    clientCommands.close()
+    Task {
+      await drainCalls()
+      left.withLockedValue { $0 = true }
+    }
+  }
+
+  private func drainCalls() async {
+    let queue = client.configuration.queue
+    let deadline = ContinuousClock.now + quitWait
+    while true {
+      _ = try? await removeOwnRequests()
+      let removed = takenBack.withLockedValue { $0 }
+      let waiting = DemoScreen.callsAwaitingWorkers(client.stats(), removed: removed)
+      guard waiting > 0, ContinuousClock.now < deadline else { return }
+      captions.append(
+        "Quitting: \(removed.count) unanswered requests taken back out of \(queue); waiting "
+          + "for the \(waiting) the workers hold…")
+      try? await Task.sleep(for: .milliseconds(100))  // polling the stats, bounded above
+    }
+  }
+
+  /// Takes this client's requests still waiting in the request queue out of it, so that no
+  /// server answers them after the demo ended; returns their correlation ids.
+  @discardableResult
+  public func removeOwnRequests() async throws -> [String] {
+    let removed = try await RequestSweep(
+      connection: clientConnection, queue: client.configuration.queue,
+      replyTo: client.callbackQueue
+    ).removeOwnRequests()
+    takenBack.withLockedValue { $0.formUnion(removed) }
+    return removed
+  }
+
+  /// Requests taken back out of the request queue unanswered (see ``removeOwnRequests()``).
+  public var requestsTakenBack: Int { takenBack.withLockedValue { $0.count } }
+
+  /// Calls in flight that a worker can still answer: those whose request was not taken out
+  /// of the queue (counted exactly up to the 1,000 the stats list).
+  static func callsAwaitingWorkers(_ stats: RPCClientStats, removed: Set<String>) -> Int {
+    guard stats.inFlight <= stats.oldestInFlight.count else {
+      return max(0, stats.inFlight - removed.count)
+    }
+    return stats.oldestInFlight.count(where: { !removed.contains($0.correlationID) })
   }
 
   private func toggleTour(loop: Bool) {
@@ -108,9 +166,7 @@ public final class DemoScreen: Sendable {
 
   private var tourRunning: Bool { tour.withLockedValue { $0 != nil } }
 
-  private func uiLoop(loopTour: Bool) {
-    let terminal = CursesTerminal(environment: ProcessInfo.processInfo.environment)
-    defer { terminal.restore() }
+  private func makeDashboard(unicode: Bool) -> DemoDashboard {
     var dashboard = DemoDashboard(
       client: ClientDashboard(
         brokerURL: clientConnection.configuration.redactedURL,
@@ -119,42 +175,63 @@ public final class DemoScreen: Sendable {
       server: ServerDashboard(server: server, connection: serverConnection))
     dashboard.client.tls = clientConnection.tlsSession?.description
     dashboard.client.maximumN = server.configuration.maximumN
-    dashboard.client.asciiOnly = !terminal.supportsUnicode
-    dashboard.server.asciiOnly = !terminal.supportsUnicode
-    TerminalLoop.run(
-      terminal: terminal,
-      render: { buffer in
-        let now = NIODeadline.now()
-        for event in clientInbox.drain() { dashboard.client.apply(event, now: now) }
-        for event in serverInbox.drain() { dashboard.server.apply(event) }
-        for notice in serverNotices.drain() { dashboard.server.apply(notice) }
-        for caption in captions.drain() {
-          dashboard.client.say(caption, style: .accent, now: now, for: 3_600)
+    dashboard.client.asciiOnly = !unicode
+    dashboard.server.asciiOnly = !unicode
+    return dashboard
+  }
+
+  /// Brings the dashboard up to date from the inboxes and watches, and draws it.
+  private func render(
+    _ dashboard: inout DemoDashboard, into buffer: inout ScreenBuffer, now: NIODeadline
+  ) -> Bool {
+    for event in clientInbox.drain() { dashboard.client.apply(event, now: now) }
+    for event in serverInbox.drain() { dashboard.server.apply(event) }
+    for notice in serverNotices.drain() { dashboard.server.apply(notice) }
+    for caption in captions.drain() {
+      dashboard.client.say(caption, style: .accent, now: now, for: 3_600)
+    }
+    for notice in serverCommands.takeNotices() {
+      dashboard.client.say(notice, style: .error, now: now)
+    }
+    dashboard.tourRunning = tourRunning
+    dashboard.client.status = watch.current
+    dashboard.server.status = serverWatch.current
+    dashboard.client.brokerURL = watch.brokerURL ?? dashboard.client.brokerURL
+    dashboard.client.workersListening = consumers.current
+    dashboard.client.update(stats: client.stats(), now: now)
+    dashboard.server.queueStatus = queueStatus.current
+    dashboard.server.update(stats: server.stats(), handledTotal: server.handledCount, now: now)
+    dashboard.render(into: &buffer, now: now)
+    return dashboard.isAnimating(now: now)
+  }
+
+  /// Carries out a key; nothing while quitting. Always true: quitting keeps the screen up
+  /// until the calls are drained.
+  private func handle(
+    _ key: Key, now: NIODeadline, dashboard: inout DemoDashboard, loopTour: Bool
+  ) -> Bool {
+    guard !leaving.withLockedValue({ $0 }) else { return true }
+    for command in dashboard.handle(key, now: now) {
+      switch command {
+      case .client(let command):
+        if !clientCommands.perform(command) {
+          startLeaving()
+          return true
         }
-        for notice in serverCommands.takeNotices() {
-          dashboard.client.say(notice, style: .error, now: now)
-        }
-        dashboard.tourRunning = tourRunning
-        dashboard.client.status = watch.current
-        dashboard.server.status = serverWatch.current
-        dashboard.client.brokerURL = watch.brokerURL ?? dashboard.client.brokerURL
-        dashboard.client.workersListening = workers.withLockedValue { $0 }
-        dashboard.client.update(stats: client.stats(), now: now)
-        dashboard.server.queueStatus = queueStatus.current
-        dashboard.server.update(stats: server.stats(), handledTotal: server.handledCount, now: now)
-        dashboard.render(into: &buffer, now: now)
-        return dashboard.isAnimating(now: now)
-      },
-      handle: { key in
-        for command in dashboard.handle(key, now: .now()) {
-          switch command {
-          case .client(let command): if !clientCommands.perform(command) { return false }
-          case .server(let command): serverCommands.perform(command)
-          case .toggleTour: toggleTour(loop: loopTour)
-          }
-        }
-        return true
-      },
-      shouldStop: { stopRequested.withLockedValue { $0 } })
+      case .server(let command): serverCommands.perform(command)
+      case .toggleTour: toggleTour(loop: loopTour)
+      }
+    }
+    return true
+  }
+}
+
+extension RPCServerNotice {
+  /// Whether the request queue's consumers may have changed with this notice.
+  var changesConsumers: Bool {
+    switch self {
+    case .consumerLost, .consumerRestored, .connection(.recovered): true
+    case .connection: false
+    }
   }
 }

@@ -2,8 +2,11 @@ import AMQPRPC
 import NIOCore
 
 /// The guided tour of rpc-demo: single request, a burst spreading over the workers, a paused
-/// worker, a late reply, an unknown reply — each step captioned, each waiting until what it
-/// shows has happened on the broker (bounded), then pausing so a person can look.
+/// worker and its return, a late reply, an unknown reply — each step captioned, each waiting
+/// until what it shows has happened on the broker (bounded), then pausing so a person can
+/// look. The sizes come from timing a few calls first (``ServiceProbe``, ``TourPlan``), so
+/// that every step keeps calls in flight and workers busy for about ``stepLength``, in a
+/// debug or a release build, on a slow or a fast machine.
 struct DemoTour: Sendable {
   let client: RPCClient
   let server: RPCServer
@@ -11,6 +14,8 @@ struct DemoTour: Sendable {
   let serverCommands: ServerCommandRunner
   /// How long each step stays on screen after it completed.
   let pace: Duration
+  /// How long each step keeps calls in flight and workers busy.
+  var stepLength: Duration = .milliseconds(1_500)
   let caption: @Sendable (String) -> Void
 
   struct StepFailed: Error, CustomStringConvertible {
@@ -28,62 +33,103 @@ struct DemoTour: Sendable {
     } while loop && !Task.isCancelled
   }
 
+  /// The n the demo's workers serve, as far as the tour goes (at most their bound).
+  private var nRange: ClosedRange<Int> {
+    let upper = max(0, server.configuration.maximumN)
+    return min(10, upper)...upper
+  }
+
+  /// Workers consuming now (not paused, not stopping).
+  private var consumingWorkers: Int {
+    server.stats().workers.filter {
+      switch $0.state {
+      case .idle, .busy: true
+      case .paused, .stopping, .stopped, .restoring: false
+      }
+    }.count
+  }
+
   private func runOnce() async throws {
+    caption(
+      "Tour — timing a few calls one at a time, to size each step for this machine and build.")
+    let probe = ServiceProbe(client: client, work: server.configuration.work, nRange: nRange)
+    let model = try await probe.measure()
+    let workers = consumingWorkers
+    let plan = TourPlan(
+      model: model, slowdown: try await probe.slowdown(of: model, workers: workers),
+      workers: workers, nRange: nRange, stepLength: stepLength)
     let queue = client.configuration.queue
-    caption(
-      "Tour 1/5 — one request: fib(30) goes to \(queue) with reply_to = \(client.callbackQueue) "
-        + "and a fresh correlation id. Watch it in flight, then completed.")
-    try await expect(
-      "the reply to fib(30)", action: { _ = clientCommands.perform(.send([30])) },
-      done: {
-        $0.count(.ok) + $0.count(.serverError) >= $1.count(.ok) + $1.count(.serverError) + 1
-      })
 
     caption(
-      "Tour 2/5 — a burst of 40 × fib(25): with prefetch \(server.prefetch) each worker holds one "
-        + "request at a time, so the broker spreads them over every worker.")
-    try await expect(
-      "the burst", action: { _ = clientCommands.perform(.send(Array(repeating: 25, count: 40))) },
-      done: {
-        $0.sent - $0.inFlight >= $1.sent - $1.inFlight + 40
-      })
-
-    if let first = server.workerIDs.first, server.workerIDs.count > 1 {
-      caption(
-        "Tour 3/5 — w\(first) is paused: its consumer is cancelled, so the broker sends the next "
-          + "30 requests to the other workers only.")
-      await server.pauseWorker(first)
-      try await expect(
-        "the burst", action: { _ = clientCommands.perform(.send(Array(repeating: 25, count: 30))) },
-        done: {
-          $0.sent - $0.inFlight >= $1.sent - $1.inFlight + 30
-        })
-      try await server.resumeWorker(first)
-      caption("Tour 3/5 — w\(first) resumed: it consumes again and takes its share.")
-      try await Task.sleep(for: pace / 2)
+      "Tour 1/5 — one request: fib(\(plan.single)) goes to \(queue) with reply_to = "
+        + "\(client.callbackQueue) and a fresh correlation id. Watch it in flight, then completed."
+    )
+    try await expect("the reply to fib(\(plan.single))", calls: 1) {
+      clientCommands.send([plan.single])
     }
 
     caption(
-      "Tour 4/5 — a late reply: fib(27) with a 1 ms timeout. The call times out, the server still "
-        + "answers, and the client discards that reply as late.")
-    try await expect(
-      "a late reply", action: { _ = clientCommands.perform(.sendLateRequest) },
-      done: {
-        $0.count(.late) >= $1.count(.late) + 1
-      })
+      "Tour 2/5 — a burst of \(plan.burst.count) × fib(\(plan.burst.n)): with prefetch "
+        + "\(server.prefetch) each worker holds one request at a time, so the broker spreads "
+        + "them over every worker.")
+    try await send(plan.burst, what: "the burst")
+
+    let ids = server.workerIDs
+    if let first = ids.first, ids.count > 1 {
+      caption(
+        "Tour 3/5 — w\(first) is paused: its consumer is cancelled, so the broker sends the next "
+          + "\(plan.paused.count) requests to the other workers only.")
+      await serverCommands.pause(first)
+      try await send(plan.paused, what: "the requests while w\(first) is paused")
+      try await serverCommands.resume(first)
+      caption(
+        "Tour 3/5 — w\(first) resumed: it consumes again and takes its share of the next "
+          + "\(plan.resumed.count).")
+      try await send(plan.resumed, what: "the requests after w\(first) resumed")
+    }
 
     caption(
-      "Tour 5/5 — an unknown reply: a message with a correlation id that was never ours lands in "
-        + "our callback queue; the client counts it and throws it away.")
+      "Tour 4/5 — a late reply: fib(\(plan.late)) with a 1 ms timeout. The call times out, the "
+        + "server still answers, and the client discards that reply as late.")
     try await expect(
-      "an unknown reply", action: { _ = clientCommands.perform(.injectUnknownReply) },
-      done: { $0.count(.unknown) >= $1.count(.unknown) + 1 })
+      "a late reply", action: { clientCommands.sendLate(plan.late) },
+      done: { $0.count(.late) >= $1.count(.late) + 1 })
+
+    caption(
+      "Tour 5/5 — an unknown reply among \(plan.backdrop.count) real ones: its correlation id was "
+        + "never ours, so the client counts it and throws it away.")
+    try await expect(
+      "an unknown reply",
+      action: {
+        clientCommands.send(Array(repeating: plan.backdrop.n, count: plan.backdrop.count))
+        _ = clientCommands.perform(.injectUnknownReply)
+      },
+      done: {
+        $0.count(.unknown) >= $1.count(.unknown) + 1
+          && ended($0) >= ended($1) + plan.backdrop.count
+      })
   }
+
+  /// Sends `batch` and waits until every call of it ended.
+  private func send(_ batch: TourPlan.Batch, what: String) async throws {
+    try await expect(what, calls: batch.count) {
+      clientCommands.send(Array(repeating: batch.n, count: batch.count))
+    }
+  }
+
+  /// Runs `action` and waits until `calls` more calls ended.
+  private func expect(_ what: String, calls: Int, action: () -> Void) async throws {
+    try await expect(what, action: action) { ended($0) >= ended($1) + calls }
+  }
+
+  /// Calls ended, whatever their outcome.
+  private func ended(_ stats: RPCClientStats) -> Int { stats.sent - stats.inFlight }
 
   /// Runs `action`, waits (bounded, polling the stats) until `done(now, before)` holds, then
   /// leaves the result on screen for the pace.
   private func expect(
-    _ what: String, action: () -> Void, done: @escaping (RPCClientStats, RPCClientStats) -> Bool
+    _ what: String, action: () -> Void,
+    done: @escaping (RPCClientStats, RPCClientStats) -> Bool
   ) async throws {
     let before = client.stats()
     action()

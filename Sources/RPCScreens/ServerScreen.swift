@@ -27,34 +27,19 @@ public final class ServerScreen: Sendable {
   /// Shows the screen until the user quits or a signal arrives; either way the workers are
   /// drained (with the screen still up, saying so) before this returns.
   public func run(signals: SignalWatcher) async {
-    let events = server.events()
-    let serverNotices = server.notices()
-    let inbox = self.inbox
-    let notices = self.notices
     let commands = self.commands
-    let pumps =
-      [
-        Task { for await event in events { inbox.append(event) } },
-        Task { for await notice in serverNotices { notices.append(notice) } },
-        queueStatus.start(server),
-        Task {
-          _ = await signals.next()
-          commands.startDrain()
-        },
-      ] + watch.start(connection)
-    await TerminalLoop.onDedicatedThread(name: "rpc-server-ui") { [self] in uiLoop() }
-    for pump in pumps { pump.cancel() }
-  }
-
-  private func uiLoop() {
-    let terminal = CursesTerminal(environment: ProcessInfo.processInfo.environment)
-    defer { terminal.restore() }
-    var dashboard = ServerDashboard(server: server, connection: connection)
-    dashboard.asciiOnly = !terminal.supportsUnicode
-    TerminalLoop.run(
-      terminal: terminal,
-      render: { buffer in
-        let now = NIODeadline.now()
+    var host = ScreenHost(name: "rpc-server-ui")
+    host.pump(server.events(), into: inbox)
+    host.pump(server.notices(), into: notices)
+    host.add([queueStatus.start(server)] + watch.start(connection))
+    host.onSignal(signals) { commands.startDrain() }
+    await host.run(
+      model: { [self] unicode in
+        var dashboard = ServerDashboard(server: server, connection: connection)
+        dashboard.asciiOnly = !unicode
+        return dashboard
+      },
+      render: { [self] dashboard, buffer, now in
         for event in inbox.drain() { dashboard.apply(event) }
         for notice in notices.drain() { dashboard.apply(notice) }
         for notice in commands.takeNotices() { dashboard.say(notice, style: .error, now: now) }
@@ -66,8 +51,8 @@ public final class ServerScreen: Sendable {
         dashboard.render(into: &buffer, now: now)
         return dashboard.isAnimating(now: now)
       },
-      handle: { key in
-        for command in dashboard.handle(key, now: .now()) { commands.perform(command) }
+      handle: { dashboard, key, now in
+        for command in dashboard.handle(key, now: now) { commands.perform(command) }
         return true
       },
       shouldStop: { commands.isDrained })

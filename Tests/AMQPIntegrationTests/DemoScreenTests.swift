@@ -1,5 +1,7 @@
 import AMQPClient
+import AMQPProtocol
 import Foundation
+import NIOCore
 import Testing
 
 extension BrokerTests {
@@ -38,6 +40,46 @@ extension BrokerTests {
       #expect(after.contains("rpc-demo: "))
       let connection = try await Broker.connect()
       try await connection.openChannel().queueDelete(queue)
+      try await connection.close()
+    }
+
+    @Test func quittingWithCallsInFlightLeavesNoneOfItsRequestsInTheQueue() async throws {
+      let queue = Broker.uniqueName("demo-quit")
+      let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("rpc-demo").path
+      let demo = try TmuxSession(
+        [binary, "--queue", queue, "--workers", "1", "--timeout", "120"], width: 130, height: 40)
+      defer { demo.kill() }
+      try await demo.waitFor("Workers (1)")
+      // One worker and 60 × fib(36): most requests wait in the queue for a long while (and a
+      // long timeout, so that none expires there).
+      try demo.type("36x60")
+      try await Broker.waitForQueue(queue, "the demo's requests to wait in the queue") {
+        $0.ready >= 40
+      }
+      // Another client's request, behind the demo's: it is not the demo's to take away.
+      let connection = try await Broker.connect()
+      let channel = try await connection.openChannel()
+      let otherReplyTo = try await channel.queueDeclare(exclusive: true, autoDelete: true).name
+      try await channel.publish(
+        ByteBuffer(string: "5"), routingKey: queue,
+        properties: AMQPBasicProperties(correlationID: "another-client-1", replyTo: otherReplyTo))
+      try await Broker.waitForQueue(queue, "the other client's request") { $0.ready >= 41 }
+
+      try demo.sendKeys("q")
+      let after = try await demo.waitFor("EXIT=0", seconds: 45)
+      #expect(after.contains("taken back out of \(queue) unanswered"), "\(after)")
+      // The other client's request was put back: either it is still there, alone, or the
+      // demo's worker answered it before the demo ended.
+      let left = try await channel.queueDeclare(queue, passive: true)
+      #expect(left.messageCount <= 1, "the demo left requests behind")
+      if let request = try await channel.get(queue: queue, noAck: true) {
+        #expect(request.properties.correlationID == "another-client-1")
+      } else {
+        let reply = try await channel.get(queue: otherReplyTo, noAck: true)
+        #expect(reply?.properties.correlationID == "another-client-1")
+      }
+      try await channel.queueDelete(queue)
       try await connection.close()
     }
   }
