@@ -22,6 +22,8 @@ final class RPCWorker: Sendable {
   let prefetch: UInt16
   let configuration: RPCServerConfiguration
   let record = NIOLockedValueBox(WorkerRecord())
+  /// Where replies go out: a connection beside this one (see ``ReplyPublisher``).
+  private let replies: ReplyPublisher
   private let triage: RPCRequestTriage
   private let consumption = NIOLockedValueBox(Consumption())
   private let onEvent: @Sendable (RPCServerEvent) -> Void
@@ -43,7 +45,7 @@ final class RPCWorker: Sendable {
 
   private init(
     id: Int, channel: AMQPChannel, prefetch: UInt16, configuration: RPCServerConfiguration,
-    onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
+    replies: ReplyPublisher, onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) {
     self.id = id
@@ -52,6 +54,7 @@ final class RPCWorker: Sendable {
     self.connection = channel.connection
     self.prefetch = prefetch
     self.configuration = configuration
+    self.replies = replies
     self.triage = RPCRequestTriage(
       parser: RPCRequestParser(
         maximumN: min(configuration.maximumN, configuration.work.largestN),
@@ -63,14 +66,14 @@ final class RPCWorker: Sendable {
   /// Opens the worker's channel, sets its prefetch and starts consuming.
   static func start(
     id: Int, prefetch: UInt16, connection: AMQPConnection, configuration: RPCServerConfiguration,
-    onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
+    replies: ReplyPublisher, onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) async throws -> RPCWorker {
     let channel = try await connection.openChannel()
     try await channel.basicQos(prefetchCount: prefetch)
     let worker = RPCWorker(
-      id: id, channel: channel, prefetch: prefetch, configuration: configuration, onEvent: onEvent,
-      onNotice: onNotice)
+      id: id, channel: channel, prefetch: prefetch, configuration: configuration,
+      replies: replies, onEvent: onEvent, onNotice: onNotice)
     try await worker.startConsuming()
     return worker
   }
@@ -262,25 +265,58 @@ final class RPCWorker: Sendable {
     var receivedWall: Int64
   }
 
-  /// Publishes the reply, then acknowledges the request (in that order on the wire).
+  /// Publishes the reply, and acknowledges the request once the broker has confirmed the
+  /// reply; rejects it without requeue when the broker refused the reply (see
+  /// ``ReplyPublisher``).
   private func answer(
     _ request: Request, replyTo: String, n: Int?, _ outcome: RPCServerEvent.Outcome
   ) {
     // Requeued at the drain timeout: another worker answers it; this answer is dropped.
-    guard let drained = settle() else { return }
+    guard consumption.withLockedValue({ !$0.abandoned }) else { return }
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
     finish(
       request.started, correlationID: request.properties.correlationID ?? "", n: n,
       outcome: outcome)
-    reply(outcome, to: request, at: replyTo)
-    // On the event loop (deliveries and thread-pool results complete there): in place.
-    do {
-      try channel.ackOnEventLoop(deliveryTag: request.deliveryTag)
-    } catch {
-      // The channel is gone: the broker requeues the request; nothing more to do here.
-      configuration.logger.debug("ack failed", metadata: ["error": "\(error)"])
+    guard
+      let (properties, body) = RPCRequestTriage.reply(
+        outcome, to: request.properties, worker: name, receivedWall: request.receivedWall,
+        repliedWall: WallClock.microsecondsSinceEpoch())
+    else { return settled() }
+    replies.send(
+      ReplyPublisher.Reply(
+        body: body, routingKey: replyTo, properties: properties,
+        settle: { [self] verdict in replySettled(verdict, request: request, replyTo: replyTo) }))
+  }
+
+  /// The broker's verdict on a request's reply, on the event loop: ack, reject, or leave.
+  private func replySettled(_ verdict: ReplyPublisher.Verdict, request: Request, replyTo: String) {
+    // Requeued at the drain timeout meanwhile: the delivery tag is no longer ours.
+    guard let drained = settle() else { return }
+    switch verdict {
+    case .accepted:
+      do {
+        try channel.ackOnEventLoop(deliveryTag: request.deliveryTag)
+      } catch {
+        // The channel is gone: the broker requeues the request; nothing more to do here.
+        configuration.logger.debug("ack failed", metadata: ["error": "\(error)"])
+      }
+    case .refused(let error):
+      let refusal = RefusedReply(
+        worker: name, correlationID: request.properties.correlationID ?? "", replyTo: replyTo,
+        reason: error.replyText.map { "\(error.replyCode.map(String.init) ?? "") \($0)" }
+          ?? error.message)
+      configuration.logger.warning(
+        "reply refused by the broker; request rejected without requeue",
+        metadata: [
+          "worker": "\(name)", "correlationID": "\(refusal.correlationID)",
+          "replyTo": "\(replyTo)", "reason": "\(refusal.reason)",
+        ])
+      onNotice(.replyRefused(refusal))
+      _ = channel.rejectWithFuture(deliveryTag: request.deliveryTag, requeue: false)
+    case .dropped:
+      break  // unacknowledged: it goes back to the queue when the channel closes
     }
-    // A drain resumed here closes the channel on this loop after the reply and ack.
+    // A drain resumed here closes the channel on this loop after the ack or reject.
     for waiter in drained { waiter.resume(returning: true) }
   }
 
@@ -303,20 +339,6 @@ final class RPCWorker: Sendable {
 
   /// Recursive fib up to this n takes microseconds; it is computed inline.
   static let inlineRecursiveLimit = 20
-
-  private func reply(_ outcome: RPCServerEvent.Outcome, to request: Request, at replyTo: String) {
-    guard
-      let (properties, body) = RPCRequestTriage.reply(
-        outcome, to: request.properties, worker: name, receivedWall: request.receivedWall,
-        repliedWall: WallClock.microsecondsSinceEpoch())
-    else { return }
-    do {
-      try channel.publishOnEventLoop(
-        body, routingKey: replyTo, mandatory: false, properties: properties)
-    } catch {
-      configuration.logger.debug("reply not published", metadata: ["error": "\(error)"])
-    }
-  }
 
   private func finish(
     _ started: NIODeadline, correlationID: String, n: Int?, outcome: RPCServerEvent.Outcome
