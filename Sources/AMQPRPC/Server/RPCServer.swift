@@ -95,7 +95,8 @@ public final class RPCServer: Sendable {
     let handled = handledTotal
     let worker = try await RPCWorker.start(
       id: id, prefetch: prefetch, connection: connection, configuration: configuration,
-      replies: replies, onEvent: { event in
+      replies: replies,
+      onEvent: { event in
         handled.withLockedValue { $0 += 1 }
         _ = sink.withLockedValue { $0 }?.yield(event)
       },

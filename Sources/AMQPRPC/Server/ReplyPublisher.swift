@@ -55,15 +55,14 @@ final class ReplyPublisher: Sendable {
   private init(connection: AMQPConnection, channel: AMQPChannel, logger: Logger) {
     self.connection = connection
     self.channel = channel
-    self.judge = NIOLoopBoundBox(ReplyJudge(), eventLoop: connection.eventLoop)
+    self.judge = .makeBoxSendingValue(ReplyJudge(), eventLoop: connection.eventLoop)
     self.logger = logger
   }
 
   /// Opens the replies' connection beside `workers` (same endpoints and event loop; named
   /// `<name> replies`) and its confirm-mode channel. It always recovers, even when the
   /// workers' connection does not: a refused reply is not a lost link.
-  static func open(beside workers: AMQPConnection, logger: Logger) async throws -> ReplyPublisher
-  {
+  static func open(beside workers: AMQPConnection, logger: Logger) async throws -> ReplyPublisher {
     let configurations = workers.configurations.map { configuration in
       var configuration = configuration
       configuration.connectionName = "\(configuration.connectionName ?? "rpc-server") replies"
