@@ -121,3 +121,44 @@ extension BrokerTests {
     }
   }
 }
+
+extension BrokerTests.RefusedReplies {
+  /// `rpc-server` once exited 1 on this request, and every server after it did too. Now,
+  /// even without recovery (a lost link would end it), it logs one line naming the request
+  /// (its correlation id escaped) and goes on serving; the request does not come back.
+  @Test func serverLineModeLogsTheRefusedRequestAndKeepsServing() async throws {
+    let queue = Broker.uniqueName("refused-cli")
+    let server = try ChildProcess.product(
+      "rpc-server", ["--no-tui", "--workers", "2", "--queue", queue, "--no-recovery"])
+    defer { server.stop() }
+    _ = try await server.waitForOutput(containing: "Awaiting RPC requests")
+    let connection = try await Broker.connect(name: Broker.uniqueName("refused-cli-peer"))
+    let channel = try await connection.openChannel()
+    try await channel.publish(
+      ByteBuffer(string: "5"), routingKey: queue,
+      properties: AMQPBasicProperties(
+        correlationID: "poison\n[x] forged", replyTo: Self.unresolvableReplyTo))
+    let log = try await server.waitForOutput(containing: "rejected, not requeued")
+    let refusal = try #require(
+      log.split(separator: "\n").first { $0.contains("refused the reply") }, "\(log)")
+    #expect(refusal.contains(Self.unresolvableReplyTo), "\(refusal)")
+    #expect(refusal.contains("request id poison\\u{A}[x] forged"), "\(refusal)")
+    #expect(refusal.contains("541"), "\(refusal)")
+    // Still serving, on the same connection.
+    let client = try await RPCClient.start(
+      connection: connection, configuration: RPCClientConfiguration(queue: queue))
+    #expect(try await client.call(10).value == "55")
+    try await Broker.waitForQueue(queue, "the queue to be empty") {
+      $0.ready == 0 && $0.unacknowledged == 0
+    }
+    try await client.close()
+    server.signal(SIGINT)
+    let (status, rest) = try await server.finish()
+    #expect(status == 0, "\(log)\(rest)")
+    let output = log + rest
+    #expect(!output.contains("connection lost"), "\(output)")
+    #expect(output.components(separatedBy: "refused the reply").count == 2, "one line: \(output)")
+    try await channel.queueDelete(queue)
+    try await connection.close()
+  }
+}
