@@ -22,6 +22,8 @@ public final class RPCServer: Sendable {
   private let eventSink = NIOLockedValueBox<AsyncStream<RPCServerEvent>.Continuation?>(nil)
   private let noticeSink = NIOLockedValueBox<AsyncStream<RPCServerNotice>.Continuation?>(nil)
   private let handledTotal = NIOLockedValueBox(0)
+  /// Requests a lost link took from the workers, shared by them (see ``InterruptedRequests``).
+  private let interrupted: NIOLockedValueBox<InterruptedRequests>
 
   private init(
     connection: AMQPConnection, configuration: RPCServerConfiguration, queue: RPCQueueInfo,
@@ -31,6 +33,7 @@ public final class RPCServer: Sendable {
     self.configuration = configuration
     self.queue = queue
     self.replies = replies
+    self.interrupted = NIOLockedValueBox(InterruptedRequests(limit: configuration.redeliveryLimit))
     self.prefetchForNewWorkers = NIOLockedValueBox(configuration.prefetch)
   }
 
@@ -46,7 +49,11 @@ public final class RPCServer: Sendable {
     let server = RPCServer(
       connection: connection, configuration: configuration, queue: queue, replies: replies)
     let notices = server.noticeSink
+    let workers = server.workers
     connection.addEventListener { event in
+      if case .disconnected = event {
+        for worker in workers.withLockedValue({ Array($0.values) }) { worker.linkLost() }
+      }
       _ = notices.withLockedValue { $0 }?.yield(.connection(event))
     }
     do {
@@ -95,7 +102,7 @@ public final class RPCServer: Sendable {
     let handled = handledTotal
     let worker = try await RPCWorker.start(
       id: id, prefetch: prefetch, connection: connection, configuration: configuration,
-      replies: replies,
+      replies: replies, interrupted: interrupted,
       onEvent: { event in
         handled.withLockedValue { $0 += 1 }
         _ = sink.withLockedValue { $0 }?.yield(event)

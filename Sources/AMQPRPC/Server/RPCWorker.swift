@@ -24,6 +24,10 @@ final class RPCWorker: Sendable {
   let record = NIOLockedValueBox(WorkerRecord())
   /// Where replies go out: a connection beside this one (see ``ReplyPublisher``).
   private let replies: ReplyPublisher
+  /// The server's memory of requests a lost link took from its workers (shared by them).
+  let interrupted: NIOLockedValueBox<InterruptedRequests>
+  /// The requests this worker holds, by delivery tag: what a lost link would interrupt.
+  let held = NIOLockedValueBox<[UInt64: InterruptedRequests.Key]>([:])
   private let triage: RPCRequestTriage
   private let consumption = NIOLockedValueBox(Consumption())
   private let onEvent: @Sendable (RPCServerEvent) -> Void
@@ -45,7 +49,8 @@ final class RPCWorker: Sendable {
 
   private init(
     id: Int, channel: AMQPChannel, prefetch: UInt16, configuration: RPCServerConfiguration,
-    replies: ReplyPublisher, onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
+    replies: ReplyPublisher, interrupted: NIOLockedValueBox<InterruptedRequests>,
+    onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) {
     self.id = id
@@ -55,6 +60,7 @@ final class RPCWorker: Sendable {
     self.prefetch = prefetch
     self.configuration = configuration
     self.replies = replies
+    self.interrupted = interrupted
     self.triage = RPCRequestTriage(
       parser: RPCRequestParser(
         maximumN: min(configuration.maximumN, configuration.work.largestN),
@@ -66,14 +72,15 @@ final class RPCWorker: Sendable {
   /// Opens the worker's channel, sets its prefetch and starts consuming.
   static func start(
     id: Int, prefetch: UInt16, connection: AMQPConnection, configuration: RPCServerConfiguration,
-    replies: ReplyPublisher, onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
+    replies: ReplyPublisher, interrupted: NIOLockedValueBox<InterruptedRequests>,
+    onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) async throws -> RPCWorker {
     let channel = try await connection.openChannel()
     try await channel.basicQos(prefetchCount: prefetch)
     let worker = RPCWorker(
       id: id, channel: channel, prefetch: prefetch, configuration: configuration,
-      replies: replies, onEvent: onEvent, onNotice: onNotice)
+      replies: replies, interrupted: interrupted, onEvent: onEvent, onNotice: onNotice)
     try await worker.startConsuming()
     return worker
   }
@@ -109,6 +116,7 @@ final class RPCWorker: Sendable {
       case .consumerCancelled, .channelClosedByServer: restore
       default: false  // the connection closed for good
       }
+    if error.code != .consumerCancelled { linkLost() }
     guard restorable else {
       configuration.logger.warning("worker \(name) stopped: \(error)")
       record.withLockedValue { $0.activity = .stopped }
@@ -225,10 +233,14 @@ final class RPCWorker: Sendable {
     let request = Request(
       deliveryTag: message.deliveryTag, properties: properties, started: started,
       receivedWall: receivedWall)
-    switch triage.decide(properties: properties, body: message.body, receivedWall: receivedWall) {
+    let decision =
+      holding(message).map { .reject(reason: $0) }
+      ?? triage.decide(properties: properties, body: message.body, receivedWall: receivedWall)
+    switch decision {
     case .reject(let reason):
       configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
       finish(started, correlationID: correlationID, n: nil, outcome: .rejected(reason: reason))
+      released(message.deliveryTag, settled: true)
       channel.rejectWithFuture(deliveryTag: message.deliveryTag).whenComplete { [self] _ in
         settled()
       }
@@ -250,6 +262,7 @@ final class RPCWorker: Sendable {
           case .success(let value): answer(request, replyTo: replyTo, n: n, .answered(value: value))
           case .failure(let error):
             configuration.logger.error("worker \(name) could not compute fib(\(n)): \(error)")
+            released(request.deliveryTag, settled: false)
             settled()  // unacknowledged: it goes back to the queue when the channel closes
           }
         }
@@ -281,7 +294,10 @@ final class RPCWorker: Sendable {
       let (properties, body) = RPCRequestTriage.reply(
         outcome, to: request.properties, worker: name, receivedWall: request.receivedWall,
         repliedWall: WallClock.microsecondsSinceEpoch())
-    else { return settled() }
+    else {
+      released(request.deliveryTag, settled: false)
+      return settled()
+    }
     replies.send(
       ReplyPublisher.Reply(
         body: body, routingKey: replyTo, properties: properties,
@@ -290,6 +306,7 @@ final class RPCWorker: Sendable {
 
   /// The broker's verdict on a request's reply, on the event loop: ack, reject, or leave.
   private func replySettled(_ verdict: ReplyPublisher.Verdict, request: Request, replyTo: String) {
+    released(request.deliveryTag, settled: verdict.settlesTheRequest)
     // Requeued at the drain timeout meanwhile: the delivery tag is no longer ours.
     guard let drained = settle() else { return }
     switch verdict {
