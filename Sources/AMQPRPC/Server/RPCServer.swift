@@ -56,6 +56,14 @@ public final class RPCServer: Sendable {
       }
       _ = notices.withLockedValue { $0 }?.yield(.connection(event))
     }
+    // The broker blocks connections that publish: now the replies' one (its losses are its
+    // own business: replies wait, and a refusal has its own notice).
+    replies.connection.addEventListener { event in
+      switch event {
+      case .blocked, .unblocked: _ = notices.withLockedValue { $0 }?.yield(.connection(event))
+      case .disconnected, .reconnecting, .recovered, .recoveryFailed: break
+      }
+    }
     do {
       for _ in 0..<max(0, configuration.workers) { try await server.addWorker() }
     } catch {

@@ -75,7 +75,7 @@ final class ReplyPublisher: Sendable {
       let channel = try await connection.openChannel()
       try await channel.confirmSelect()
       let publisher = ReplyPublisher(connection: connection, channel: channel, logger: logger)
-      connection.addEventListener { [publisher] event in publisher.linkChanged(event) }
+      connection.addEventListener { [weak publisher] event in publisher?.linkChanged(event) }
       return publisher
     } catch {
       try? await connection.close()
