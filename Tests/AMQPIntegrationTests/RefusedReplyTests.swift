@@ -112,6 +112,36 @@ extension BrokerTests {
       try await run.stop()
     }
 
+    /// Several at once, among good calls: each refused reply is found among the replies
+    /// lost with the link, and only those are rejected.
+    @Test func severalRefusedRepliesAtOnceAreEachFoundAndOnlyTheyRejected() async throws {
+      let run = try await Run.start(.classic)
+      let stream = SteadyStream(client: run.client, interval: .milliseconds(10))
+      #expect(try await run.client.call(5).value == "5")
+      for index in 1...3 {
+        try await run.publishRequest(
+          correlationID: "poison-\(index)", replyTo: Self.unresolvableReplyTo)
+      }
+      var refused: Set<String> = []
+      while refused.count < 3 {
+        let seen = try await run.notices(until: "3 refused replies") {
+          if case .replyRefused = $0 { true } else { false }
+        }
+        #expect(seen.count == 1, "notices besides refusals: \(seen.dropLast())")
+        if let refusal = Self.refusal(in: seen) { refused.insert(refusal.correlationID) }
+      }
+      #expect(refused == ["poison-1", "poison-2", "poison-3"])
+      let sent = await stream.stop()
+      #expect(try await run.client.call(10).value == "55")
+      let stats = run.client.stats()
+      #expect(stats.sent == sent + 2)
+      #expect(stats.outcomes == [.ok: stats.sent], "every good call answered: \(stats.outcomes)")
+      try await Broker.waitForQueue(run.queue, "the queue to be empty") {
+        $0.ready == 0 && $0.unacknowledged == 0
+      }
+      try await run.stop()
+    }
+
     @Test func refusedReplyRejectsOnlyItsRequestOnAClassicQueue() async throws {
       try await refusedReplyEndsOnlyItsRequest(.classic)
     }

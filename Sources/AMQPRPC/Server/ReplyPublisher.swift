@@ -129,10 +129,12 @@ final class ReplyPublisher: Sendable {
           failure as? AMQPError ?? AMQPError(.connectionClosed, "reply not published: \(failure)")
         let wasUp = judge.value.isLinkUp
         perform(judge.value.replyFailed(reply, alone: alone, error: error))
-        // A channel the broker closed stays closed: open it again. A lost link comes back
-        // by itself and says so (`recovered`).
+        // A channel the broker closed stays closed: open it again at once. A lost link
+        // comes back by itself and says so (`recovered`). Anything else is retried once a
+        // second, never in a tight loop.
         if wasUp, error.code != .connectionClosedByServer, connection.isOpen {
-          Task { await repair() }
+          let channelClosed = error.code == .channelClosedByServer || error.code == .channelClosed
+          Task { await repair(after: channelClosed ? .zero : .seconds(1)) }
         }
       }
     }
@@ -142,21 +144,27 @@ final class ReplyPublisher: Sendable {
   private func linkChanged(_ event: AMQPConnectionEvent) {
     switch event {
     case .disconnected: judge.value.linkLost()
-    case .recovered: Task { await repair() }
+    case .recovered: Task { await repair(after: .zero) }
     case .reconnecting, .recoveryFailed, .blocked, .unblocked: break
     }
   }
 
-  /// Makes sure the channel is open and in confirm mode (opening it again after the broker
-  /// closed it), then lets the judge go on. Gives up while the link is down: its recovery
-  /// calls this again.
-  private func repair() async {
+  /// After `pause`, makes sure the channel is open and in confirm mode (opening it again
+  /// after the broker closed it), then lets the judge go on. Gives up while the link is
+  /// down: its recovery calls this again.
+  private func repair(after pause: Duration) async {
+    if pause > .zero { try? await Task.sleep(for: pause) }
     var delay = Duration.milliseconds(50)
+    var needsConfirmMode = false
     while !isClosed.withLockedValue({ $0 }), connection.isOpen {
       do {
         if await !channel.isOpen() {
           try await channel.reopen()
+          needsConfirmMode = true
+        }
+        if needsConfirmMode {
           try await channel.confirmSelect()
+          needsConfirmMode = false
         }
         connection.eventLoop.execute { [self] in perform(judge.value.linkRestored()) }
         return
