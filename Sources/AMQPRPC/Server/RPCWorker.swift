@@ -5,8 +5,10 @@ import NIOCore
 import NIOPosix
 
 /// One worker: a consumer of the request queue on its own channel, with `basic.qos`
-/// prefetch, answering each request and acknowledging it after the reply is published. It
-/// can pause (cancel its consumer once the requests it holds are answered) and resume.
+/// prefetch, answering each request and acknowledging it once the broker has confirmed the
+/// reply (rejecting it without requeue when the broker refused the reply: see
+/// ``ReplyPublisher``). It can pause (cancel its consumer once the requests it holds are
+/// answered) and resume.
 ///
 /// Requests are handled where they arrive, on the connection's event loop, with no task hop:
 /// parsing, cheap work (iterative fib, small recursive fib), the reply and the ack. Larger
