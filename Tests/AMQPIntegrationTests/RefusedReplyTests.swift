@@ -36,7 +36,7 @@ extension BrokerTests {
             queue: queue, workers: 3, prefetch: 2, work: .recursive, queueType: type))
         let client = try await RPCClient.start(
           connection: clientConnection,
-          configuration: RPCClientConfiguration(queue: queue, timeout: .seconds(10)))
+          configuration: RPCClientConfiguration(queue: queue, timeout: .seconds(30)))
         return Run(
           serverConnection: serverConnection, clientConnection: clientConnection, queue: queue,
           server: server, client: client, notices: server.notices())
