@@ -40,6 +40,10 @@ public enum LinkLines {
       " [!] \(worker) lost its consumer, restoring it (\(reason))"
     case .consumerRestored(let worker, let queueDeclared):
       " [x] \(worker) consumes again" + (queueDeclared ? " (the queue was declared anew)" : "")
+    case .replyRefused(let refused):
+      " [!] \(refused.worker): the broker refused the reply to \(refused.replyTo); request id "
+        + "\(refused.correlationID.isEmpty ? "-" : refused.correlationID) rejected, not requeued"
+        + " (\(refused.reason))"
     }
   }
 

@@ -24,7 +24,14 @@ struct RPCServerCommand: AsyncParsableCommand {
       (basic.qos), computes fib(n), publishes the answer to the request's reply_to with its \
       correlation_id, then acknowledges the request. Bad input (not a number, negative, above \
       --max-n, an oversized body) gets an error reply in the x-rpc-error header; a request \
-      without reply_to is rejected without requeue. The queue is adopted as it exists; it is \
+      without reply_to is rejected without requeue. Replies go out on a connection of their \
+      own, in confirm mode, and a request is acknowledged once the broker has taken its \
+      reply: a reply the broker refuses (RabbitMQ closes the connection for a Direct \
+      Reply-to name it cannot resolve) costs only that link a reconnection, and its request \
+      is rejected without requeue, with a line on standard error naming it. A request that \
+      keeps coming back after its handling was interrupted (3 times, counted by this server \
+      or by a quorum queue's x-delivery-count) is rejected without requeue too, its line \
+      among the requests'. The queue is adopted as it exists; it is \
       declared (as --queue-type) only when absent. SIGINT/SIGTERM drain: workers stop \
       consuming, answer and acknowledge what they hold, and exit; what is still held after \
       --drain-timeout goes back to the queue (rejected with requeue), and a second signal \

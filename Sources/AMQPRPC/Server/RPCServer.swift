@@ -12,6 +12,9 @@ public final class RPCServer: Sendable {
   public let configuration: RPCServerConfiguration
   /// The request queue as found (adopted) or declared at start.
   public let queue: RPCQueueInfo
+  /// Where the workers' replies go out: a connection of its own, so that a reply the broker
+  /// refuses by closing the connection does not take the workers with it.
+  let replies: ReplyPublisher
 
   private let workers = NIOLockedValueBox<[Int: RPCWorker]>([:])
   private let prefetchForNewWorkers: NIOLockedValueBox<UInt16>
@@ -19,29 +22,54 @@ public final class RPCServer: Sendable {
   private let eventSink = NIOLockedValueBox<AsyncStream<RPCServerEvent>.Continuation?>(nil)
   private let noticeSink = NIOLockedValueBox<AsyncStream<RPCServerNotice>.Continuation?>(nil)
   private let handledTotal = NIOLockedValueBox(0)
+  /// Requests a lost link took from the workers, shared by them (see ``InterruptedRequests``).
+  private let interrupted: NIOLockedValueBox<InterruptedRequests>
 
   private init(
-    connection: AMQPConnection, configuration: RPCServerConfiguration, queue: RPCQueueInfo
+    connection: AMQPConnection, configuration: RPCServerConfiguration, queue: RPCQueueInfo,
+    replies: ReplyPublisher
   ) {
     self.connection = connection
     self.configuration = configuration
     self.queue = queue
+    self.replies = replies
+    self.interrupted = NIOLockedValueBox(InterruptedRequests(limit: configuration.redeliveryLimit))
     self.prefetchForNewWorkers = NIOLockedValueBox(configuration.prefetch)
   }
 
-  /// Adopts or declares the request queue and starts ``RPCServerConfiguration/workers``
+  /// Adopts or declares the request queue, opens the replies' connection beside
+  /// `connection` (see ``ReplyPublisher``) and starts ``RPCServerConfiguration/workers``
   /// workers.
   public static func start(
     connection: AMQPConnection, configuration: RPCServerConfiguration = RPCServerConfiguration()
   ) async throws -> RPCServer {
     let queue = try await RPCQueueSetup.adoptOrDeclare(
       configuration.queue, type: configuration.queueType, connection: connection)
-    let server = RPCServer(connection: connection, configuration: configuration, queue: queue)
+    let replies = try await ReplyPublisher.open(beside: connection, logger: configuration.logger)
+    let server = RPCServer(
+      connection: connection, configuration: configuration, queue: queue, replies: replies)
     let notices = server.noticeSink
+    let workers = server.workers
     connection.addEventListener { event in
+      if case .disconnected = event {
+        for worker in workers.withLockedValue({ Array($0.values) }) { worker.linkLost() }
+      }
       _ = notices.withLockedValue { $0 }?.yield(.connection(event))
     }
-    for _ in 0..<max(0, configuration.workers) { try await server.addWorker() }
+    // The broker blocks connections that publish: now the replies' one (its losses are its
+    // own business: replies wait, and a refusal has its own notice).
+    replies.connection.addEventListener { event in
+      switch event {
+      case .blocked, .unblocked: _ = notices.withLockedValue { $0 }?.yield(.connection(event))
+      case .disconnected, .reconnecting, .recovered, .recoveryFailed: break
+      }
+    }
+    do {
+      for _ in 0..<max(0, configuration.workers) { try await server.addWorker() }
+    } catch {
+      await server.shutdown(gracePeriod: .zero)
+      throw error
+    }
     return server
   }
 
@@ -82,6 +110,7 @@ public final class RPCServer: Sendable {
     let handled = handledTotal
     let worker = try await RPCWorker.start(
       id: id, prefetch: prefetch, connection: connection, configuration: configuration,
+      replies: replies, interrupted: interrupted,
       onEvent: { event in
         handled.withLockedValue { $0 += 1 }
         _ = sink.withLockedValue { $0 }?.yield(event)
@@ -176,6 +205,7 @@ public final class RPCServer: Sendable {
       for worker in stopping { group.addTask { await self.stop(worker, gracePeriod: gracePeriod) } }
       return await group.reduce(0, +)
     }
+    await replies.close()
     eventSink.withLockedValue { $0?.finish() }
     return requeued
   }

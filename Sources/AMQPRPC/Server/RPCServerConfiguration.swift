@@ -39,6 +39,11 @@ public struct RPCServerConfiguration: Sendable {
   /// How long a graceful shutdown (or a worker's removal) waits for the requests already
   /// delivered to be answered; then they are rejected with requeue.
   public var drainTimeout: Duration
+  /// A request that comes back after its handling was interrupted this many times (by a
+  /// lost link of the workers, as this server saw it, or as a quorum queue's
+  /// `x-delivery-count` says) is rejected without requeue, so that no request can take the
+  /// service down in a loop. See ``InterruptedRequests``.
+  public var redeliveryLimit: Int = 3
 
   public init(
     queue: String = RPCWire.defaultQueue, workers: Int = 1, prefetch: UInt16 = 1,

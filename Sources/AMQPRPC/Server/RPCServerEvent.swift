@@ -42,6 +42,8 @@ public enum RPCServerNotice: Sendable, Hashable, CustomStringConvertible {
   case consumerLost(worker: String, reason: String)
   /// The worker consumes again; `queueDeclared` when it had to declare the queue anew.
   case consumerRestored(worker: String, queueDeclared: Bool)
+  /// The broker refused a request's reply; the request was rejected without requeue.
+  case replyRefused(RefusedReply)
 
   public var description: String {
     switch self {
@@ -58,6 +60,7 @@ public enum RPCServerNotice: Sendable, Hashable, CustomStringConvertible {
     case .consumerLost(let worker, let reason): "\(worker): \(reason); restoring its consumer"
     case .consumerRestored(let worker, let declared):
       "\(worker): consuming again" + (declared ? " (queue declared anew)" : "")
+    case .replyRefused(let refused): refused.description
     }
   }
 }

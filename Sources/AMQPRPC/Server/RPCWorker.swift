@@ -5,8 +5,10 @@ import NIOCore
 import NIOPosix
 
 /// One worker: a consumer of the request queue on its own channel, with `basic.qos`
-/// prefetch, answering each request and acknowledging it after the reply is published. It
-/// can pause (cancel its consumer once the requests it holds are answered) and resume.
+/// prefetch, answering each request and acknowledging it once the broker has confirmed the
+/// reply (rejecting it without requeue when the broker refused the reply: see
+/// ``ReplyPublisher``). It can pause (cancel its consumer once the requests it holds are
+/// answered) and resume.
 ///
 /// Requests are handled where they arrive, on the connection's event loop, with no task hop:
 /// parsing, cheap work (iterative fib, small recursive fib), the reply and the ack. Larger
@@ -22,6 +24,12 @@ final class RPCWorker: Sendable {
   let prefetch: UInt16
   let configuration: RPCServerConfiguration
   let record = NIOLockedValueBox(WorkerRecord())
+  /// Where replies go out: a connection beside this one (see ``ReplyPublisher``).
+  private let replies: ReplyPublisher
+  /// The server's memory of requests a lost link took from its workers (shared by them).
+  let interrupted: NIOLockedValueBox<InterruptedRequests>
+  /// The requests this worker holds, by delivery tag: what a lost link would interrupt.
+  let held = NIOLockedValueBox<[UInt64: InterruptedRequests.Key]>([:])
   private let triage: RPCRequestTriage
   private let consumption = NIOLockedValueBox(Consumption())
   private let onEvent: @Sendable (RPCServerEvent) -> Void
@@ -43,6 +51,7 @@ final class RPCWorker: Sendable {
 
   private init(
     id: Int, channel: AMQPChannel, prefetch: UInt16, configuration: RPCServerConfiguration,
+    replies: ReplyPublisher, interrupted: NIOLockedValueBox<InterruptedRequests>,
     onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) {
@@ -52,6 +61,8 @@ final class RPCWorker: Sendable {
     self.connection = channel.connection
     self.prefetch = prefetch
     self.configuration = configuration
+    self.replies = replies
+    self.interrupted = interrupted
     self.triage = RPCRequestTriage(
       parser: RPCRequestParser(
         maximumN: min(configuration.maximumN, configuration.work.largestN),
@@ -63,14 +74,15 @@ final class RPCWorker: Sendable {
   /// Opens the worker's channel, sets its prefetch and starts consuming.
   static func start(
     id: Int, prefetch: UInt16, connection: AMQPConnection, configuration: RPCServerConfiguration,
+    replies: ReplyPublisher, interrupted: NIOLockedValueBox<InterruptedRequests>,
     onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) async throws -> RPCWorker {
     let channel = try await connection.openChannel()
     try await channel.basicQos(prefetchCount: prefetch)
     let worker = RPCWorker(
-      id: id, channel: channel, prefetch: prefetch, configuration: configuration, onEvent: onEvent,
-      onNotice: onNotice)
+      id: id, channel: channel, prefetch: prefetch, configuration: configuration,
+      replies: replies, interrupted: interrupted, onEvent: onEvent, onNotice: onNotice)
     try await worker.startConsuming()
     return worker
   }
@@ -106,6 +118,7 @@ final class RPCWorker: Sendable {
       case .consumerCancelled, .channelClosedByServer: restore
       default: false  // the connection closed for good
       }
+    if error.code != .consumerCancelled { linkLost() }
     guard restorable else {
       configuration.logger.warning("worker \(name) stopped: \(error)")
       record.withLockedValue { $0.activity = .stopped }
@@ -222,10 +235,14 @@ final class RPCWorker: Sendable {
     let request = Request(
       deliveryTag: message.deliveryTag, properties: properties, started: started,
       receivedWall: receivedWall)
-    switch triage.decide(properties: properties, body: message.body, receivedWall: receivedWall) {
+    let decision =
+      holding(message).map { .reject(reason: $0) }
+      ?? triage.decide(properties: properties, body: message.body, receivedWall: receivedWall)
+    switch decision {
     case .reject(let reason):
       configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
       finish(started, correlationID: correlationID, n: nil, outcome: .rejected(reason: reason))
+      released(message.deliveryTag, settled: true)
       channel.rejectWithFuture(deliveryTag: message.deliveryTag).whenComplete { [self] _ in
         settled()
       }
@@ -247,6 +264,7 @@ final class RPCWorker: Sendable {
           case .success(let value): answer(request, replyTo: replyTo, n: n, .answered(value: value))
           case .failure(let error):
             configuration.logger.error("worker \(name) could not compute fib(\(n)): \(error)")
+            released(request.deliveryTag, settled: false)
             settled()  // unacknowledged: it goes back to the queue when the channel closes
           }
         }
@@ -262,25 +280,62 @@ final class RPCWorker: Sendable {
     var receivedWall: Int64
   }
 
-  /// Publishes the reply, then acknowledges the request (in that order on the wire).
+  /// Publishes the reply, and acknowledges the request once the broker has confirmed the
+  /// reply; rejects it without requeue when the broker refused the reply (see
+  /// ``ReplyPublisher``).
   private func answer(
     _ request: Request, replyTo: String, n: Int?, _ outcome: RPCServerEvent.Outcome
   ) {
     // Requeued at the drain timeout: another worker answers it; this answer is dropped.
-    guard let drained = settle() else { return }
+    guard consumption.withLockedValue({ !$0.abandoned }) else { return }
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
     finish(
       request.started, correlationID: request.properties.correlationID ?? "", n: n,
       outcome: outcome)
-    reply(outcome, to: request, at: replyTo)
-    // On the event loop (deliveries and thread-pool results complete there): in place.
-    do {
-      try channel.ackOnEventLoop(deliveryTag: request.deliveryTag)
-    } catch {
-      // The channel is gone: the broker requeues the request; nothing more to do here.
-      configuration.logger.debug("ack failed", metadata: ["error": "\(error)"])
+    guard
+      let (properties, body) = RPCRequestTriage.reply(
+        outcome, to: request.properties, worker: name, receivedWall: request.receivedWall,
+        repliedWall: WallClock.microsecondsSinceEpoch())
+    else {
+      released(request.deliveryTag, settled: false)
+      return settled()
     }
-    // A drain resumed here closes the channel on this loop after the reply and ack.
+    replies.send(
+      ReplyPublisher.Reply(
+        body: body, routingKey: replyTo, properties: properties,
+        settle: { [self] verdict in replySettled(verdict, request: request, replyTo: replyTo) }))
+  }
+
+  /// The broker's verdict on a request's reply, on the event loop: ack, reject, or leave.
+  private func replySettled(_ verdict: ReplyPublisher.Verdict, request: Request, replyTo: String) {
+    released(request.deliveryTag, settled: verdict.settlesTheRequest)
+    // Requeued at the drain timeout meanwhile: the delivery tag is no longer ours.
+    guard let drained = settle() else { return }
+    switch verdict {
+    case .accepted:
+      do {
+        try channel.ackOnEventLoop(deliveryTag: request.deliveryTag)
+      } catch {
+        // The channel is gone: the broker requeues the request; nothing more to do here.
+        configuration.logger.debug("ack failed", metadata: ["error": "\(error)"])
+      }
+    case .refused(let error):
+      let refusal = RefusedReply(
+        worker: name, correlationID: request.properties.correlationID ?? "", replyTo: replyTo,
+        reason: error.replyText.map { "\(error.replyCode.map(String.init) ?? "") \($0)" }
+          ?? error.message)
+      configuration.logger.warning(
+        "reply refused by the broker; request rejected without requeue",
+        metadata: [
+          "worker": "\(name)", "correlationID": "\(refusal.correlationID)",
+          "replyTo": "\(replyTo)", "reason": "\(refusal.reason)",
+        ])
+      onNotice(.replyRefused(refusal))
+      _ = channel.rejectWithFuture(deliveryTag: request.deliveryTag, requeue: false)
+    case .dropped:
+      break  // unacknowledged: it goes back to the queue when the channel closes
+    }
+    // A drain resumed here closes the channel on this loop after the ack or reject.
     for waiter in drained { waiter.resume(returning: true) }
   }
 
@@ -303,20 +358,6 @@ final class RPCWorker: Sendable {
 
   /// Recursive fib up to this n takes microseconds; it is computed inline.
   static let inlineRecursiveLimit = 20
-
-  private func reply(_ outcome: RPCServerEvent.Outcome, to request: Request, at replyTo: String) {
-    guard
-      let (properties, body) = RPCRequestTriage.reply(
-        outcome, to: request.properties, worker: name, receivedWall: request.receivedWall,
-        repliedWall: WallClock.microsecondsSinceEpoch())
-    else { return }
-    do {
-      try channel.publishOnEventLoop(
-        body, routingKey: replyTo, mandatory: false, properties: properties)
-    } catch {
-      configuration.logger.debug("reply not published", metadata: ["error": "\(error)"])
-    }
-  }
 
   private func finish(
     _ started: NIODeadline, correlationID: String, n: Int?, outcome: RPCServerEvent.Outcome

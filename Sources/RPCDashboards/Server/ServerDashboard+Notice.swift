@@ -35,6 +35,12 @@ extension ServerDashboard {
         "\(shortName(worker)) consumes again" + (queueDeclared ? " (queue declared anew)" : ""),
         .ok
       )
+    case .replyRefused(let refused):
+      (
+        "\(shortName(refused.worker)) reply refused, request "
+          + "\(refused.correlationID.isEmpty ? "-" : refused.correlationID) rejected · "
+          + refused.reason, .error
+      )
     }
   }
 
