@@ -231,7 +231,7 @@ extension RPCServerNotice {
   var changesConsumers: Bool {
     switch self {
     case .consumerLost, .consumerRestored, .connection(.recovered): true
-    case .connection: false
+    case .connection, .replyRefused: false
     }
   }
 }
