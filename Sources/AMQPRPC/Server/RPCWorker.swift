@@ -90,7 +90,7 @@ final class RPCWorker: Sendable {
         consumerEnded(error)
       })
     consumption.withLockedValue { $0.consumerTag = tag }
-    record.withLockedValue { $0.activity = .idle }
+    record.withLockedValue { $0.activity = .consuming }
   }
 
   /// The broker ended the consumer: it cancelled it (the queue was deleted; consumer
@@ -150,7 +150,9 @@ final class RPCWorker: Sendable {
   /// Stops taking new requests and returns once the ones already delivered are answered and
   /// acknowledged, or once `gracePeriod` has passed: then those still held are rejected with
   /// requeue (nothing is lost) and their answers, if they come, are dropped. Returns how many
-  /// were requeued. The channel stays open, so ``startConsuming()`` resumes.
+  /// were requeued. The channel stays open, so ``startConsuming()`` resumes. Shows as
+  /// stopping meanwhile, whether or not it was consuming (a paused worker can still hold
+  /// requests while its pause drains).
   @discardableResult
   func stopConsuming(then activity: WorkerRecord.Activity, gracePeriod: Duration? = nil) async
     -> Int
@@ -163,22 +165,21 @@ final class RPCWorker: Sendable {
       return consumption.consumerTag
     }
     var requeued = 0
-    if let tag {
-      record.withLockedValue { $0.activity = .stopping }
-      // After cancel-ok no more deliveries come; then wait for those still being answered.
-      try? await channel.cancel(consumerTag: tag)
-      if await !waitUntilDrained(within: gracePeriod) {
-        requeued = consumption.withLockedValue { consumption in
-          consumption.abandoned = true
-          defer { consumption.outstanding = 0 }
-          return consumption.outstanding
-        }
-        // Tag 0 with multiple: every unacknowledged delivery on the channel (AMQP 0-9-1
-        // basic.ack/nack "multiple" rule; basic.nack is RabbitMQ's extension).
-        try? await channel.nack(deliveryTag: 0, multiple: true, requeue: true)
-        configuration.logger.warning(
-          "worker \(name): \(requeued) request(s) still held after the drain timeout requeued")
+    record.withLockedValue { $0.activity = .stopping }
+    // After cancel-ok no more deliveries come; then wait for those still being answered.
+    if let tag { try? await channel.cancel(consumerTag: tag) }
+    if await !waitUntilDrained(within: gracePeriod) {
+      requeued = consumption.withLockedValue { consumption in
+        consumption.abandoned = true
+        defer { consumption.outstanding = 0 }
+        return consumption.outstanding
       }
+      record.withLockedValue { $0.abandonComputations(now: .now()) }
+      // Tag 0 with multiple: every unacknowledged delivery on the channel (AMQP 0-9-1
+      // basic.ack/nack "multiple" rule; basic.nack is RabbitMQ's extension).
+      try? await channel.nack(deliveryTag: 0, multiple: true, requeue: true)
+      configuration.logger.warning(
+        "worker \(name): \(requeued) request(s) still held after the drain timeout requeued")
     }
     record.withLockedValue { $0.activity = activity }
     return requeued
@@ -208,8 +209,14 @@ final class RPCWorker: Sendable {
     record.withLockedValue { $0.activity = .stopped }
   }
 
+  /// Requests delivered and not yet acknowledged (or rejected).
+  var held: Int { consumption.withLockedValue { $0.outstanding } }
+
   func snapshot(now: NIODeadline) -> RPCWorkerStats {
-    record.withLockedValue { $0.snapshot(id: id, name: name, prefetch: prefetch, now: now) }
+    let held = self.held
+    return record.withLockedValue {
+      $0.snapshot(id: id, name: name, prefetch: prefetch, held: held, now: now)
+    }
   }
 
   /// Handles one request on the event loop.
@@ -219,13 +226,14 @@ final class RPCWorker: Sendable {
     let receivedWall = WallClock.microsecondsSinceEpoch()
     let properties = message.properties
     let correlationID = properties.correlationID ?? ""
+    let number = record.withLockedValue { $0.nextRequestNumber() }
     let request = Request(
-      deliveryTag: message.deliveryTag, properties: properties, started: started,
+      number: number, deliveryTag: message.deliveryTag, properties: properties, started: started,
       receivedWall: receivedWall)
     switch triage.decide(properties: properties, body: message.body, receivedWall: receivedWall) {
     case .reject(let reason):
       configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
-      finish(started, correlationID: correlationID, n: nil, outcome: .rejected(reason: reason))
+      finish(request, n: nil, outcome: .rejected(reason: reason))
       channel.rejectWithFuture(deliveryTag: message.deliveryTag).whenComplete { [self] _ in
         settled()
       }
@@ -233,8 +241,7 @@ final class RPCWorker: Sendable {
       answer(request, replyTo: replyTo, n: nil, .refused(kind, message: message))
     case .compute(let n, let replyTo):
       record.withLockedValue {
-        $0.activity = .busy(n: n, correlationID: correlationID, since: started)
-        $0.busy.began(started)
+        $0.began(number, .init(n: n, correlationID: correlationID, since: started))
       }
       let mode = configuration.work
       if mode == .iterative || n <= Self.inlineRecursiveLimit {
@@ -247,6 +254,7 @@ final class RPCWorker: Sendable {
           case .success(let value): answer(request, replyTo: replyTo, n: n, .answered(value: value))
           case .failure(let error):
             configuration.logger.error("worker \(name) could not compute fib(\(n)): \(error)")
+            record.withLockedValue { $0.ended(number, now: .now()) }
             settled()  // unacknowledged: it goes back to the queue when the channel closes
           }
         }
@@ -255,6 +263,8 @@ final class RPCWorker: Sendable {
   }
 
   private struct Request: Sendable {
+    /// The worker's own number for it (see ``WorkerRecord/nextRequestNumber()``).
+    var number: Int
     var deliveryTag: UInt64
     /// The request's properties: the reply echoes its `correlation_id` exactly.
     var properties: AMQPBasicProperties
@@ -269,9 +279,7 @@ final class RPCWorker: Sendable {
     // Requeued at the drain timeout: another worker answers it; this answer is dropped.
     guard let drained = settle() else { return }
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
-    finish(
-      request.started, correlationID: request.properties.correlationID ?? "", n: n,
-      outcome: outcome)
+    finish(request, n: n, outcome: outcome)
     reply(outcome, to: request, at: replyTo)
     // On the event loop (deliveries and thread-pool results complete there): in place.
     do {
@@ -318,11 +326,9 @@ final class RPCWorker: Sendable {
     }
   }
 
-  private func finish(
-    _ started: NIODeadline, correlationID: String, n: Int?, outcome: RPCServerEvent.Outcome
-  ) {
+  private func finish(_ request: Request, n: Int?, outcome: RPCServerEvent.Outcome) {
     let now = NIODeadline.now()
-    let service = now - started
+    let service = now - request.started
     record.withLockedValue { record in
       switch outcome {
       case .answered:
@@ -333,11 +339,11 @@ final class RPCWorker: Sendable {
       case .rejected: record.rejected += 1
       }
       record.handledRate.record(now)
-      record.busy.ended(now)
-      if case .busy = record.activity { record.activity = .idle }
+      record.ended(request.number, now: now)
     }
     onEvent(
       RPCServerEvent(
-        worker: name, correlationID: correlationID, n: n, outcome: outcome, service: service))
+        worker: name, correlationID: request.properties.correlationID ?? "", n: n,
+        outcome: outcome, service: service))
   }
 }
