@@ -1,4 +1,5 @@
 import AMQPClient
+import AMQPRPC
 import Foundation
 import Testing
 
@@ -27,12 +28,13 @@ extension BrokerTests {
       return text.split(separator: "\n").last.map(String.init) ?? ""
     }
 
-    /// The `done` column of a worker row (`w1`) or of the totals row (`all`), when idle.
+    /// The `done` column of a worker row (`w1`) or of the totals row (`all`), when idle (after
+    /// the `held` column).
     static func done(_ row: String, in screen: String) -> Int? {
       guard let line = screen.split(separator: "\n").first(where: { $0.hasPrefix(row + " ") })
       else { return nil }
       let fields = line.split(separator: " ")
-      return row == "all" ? Int(fields[1]) : Int(fields[2])
+      return row == "all" ? Int(fields[2]) : Int(fields[3])
     }
 
     @Test func burstsSpreadOverWorkersPauseMovesTheLoadAndQuitDrains() async throws {
@@ -41,7 +43,11 @@ extension BrokerTests {
         [bin.appendingPathComponent("rpc-server").path, "--workers", "3", "--queue", queue],
         width: 120, height: 30)
       defer { server.kill() }
-      try await server.waitFor("Workers (3)")
+      let start = try await server.waitFor("Workers (3)")
+      // The header names this server as its workers' names do (`<host>-<pid>/w1`).
+      let host = RPCServerConfiguration.defaultServerName().split(separator: "-").dropLast()
+        .joined(separator: "-")
+      #expect(start.split(separator: "\n").first?.contains(" \(host)-") == true, "\(start)")
 
       // A burst spreads over the three workers; their counts add up to it.
       #expect(try await burst("20x90", queue: queue).contains("90 sent: 90 ok"))
