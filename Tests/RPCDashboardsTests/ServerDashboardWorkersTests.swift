@@ -128,6 +128,20 @@ import Testing
     board.update(
       stats: RPCServerStats(workers: [worker(1), worker(2, prefetch: 4)]), now: t0 + .seconds(6))
     #expect(panels(board)[1] == "")
+    #expect(!board.isAnimating(now: t0 + .seconds(6)))
+  }
+
+  @Test func anAddThatNeverCompletesIsNotAwaitedForEver() {
+    var board = dashboard()
+    board.update(stats: RPCServerStats(workers: [worker(1)]), now: t0)
+    _ = board.handle(.character("+"), now: t0)
+    board.say("could not add a worker: channel closed", style: .error, now: t0)
+    #expect(board.isAnimating(now: t0 + .seconds(1)))
+    board.update(stats: RPCServerStats(workers: [worker(1)]), now: t0 + .seconds(11))
+    #expect(!board.isAnimating(now: t0 + .seconds(11)))
+    // A worker added later (by another press) is announced; the old ask is not counted.
+    board.update(stats: RPCServerStats(workers: [worker(1), worker(2)]), now: t0 + .seconds(12))
+    #expect(panels(board)[1] == "")
   }
 
   @Test func aWorkerShowsEveryRequestItHoldsUpToItsPrefetch() throws {

@@ -6,8 +6,9 @@ import NIOCore
 extension ServerDashboard {
   /// Replaces "adding…" and "removing…" once the snapshot shows the worker listed or gone.
   mutating func noteFinishedActions(appeared: Set<Int>, live: Set<Int>, now: NIODeadline) {
-    for id in appeared.sorted() where addsAwaited > 0 {
-      addsAwaited -= 1
+    addsAwaited.removeAll { $0 <= now }
+    for id in appeared.sorted() where !addsAwaited.isEmpty {
+      addsAwaited.removeFirst()
       let prefetch = stats.workers.first { $0.id == id }.map { Prefetch.describe($0.prefetch) }
       say("w\(id) added: consuming \(queue), prefetch \(prefetch ?? "?")", style: .ok, now: now)
     }

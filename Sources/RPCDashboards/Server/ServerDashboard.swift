@@ -53,13 +53,16 @@ public struct ServerDashboard: Sendable {
   /// the totals row), and each listed worker's: one computation, one window.
   private var overallRate = SampledRate()
   private var workerRates: [Int: SampledRate] = [:]
-  /// Workers asked for and not yet listed.
-  var addsAwaited = 0
+  /// Workers asked for and not yet listed: until when each is announced as it appears (an
+  /// add that failed, said by the application, is not awaited for ever).
+  var addsAwaited: [NIODeadline] = []
   /// Workers asked to go and still listed (stopping).
   var removalsAwaited: Set<Int> = []
   private var message: (text: String, style: StyleRole, until: NIODeadline)?
 
   public static let minimumSize = (width: 60, height: 14)
+  /// How long an added worker is awaited to say it was added.
+  static let addAwaitLimit = TimeAmount.seconds(10)
   static let logLimit = 200
 
   /// A screen for the server on `queue` (`queueOrigin` says whether it was adopted or
@@ -149,7 +152,7 @@ public struct ServerDashboard: Sendable {
       case .busy, .restoring, .stopping: true
       case .idle, .paused, .stopped: false
       }
-    } || status.isAnimating || addsAwaited > 0 || !removalsAwaited.isEmpty
+    } || status.isAnimating || !addsAwaited.isEmpty || !removalsAwaited.isEmpty
       || throughput.recentlyActive || (message.map { $0.until > now } ?? false) || draining
   }
 
@@ -175,7 +178,7 @@ public struct ServerDashboard: Sendable {
     switch Self.keymap.action(for: key) {
     case .add:
       guard !draining else { return [] }
-      addsAwaited += 1
+      addsAwaited.append(now + Self.addAwaitLimit)
       say("adding a worker…", now: now)
       return [.addWorker]
     case .remove:
