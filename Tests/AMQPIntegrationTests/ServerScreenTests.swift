@@ -95,5 +95,49 @@ extension BrokerTests {
       try await connection.openChannel().queueDelete(queue)
       try await connection.close()
     }
+
+    /// The worker table's row of `id` (`w1`, in its 4-column id cell), if listed.
+    static func row(_ id: String, in screen: String) -> String? {
+      let cell = id.padding(toLength: 5, withPad: " ", startingAt: 0)
+      return screen.split(separator: "\n").first { $0.hasPrefix(cell) }.map(String.init)
+    }
+
+    @Test func aWorkerShowsTheFourRequestsItHoldsAndStaysStoppingUntilItHasAnsweredThem()
+      async throws
+    {
+      let queue = Broker.uniqueName("server-held")
+      let server = try TmuxSession(
+        [
+          bin.appendingPathComponent("rpc-server").path, "--workers", "1", "--prefetch", "4",
+          "--queue", queue,
+        ],
+        width: 120, height: 30)
+      defer { server.kill() }
+      try await server.waitFor("Workers (1)")
+      // fib(38), recursive in a debug build: each takes a second or more.
+      async let running = burst("38x6", queue: queue)
+      _ = try await server.waitFor("w1 holding 4 of prefetch 4", seconds: 30) {
+        Self.row("w1", in: $0)?.contains(" 4/4 ") == true
+      }
+      try server.sendKeys("-")
+      let stopping = try await server.waitFor("w1 stopping") {
+        Self.row("w1", in: $0)?.contains("stopping") == true
+      }
+      #expect(stopping.contains(" removing w1: it answers and acknowledges what it holds"))
+      let removed = try await server.waitFor("w1 removed", seconds: 30) {
+        Self.row("w1", in: $0) == nil
+      }
+      #expect(removed.contains("no workers — press + to add one"), "\(removed)")
+      #expect(removed.contains("handled 4 "), "its answers stay counted: \(removed)")
+      // The rest waited in the queue; a new worker answers them.
+      try server.sendKeys("+")
+      _ = try await server.waitFor("w2 added")
+      #expect(try await running.contains("6 sent: 6 ok"))
+      try server.sendKeys("q")
+      _ = try await server.waitFor("EXIT=0")
+      let connection = try await Broker.connect()
+      try await connection.openChannel().queueDelete(queue)
+      try await connection.close()
+    }
   }
 }
