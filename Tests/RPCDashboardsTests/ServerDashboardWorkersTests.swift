@@ -97,6 +97,11 @@ import Testing
     #expect(board.handle(.character("-"), now: t0) == [.removeWorker(id: 2)])
     #expect(board.handle(.character("-"), now: t0) == [], "asked once")
     #expect(panels(board)[1].hasPrefix(" removing w2: it answers and acknowledges what it holds"))
+    board.update(
+      stats: RPCServerStats(workers: [worker(1), worker(2, .stopping, held: 1)]),
+      now: t0 + .milliseconds(100))
+    #expect(board.handle(.character("p"), now: t0) == [], "nothing to pause")
+    #expect(panels(board)[1].hasPrefix(" w2 is stopping"))
     // Still answering fib(40): listed as stopping, holding it, past the message's 5 s.
     board.update(
       stats: RPCServerStats(workers: [worker(1), worker(2, .stopping, held: 1)]),

@@ -138,6 +138,13 @@ public struct ServerDashboard: Sendable {
   /// Worker `id`'s requests handled per second over ``RateWindow/seconds``.
   func rate(of worker: Int) -> Double { workerRates[worker]?.perSecond ?? 0 }
 
+  /// As ``update(stats:now:)``: `handledTotal` is not used, the snapshot's totals (removed
+  /// workers included) are. Kept for callers written before.
+  @available(*, deprecated, renamed: "update(stats:now:)")
+  public mutating func update(stats: RPCServerStats, handledTotal: Int, now: NIODeadline) {
+    update(stats: stats, now: now)
+  }
+
   /// Shows `text` in the message line until `seconds` after `now`.
   public mutating func say(
     _ text: String, style: StyleRole = .normal, now: NIODeadline, for seconds: Int64 = 5
@@ -190,6 +197,10 @@ public struct ServerDashboard: Sendable {
       return [.removeWorker(id: worker.id)]
     case .togglePause:
       guard let worker = selectedWorker else { return [] }
+      if case .stopping = worker.state, removalsAwaited.contains(worker.id) || draining {
+        say("w\(worker.id) is stopping: it goes once it has answered what it holds", now: now)
+        return []
+      }
       if case .paused = worker.state {
         say("resuming w\(worker.id)", style: .ok, now: now)
         return [.resumeWorker(id: worker.id)]
