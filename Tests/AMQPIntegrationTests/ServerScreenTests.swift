@@ -102,7 +102,9 @@ extension BrokerTests {
       return screen.split(separator: "\n").first { $0.hasPrefix(cell) }.map(String.init)
     }
 
-    @Test func aWorkerShowsTheFourRequestsItHoldsAndStaysStoppingUntilItHasAnsweredThem()
+    /// With prefetch 4 a worker shows the four requests it holds (4/4); removed, it stays as
+    /// stopping until it has answered them; on q the screen says how many are still held.
+    @Test func heldRequestsStoppingWorkersAndDrainingShowWhatEachWorkerStillHolds()
       async throws
     {
       let queue = Broker.uniqueName("server-held")
@@ -133,7 +135,23 @@ extension BrokerTests {
       try server.sendKeys("+")
       _ = try await server.waitFor("w2 added")
       #expect(try await running.contains("6 sent: 6 ok"))
+      // q while w2 holds four: the screen says how many are still held, w2 stays listed as
+      // stopping, and every request is answered before the exit.
+      async let last = burst("38x4", queue: queue)
+      _ = try await server.waitFor("w2 holding 4", seconds: 30) {
+        Self.row("w2", in: $0)?.contains(" 4/4 ") == true
+      }
       try server.sendKeys("q")
+      let draining = try await server.waitFor("draining, w2 stopping") {
+        $0.contains(" requests: workers finish and acknowledge what they hold")
+          && Self.row("w2", in: $0)?.contains("stopping") == true
+      }
+      #expect(
+        ["draining 1 ", "draining 2 ", "draining 3 ", "draining 4 "].contains {
+          draining.contains($0)
+        }, "\(draining)")
+      #expect(!draining.contains("press + to add one"))
+      #expect(try await last.contains("4 sent: 4 ok"))
       _ = try await server.waitFor("EXIT=0")
       let connection = try await Broker.connect()
       try await connection.openChannel().queueDelete(queue)
