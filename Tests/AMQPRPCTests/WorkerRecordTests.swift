@@ -14,19 +14,18 @@ import Testing
 
   @Test func aWorkerComputingSeveralRequestsShowsTheOldestUntilTheLastEnds() {
     var record = WorkerRecord()
-    let first = record.nextRequestNumber()
-    let second = record.nextRequestNumber()
-    #expect(first != second)
-    record.began(first, .init(n: 40, correlationID: "c-1", since: t0))
-    record.began(second, .init(n: 41, correlationID: "c-2", since: t0 + .seconds(1)))
+    record.began(.init(n: 40, correlationID: "c-1", since: t0))
+    record.began(.init(n: 41, correlationID: "c-2", since: t0 + .seconds(1)))
     var stats = snapshot(record, held: 4, at: t0 + .seconds(2))
     #expect(stats.state == .busy(n: 40, correlationID: "c-1", since: .seconds(2)))
     #expect(stats.held == 4)
-    record.ended(first, now: t0 + .seconds(2))
+    record.ended(correlationID: "c-1", since: t0, now: t0 + .seconds(2))
     stats = snapshot(record, held: 3, at: t0 + .seconds(3))
     #expect(stats.state == .busy(n: 41, correlationID: "c-2", since: .seconds(2)))
-    record.ended(second, now: t0 + .seconds(4))
-    record.ended(second, now: t0 + .seconds(4))  // twice is harmless
+    record.ended(correlationID: "c-2", since: t0 + .seconds(1), now: t0 + .seconds(4))
+    // Twice, or a request never computed (refused), is harmless.
+    record.ended(correlationID: "c-2", since: t0 + .seconds(1), now: t0 + .seconds(4))
+    record.ended(correlationID: "c-3", since: t0, now: t0 + .seconds(4))
     #expect(snapshot(record, at: t0 + .seconds(4)).state == .idle)
     // Busy from t0 to t0+4 s without a gap: 40 % of the 10 s window.
     #expect(abs(snapshot(record, at: t0 + .seconds(10)).utilisation - 0.4) < 1e-9)
@@ -34,8 +33,7 @@ import Testing
 
   @Test func aStoppingWorkerShowsStoppingWhileItStillComputes() {
     var record = WorkerRecord()
-    let number = record.nextRequestNumber()
-    record.began(number, .init(n: 40, correlationID: "c-1", since: t0))
+    record.began(.init(n: 40, correlationID: "c-1", since: t0))
     record.activity = .stopping
     #expect(snapshot(record, held: 1, at: t0 + .seconds(1)).state == .stopping)
     record.abandonComputations(now: t0 + .seconds(2))

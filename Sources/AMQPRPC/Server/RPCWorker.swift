@@ -210,10 +210,10 @@ final class RPCWorker: Sendable {
   }
 
   /// Requests delivered and not yet acknowledged (or rejected).
-  var held: Int { consumption.withLockedValue { $0.outstanding } }
+  var unacknowledged: Int { consumption.withLockedValue { $0.outstanding } }
 
   func snapshot(now: NIODeadline) -> RPCWorkerStats {
-    let held = self.held
+    let held = unacknowledged
     return record.withLockedValue {
       $0.snapshot(id: id, name: name, prefetch: prefetch, held: held, now: now)
     }
@@ -226,14 +226,13 @@ final class RPCWorker: Sendable {
     let receivedWall = WallClock.microsecondsSinceEpoch()
     let properties = message.properties
     let correlationID = properties.correlationID ?? ""
-    let number = record.withLockedValue { $0.nextRequestNumber() }
     let request = Request(
-      number: number, deliveryTag: message.deliveryTag, properties: properties, started: started,
+      deliveryTag: message.deliveryTag, properties: properties, started: started,
       receivedWall: receivedWall)
     switch triage.decide(properties: properties, body: message.body, receivedWall: receivedWall) {
     case .reject(let reason):
       configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
-      finish(request, n: nil, outcome: .rejected(reason: reason))
+      finish(started, correlationID: correlationID, n: nil, outcome: .rejected(reason: reason))
       channel.rejectWithFuture(deliveryTag: message.deliveryTag).whenComplete { [self] _ in
         settled()
       }
@@ -241,7 +240,7 @@ final class RPCWorker: Sendable {
       answer(request, replyTo: replyTo, n: nil, .refused(kind, message: message))
     case .compute(let n, let replyTo):
       record.withLockedValue {
-        $0.began(number, .init(n: n, correlationID: correlationID, since: started))
+        $0.began(.init(n: n, correlationID: correlationID, since: started))
       }
       let mode = configuration.work
       if mode == .iterative || n <= Self.inlineRecursiveLimit {
@@ -253,8 +252,8 @@ final class RPCWorker: Sendable {
           switch result {
           case .success(let value): answer(request, replyTo: replyTo, n: n, .answered(value: value))
           case .failure(let error):
+            record.withLockedValue { $0.ended(correlationID: correlationID, since: started) }
             configuration.logger.error("worker \(name) could not compute fib(\(n)): \(error)")
-            record.withLockedValue { $0.ended(number, now: .now()) }
             settled()  // unacknowledged: it goes back to the queue when the channel closes
           }
         }
@@ -263,8 +262,6 @@ final class RPCWorker: Sendable {
   }
 
   private struct Request: Sendable {
-    /// The worker's own number for it (see ``WorkerRecord/nextRequestNumber()``).
-    var number: Int
     var deliveryTag: UInt64
     /// The request's properties: the reply echoes its `correlation_id` exactly.
     var properties: AMQPBasicProperties
@@ -279,7 +276,9 @@ final class RPCWorker: Sendable {
     // Requeued at the drain timeout: another worker answers it; this answer is dropped.
     guard let drained = settle() else { return }
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
-    finish(request, n: n, outcome: outcome)
+    finish(
+      request.started, correlationID: request.properties.correlationID ?? "", n: n,
+      outcome: outcome)
     reply(outcome, to: request, at: replyTo)
     // On the event loop (deliveries and thread-pool results complete there): in place.
     do {
@@ -326,9 +325,11 @@ final class RPCWorker: Sendable {
     }
   }
 
-  private func finish(_ request: Request, n: Int?, outcome: RPCServerEvent.Outcome) {
+  private func finish(
+    _ started: NIODeadline, correlationID: String, n: Int?, outcome: RPCServerEvent.Outcome
+  ) {
     let now = NIODeadline.now()
-    let service = now - request.started
+    let service = now - started
     record.withLockedValue { record in
       switch outcome {
       case .answered:
@@ -339,11 +340,10 @@ final class RPCWorker: Sendable {
       case .rejected: record.rejected += 1
       }
       record.handledRate.record(now)
-      record.ended(request.number, now: now)
+      record.ended(correlationID: correlationID, since: started, now: now)
     }
     onEvent(
       RPCServerEvent(
-        worker: name, correlationID: request.properties.correlationID ?? "", n: n,
-        outcome: outcome, service: service))
+        worker: name, correlationID: correlationID, n: n, outcome: outcome, service: service))
   }
 }

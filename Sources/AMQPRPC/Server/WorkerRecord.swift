@@ -19,10 +19,8 @@ struct WorkerRecord: Sendable {
   }
 
   var activity: Activity = .consuming
-  /// The requests being computed, by the worker's own request number (delivery tags start
-  /// again on a replacement channel).
-  var computing: [Int: Computation] = [:]
-  private var lastRequestNumber = 0
+  /// The requests being computed, oldest first.
+  var computing: [Computation] = []
   var processed = 0
   var errors = 0
   var expired = 0
@@ -31,28 +29,29 @@ struct WorkerRecord: Sendable {
   var service = LatencyRecorder()
   var busy = BusyWindow()
 
-  /// A number for the next delivered request, unique in this worker.
-  mutating func nextRequestNumber() -> Int {
-    lastRequestNumber += 1
-    return lastRequestNumber
-  }
-
-  /// Request `number` started computing fib(n).
-  mutating func began(_ number: Int, _ computation: Computation) {
-    computing[number] = computation
+  /// A request started computing fib(n).
+  mutating func began(_ computation: Computation) {
+    computing.append(computation)
     busy.began(computation.since)
   }
 
-  /// Request `number` is done with (answered, refused or given up); a no-op when it was
-  /// never computed.
-  mutating func ended(_ number: Int, now: NIODeadline) {
-    guard computing.removeValue(forKey: number) != nil else { return }
+  /// The request with this correlation id received at `since` is done with (answered,
+  /// refused or given up); a no-op when it was never computed. (The pair tells requests
+  /// apart: each delivery reads the clock anew.)
+  mutating func ended(correlationID: String, since: NIODeadline, now: NIODeadline = .now()) {
+    guard
+      let index = computing.firstIndex(where: {
+        $0.since == since && $0.correlationID == correlationID
+      })
+    else { return }
+    computing.remove(at: index)
     busy.ended(now)
   }
 
   /// Forgets every computation (their requests went back to the queue).
   mutating func abandonComputations(now: NIODeadline) {
-    for number in computing.keys { ended(number, now: now) }
+    for _ in computing { busy.ended(now) }
+    computing.removeAll()
   }
 
   func snapshot(id: Int, name: String, prefetch: UInt16, held: Int, now: NIODeadline)
@@ -62,7 +61,7 @@ struct WorkerRecord: Sendable {
     let state: RPCWorkerStats.State
     switch activity {
     case .consuming:
-      if let oldest = computing.values.min(by: { $0.since < $1.since }) {
+      if let oldest = computing.min(by: { $0.since < $1.since }) {
         // `now` may be read just before the worker started; never show a negative age.
         state = .busy(
           n: oldest.n, correlationID: oldest.correlationID, since: max(.zero, now - oldest.since))
