@@ -86,7 +86,7 @@ extension ServerDashboard {
       "this process", "\(stats.workers.count) worker\(stats.workers.count == 1 ? "" : "s")", .accent
     )
     item("handled", "\(handledTotal)", .ok)
-    item("rate", Self.rateText(rate), .accent)
+    item("rate", RateWindow.text(rate), .accent)
     item("prefetch (new)", Prefetch.describe(prefetch))
     item("work", "\(work.rawValue) fib, n ≤ \(maximumN)")
     let room = buffer.width - column - 1

@@ -35,9 +35,4 @@ extension ServerDashboard {
   static func heldText(_ worker: RPCWorkerStats) -> String {
     worker.prefetch == 0 ? "\(worker.held)" : "\(worker.held)/\(worker.prefetch)"
   }
-
-  /// `8.0/s over 5 s`: a rate with the window it is taken over.
-  static func rateText(_ perSecond: Double) -> String {
-    "\(Format.rate(perSecond)) over \(RateWindow.seconds) s"
-  }
 }
