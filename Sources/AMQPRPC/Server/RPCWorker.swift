@@ -213,9 +213,9 @@ final class RPCWorker: Sendable {
   var unacknowledged: Int { consumption.withLockedValue { $0.outstanding } }
 
   func snapshot(now: NIODeadline) -> RPCWorkerStats {
-    let held = unacknowledged
+    let unacknowledged = self.unacknowledged
     return record.withLockedValue {
-      $0.snapshot(id: id, name: name, prefetch: prefetch, held: held, now: now)
+      $0.snapshot(id: id, name: name, prefetch: prefetch, held: unacknowledged, now: now)
     }
   }
 
