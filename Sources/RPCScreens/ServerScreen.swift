@@ -47,7 +47,7 @@ public final class ServerScreen: Sendable {
         dashboard.brokerURL = watch.brokerURL ?? dashboard.brokerURL
         dashboard.queueStatus = queueStatus.current
         dashboard.draining = commands.isDraining
-        dashboard.update(stats: server.stats(), handledTotal: server.handledCount, now: now)
+        dashboard.update(stats: server.stats(), now: now)
         dashboard.render(into: &buffer, now: now)
         return dashboard.isAnimating(now: now)
       },
@@ -87,5 +87,6 @@ extension ServerDashboard {
       queueOrigin: origin, prefetch: server.prefetch, work: server.configuration.work,
       maximumN: server.configuration.maximumN)
     tls = connection.tlsSession?.description
+    serverName = server.configuration.serverName
   }
 }

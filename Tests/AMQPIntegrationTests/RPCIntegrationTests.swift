@@ -274,6 +274,7 @@ extension BrokerTests {
       let stats = rpc.client.stats()
       #expect(stats.count(.ok) == 2_000 && stats.inFlight == 0)
       #expect(server.handledCount == 2_000)
+      #expect(server.stats().handled == 2_000, "the removed workers' counts are kept")
       try await rpc.stop()
     }
 

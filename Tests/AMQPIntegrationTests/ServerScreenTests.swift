@@ -1,4 +1,5 @@
 import AMQPClient
+import AMQPRPC
 import Foundation
 import Testing
 
@@ -27,12 +28,15 @@ extension BrokerTests {
       return text.split(separator: "\n").last.map(String.init) ?? ""
     }
 
-    /// The `done` column of a worker row (`w1`) or of the totals row (`all`), when idle.
+    /// The `done` column of a worker row (`w1`) or of the totals row (`all`), when idle (after
+    /// the `held` column, shown from 90 columns).
     static func done(_ row: String, in screen: String) -> Int? {
-      guard let line = screen.split(separator: "\n").first(where: { $0.hasPrefix(row + " ") })
-      else { return nil }
+      let lines = screen.split(separator: "\n")
+      guard let line = lines.first(where: { $0.hasPrefix(row + " ") }) else { return nil }
+      let held = lines.contains { $0.hasPrefix("id ") && $0.contains(" held ") } ? 1 : 0
       let fields = line.split(separator: " ")
-      return row == "all" ? Int(fields[1]) : Int(fields[2])
+      let index = (row == "all" ? 1 : 2) + held
+      return fields.indices.contains(index) ? Int(fields[index]) : nil
     }
 
     @Test func burstsSpreadOverWorkersPauseMovesTheLoadAndQuitDrains() async throws {
@@ -41,7 +45,11 @@ extension BrokerTests {
         [bin.appendingPathComponent("rpc-server").path, "--workers", "3", "--queue", queue],
         width: 120, height: 30)
       defer { server.kill() }
-      try await server.waitFor("Workers (3)")
+      let start = try await server.waitFor("Workers (3)")
+      // The header names this server as its workers' names do (`<host>-<pid>/w1`).
+      let host = RPCServerConfiguration.defaultServerName().split(separator: "-").dropLast()
+        .joined(separator: "-")
+      #expect(start.split(separator: "\n").first?.contains(" \(host)-") == true, "\(start)")
 
       // A burst spreads over the three workers; their counts add up to it.
       #expect(try await burst("20x90", queue: queue).contains("90 sent: 90 ok"))
@@ -85,6 +93,68 @@ extension BrokerTests {
       let after = try await server.waitFor("EXIT=0")
       #expect(after.contains("Stopped cleanly after handling 450 requests"))
       #expect(!after.contains("Workers ("))
+      let connection = try await Broker.connect()
+      try await connection.openChannel().queueDelete(queue)
+      try await connection.close()
+    }
+
+    /// The worker table's row of `id` (`w1`, in its 4-column id cell), if listed.
+    static func row(_ id: String, in screen: String) -> String? {
+      let cell = id.padding(toLength: 5, withPad: " ", startingAt: 0)
+      return screen.split(separator: "\n").first { $0.hasPrefix(cell) }.map(String.init)
+    }
+
+    /// With prefetch 4 a worker shows the four requests it holds (4/4); removed, it stays as
+    /// stopping until it has answered them; on q the screen says how many are still held.
+    @Test func heldRequestsStoppingWorkersAndDrainingShowWhatEachWorkerStillHolds()
+      async throws
+    {
+      let queue = Broker.uniqueName("server-held")
+      let server = try TmuxSession(
+        [
+          bin.appendingPathComponent("rpc-server").path, "--workers", "1", "--prefetch", "4",
+          "--queue", queue,
+        ],
+        width: 120, height: 30)
+      defer { server.kill() }
+      try await server.waitFor("Workers (1)")
+      // fib(38), recursive in a debug build: each takes a second or more.
+      async let running = burst("38x6", queue: queue)
+      _ = try await server.waitFor("w1 holding 4 of prefetch 4", seconds: 30) {
+        Self.row("w1", in: $0)?.contains(" 4/4 ") == true
+      }
+      try server.sendKeys("-")
+      let stopping = try await server.waitFor("w1 stopping") {
+        Self.row("w1", in: $0)?.contains("stopping") == true
+      }
+      #expect(stopping.contains(" removing w1: it answers and acknowledges what it holds"))
+      let removed = try await server.waitFor("w1 removed", seconds: 30) {
+        Self.row("w1", in: $0) == nil
+      }
+      #expect(removed.contains("no workers — press + to add one"), "\(removed)")
+      #expect(removed.contains("handled 4 "), "its answers stay counted: \(removed)")
+      // The rest waited in the queue; a new worker answers them.
+      try server.sendKeys("+")
+      _ = try await server.waitFor("w2 added")
+      #expect(try await running.contains("6 sent: 6 ok"))
+      // q while w2 holds four: the screen says how many are still held, w2 stays listed as
+      // stopping, and every request is answered before the exit.
+      async let last = burst("38x4", queue: queue)
+      _ = try await server.waitFor("w2 holding 4", seconds: 30) {
+        Self.row("w2", in: $0)?.contains(" 4/4 ") == true
+      }
+      try server.sendKeys("q")
+      let draining = try await server.waitFor("draining, w2 stopping") {
+        $0.contains(" requests: workers finish and acknowledge what they hold")
+          && Self.row("w2", in: $0)?.contains("stopping") == true
+      }
+      #expect(
+        ["draining 1 ", "draining 2 ", "draining 3 ", "draining 4 "].contains {
+          draining.contains($0)
+        }, "\(draining)")
+      #expect(!draining.contains("press + to add one"))
+      #expect(try await last.contains("4 sent: 4 ok"))
+      _ = try await server.waitFor("EXIT=0")
       let connection = try await Broker.connect()
       try await connection.openChannel().queueDelete(queue)
       try await connection.close()

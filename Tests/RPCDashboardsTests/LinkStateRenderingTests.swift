@@ -43,7 +43,7 @@ import Testing
       stats: RPCServerStats(workers: [
         worker(1, .restoring(reason: "consumer cancelled by the broker (queue deleted?)")),
         worker(2, .idle),
-      ]), handledTotal: 12, now: t0)
+      ]), now: t0)
     return board
   }
 
@@ -204,7 +204,7 @@ import Testing
     let row = lines.first { $0.hasPrefix("w1 ") }
     #expect(row?.contains("RESTORING") == true, "\(lines)")
     if width >= 120 {
-      #expect(row?.contains("RESTORING: consumer cancelled by the") == true, "\(lines)")
+      #expect(row?.contains("RESTORING: consumer cancelled") == true, "\(lines)")
     }
     #expect(board.isAnimating(now: t0))
     board.apply(.consumerRestored(worker: "vm-1/w1", queueDeclared: true))

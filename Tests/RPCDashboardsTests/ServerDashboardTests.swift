@@ -49,6 +49,12 @@ import Testing
         worker: "host-1/w1", correlationID: "c-10", n: nil,
         outcome: .refused(.invalidInput, message: "\"abc\" is not a whole number"),
         service: .microseconds(80)))
+    // 5 s before, nothing handled: the rates are the counts over the 5 s window.
+    board.update(
+      stats: RPCServerStats(workers: [
+        worker(1, .idle, processed: 0), worker(2, .idle, processed: 0),
+        worker(3, .idle, processed: 0),
+      ]), now: t0 - .seconds(5))
     board.update(
       stats: RPCServerStats(workers: [
         worker(
@@ -56,19 +62,19 @@ import Testing
           errors: 1),
         worker(2, .idle, processed: 12),
         worker(3, .paused, processed: 7, utilisation: 0),
-      ]), handledTotal: 30, now: t0)
+      ]), now: t0)
     let lines = render(&board)
     #expect(
       lines == [
         " rpc-server │ connected │ rpc_queue (declared classic): ready 4 · consumers 5 (all servers)",
-        " this process 3 workers  prefetch (new) 1  work recursive fib, n ≤ 45  handled 30  rate 0.0/s",
+        " this process 3 workers  handled 30  rate 6.0/s over 5 s  prefetch (new) 1  █",
         "",
-        "Workers (3)",
-        "id   state                            done errors rej/exp   req/s      mean       p99 utilisation",
-        "w1   busy fib(35) c-11 250 ms           10      1     0/0   2.0/s   1.00 ms   2.00 ms ████···· 50%",
-        "w2   idle                               12      0     0/0   2.0/s   1.00 ms   2.00 ms ████···· 50%",
-        "w3   PAUSED                              7      0     0/0   2.0/s   1.00 ms   2.00 ms ········ 0%",
-        "all                                     29      1     0/0   6.0/s",
+        "Workers (3) · req/s over 5 s",
+        "id   state                    held    done errors rej/exp   req/s      mean       p99 utilisation",
+        "w1   busy fib(35) c-11 250…    0/1      10      1     0/0   2.2/s   1.00 ms   2.00 ms ████···· 50%",
+        "w2   idle                      0/1      12      0     0/0   2.4/s   1.00 ms   2.00 ms ████···· 50%",
+        "w3   PAUSED                    0/1       7      0     0/0   1.4/s   1.00 ms   2.00 ms ········ 0%",
+        "all                              0      29      1     0/0   6.0/s",
         "Recent requests",
         "w1  invalid-input: \"abc\" is not a whole number  c-10",
         "w2  fib(30) = 832040  12.0 ms  c-9",
@@ -88,8 +94,7 @@ import Testing
     board.update(
       stats: RPCServerStats(workers: [
         worker(1, .idle, processed: 0), worker(4, .paused, processed: 0),
-      ]),
-      handledTotal: 0, now: t0)
+      ]), now: t0)
     #expect(board.handle(.character("p"), now: t0) == [.pauseWorker(id: 1)])
     _ = board.handle(.down, now: t0)
     #expect(board.handle(.character("p"), now: t0) == [.resumeWorker(id: 4)])
@@ -106,12 +111,11 @@ import Testing
     board.update(
       stats: RPCServerStats(workers: [
         worker(1, .idle, processed: 0), worker(2, .idle, processed: 0),
-      ]),
-      handledTotal: 0, now: t0)
+      ]), now: t0)
     _ = board.handle(.down, now: t0)
     #expect(board.selected == 1)
     board.update(
-      stats: RPCServerStats(workers: [worker(1, .idle, processed: 0)]), handledTotal: 0, now: t0)
+      stats: RPCServerStats(workers: [worker(1, .idle, processed: 0)]), now: t0)
     #expect(board.selected == 0)
   }
 
@@ -129,12 +133,12 @@ import Testing
   @Test func throughputTrendSamplesEachSecond() {
     var board = dashboard()
     board.update(
-      stats: RPCServerStats(workers: [worker(1, .idle, processed: 0)]), handledTotal: 0, now: t0)
+      stats: RPCServerStats(workers: [worker(1, .idle, processed: 0)]), now: t0)
     board.update(
-      stats: RPCServerStats(workers: [worker(1, .idle, processed: 5)]), handledTotal: 5,
+      stats: RPCServerStats(workers: [worker(1, .idle, processed: 5)]),
       now: t0 + .seconds(1))
     board.update(
-      stats: RPCServerStats(workers: [worker(1, .idle, processed: 15)]), handledTotal: 15,
+      stats: RPCServerStats(workers: [worker(1, .idle, processed: 15)]),
       now: t0 + .seconds(2))
     #expect(board.throughputHistory == [5, 10])
     #expect(board.history(of: 1) == [5, 10])

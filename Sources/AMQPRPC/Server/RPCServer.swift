@@ -16,7 +16,7 @@ public final class RPCServer: Sendable {
   /// refuses by closing the connection does not take the workers with it.
   let replies: ReplyPublisher
 
-  private let workers = NIOLockedValueBox<[Int: RPCWorker]>([:])
+  private let roster = NIOLockedValueBox(Roster())
   private let prefetchForNewWorkers: NIOLockedValueBox<UInt16>
   private let nextWorkerID = NIOLockedValueBox(1)
   private let eventSink = NIOLockedValueBox<AsyncStream<RPCServerEvent>.Continuation?>(nil)
@@ -24,6 +24,19 @@ public final class RPCServer: Sendable {
   private let handledTotal = NIOLockedValueBox(0)
   /// Requests a lost link took from the workers, shared by them (see ``InterruptedRequests``).
   private let interrupted: NIOLockedValueBox<InterruptedRequests>
+
+  /// The workers and what the removed ones handled, in one lock so that a worker's counts
+  /// move to ``retired`` in the same step that takes it off the list.
+  private struct Roster: Sendable {
+    var workers: [Int: RPCWorker] = [:]
+    /// Workers being removed: still listed (stopping) until they have ended.
+    var leaving: [Int: Task<Int, Never>] = [:]
+    /// The final counts of the workers removed.
+    var retired = RPCWorkerTotals()
+
+    /// The running workers that are not being removed, by id.
+    var staying: [Int: RPCWorker] { workers.filter { leaving[$0.key] == nil } }
+  }
 
   private init(
     connection: AMQPConnection, configuration: RPCServerConfiguration, queue: RPCQueueInfo,
@@ -116,38 +129,59 @@ public final class RPCServer: Sendable {
         _ = sink.withLockedValue { $0 }?.yield(event)
       },
       onNotice: { notice in _ = notices.withLockedValue { $0 }?.yield(notice) })
-    workers.withLockedValue { $0[id] = worker }
+    roster.withLockedValue { $0.workers[id] = worker }
     configuration.logger.info("worker \(worker.name) started")
     return id
   }
 
   /// Removes a worker (the newest when `id` is nil) after it finishes the requests already
   /// delivered to it, waiting at most ``RPCServerConfiguration/drainTimeout`` (then those are
-  /// requeued); returns the id removed, or nil when there was none.
+  /// requeued); returns the id removed, or nil when there was none. Until it has ended the
+  /// worker stays in ``stats()`` as stopping, with the requests it still holds; then its
+  /// counts move to ``RPCServerStats/retired``. Removing a worker already being removed
+  /// waits for that removal.
   @discardableResult
   public func removeWorker(_ id: Int? = nil) async -> Int? {
-    let removed = workers.withLockedValue { workers -> RPCWorker? in
-      guard let key = id ?? workers.keys.max() else { return nil }
-      return workers.removeValue(forKey: key)
+    let gracePeriod = configuration.drainTimeout
+    let removal = roster.withLockedValue { roster -> (id: Int, task: Task<Int, Never>)? in
+      guard let key = id ?? roster.staying.keys.max() else { return nil }
+      return leave(key, roster: &roster, gracePeriod: gracePeriod).map { (key, $0) }
     }
-    guard let removed else { return nil }
-    _ = await stop(removed, gracePeriod: configuration.drainTimeout)
-    return removed.id
+    guard let removal else { return nil }
+    _ = await removal.task.value
+    return removal.id
   }
 
-  /// Stops and closes one worker; returns how many requests it requeued.
+  /// Starts removing worker `id` (or returns its removal already under way); nil when there
+  /// is no such worker. Called in the roster's lock, so a worker is stopped once.
+  private func leave(_ id: Int, roster: inout Roster, gracePeriod: Duration) -> Task<Int, Never>? {
+    if let removal = roster.leaving[id] { return removal }
+    guard let worker = roster.workers[id] else { return nil }
+    let removal = Task { await self.stop(worker, gracePeriod: gracePeriod) }
+    roster.leaving[id] = removal
+    return removal
+  }
+
+  /// Stops and closes one worker, then takes it off the list; returns how many requests it
+  /// requeued.
   private func stop(_ worker: RPCWorker, gracePeriod: Duration) async -> Int {
     let requeued = await worker.stopConsuming(then: .stopped, gracePeriod: gracePeriod)
     await worker.close()
+    roster.withLockedValue { roster in
+      roster.retired = roster.retired + worker.snapshot(now: .now()).totals
+      roster.workers[worker.id] = nil
+      roster.leaving[worker.id] = nil
+    }
     configuration.logger.info("worker \(worker.name) removed")
     return requeued
   }
 
   /// Pauses a worker: it cancels its consumer after the requests it holds, so the broker
-  /// sends the load to the other consumers. Returns false when there is no such worker.
+  /// sends the load to the other consumers. Returns false when there is no such worker (or
+  /// it is being removed).
   @discardableResult
   public func pauseWorker(_ id: Int) async -> Bool {
-    guard let worker = workers.withLockedValue({ $0[id] }) else { return false }
+    guard let worker = roster.withLockedValue({ $0.staying[id] }) else { return false }
     await worker.stopConsuming(then: .paused)
     configuration.logger.info("worker \(worker.name) paused")
     return true
@@ -156,7 +190,7 @@ public final class RPCServer: Sendable {
   /// Resumes a paused worker (a new consumer on its channel).
   @discardableResult
   public func resumeWorker(_ id: Int) async throws -> Bool {
-    guard let worker = workers.withLockedValue({ $0[id] }) else { return false }
+    guard let worker = roster.withLockedValue({ $0.staying[id] }) else { return false }
     try await worker.startConsuming()
     configuration.logger.info("worker \(worker.name) resumed")
     return true
@@ -171,14 +205,18 @@ public final class RPCServer: Sendable {
   /// Requests handled since start by every worker, removed ones included.
   public var handledCount: Int { handledTotal.withLockedValue { $0 } }
 
-  /// The ids of the running workers, ascending.
-  public var workerIDs: [Int] { workers.withLockedValue { $0.keys.sorted() } }
+  /// The ids of the running workers not being removed, ascending.
+  public var workerIDs: [Int] { roster.withLockedValue { $0.staying.keys.sorted() } }
 
-  /// Snapshots of every worker.
+  /// Snapshots of every listed worker (those being removed too, as stopping) and the counts
+  /// of the removed ones, taken together.
   public func stats() -> RPCServerStats {
     let now = NIODeadline.now()
-    let running = workers.withLockedValue { Array($0.values) }
-    return RPCServerStats(workers: running.map { $0.snapshot(now: now) }.sorted { $0.id < $1.id })
+    return roster.withLockedValue { roster in
+      RPCServerStats(
+        workers: roster.workers.values.map { $0.snapshot(now: now) }.sorted { $0.id < $1.id },
+        retired: roster.retired)
+    }
   }
 
   /// The request queue's ready messages and consumers now, across every server process.
@@ -190,20 +228,23 @@ public final class RPCServer: Sendable {
   }
 
   /// Graceful shutdown: every worker stops consuming, answers and acknowledges what it
-  /// already received, and closes its channel. Requests still held after `gracePeriod`
-  /// (default ``RPCServerConfiguration/drainTimeout``) are rejected with requeue, so another
-  /// server answers them: nothing is lost. Returns how many were requeued.
+  /// already received, and closes its channel; each stays in ``stats()`` (stopping, with
+  /// what it holds) until it has ended. Requests still held after `gracePeriod` (default
+  /// ``RPCServerConfiguration/drainTimeout``) are rejected with requeue, so another server
+  /// answers them: nothing is lost. Returns how many were requeued.
   @discardableResult
   public func shutdown(gracePeriod: Duration? = nil) async -> Int {
     let gracePeriod = gracePeriod ?? configuration.drainTimeout
-    let stopping = workers.withLockedValue { workers in
-      defer { workers.removeAll() }
-      return Array(workers.values)
-    }
-    // All at once, so the grace period is the whole shutdown's, not each worker's.
-    let requeued = await withTaskGroup(of: Int.self) { group in
-      for worker in stopping { group.addTask { await self.stop(worker, gracePeriod: gracePeriod) } }
-      return await group.reduce(0, +)
+    var requeued = 0
+    // All at once, so the grace period is the whole shutdown's, not each worker's; again
+    // while workers remain (one added meanwhile).
+    while true {
+      let removals = roster.withLockedValue { roster in
+        for id in roster.workers.keys { _ = leave(id, roster: &roster, gracePeriod: gracePeriod) }
+        return Array(roster.leaving.values)
+      }
+      if removals.isEmpty { break }
+      for removal in removals { requeued += await removal.value }
     }
     await replies.close()
     eventSink.withLockedValue { $0?.finish() }

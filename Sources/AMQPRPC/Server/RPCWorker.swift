@@ -102,7 +102,7 @@ final class RPCWorker: Sendable {
         consumerEnded(error)
       })
     consumption.withLockedValue { $0.consumerTag = tag }
-    record.withLockedValue { $0.activity = .idle }
+    record.withLockedValue { $0.activity = .consuming }
   }
 
   /// The broker ended the consumer: it cancelled it (the queue was deleted; consumer
@@ -163,7 +163,9 @@ final class RPCWorker: Sendable {
   /// Stops taking new requests and returns once the ones already delivered are answered and
   /// acknowledged, or once `gracePeriod` has passed: then those still held are rejected with
   /// requeue (nothing is lost) and their answers, if they come, are dropped. Returns how many
-  /// were requeued. The channel stays open, so ``startConsuming()`` resumes.
+  /// were requeued. The channel stays open, so ``startConsuming()`` resumes. Shows as
+  /// stopping meanwhile, whether or not it was consuming (a paused worker can still hold
+  /// requests while its pause drains).
   @discardableResult
   func stopConsuming(then activity: WorkerRecord.Activity, gracePeriod: Duration? = nil) async
     -> Int
@@ -176,22 +178,21 @@ final class RPCWorker: Sendable {
       return consumption.consumerTag
     }
     var requeued = 0
-    if let tag {
-      record.withLockedValue { $0.activity = .stopping }
-      // After cancel-ok no more deliveries come; then wait for those still being answered.
-      try? await channel.cancel(consumerTag: tag)
-      if await !waitUntilDrained(within: gracePeriod) {
-        requeued = consumption.withLockedValue { consumption in
-          consumption.abandoned = true
-          defer { consumption.outstanding = 0 }
-          return consumption.outstanding
-        }
-        // Tag 0 with multiple: every unacknowledged delivery on the channel (AMQP 0-9-1
-        // basic.ack/nack "multiple" rule; basic.nack is RabbitMQ's extension).
-        try? await channel.nack(deliveryTag: 0, multiple: true, requeue: true)
-        configuration.logger.warning(
-          "worker \(name): \(requeued) request(s) still held after the drain timeout requeued")
+    record.withLockedValue { $0.activity = .stopping }
+    // After cancel-ok no more deliveries come; then wait for those still being answered.
+    if let tag { try? await channel.cancel(consumerTag: tag) }
+    if await !waitUntilDrained(within: gracePeriod) {
+      requeued = consumption.withLockedValue { consumption in
+        consumption.abandoned = true
+        defer { consumption.outstanding = 0 }
+        return consumption.outstanding
       }
+      record.withLockedValue { $0.abandonComputations(now: .now()) }
+      // Tag 0 with multiple: every unacknowledged delivery on the channel (AMQP 0-9-1
+      // basic.ack/nack "multiple" rule; basic.nack is RabbitMQ's extension).
+      try? await channel.nack(deliveryTag: 0, multiple: true, requeue: true)
+      configuration.logger.warning(
+        "worker \(name): \(requeued) request(s) still held after the drain timeout requeued")
     }
     record.withLockedValue { $0.activity = activity }
     return requeued
@@ -221,8 +222,14 @@ final class RPCWorker: Sendable {
     record.withLockedValue { $0.activity = .stopped }
   }
 
+  /// Requests delivered and not yet acknowledged (or rejected).
+  var unacknowledged: Int { consumption.withLockedValue { $0.outstanding } }
+
   func snapshot(now: NIODeadline) -> RPCWorkerStats {
-    record.withLockedValue { $0.snapshot(id: id, name: name, prefetch: prefetch, now: now) }
+    let unacknowledged = self.unacknowledged
+    return record.withLockedValue {
+      $0.snapshot(id: id, name: name, prefetch: prefetch, held: unacknowledged, now: now)
+    }
   }
 
   /// Handles one request on the event loop.
@@ -250,8 +257,7 @@ final class RPCWorker: Sendable {
       answer(request, replyTo: replyTo, n: nil, .refused(kind, message: message))
     case .compute(let n, let replyTo):
       record.withLockedValue {
-        $0.activity = .busy(n: n, correlationID: correlationID, since: started)
-        $0.busy.began(started)
+        $0.began(.init(n: n, correlationID: correlationID, since: started))
       }
       let mode = configuration.work
       if mode == .iterative || n <= Self.inlineRecursiveLimit {
@@ -263,6 +269,7 @@ final class RPCWorker: Sendable {
           switch result {
           case .success(let value): answer(request, replyTo: replyTo, n: n, .answered(value: value))
           case .failure(let error):
+            record.withLockedValue { $0.ended(correlationID: correlationID, since: started) }
             configuration.logger.error("worker \(name) could not compute fib(\(n)): \(error)")
             released(request.deliveryTag, settled: false)
             settled()  // unacknowledged: it goes back to the queue when the channel closes
@@ -374,8 +381,7 @@ final class RPCWorker: Sendable {
       case .rejected: record.rejected += 1
       }
       record.handledRate.record(now)
-      record.busy.ended(now)
-      if case .busy = record.activity { record.activity = .idle }
+      record.ended(correlationID: correlationID, since: started, now: now)
     }
     onEvent(
       RPCServerEvent(

@@ -30,9 +30,7 @@ extension ServerDashboard {
   public mutating func renderPanels(into buffer: inout ScreenBuffer, in area: Rect, showLog: Bool) {
     renderSummary(into: &buffer, row: area.row)
     if draining {
-      buffer.write(
-        "draining: workers finish and acknowledge what they hold…", row: area.row + 1, column: 1,
-        style: .warning)
+      buffer.write(drainingText, row: area.row + 1, column: 1, style: .warning)
     } else if let message = visibleMessage ?? latestNotice {
       buffer.write(
         message.text, row: area.row + 1, column: 1, style: message.style, width: area.width - 1)
@@ -59,9 +57,11 @@ extension ServerDashboard {
     } else {
       queueText = "\(queue) (\(queueOrigin))"
     }
+    // The server's own name (`vm-17118`) outlasts the program's: it maps a worker seen in a
+    // client's list to this window.
+    let name = serverName.map { [HeaderBar.Part(text: $0, priority: 4)] } ?? []
     HeaderBar(
-      parts: [
-        .init(text: "rpc-server", priority: 3),
+      parts: [HeaderBar.Part(text: "rpc-server", priority: 3)] + name + [
         .init(
           text: status.label(now: now), priority: HeaderBar.essential,
           style: status.isTrouble ? .warning : .bar),
@@ -73,17 +73,22 @@ extension ServerDashboard {
 
   private func renderSummary(into buffer: inout ScreenBuffer, row: Int) {
     var column = 1
+    // Counts first; an item is drawn whole or not at all (with those after it), so no number
+    // is cut to look like another.
+    var full = false
     func item(_ label: String, _ value: String, _ style: StyleRole = .normal) {
+      full = full || column + label.count + 1 + value.count > buffer.width
+      guard !full else { return }
       column = buffer.write(label + " ", row: row, column: column, style: .dim)
       column = buffer.write(value + "  ", row: row, column: column, style: style)
     }
     item(
       "this process", "\(stats.workers.count) worker\(stats.workers.count == 1 ? "" : "s")", .accent
     )
+    item("handled", "\(handledTotal)", .ok)
+    item("rate", RateWindow.text(rate), .accent)
     item("prefetch (new)", Prefetch.describe(prefetch))
     item("work", "\(work.rawValue) fib, n ≤ \(maximumN)")
-    item("handled", "\(handledTotal)", .ok)
-    item("rate", Format.rate(throughputHistory.last ?? 0), .accent)
     let room = buffer.width - column - 1
     if room >= 8 {
       buffer.write(
@@ -92,22 +97,26 @@ extension ServerDashboard {
     }
   }
 
-  /// The per-worker trend column only fits from 110 columns.
+  /// The per-worker trend column only fits from 110 columns, the held column from 90 (below,
+  /// the held count leads the state).
   private func workerTable(width: Int) -> Table {
     let withTrend = width >= 110
+    let withHeld = width >= 90
     var table = Table(
-      title: "Workers (\(stats.workers.count))",
+      title: "Workers (\(stats.workers.count)) · req/s over \(RateWindow.seconds) s",
       columns: [
-        .init("id", width: 4), .init("state"), .init("done", width: 7, alignment: .right),
+        .init("id", width: 4), .init("state"),
+      ] + (withHeld ? [.init("held", width: 6, alignment: .right)] : []) + [
+        .init("done", width: 7, alignment: .right),
         .init("errors", width: 6, alignment: .right), .init("rej/exp", width: 7, alignment: .right),
         .init("req/s", width: 7, alignment: .right), .init("mean", width: 9, alignment: .right),
         .init("p99", width: 9, alignment: .right), .init("utilisation", width: 13),
         .init(withTrend ? "trend" : "", width: withTrend ? 12 : 0),
       ],
-      rows: [], emptyText: "no workers — press + to add one")
+      rows: [], emptyText: noWorkersText)
     let stateWidth = table.widths(for: width)[1]
     var rows = stats.workers.enumerated().map { index, worker -> Table.Row in
-      let state: String
+      var state: String
       var style: StyleRole = index == selected ? .selected : .normal
       switch worker.state {
       case .idle: state = "idle"
@@ -124,10 +133,13 @@ extension ServerDashboard {
         state = "stopped"
         if index != selected { style = .error }
       }
+      if !withHeld, worker.held > 0 { state = Self.heldText(worker) + " " + state }
       return Table.Row(
         [
-          "w\(worker.id)", state, "\(worker.processed)", "\(worker.errors)",
-          "\(worker.rejected)/\(worker.expired)", Format.rate(worker.rate),
+          "w\(worker.id)", state,
+        ] + (withHeld ? [Self.heldText(worker)] : []) + [
+          "\(worker.processed)", "\(worker.errors)",
+          "\(worker.rejected)/\(worker.expired)", Format.rate(rate(of: worker.id)),
           worker.service.count == 0 ? "-" : Format.microseconds(UInt64(worker.service.mean)),
           worker.service.count == 0 ? "-" : Format.microseconds(worker.service.p99),
           Gauge.render(worker.utilisation, width: 8, asciiOnly: asciiOnly) + " "
@@ -136,22 +148,17 @@ extension ServerDashboard {
             ? Sparkline.render(history(of: worker.id), width: 12, asciiOnly: asciiOnly) : "",
         ], style: style)
     }
-    let totals = stats.workers.reduce(
-      into: (processed: 0, errors: 0, rejected: 0, expired: 0, rate: 0.0)
-    ) {
-      $0.processed += $1.processed
-      $0.errors += $1.errors
-      $0.rejected += $1.rejected
-      $0.expired += $1.expired
-      $0.rate += $1.rate
-    }
+    // Removed workers' counts stay in the totals; the rate is the summary's.
+    let totals = stats.all
     if !stats.workers.isEmpty {
       rows.append(
         Table.Row(
           [
-            "all", "", "\(totals.processed)", "\(totals.errors)",
+            "all", "",
+          ] + (withHeld ? ["\(stats.held)"] : []) + [
+            "\(totals.processed)", "\(totals.errors)",
             "\(totals.rejected)/\(totals.expired)",
-            Format.rate(totals.rate), "", "", "", "",
+            Format.rate(rate), "", "", "", "",
           ], style: .title))
     }
     table.rows = rows

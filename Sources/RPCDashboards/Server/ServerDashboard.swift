@@ -21,6 +21,9 @@ public struct ServerDashboard: Sendable {
   }
 
   public var brokerURL: String
+  /// This process's name, `<host>-<pid>`: the prefix of its workers' names (`vm-17118/w2`)
+  /// in a client's list of replies, so a worker seen there can be found here.
+  public var serverName: String?
   /// The TLS of an `amqps` connection (`TLSv1.3 TLS_AES_128_GCM_SHA256`); `nil` on plain TCP.
   public var tls: String?
   public var status: ConnectionStatus = .connecting
@@ -38,7 +41,6 @@ public struct ServerDashboard: Sendable {
   public var draining = false
 
   public private(set) var stats = RPCServerStats(workers: [])
-  public private(set) var handledTotal = 0
   public private(set) var log: Deque<RPCServerEvent> = []
   public private(set) var selected = 0
   public private(set) var showHelp = false
@@ -47,9 +49,20 @@ public struct ServerDashboard: Sendable {
   public internal(set) var latestNotice: (text: String, style: StyleRole)?
   private var throughput = ThroughputHistory()
   private var workerHistory: [Int: ThroughputHistory] = [:]
+  /// Every worker's requests handled per second, removed ones included (the summary and
+  /// the totals row), and each listed worker's: one computation, one window.
+  private var overallRate = SampledRate()
+  private var workerRates: [Int: SampledRate] = [:]
+  /// Workers asked for and not yet listed: until when each is announced as it appears (an
+  /// add that failed, said by the application, is not awaited for ever).
+  var addsAwaited: [NIODeadline] = []
+  /// Workers asked to go and still listed (stopping).
+  var removalsAwaited: Set<Int> = []
   private var message: (text: String, style: StyleRole, until: NIODeadline)?
 
   public static let minimumSize = (width: 60, height: 14)
+  /// How long an added worker is awaited to say it was added.
+  static let addAwaitLimit = TimeAmount.seconds(10)
   static let logLimit = 200
 
   /// A screen for the server on `queue` (`queueOrigin` says whether it was adopted or
@@ -96,18 +109,40 @@ public struct ServerDashboard: Sendable {
     if log.count > Self.logLimit { log.removeLast() }
   }
 
-  /// Takes a new statistics snapshot: worker rows, throughput trends, the selection.
-  public mutating func update(stats: RPCServerStats, handledTotal: Int, now: NIODeadline) {
+  /// Takes a new statistics snapshot: worker rows, rates, throughput trends, the selection;
+  /// says when a worker asked for has appeared or one removed has ended; expires the message.
+  public mutating func update(stats: RPCServerStats, now: NIODeadline) {
+    let listed = Set(self.stats.workers.map(\.id))
     self.stats = stats
-    self.handledTotal = handledTotal
-    throughput.record(total: handledTotal, now: now)
+    throughput.record(total: stats.handled, now: now)
+    overallRate.record(total: stats.handled, now: now)
     for worker in stats.workers {
       workerHistory[worker.id, default: ThroughputHistory()].record(
-        total: worker.processed + worker.errors + worker.expired + worker.rejected, now: now)
+        total: worker.totals.handled, now: now)
+      workerRates[worker.id, default: SampledRate()].record(total: worker.totals.handled, now: now)
     }
     let live = Set(stats.workers.map(\.id))
     workerHistory = workerHistory.filter { live.contains($0.key) }
+    workerRates = workerRates.filter { live.contains($0.key) }
     selected = min(selected, max(0, stats.workers.count - 1))
+    expireMessage(now: now)
+    noteFinishedActions(appeared: live.subtracting(listed), live: live, now: now)
+  }
+
+  /// Requests handled since start, removed workers included.
+  public var handledTotal: Int { stats.handled }
+
+  /// Requests handled per second over ``RateWindow/seconds``, removed workers included.
+  public var rate: Double { overallRate.perSecond }
+
+  /// Worker `id`'s requests handled per second over ``RateWindow/seconds``.
+  func rate(of worker: Int) -> Double { workerRates[worker]?.perSecond ?? 0 }
+
+  /// As ``update(stats:now:)``: `handledTotal` is not used, the snapshot's totals (removed
+  /// workers included) are. Kept for callers written before.
+  @available(*, deprecated, renamed: "update(stats:now:)")
+  public mutating func update(stats: RPCServerStats, handledTotal: Int, now: NIODeadline) {
+    update(stats: stats, now: now)
   }
 
   /// Shows `text` in the message line until `seconds` after `now`.
@@ -121,10 +156,10 @@ public struct ServerDashboard: Sendable {
   public func isAnimating(now: NIODeadline) -> Bool {
     stats.workers.contains {
       switch $0.state {
-      case .busy, .restoring: true
-      case .idle, .stopping, .paused, .stopped: false
+      case .busy, .restoring, .stopping: true
+      case .idle, .paused, .stopped: false
       }
-    } || status.isAnimating
+    } || status.isAnimating || !addsAwaited.isEmpty || !removalsAwaited.isEmpty
       || throughput.recentlyActive || (message.map { $0.until > now } ?? false) || draining
   }
 
@@ -149,14 +184,23 @@ public struct ServerDashboard: Sendable {
     }
     switch Self.keymap.action(for: key) {
     case .add:
+      guard !draining else { return [] }
+      addsAwaited.append(now + Self.addAwaitLimit)
       say("adding a worker…", now: now)
       return [.addWorker]
     case .remove:
-      guard let worker = selectedWorker else { return [] }
-      say("removing w\(worker.id) after its current request…", style: .warning, now: now)
+      guard let worker = selectedWorker, !removalsAwaited.contains(worker.id) else { return [] }
+      removalsAwaited.insert(worker.id)
+      say(
+        "removing w\(worker.id): it answers and acknowledges what it holds, then goes…",
+        style: .warning, now: now)
       return [.removeWorker(id: worker.id)]
     case .togglePause:
       guard let worker = selectedWorker else { return [] }
+      if case .stopping = worker.state, removalsAwaited.contains(worker.id) || draining {
+        say("w\(worker.id) is stopping: it goes once it has answered what it holds", now: now)
+        return []
+      }
       if case .paused = worker.state {
         say("resuming w\(worker.id)", style: .ok, now: now)
         return [.resumeWorker(id: worker.id)]
