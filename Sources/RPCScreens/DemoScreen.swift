@@ -200,7 +200,7 @@ public final class DemoScreen: Sendable {
     dashboard.client.workersListening = consumers.current
     dashboard.client.update(stats: client.stats(), now: now)
     dashboard.server.queueStatus = queueStatus.current
-    dashboard.server.update(stats: server.stats(), handledTotal: server.handledCount, now: now)
+    dashboard.server.update(stats: server.stats(), now: now)
     dashboard.render(into: &buffer, now: now)
     return dashboard.isAnimating(now: now)
   }

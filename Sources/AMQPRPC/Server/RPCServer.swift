@@ -62,10 +62,10 @@ public final class RPCServer: Sendable {
     let server = RPCServer(
       connection: connection, configuration: configuration, queue: queue, replies: replies)
     let notices = server.noticeSink
-    let workers = server.workers
+    let roster = server.roster
     connection.addEventListener { event in
       if case .disconnected = event {
-        for worker in workers.withLockedValue({ Array($0.values) }) { worker.linkLost() }
+        for worker in roster.withLockedValue({ Array($0.workers.values) }) { worker.linkLost() }
       }
       _ = notices.withLockedValue { $0 }?.yield(.connection(event))
     }

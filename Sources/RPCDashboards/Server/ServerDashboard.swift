@@ -138,13 +138,6 @@ public struct ServerDashboard: Sendable {
   /// Worker `id`'s requests handled per second over ``RateWindow/seconds``.
   func rate(of worker: Int) -> Double { workerRates[worker]?.perSecond ?? 0 }
 
-  /// As ``update(stats:now:)``: `handledTotal` is not used, the snapshot's totals (removed
-  /// workers included) are. Kept for callers written before.
-  @available(*, deprecated, renamed: "update(stats:now:)")
-  public mutating func update(stats: RPCServerStats, handledTotal: Int, now: NIODeadline) {
-    update(stats: stats, now: now)
-  }
-
   /// Shows `text` in the message line until `seconds` after `now`.
   public mutating func say(
     _ text: String, style: StyleRole = .normal, now: NIODeadline, for seconds: Int64 = 5
