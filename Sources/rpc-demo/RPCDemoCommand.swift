@@ -94,7 +94,7 @@ struct RPCDemoCommand: AsyncParsableCommand {
       // The workers answer what they hold while the callback queue still exists; then what
       // a drain timeout put back (or a send published late) is taken out: no orphan request.
       await server.shutdown()
-      try? await screen.removeOwnRequests()
+      _ = try? await screen.removeOwnRequests()
       try? await client.close()
       try? await clientConnection.close()
       try? await serverConnection.close()

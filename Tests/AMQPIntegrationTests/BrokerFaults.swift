@@ -251,7 +251,7 @@ enum Shell {
   {
     let output = FileManager.default.temporaryDirectory
       .appendingPathComponent("fault-\(UUID().uuidString).log")
-    FileManager.default.createFile(atPath: output.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: output) }
     let handle = try FileHandle(forWritingTo: output)
     defer { try? handle.close() }

@@ -63,7 +63,7 @@ struct RecoveryScenario {
     let durable = Deliveries(try await channel.consume(queue: durableQueue))
     let exclusive = Deliveries(try await channel.consume(queue: exclusiveQueue))
     let (callback, onDelivery, onEnd) = Deliveries.callbacks()
-    try await channel.consume(queue: callbackQueue, onDelivery: onDelivery, onEnd: onEnd)
+    _ = try await channel.consume(queue: callbackQueue, onDelivery: onDelivery, onEnd: onEnd)
     let confirms = try await connection.openChannel()
     try await confirms.confirmSelect()
     return RecoveryScenario(
