@@ -5,7 +5,9 @@ import Foundation
 #endif
 
 /// A real terminal for end-to-end UI tests: tmux runs a command in a detached session; the
-/// test types with `send-keys` and reads the screen with `capture-pane`.
+/// test types with `send-keys` and reads the screen with `capture-pane`. Each session has a
+/// tmux server of its own (`-L`): on a shared server, a session started just as the last
+/// one ended met a server on its way out ("server exited unexpectedly").
 final class TmuxSession: Sendable {
   let name: String
 
@@ -14,27 +16,27 @@ final class TmuxSession: Sendable {
     name = "test-\(UUID().uuidString.prefix(8))"
     let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
       .joined(separator: " ")
-    try Self.tmux(
+    try tmux(
       "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)",
       "env LANG=C.UTF-8 TERM=screen-256color \(quoted); echo EXIT=$?; sleep 120")
   }
 
   func sendKeys(_ keys: String...) throws {
-    try Self.tmux(["send-keys", "-t", name] + keys)
+    try tmux(["send-keys", "-t", name] + keys)
   }
 
   /// Types `text` literally, then Enter.
   func type(_ text: String) throws {
-    try Self.tmux("send-keys", "-t", name, "-l", text)
-    try Self.tmux("send-keys", "-t", name, "Enter")
+    try tmux("send-keys", "-t", name, "-l", text)
+    try tmux("send-keys", "-t", name, "Enter")
   }
 
   func resize(width: Int, height: Int) throws {
-    try Self.tmux("resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)")
+    try tmux("resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)")
   }
 
   func capture() throws -> String {
-    try Self.tmux("capture-pane", "-t", name, "-p")
+    try tmux("capture-pane", "-t", name, "-p")
   }
 
   /// Polls the screen until `condition` holds. A terminal gives no event to wait on, so
@@ -60,16 +62,22 @@ final class TmuxSession: Sendable {
   }
 
   func kill() {
-    _ = try? Self.tmux("kill-session", "-t", name)
+    _ = try? tmux("kill-server")
+  }
+
+  /// Runs a tmux command on this session's own server.
+  @discardableResult
+  private func tmux(_ arguments: String...) throws -> String {
+    try Self.run(["-L", name] + arguments)
   }
 
   @discardableResult
-  static func tmux(_ arguments: String...) throws -> String {
-    try tmux(arguments)
+  private func tmux(_ arguments: [String]) throws -> String {
+    try Self.run(["-L", name] + arguments)
   }
 
   @discardableResult
-  static func tmux(_ arguments: [String]) throws -> String {
+  private static func run(_ arguments: [String]) throws -> String {
     // Not Foundation's Process: the tmux server that `new-session` starts would inherit the
     // descriptor Process watches for the child's exit, and the wait would never end. Spawn
     // directly with every descriptor above stderr closed, output to a file, and waitpid.
