@@ -12,30 +12,35 @@ extension ServerDashboard {
     else { return }
     renderHeader(into: &buffer, now: now)
     renderPanels(into: &buffer, in: panels, showLog: true)
-    renderFooter(Self.keymap.footerItems, into: &buffer, row: footerRow)
+    Footer(Self.keymap.footer).render(
+      into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if showHelp {
-      renderHelpOverlay(
+      HelpOverlay(
         title: "rpc-server help",
         intro: [
           "Each worker consumes \(queue) on its own channel with prefetch, answers fib(n)",
           "to the request's reply_to with its correlation id, then acknowledges it.",
           "Paused workers cancel their consumer, so the broker sends the load elsewhere.",
         ],
-        lines: Self.keymap.helpLines, into: &buffer)
+        lines: Self.keymap.helpLines
+      ).render(
+        into: &buffer, in: Rect(row: 0, column: 0, width: buffer.width, height: buffer.height))
     }
   }
 
   /// Draws the summary line, the message line, the worker table and (with `showLog`) the
   /// recent requests into `area` (also used by rpc-demo).
   public mutating func renderPanels(into buffer: inout ScreenBuffer, in area: Rect, showLog: Bool) {
-    renderSummary(into: &buffer, row: area.row)
+    renderSummary(
+      into: &buffer, in: Rect(row: area.row, column: 1, width: area.width - 2, height: 1))
     if draining {
       buffer.write(
         "draining: workers finish and acknowledge what they hold…", row: area.row + 1, column: 1,
-        style: .warning)
+        style: .warning, width: area.width - 1)
     } else if let message = visibleMessage ?? latestNotice {
       buffer.write(
-        message.text, row: area.row + 1, column: 1, style: message.style, width: area.width - 1)
+        message.text.clipped(toCells: area.width - 1), row: area.row + 1, column: 1,
+        style: message.style, width: area.width - 1)
     }
     let (_, body) = area.splitTop(2)
     let tableHeight = showLog ? min(body.height - 3, stats.workers.count + 3) : body.height
@@ -71,69 +76,93 @@ extension ServerDashboard {
     ).render(into: &buffer, row: 0)
   }
 
-  private func renderSummary(into buffer: inout ScreenBuffer, row: Int) {
-    var column = 1
-    func item(_ label: String, _ value: String, _ style: StyleRole = .normal) {
-      column = buffer.write(label + " ", row: row, column: column, style: .dim)
-      column = buffer.write(value + "  ", row: row, column: column, style: style)
-    }
-    item(
-      "this process", "\(stats.workers.count) worker\(stats.workers.count == 1 ? "" : "s")", .accent
-    )
-    item("prefetch (new)", Prefetch.describe(prefetch))
-    item("work", "\(work.rawValue) fib, n ≤ \(maximumN)")
-    item("handled", "\(handledTotal)", .ok)
-    item("rate", Format.rate(throughputHistory.last ?? 0), .accent)
-    let room = buffer.width - column - 1
-    if room >= 8 {
-      buffer.write(
-        Sparkline.render(throughputHistory, width: room, asciiOnly: asciiOnly), row: row,
-        column: column, style: .accent)
+  /// This process's workers, the prefetch for new ones, the work, requests handled and the
+  /// rate, then a labelled throughput sparkline; whole items drop when short of room (the
+  /// handled count never).
+  private func renderSummary(into buffer: inout ScreenBuffer, in area: Rect) {
+    let summary = ItemLine([
+      ItemLine.Item(
+        "this process", "\(stats.workers.count) worker\(stats.workers.count == 1 ? "" : "s")",
+        style: .accent, priority: 4),
+      ItemLine.Item("prefetch (new)", Prefetch.describe(prefetch), priority: 2),
+      ItemLine.Item("work", "\(work.rawValue) fib, n ≤ \(maximumN)", priority: 1),
+      ItemLine.Item("handled", "\(handledTotal)", style: .ok),
+      ItemLine.Item("rate", Format.rate(throughputHistory.last ?? 0), style: .accent, priority: 3),
+    ])
+    summary.render(into: &buffer, in: area)
+    let used = summary.usedWidth(in: area.width) + ItemLine.spacing
+    Sparkline(
+      label: "handled/s", values: throughputHistory, asciiOnly: asciiOnly,
+      scale: { Format.fixed($0, 0) }
+    ).render(
+      into: &buffer,
+      in: Rect(row: area.row, column: area.column + used, width: area.width - used, height: 1))
+  }
+
+  /// What a worker is doing, longest first: the shorter forms end at a word, never cut.
+  static func stateForms(_ state: RPCWorkerStats.State) -> [String] {
+    switch state {
+    case .idle: ["idle"]
+    case .busy(let n, let id, let since):
+      [
+        "busy fib(\(n)) \(id) \(Format.duration(since))", "busy fib(\(n)) \(Format.duration(since))",
+        "busy fib(\(n))", "busy",
+      ]
+    case .stopping: ["stopping…"]
+    case .paused: ["PAUSED"]
+    case .restoring(let reason): ["RESTORING: \(reason)", "RESTORING"]
+    case .stopped: ["stopped"]
     }
   }
 
-  /// The per-worker trend column only fits from 110 columns.
+  /// The worker table for `width` cells: the richest form that fits with every column —
+  /// full worker names, the state with the correlation id —, else `busy fib(35)` with
+  /// columns dropped (the trend first), else `busy`.
   private func workerTable(width: Int) -> Table {
-    let withTrend = width >= 110
+    for fullNames in [true, false] {
+      for level in 0..<2 {
+        let table = workerTable(fullNames: fullNames, stateLevel: level)
+        if table.layout(for: width).widths.allSatisfy({ $0 > 0 }) { return table }
+      }
+    }
+    let table = workerTable(fullNames: false, stateLevel: 2)
+    return table.layout(for: width).total <= width
+      ? table : workerTable(fullNames: false, stateLevel: 3)
+  }
+
+  private func workerTable(fullNames: Bool, stateLevel: Int) -> Table {
     var table = Table(
       title: "Workers (\(stats.workers.count))",
       columns: [
-        .init("id", width: 4), .init("state"), .init("done", width: 7, alignment: .right),
-        .init("errors", width: 6, alignment: .right), .init("rej/exp", width: 7, alignment: .right),
-        .init("req/s", width: 7, alignment: .right), .init("mean", width: 9, alignment: .right),
-        .init("p99", width: 9, alignment: .right), .init("utilisation", width: 13),
-        .init(withTrend ? "trend" : "", width: withTrend ? 12 : 0),
+        .init(fullNames ? "worker" : "id", .fit), .init("state", .fit),
+        .init("done", .fit, alignment: .right),
+        .init("errors", .fit, alignment: .right),
+        .init("rej/exp", .fit, alignment: .right, dropOrder: 3),
+        .init("req/s", .fit, alignment: .right, dropOrder: 4),
+        .init("mean", .fit, alignment: .right, dropOrder: 6),
+        .init("p99", .fit, alignment: .right, dropOrder: 5),
+        .init("utilisation", .fit, dropOrder: 2),
+        .init("trend", .fixed(12), dropOrder: 1),
       ],
       rows: [], emptyText: "no workers — press + to add one")
-    let stateWidth = table.widths(for: width)[1]
     var rows = stats.workers.enumerated().map { index, worker -> Table.Row in
-      let state: String
       var style: StyleRole = index == selected ? .selected : .normal
       switch worker.state {
-      case .idle: state = "idle"
-      case .busy(let n, let id, let since): state = "busy fib(\(n)) \(id) \(Format.duration(since))"
-      case .stopping: state = "stopping…"
-      case .paused:
-        state = "PAUSED"
-        if index != selected { style = .warning }
-      case .restoring(let reason):
-        // The word always, whole; the reason where there is room (the notice line has it too).
-        state = stateWidth >= 20 ? "RESTORING: \(reason)" : "RESTORING"
-        if index != selected { style = .warning }
-      case .stopped:
-        state = "stopped"
-        if index != selected { style = .error }
+      case .paused, .restoring: if index != selected { style = .warning }
+      case .stopped: if index != selected { style = .error }
+      case .idle, .busy, .stopping: break
       }
+      let forms = Self.stateForms(worker.state)
       return Table.Row(
         [
-          "w\(worker.id)", state, "\(worker.processed)", "\(worker.errors)",
+          fullNames ? worker.name : "w\(worker.id)", forms[min(stateLevel, forms.count - 1)],
+          "\(worker.processed)", "\(worker.errors)",
           "\(worker.rejected)/\(worker.expired)", Format.rate(worker.rate),
           worker.service.count == 0 ? "-" : Format.microseconds(UInt64(worker.service.mean)),
           worker.service.count == 0 ? "-" : Format.microseconds(worker.service.p99),
           Gauge.render(worker.utilisation, width: 8, asciiOnly: asciiOnly) + " "
             + Format.fixed(worker.utilisation * 100, 0) + "%",
-          withTrend
-            ? Sparkline.render(history(of: worker.id), width: 12, asciiOnly: asciiOnly) : "",
+          Sparkline.render(history(of: worker.id), width: 12, asciiOnly: asciiOnly),
         ], style: style)
     }
     let totals = stats.workers.reduce(
