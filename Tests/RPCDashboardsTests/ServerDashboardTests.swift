@@ -64,11 +64,11 @@ import Testing
         " this process 3 workers  prefetch (new) 1  work recursive fib, n ≤ 45  handled 30  rate 0.0/s",
         "",
         "Workers (3)",
-        "id   state                            done errors rej/exp   req/s      mean       p99 utilisation",
-        "w1   busy fib(35) c-11 250 ms           10      1     0/0   2.0/s   1.00 ms   2.00 ms ████···· 50%",
-        "w2   idle                               12      0     0/0   2.0/s   1.00 ms   2.00 ms ████···· 50%",
-        "w3   PAUSED                              7      0     0/0   2.0/s   1.00 ms   2.00 ms ········ 0%",
-        "all                                     29      1     0/0   6.0/s",
+        "id  state                    done errors rej/exp req/s    mean     p99 utilisation  trend",
+        "w1  busy fib(35) c-11 250 ms   10      1     0/0 2.0/s 1.00 ms 2.00 ms ████···· 50%",
+        "w2  idle                       12      0     0/0 2.0/s 1.00 ms 2.00 ms ████···· 50%",
+        "w3  PAUSED                      7      0     0/0 2.0/s 1.00 ms 2.00 ms ········ 0%",
+        "all                            29      1     0/0 6.0/s",
         "Recent requests",
         "w1  invalid-input: \"abc\" is not a whole number  c-10",
         "w2  fib(30) = 832040  12.0 ms  c-9",
@@ -79,7 +79,7 @@ import Testing
         "",
         "",
         "",
-        "↑/↓ select  +/a add  -/d remove  p/Space pause/resume  ] prefetch  F1/? help  q/^C quit",
+        "↑/↓ select  +/a add  -/d remove  p/Space pause/resume  ] prefetch  ? help  q quit",
       ])
   }
 

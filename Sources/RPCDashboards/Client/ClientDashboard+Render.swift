@@ -258,7 +258,7 @@ extension ClientDashboard {
     return Table(
       title: "Discarded replies: \(counts)",
       columns: [
-        .init("kind", .fit), .init("correlation id", .fixed(idWidth)),
+        .init("kind", .fixed(9)), .init("correlation id", .fixed(idWidth)),
         .init("detail", .flexible(minimum: 8)),
       ],
       rows: discarded.map { reply in

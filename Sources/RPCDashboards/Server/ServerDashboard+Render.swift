@@ -105,7 +105,8 @@ extension ServerDashboard {
     case .idle: ["idle"]
     case .busy(let n, let id, let since):
       [
-        "busy fib(\(n)) \(id) \(Format.duration(since))", "busy fib(\(n)) \(Format.duration(since))",
+        "busy fib(\(n)) \(id) \(Format.duration(since))",
+        "busy fib(\(n)) \(Format.duration(since))",
         "busy fib(\(n))", "busy",
       ]
     case .stopping: ["stopping…"]
@@ -115,26 +116,28 @@ extension ServerDashboard {
     }
   }
 
-  /// The worker table for `width` cells: the richest form that fits with every column —
-  /// full worker names, the state with the correlation id —, else `busy fib(35)` with
-  /// columns dropped (the trend first), else `busy`.
+  /// The worker table for `width` cells: the richest state that fits with every column but
+  /// the trend (`busy fib(35) <correlation id> 31.0 ms`, then without the id), else
+  /// `busy fib(35)` with columns dropped (the trend first), else `busy`.
   private func workerTable(width: Int) -> Table {
-    for fullNames in [true, false] {
-      for level in 0..<2 {
-        let table = workerTable(fullNames: fullNames, stateLevel: level)
-        if table.layout(for: width).widths.allSatisfy({ $0 > 0 }) { return table }
+    for level in 0..<2 {
+      // The trend may go; every other column must stay.
+      let table = workerTable(stateLevel: level)
+      let layout = table.layout(for: width)
+      if table.columns.indices.allSatisfy({ layout.shows($0) || table.columns[$0].dropOrder == 1 })
+      {
+        return table
       }
     }
-    let table = workerTable(fullNames: false, stateLevel: 2)
-    return table.layout(for: width).total <= width
-      ? table : workerTable(fullNames: false, stateLevel: 3)
+    let table = workerTable(stateLevel: 2)
+    return table.layout(for: width).total <= width ? table : workerTable(stateLevel: 3)
   }
 
-  private func workerTable(fullNames: Bool, stateLevel: Int) -> Table {
+  private func workerTable(stateLevel: Int) -> Table {
     var table = Table(
       title: "Workers (\(stats.workers.count))",
       columns: [
-        .init(fullNames ? "worker" : "id", .fit), .init("state", .fit),
+        .init("id", .fit), .init("state", .fit),
         .init("done", .fit, alignment: .right),
         .init("errors", .fit, alignment: .right),
         .init("rej/exp", .fit, alignment: .right, dropOrder: 3),
@@ -155,7 +158,7 @@ extension ServerDashboard {
       let forms = Self.stateForms(worker.state)
       return Table.Row(
         [
-          fullNames ? worker.name : "w\(worker.id)", forms[min(stateLevel, forms.count - 1)],
+          "w\(worker.id)", forms[min(stateLevel, forms.count - 1)],
           "\(worker.processed)", "\(worker.errors)",
           "\(worker.rejected)/\(worker.expired)", Format.rate(worker.rate),
           worker.service.count == 0 ? "-" : Format.microseconds(UInt64(worker.service.mean)),
