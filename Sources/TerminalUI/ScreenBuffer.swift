@@ -83,7 +83,9 @@ public struct ScreenBuffer: Sendable, Equatable {
   /// character counts once).
   public var lines: [String] {
     (0..<height).map { row in
-      String(cells[(row * width)..<((row + 1) * width)].lazy.filter { !$0.isContinuation }.map(\.character))
+      String(
+        cells[(row * width)..<((row + 1) * width)].lazy.filter { !$0.isContinuation }.map(
+          \.character))
     }
   }
 

@@ -30,7 +30,8 @@ enum GoldenFile {
     }
     let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
       .dropLast().map(String.init)
-    #expect(lines.count == expectedLines.count, "\(name): row count", sourceLocation: sourceLocation)
+    #expect(
+      lines.count == expectedLines.count, "\(name): row count", sourceLocation: sourceLocation)
     for (row, (actual, wanted)) in zip(lines, expectedLines).enumerated() where actual != wanted {
       Issue.record(
         "\(name) row \(row):\n  got    \(actual)\n  wanted \(wanted)",

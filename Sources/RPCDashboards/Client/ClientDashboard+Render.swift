@@ -124,7 +124,8 @@ extension ClientDashboard {
     }
     ItemLine([
       ItemLine.Item("sent", "\(stats.sent)"),
-      ItemLine.Item("in flight", "\(stats.inFlight)", style: stats.inFlight > 0 ? .accent : .normal),
+      ItemLine.Item(
+        "in flight", "\(stats.inFlight)", style: stats.inFlight > 0 ? .accent : .normal),
       ItemLine.Item("ok", "\(stats.count(.ok))", style: stats.count(.ok) > 0 ? .ok : .normal),
       count("error", stats.count(.serverError), .error, 6),
       count("timeout", stats.count(.timedOut), .warning, 5),
@@ -216,7 +217,8 @@ extension ClientDashboard {
   private func completedTable(idWidth: Int, width: Int) -> Table {
     let full = completedTable(idWidth: idWidth, fullWorker: true)
     let layout = full.layout(for: width)
-    return layout.widths.allSatisfy({ $0 > 0 }) ? full
+    return layout.widths.allSatisfy({ $0 > 0 })
+      ? full
       : completedTable(idWidth: idWidth, fullWorker: false)
   }
 

@@ -78,7 +78,8 @@ public struct DemoDashboard: Sendable {
         of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
     else { return }
     renderHeader(into: &buffer, now: now)
-    let captionLines = caption.map { TextWrap.lines($0, width: panels.width - 1, maximumLines: 2) } ?? []
+    let captionLines =
+      caption.map { TextWrap.lines($0, width: panels.width - 1, maximumLines: 2) } ?? []
     // The client's input, notes and stats, then In flight | Completed and Discarded with a
     // title, headings and two rows each.
     let clientMinimum = ClientDashboard.topRows(captionLines: captionLines.count) + 4 + 4

@@ -18,7 +18,8 @@ public struct HelpOverlay: Widget, Sendable {
     let keyWidth = min(16, (lines.map(\.keys.cellWidth).max() ?? 0) + 2)
     let bindingWidth = keyWidth + (lines.map(\.help.cellWidth).max() ?? 0)
     let paragraph = intro.joined(separator: " ")
-    let width = min(area.width - 2, max(title.cellWidth + 4, min(paragraph.cellWidth, 76), bindingWidth) + 4)
+    let width = min(
+      area.width - 2, max(title.cellWidth + 4, min(paragraph.cellWidth, 76), bindingWidth) + 4)
     guard width > 20, area.height > 6 else { return }
     let inner = width - 4
     let text = TextWrap.lines(paragraph, width: inner)

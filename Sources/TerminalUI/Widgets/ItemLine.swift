@@ -9,7 +9,8 @@ public struct ItemLine: Widget, Sendable {
     /// Higher is kept longer; `nil` is never dropped.
     public var priority: Int?
 
-    public init(_ label: String, _ value: String, style: StyleRole = .normal, priority: Int? = nil) {
+    public init(_ label: String, _ value: String, style: StyleRole = .normal, priority: Int? = nil)
+    {
       self.label = label
       self.value = value
       self.style = style
@@ -59,7 +60,8 @@ public struct ItemLine: Widget, Sendable {
       if index > 0 { column += Self.spacing }
       if !item.label.isEmpty {
         column = buffer.write(
-          item.value.isEmpty ? item.label : item.label + " ", row: area.row, column: column, style: .dim, width: area.right - column)
+          item.value.isEmpty ? item.label : item.label + " ", row: area.row, column: column,
+          style: .dim, width: area.right - column)
       }
       column = buffer.write(
         item.value, row: area.row, column: column, style: item.style,

@@ -50,4 +50,3 @@ public struct Keymap<Action: Hashable & Sendable>: Sendable {
     bindings.map { ($0.keys.map(\.label).joined(separator: " "), $0.help) }
   }
 }
-

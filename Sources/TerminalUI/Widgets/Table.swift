@@ -97,7 +97,8 @@ public struct Table: Widget, Sendable {
 
   /// The layout for `width` cells, fitting the rows that `height` shows (all rows when nil).
   public func layout(for width: Int, height: Int? = nil) -> Layout {
-    let shown = height.map { rows.dropFirst(offset).prefix(Self.visibleRows(height: $0)) } ?? rows[...]
+    let shown =
+      height.map { rows.dropFirst(offset).prefix(Self.visibleRows(height: $0)) } ?? rows[...]
     var natural = columns.indices.map { index in
       columns[index].natural(
         shown.compactMap { row in
