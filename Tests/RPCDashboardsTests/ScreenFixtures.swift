@@ -48,7 +48,9 @@ enum ScreenFixtures {
               queueWait: .microseconds(Int64(counter * 700)), service: .microseconds(40_210),
               returnTrip: .microseconds(310))))
       }
-      board.apply(.completed(correlationID: call, n: 35, result: result), now: now)
+      // Four replies a second over the last eleven seconds: the sparkline has history.
+      let at = now - .milliseconds(Int64((43 - counter) * 250))
+      board.apply(.completed(correlationID: call, n: 35, result: result), now: at)
     }
     board.apply(.discarded(.late, correlationID: id(7), lateBy: .milliseconds(38)), now: now)
     board.apply(
@@ -86,6 +88,12 @@ enum ScreenFixtures {
       .busy(n: 35, correlationID: id(63), since: .milliseconds(3)),
     ]
     let processed = [61, 57, 38, 55]
+    // Ten seconds of history before the snapshot, for the throughput sparklines.
+    for second in 0..<10 {
+      board.update(
+        stats: RPCServerStats(workers: []), handledTotal: 211 - (10 - second) * (second % 3 + 18),
+        now: now - .seconds(Int64(10 - second)))
+    }
     board.update(
       stats: RPCServerStats(
         workers: states.enumerated().map { index, state in

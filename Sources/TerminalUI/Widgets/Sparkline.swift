@@ -37,13 +37,14 @@ public struct Sparkline: Widget, Sendable {
   public var minimumWidth: Int { caption(bars: Self.minimumBars).cellWidth + Self.minimumBars }
 
   /// Draws the caption and as many bars as fit on the area's first row; nothing when fewer
-  /// than ``minimumBars`` fit.
+  /// than ``minimumBars`` fit or no value shown is above 0.
   public func render(into buffer: inout ScreenBuffer, in area: Rect) {
     guard !area.isEmpty else { return }
     // The caption's scale depends on the bars shown; settle it from the widest case.
     var bars = area.width - caption(bars: area.width).cellWidth
     bars = max(0, min(bars, area.width - caption(bars: bars).cellWidth))
-    guard bars >= Self.minimumBars else { return }
+    // Nothing measured yet: no scale to state, no bars to draw.
+    guard bars >= Self.minimumBars, values.suffix(bars).contains(where: { $0 > 0 }) else { return }
     let text = caption(bars: bars)
     let column = buffer.write(text, row: area.row, column: area.column, style: .dim)
     buffer.write(
