@@ -198,8 +198,10 @@ extension ClientDashboard {
       title: "In flight (\(stats?.inFlight ?? 0)), oldest first",
       columns: [
         .init("correlation id", .fixed(idWidth)), .init("n", .fit, alignment: .right),
-        .init("age", .fit, alignment: .right),
-        .init("left", .fit, alignment: .right, dropOrder: 1),
+        // Eight cells hold every duration up to `-99.9 ms`, `-9.99 s` and `999m59s`, so the
+        // table keeps its width as calls come and go.
+        .init("age", .fixed(8), alignment: .right),
+        .init("left", .fixed(8), alignment: .right, dropOrder: 1),
       ],
       rows: calls.map { call in
         Table.Row(
@@ -246,10 +248,13 @@ extension ClientDashboard {
           spansFrom: 2)
       }
     }
-    return Table(
+    var table = Table(
       title: "Completed (\(completed.count)), newest first"
         + (scrollOffset > 0 ? " — scrolled \(scrollOffset)" : ""),
       columns: columns, rows: rows, offset: scrollOffset, emptyText: "no calls yet")
+    table.shorterTitle =
+      "Completed (\(completed.count))" + (scrollOffset > 0 ? " scrolled \(scrollOffset)" : "")
+    return table
   }
 
   private func discardedTable(idWidth: Int) -> Table {

@@ -62,6 +62,8 @@ public struct Table: Widget, Sendable {
   }
 
   public var title: String
+  /// Shown instead of ``title`` when it does not fit (so that a count in it is not cut).
+  public var shorterTitle: String?
   public var columns: [Column]
   public var rows: [Row]
   /// Rows skipped from the top (scrolling).
@@ -146,8 +148,9 @@ public struct Table: Widget, Sendable {
   /// empty text).
   public func render(into buffer: inout ScreenBuffer, in rect: Rect) {
     guard !rect.isEmpty else { return }
+    let shownTitle = title.cellWidth > rect.width ? (shorterTitle ?? title) : title
     buffer.write(
-      title.clipped(toCells: rect.width), row: rect.row, column: rect.column, style: .title,
+      shownTitle.clipped(toCells: rect.width), row: rect.row, column: rect.column, style: .title,
       width: rect.width)
     guard rect.height > 1 else { return }
     let layout = layout(for: rect.width, height: rect.height)
