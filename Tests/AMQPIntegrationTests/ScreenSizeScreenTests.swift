@@ -37,9 +37,16 @@ extension BrokerTests {
       URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }
 
-    @Test(arguments: sizes) func demoShowsCallsInFlightAndTheFooter(width: Int, height: Int)
-      async throws
-    {
+    /// One size after the other: tmux can fail to start two sessions at the same moment.
+    @Test func demoShowsCallsInFlightAndTheFooterAt80x24And120x40() async throws {
+      for (width, height) in Self.sizes { try await demo(width: width, height: height) }
+    }
+
+    @Test func clientShowsCallsInFlightAndTheFooterAt80x24And120x40() async throws {
+      for (width, height) in Self.sizes { try await client(width: width, height: height) }
+    }
+
+    func demo(width: Int, height: Int) async throws {
       let queue = Broker.uniqueName("demo-size")
       let demo = try TmuxSession(
         [Self.bin.appendingPathComponent("rpc-demo").path, "--queue", queue, "--workers", "3"],
@@ -61,9 +68,7 @@ extension BrokerTests {
       try await connection.close()
     }
 
-    @Test(arguments: sizes) func clientShowsCallsInFlightAndTheFooter(width: Int, height: Int)
-      async throws
-    {
+    func client(width: Int, height: Int) async throws {
       let connection = try await Broker.connect(name: "screen-size-server")
       let queue = Broker.uniqueName("client-size")
       let server = try await RPCServer.start(
