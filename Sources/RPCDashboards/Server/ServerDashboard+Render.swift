@@ -190,6 +190,9 @@ extension ServerDashboard {
     return table
   }
 
+  /// The most recent requests, newest first: `w4  fib(35) = 9227465  40.2 ms  <id>`. Short
+  /// of room, whole fields go from the right (the id, then the time), so that neither a
+  /// value nor an id is cut; a refusal's text is cut with `…`.
   private func renderLog(into buffer: inout ScreenBuffer, in rect: Rect) {
     guard rect.height >= 2 else { return }
     buffer.write("Recent requests", row: rect.row, column: rect.column, style: .title)
@@ -197,21 +200,26 @@ extension ServerDashboard {
       let row = rect.row + 1 + index
       let worker = event.worker.split(separator: "/").last.map(String.init) ?? event.worker
       let id = event.correlationID.isEmpty ? "-" : event.correlationID
+      let fields: [String]
+      let style: StyleRole
       switch event.outcome {
       case .answered(let value):
-        buffer.write(
-          "\(worker)  fib(\(event.n ?? -1)) = \(value)  \(Format.duration(event.service))  \(id)",
-          row: row,
-          column: rect.column, width: rect.width)
+        fields = [worker, "fib(\(event.n ?? -1)) = \(value)", Format.duration(event.service), id]
+        style = .normal
       case .refused(let kind, let text):
-        buffer.write(
-          "\(worker)  \(kind.rawValue): \(text)  \(id)", row: row, column: rect.column,
-          style: .error,
-          width: rect.width)
+        fields = [worker, "\(kind.rawValue): \(text)", id]
+        style = .error
       case .rejected(let reason):
-        buffer.write(
-          "\(worker)  \(reason)", row: row, column: rect.column, style: .warning, width: rect.width)
+        fields = [worker, reason]
+        style = .warning
       }
+      var kept = fields
+      while kept.count > 2, kept.joined(separator: "  ").cellWidth > rect.width {
+        kept.removeLast()
+      }
+      buffer.write(
+        kept.joined(separator: "  ").clipped(toCells: rect.width), row: row, column: rect.column,
+        style: style, width: rect.width)
     }
   }
 }
