@@ -212,6 +212,7 @@ let package = Package(
       dependencies: [
         "RPCDashboards", "TerminalUI", "AMQPRPC", .product(name: "NIOCore", package: "swift-nio"),
       ],
+      exclude: ["Goldens"],
       swiftSettings: swiftSettings
     ),
     .testTarget(

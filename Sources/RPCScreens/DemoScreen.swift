@@ -187,9 +187,7 @@ public final class DemoScreen: Sendable {
     for event in clientInbox.drain() { dashboard.client.apply(event, now: now) }
     for event in serverInbox.drain() { dashboard.server.apply(event) }
     for notice in serverNotices.drain() { dashboard.server.apply(notice) }
-    for caption in captions.drain() {
-      dashboard.client.say(caption, style: .accent, now: now, for: 3_600)
-    }
+    for caption in captions.drain() { dashboard.caption = caption }
     for notice in serverCommands.takeNotices() {
       dashboard.client.say(notice, style: .error, now: now)
     }

@@ -49,8 +49,14 @@ public final class CursesTerminal: Terminal {
         var run = ""
         let start = column
         while column < buffer.width, buffer[row, column].style == style {
-          let character = buffer[row, column].character
-          run.append(supportsUnicode ? character : Self.asciiFallback(character))
+          let cell = buffer[row, column]
+          // A wide character's right half: curses advances past it by itself; the ASCII
+          // fallback is one cell wide, so a space keeps the columns.
+          if cell.isContinuation {
+            if !supportsUnicode { run.append(" ") }
+          } else {
+            run.append(supportsUnicode ? cell.character : Self.asciiFallback(cell.character))
+          }
           column += 1
         }
         cn_set_attr(window, attributes(for: style))

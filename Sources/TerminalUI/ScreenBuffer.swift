@@ -1,10 +1,19 @@
 /// A grid of cells with style roles: what a frame shows, independent of any terminal. The
-/// curses backend draws it; tests read it back as text lines.
+/// curses backend draws it; tests read it back as text lines. Widths are terminal cells: a
+/// wide character (CJK, emoji) fills its cell and the next (a continuation cell), a
+/// combining mark joins the character before it, and control characters are stored as their
+/// visible replacement (``Swift/Character/printable``), never raw.
 public struct ScreenBuffer: Sendable, Equatable {
   public struct Cell: Sendable, Equatable {
     public var character: Character
     public var style: StyleRole
+
+    /// The right half of a wide character: drawn by the character to its left.
+    public var isContinuation: Bool { character == ScreenBuffer.continuation }
   }
+
+  /// Marks a cell covered by the wide character to its left (never a printable value).
+  static let continuation: Character = "\u{0}"
 
   public let width: Int
   public let height: Int
@@ -23,8 +32,9 @@ public struct ScreenBuffer: Sendable, Equatable {
       && lhs.cursor?.row == rhs.cursor?.row && lhs.cursor?.column == rhs.cursor?.column
   }
 
-  /// Writes `text` from (row, column), clipped to `width` cells (and the buffer's edge).
-  /// Returns the column after the last cell written.
+  /// Writes `text` from (row, column), clipped to `width` cells (and the buffer's edge); a
+  /// wide character that would straddle the limit is not written. Returns the column after
+  /// the last cell written.
   @discardableResult
   public mutating func write(
     _ text: String, row: Int, column: Int, style: StyleRole = .normal, width limit: Int? = nil
@@ -33,12 +43,23 @@ public struct ScreenBuffer: Sendable, Equatable {
     let end = min(width, limit.map { column + max(0, $0) } ?? width)
     var x = column
     for character in text {
-      if x >= end { break }
-      if x >= 0 {
-        let printable = character.isNewline || character == "\t" ? " " : character
-        cells[row * width + x] = Cell(character: printable, style: style)
+      let shown = character.printable
+      let cells = shown.cellWidth
+      if cells == 0 {
+        // A combining mark: it belongs to the character before it.
+        if x > column, x - 1 >= 0, x - 1 < width { appendMark(shown, row: row, column: x - 1) }
+        continue
       }
-      x += 1
+      if x + cells > end { break }
+      if x >= 0 {
+        clearWide(row: row, column: x)
+        self.cells[row * width + x] = Cell(character: shown, style: style)
+        if cells == 2 {
+          clearWide(row: row, column: x + 1)
+          self.cells[row * width + x + 1] = Cell(character: Self.continuation, style: style)
+        }
+      }
+      x += cells
     }
     return x
   }
@@ -50,6 +71,7 @@ public struct ScreenBuffer: Sendable, Equatable {
     guard row >= 0, row < height else { return }
     let end = min(width, limit.map { column + $0 } ?? width)
     for x in max(0, column)..<max(max(0, column), end) {
+      clearWide(row: row, column: x)
       cells[row * width + x] = Cell(character: " ", style: style)
     }
   }
@@ -57,9 +79,14 @@ public struct ScreenBuffer: Sendable, Equatable {
   /// The cell at (row, column).
   public subscript(row: Int, column: Int) -> Cell { cells[row * width + column] }
 
-  /// The text of every row, trailing spaces kept (each line is `width` characters).
+  /// The text of every row, trailing spaces kept (each line is `width` cells wide; a wide
+  /// character counts once).
   public var lines: [String] {
-    (0..<height).map { row in String(cells[(row * width)..<((row + 1) * width)].map(\.character)) }
+    (0..<height).map { row in
+      String(
+        cells[(row * width)..<((row + 1) * width)].lazy.filter { !$0.isContinuation }.map(
+          \.character))
+    }
   }
 
   /// The rows with trailing spaces removed, for readable test expectations.
@@ -69,5 +96,23 @@ public struct ScreenBuffer: Sendable, Equatable {
       while line.last == " " { line.removeLast() }
       return line
     }
+  }
+
+  /// Before (row, column) is overwritten: a wide character losing either half is blanked.
+  private mutating func clearWide(row: Int, column: Int) {
+    let index = row * width + column
+    if cells[index].isContinuation, column > 0 {
+      cells[index - 1].character = " "
+    } else if cells[index].character.cellWidth == 2, column + 1 < width,
+      cells[index + 1].isContinuation
+    {
+      cells[index + 1].character = " "
+    }
+  }
+
+  private mutating func appendMark(_ mark: Character, row: Int, column: Int) {
+    var index = row * width + column
+    if cells[index].isContinuation, column > 0 { index -= 1 }
+    cells[index].character = Character(String(cells[index].character) + String(mark))
   }
 }

@@ -67,14 +67,14 @@ import Testing
     #expect(
       lines == [
         " rpc-server │ connected │ rpc_queue (declared classic): ready 4 · consumers 5 (all servers)",
-        " this process 3 workers  handled 30  rate 6.0/s over 5 s  prefetch (new) 1  █",
+        " this process 3 workers  handled 30  rate 6.0/s over 5 s  prefetch (new) 1  handled/s 0–30 █",
         "",
         "Workers (3) · req/s over 5 s",
-        "id   state                    held    done errors rej/exp   req/s      mean       p99 utilisation",
-        "w1   busy fib(35) c-11 250…    0/1      10      1     0/0   2.2/s   1.00 ms   2.00 ms ████···· 50%",
-        "w2   idle                      0/1      12      0     0/0   2.4/s   1.00 ms   2.00 ms ████···· 50%",
-        "w3   PAUSED                    0/1       7      0     0/0   1.4/s   1.00 ms   2.00 ms ········ 0%",
-        "all                              0      29      1     0/0   6.0/s",
+        "id  state                    held done errors rej/exp req/s    mean     p99 utilisation",
+        "w1  busy fib(35) c-11 250 ms  0/1   10      1     0/0 2.2/s 1.00 ms 2.00 ms ████···· 50%",
+        "w2  idle                      0/1   12      0     0/0 2.4/s 1.00 ms 2.00 ms ████···· 50%",
+        "w3  PAUSED                    0/1    7      0     0/0 1.4/s 1.00 ms 2.00 ms ········ 0%",
+        "all                             0   29      1     0/0 6.0/s",
         "Recent requests",
         "w1  invalid-input: \"abc\" is not a whole number  c-10",
         "w2  fib(30) = 832040  12.0 ms  c-9",
@@ -85,7 +85,7 @@ import Testing
         "",
         "",
         "",
-        "↑/↓ select  +/a add  -/d remove  p/Space pause/resume  ] prefetch  F1/? help  q/^C quit",
+        "↑/↓ select  +/a add  -/d remove  p/Space pause/resume  ] prefetch  ? help  q quit",
       ])
   }
 

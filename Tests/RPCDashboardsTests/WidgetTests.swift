@@ -22,7 +22,7 @@ import Testing
       title: "T", columns: [.init("name", width: 6), .init("n", width: 4, alignment: .right)],
       rows: [Table.Row(["abcdefghij", "7"])]
     ).render(into: &buffer, in: Rect(row: 0, column: 0, width: 20, height: 4))
-    #expect(buffer.trimmedLines == ["T", "name      n", "abcde…    7", ""])
+    #expect(buffer.trimmedLines == ["T", "name       n", "abcde…     7", ""])
   }
 
   @Test func bufferClipsAtItsEdgesAndKeepsStyles() {
@@ -48,7 +48,7 @@ import Testing
   }
 
   @Test func footerDropsWhatDoesNotFit() {
-    var buffer = ScreenBuffer(width: 24, height: 1)
+    var buffer = ScreenBuffer(width: 20, height: 1)
     renderFooter([("a", "alpha"), ("b", "beta"), ("c", "gamma")], into: &buffer, row: 0)
     #expect(buffer.trimmedLines == ["a alpha  b beta"])
     #expect(buffer[0, 0].style == .key)

@@ -13,9 +13,10 @@ extension ClientDashboard {
     else { return }
     renderHeader(into: &buffer, row: 0, now: now)
     renderPanels(into: &buffer, in: panels, now: now)
-    renderFooter(Self.keymap.footerItems, into: &buffer, row: footerRow)
+    Footer(Self.keymap.footer).render(
+      into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if showHelp {
-      renderHelpOverlay(
+      HelpOverlay(
         title: "rpc-client help",
         intro: [
           "Each request goes to \(queue) with reply_to = \(callbackQueue)",
@@ -23,9 +24,11 @@ extension ClientDashboard {
           "Late (after the timeout), unknown and duplicate replies are discarded.",
           "\(asciiOnly ? "=" : "✓") beside sent: sent = ok + error + timeout + unroutable",
           "+ lost + cancelled + in flight.",
-          "Commands: :timeout SECONDS, :late, :unknown, :quit. Any key closes this.",
+          "Commands: :timeout SECONDS, :late, :unknown, :quit.",
         ],
-        lines: Self.keymap.helpLines, into: &buffer)
+        lines: Self.keymap.helpLines
+      ).render(
+        into: &buffer, in: Rect(row: 0, column: 0, width: buffer.width, height: buffer.height))
     }
   }
 
@@ -35,23 +38,48 @@ extension ClientDashboard {
     into buffer: inout ScreenBuffer, in area: Rect, now: NIODeadline
   ) {
     expireMessage(now: now)
+    renderPanels(into: &buffer, in: area, now: now, caption: [])
+  }
+
+  /// As ``renderPanels(into:in:now:)``, with `caption` lines (rpc-demo's tour, already
+  /// wrapped) under the message line.
+  func renderPanels(
+    into buffer: inout ScreenBuffer, in area: Rect, now: NIODeadline, caption: [String]
+  ) {
     renderInput(into: &buffer, row: area.row)
-    if let message = visibleMessage ?? linkNote {
+    let notes = noteLines(caption: caption)
+    for (index, note) in notes.enumerated() {
       buffer.write(
-        message.text, row: area.row + 1, column: 1, style: message.style, width: area.width - 1)
-    } else {
-      buffer.write(
-        "type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
-        row: area.row + 1, column: 1, style: .dim, width: area.width - 1)
+        note.text.clipped(toCells: area.width - 1), row: area.row + 1 + index, column: 1,
+        style: note.style, width: area.width - 1)
     }
-    renderStats(into: &buffer, row: area.row + 2)
-    let (_, body) = area.splitTop(4)
+    let statsRow = area.row + 1 + notes.count
+    renderStats(into: &buffer, in: Rect(row: statsRow, column: 1, width: area.width - 2, height: 2))
+    let (_, body) = area.splitTop(3 + notes.count)
     renderBody(into: &buffer, in: body, now: now)
   }
 
-  /// The header, least important parts dropped first at narrow widths: the product, the
-  /// broker's URL (then its host and port), the timeout, the program's name, the workers.
-  /// The state and `reply_to` always stay.
+  /// Rows above the body: input, notes, two stats rows.
+  static func topRows(captionLines: Int) -> Int { 3 + max(1, captionLines) }
+
+  /// The message (or the latest link note), then the caption; the typing hint when neither.
+  private func noteLines(caption: [String]) -> [(text: String, style: StyleRole)] {
+    var notes: [(text: String, style: StyleRole)] = []
+    if let message = visibleMessage ?? linkNote { notes.append(message) }
+    notes += caption.map { ($0, StyleRole.accent) }
+    if notes.isEmpty {
+      notes.append(
+        (
+          "type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
+          .dim
+        ))
+    }
+    return notes
+  }
+
+  /// The header, least important parts dropped first at narrow widths: the broker's URL
+  /// (after its host and port), the product and version, the timeout, the program's name,
+  /// the workers. The state and `reply_to` always stay.
   private func renderHeader(into buffer: inout ScreenBuffer, row: Int, now: NIODeadline) {
     let workers: String
     switch workersListening {
@@ -67,9 +95,9 @@ extension ClientDashboard {
           style: status.isTrouble ? .warning : .bar),
         .init(text: workers, priority: 5),
         .init(text: "timeout \(Format.duration(timeout.timeAmount))", priority: 2),
-        .init(text: brokerURL, priority: 1, shorter: [hostAndPort(of: brokerURL)]),
+        .init(text: brokerURL, priority: 0, shorter: [hostAndPort(of: brokerURL)]),
       ] + (tls.map { [HeaderBar.tlsPart($0)] } ?? []) + [
-        .init(text: serverProduct, priority: 0),
+        .init(text: serverProduct, priority: 1),
         .init(text: "reply_to \(callbackQueue)", priority: HeaderBar.essential),
       ]
     ).render(into: &buffer, row: row)
@@ -85,75 +113,102 @@ extension ClientDashboard {
     buffer.cursor = showHelp ? nil : (row, start + input.cursor - skip)
   }
 
-  private func renderStats(into buffer: inout ScreenBuffer, row: Int) {
-    guard let stats else { return }
-    var column = 1
-    func item(_ label: String, _ value: Int, _ style: StyleRole) {
-      column = buffer.write(label + " ", row: row, column: column, style: .dim)
-      column = buffer.write(
-        "\(value)  ", row: row, column: column, style: value > 0 ? style : .normal)
+  /// Two rows: the count of each outcome, then the round-trip percentiles and a labelled
+  /// sparkline of the mean round trip per second. Whole items drop, zeros first.
+  private func renderStats(into buffer: inout ScreenBuffer, in area: Rect) {
+    guard let stats, area.height >= 2 else { return }
+    func count(_ label: String, _ value: Int, _ style: StyleRole, _ priority: Int)
+      -> ItemLine.Item
+    {
+      ItemLine.Item(
+        label, "\(value)", style: value > 0 ? style : .normal,
+        priority: value > 0 ? priority + 10 : priority)
     }
-    item("sent", stats.sent, .normal)
-    if let check = accountingCheck {
-      column = buffer.write(
-        check.text + "  ", row: row, column: column, style: check.holds ? .ok : .error)
+    // The check (sent = the sum of the outcomes and in flight) stays beside `sent`.
+    let check = accountingCheck.map {
+      [ItemLine.Item("", $0.text, style: $0.holds ? .ok : .error)]
     }
-    item("in flight", stats.inFlight, .accent)
-    item("ok", stats.count(.ok), .ok)
-    item("error", stats.count(.serverError), .error)
-    item("timeout", stats.count(.timedOut), .warning)
-    item("unroutable", stats.count(.unroutable), .error)
-    item("lost", stats.count(.connectionLost), .error)
-    item("cancelled", stats.count(.cancelled), .warning)
-    column = buffer.write("rate ", row: row, column: column, style: .dim)
-    column = buffer.write(
-      RateWindow.text(completionsPerSecond), row: row, column: column, style: .accent)
+    let outcomes = [
+      ItemLine.Item(
+        "in flight", "\(stats.inFlight)", style: stats.inFlight > 0 ? .accent : .normal),
+      ItemLine.Item("ok", "\(stats.count(.ok))", style: stats.count(.ok) > 0 ? .ok : .normal),
+      count("error", stats.count(.serverError), .error, 6),
+      count("timeout", stats.count(.timedOut), .warning, 5),
+      count("unroutable", stats.count(.unroutable), .error, 3),
+      count("lost", stats.count(.connectionLost), .error, 4),
+      count("cancelled", stats.count(.cancelled), .warning, 2),
+      ItemLine.Item("rate", RateWindow.text(completionsPerSecond), style: .accent, priority: 7),
+    ]
+    ItemLine([ItemLine.Item("sent", "\(stats.sent)")] + (check ?? []) + outcomes)
+      .render(into: &buffer, in: area)
 
     let latency = stats.latency
-    var second = 1
-    second = buffer.write("round trip ", row: row + 1, column: second, style: .dim)
-    for (label, value) in [
-      ("p50", latency.p50), ("p90", latency.p90), ("p99", latency.p99), ("max", latency.max),
-    ] {
-      second = buffer.write(label + " ", row: row + 1, column: second, style: .dim)
-      second = buffer.write(
-        (latency.count == 0 ? "-" : Format.microseconds(value)) + "  ", row: row + 1, column: second
-      )
+    func percentile(_ label: String, _ value: UInt64, _ priority: Int?) -> ItemLine.Item {
+      ItemLine.Item(
+        label, latency.count == 0 ? "-" : Format.microseconds(value), priority: priority)
     }
-    let sparkWidth = buffer.width - second - 2
-    if sparkWidth >= 8 {
-      buffer.write(
-        Sparkline.render(latencyHistory, width: sparkWidth, asciiOnly: asciiOnly), row: row + 1,
-        column: second, style: .accent)
-    }
+    let percentiles = ItemLine([
+      ItemLine.Item("round trip", "", priority: nil),
+      percentile("p50", latency.p50, nil), percentile("p90", latency.p90, 2),
+      percentile("p99", latency.p99, 3), percentile("max", latency.max, 1),
+    ])
+    let row = Rect(row: area.row + 1, column: area.column, width: area.width, height: 1)
+    percentiles.render(into: &buffer, in: row)
+    let used = percentiles.usedWidth(in: area.width) + ItemLine.spacing
+    Sparkline(
+      label: "mean/s", values: latencyHistory, asciiOnly: asciiOnly,
+      scale: { Format.duration(.nanoseconds(Int64($0 * 1e6))) }
+    ).render(
+      into: &buffer,
+      in: Rect(row: row.row, column: row.column + used, width: row.width - used, height: 1))
   }
 
+  /// In flight beside Completed when both fit (In flight as wide as its columns), else one
+  /// above the other; Discarded below. Every table shows ids in one width: the longest id
+  /// shown, so that no id is ever cut.
   private func renderBody(into buffer: inout ScreenBuffer, in body: Rect, now: NIODeadline) {
-    let discardedHeight = min(max(3, body.height / 4), 8)
+    guard body.height > 0 else { return }
+    let discardedHeight = min(max(4, body.height / 4), 8, body.height / 2)
     let (top, discardedRect) = body.splitBottom(discardedHeight)
-    let inFlight = inFlightTable(now: now)
-    if top.width >= 90 {
-      let (left, right) = top.splitColumns(0.34)
+    let idWidth = correlationIDWidth()
+    let inFlight = inFlightTable(now: now, idWidth: idWidth)
+    let inFlightWidth = inFlight.layout(for: top.width).total
+    let besideWidth = top.width - inFlightWidth - 2
+    if besideWidth >= completedTable(idWidth: idWidth, fullWorker: false).minimumWidth {
+      let left = Rect(row: top.row, column: top.column, width: inFlightWidth, height: top.height)
+      let right = Rect(
+        row: top.row, column: top.column + inFlightWidth + 2, width: besideWidth,
+        height: top.height)
       inFlight.render(into: &buffer, in: left)
-      completedTable(wide: right.width >= 90).render(into: &buffer, in: right)
+      completedTable(idWidth: idWidth, width: right.width).render(into: &buffer, in: right)
     } else {
-      let completedTable = completedTable(wide: top.width >= 100)
       let rows = stats?.inFlight ?? 0
-      let inFlightHeight = min(max(3, rows + 2), top.height / 3)
+      let inFlightHeight = min(max(4, rows + 2), max(4, top.height / 2))
       let (upper, lower) = top.splitTop(inFlightHeight)
       inFlight.render(into: &buffer, in: upper)
-      completedTable.render(into: &buffer, in: lower)
+      completedTable(idWidth: idWidth, width: lower.width).render(into: &buffer, in: lower)
     }
-    discardedTable().render(into: &buffer, in: discardedRect)
+    discardedTable(idWidth: idWidth).render(into: &buffer, in: discardedRect)
   }
 
-  private func inFlightTable(now: NIODeadline) -> Table {
+  /// The longest correlation id the lists hold (at least the heading's width).
+  private func correlationIDWidth() -> Int {
+    let inFlight = stats?.oldestInFlight.map(\.correlationID.cellWidth).max() ?? 0
+    let completed = completed.lazy.map(\.id.cellWidth).max() ?? 0
+    let discarded = discarded.lazy.map(\.id.cellWidth).max() ?? 0
+    return max("correlation id".count, inFlight, completed, discarded)
+  }
+
+  private func inFlightTable(now: NIODeadline, idWidth: Int) -> Table {
     let calls = stats?.oldestInFlight ?? []
-    return Table(
+    var table = Table(
       title: inFlightTitle,
       columns: [
-        .init("correlation id", width: 14), .init("n", width: 3, alignment: .right),
-        .init("age", width: 9, alignment: .right), .init("left", width: 9, alignment: .right),
+        .init("correlation id", .fixed(idWidth)), .init("n", .fit, alignment: .right),
+        // Eight cells hold every duration up to `-99.9 ms`, `-9.99 s` and `999m59s`, so the
+        // table keeps its width as calls come and go.
+        .init("age", .fixed(8), alignment: .right),
+        .init("left", .fixed(8), alignment: .right, dropOrder: 1),
       ],
       rows: calls.map { call in
         Table.Row(
@@ -164,47 +219,62 @@ extension ClientDashboard {
           style: call.timeLeft < .zero ? .warning : .normal)
       },
       emptyText: "nothing in flight")
+    table.shorterTitle = Self.listTitle(
+      "In flight", shown: calls.count, total: stats?.inFlight ?? 0)
+    return table
   }
 
-  private func completedTable(wide: Bool) -> Table {
-    var columns: [Table.Column] = [
-      .init("correlation id", width: 14), .init("n", width: 3, alignment: .right), .init("result"),
-      .init("round trip", width: 10, alignment: .right), .init("worker", width: wide ? 16 : 8),
+  /// Completed calls for `width` cells: the worker's full name when it fits with every
+  /// column, else its short name (`w2`); the wait / service / return split drops first.
+  private func completedTable(idWidth: Int, width: Int) -> Table {
+    let full = completedTable(idWidth: idWidth, fullWorker: true)
+    let layout = full.layout(for: width)
+    return layout.widths.allSatisfy({ $0 > 0 })
+      ? full
+      : completedTable(idWidth: idWidth, fullWorker: false)
+  }
+
+  private func completedTable(idWidth: Int, fullWorker: Bool) -> Table {
+    let columns: [Table.Column] = [
+      .init("correlation id", .fixed(idWidth)), .init("n", .fit, alignment: .right),
+      .init("result", .fit), .init("round trip", .fit, alignment: .right),
+      .init("worker", .fit, dropOrder: 2),
+      .init("wait / service / return", .fit, dropOrder: 1),
     ]
-    if wide { columns.append(.init("wait / service / return", width: 27)) }
     let rows = completed.map { call -> Table.Row in
       switch call.result {
       case .success(let reply):
-        var cells = [
+        return Table.Row([
           call.id, call.n.map(String.init) ?? "-", reply.value, Format.duration(reply.roundTrip),
-          shortWorker(reply.worker, wide: wide),
-        ]
-        if wide {
-          cells.append(
-            reply.timing.map {
-              "\(Format.duration($0.queueWait)) / \(Format.duration($0.service)) / \(Format.duration($0.returnTrip))"
-            } ?? "-")
-        }
-        return Table.Row(cells)
+          fullWorker ? (reply.worker ?? "-") : shortWorker(reply.worker),
+          reply.timing.map {
+            "\(Format.duration($0.queueWait)) / \(Format.duration($0.service)) / \(Format.duration($0.returnTrip))"
+          } ?? "-",
+        ])
       case .failure(let error):
         return Table.Row(
-          [
-            call.id, call.n.map(String.init) ?? "-", "\(error.code.rawValue): \(error.message)", "",
-            "",
-          ],
-          style: error.code == .timedOut || error.code == .cancelled ? .warning : .error)
+          [call.id, call.n.map(String.init) ?? "-", "\(error.code.rawValue): \(error.message)"],
+          style: error.code == .timedOut || error.code == .cancelled ? .warning : .error,
+          spansFrom: 2)
       }
     }
-    return Table(
+    var table = Table(
       title: completedTitle
         + (scrollOffset > 0 ? " — scrolled \(scrollOffset)" : ""),
       columns: columns, rows: rows, offset: scrollOffset, emptyText: "no calls yet")
+    table.shorterTitle =
+      Self.listTitle("Completed", shown: completed.count, total: stats?.ended ?? completed.count)
+      + (scrollOffset > 0 ? " scrolled \(scrollOffset)" : "")
+    return table
   }
 
-  private func discardedTable() -> Table {
-    return Table(
+  private func discardedTable(idWidth: Int) -> Table {
+    Table(
       title: discardedTitle,
-      columns: [.init("kind", width: 9), .init("correlation id", width: 18), .init("detail")],
+      columns: [
+        .init("kind", .fixed(9)), .init("correlation id", .fixed(idWidth)),
+        .init("detail", .flexible(minimum: 8)),
+      ],
       rows: discarded.map { reply in
         let detail: String
         switch reply.kind {
@@ -218,9 +288,9 @@ extension ClientDashboard {
       emptyText: "none yet — F2 injects an unknown reply, F3 provokes a late one")
   }
 
-  private func shortWorker(_ worker: String?, wide: Bool) -> String {
+  /// `w2` from `host-1/w2`.
+  private func shortWorker(_ worker: String?) -> String {
     guard let worker else { return "-" }
-    if wide { return worker }
     return worker.split(separator: "/").last.map(String.init) ?? worker
   }
 }

@@ -19,6 +19,9 @@ public struct DemoDashboard: Sendable {
   public var client: ClientDashboard
   public var server: ServerDashboard
   public var tourRunning = false
+  /// The tour's caption for its current step, wrapped to two rows under the input line
+  /// until the next one (`nil`: none).
+  public var caption: String?
 
   public static let minimumSize = (width: 70, height: 24)
 
@@ -65,35 +68,48 @@ public struct DemoDashboard: Sendable {
     client.isAnimating(now: now) || server.isAnimating(now: now) || tourRunning
   }
 
-  /// Draws both sides on one screen for `now`.
+  /// Draws both sides on one screen for `now`: the client's panels, then every worker (the
+  /// client keeping at least two rows in each of its lists), the footer, the help.
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
+    client.expireMessage(now: now)
+    server.expireMessage(now: now)
     guard
       let (panels, footerRow) = ScreenLayout.panels(
         of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
     else { return }
     renderHeader(into: &buffer, now: now)
-    let serverHeight = min(
-      ServerDashboard.panelHeight(workers: server.stats.workers.count), max(6, panels.height / 3))
+    let captionLines =
+      caption.map { TextWrap.lines($0, width: panels.width - 1, maximumLines: 2) } ?? []
+    // The client's input, notes and stats, then In flight | Completed and Discarded with a
+    // title, headings and two rows each.
+    let clientMinimum = ClientDashboard.topRows(captionLines: captionLines.count) + 4 + 4
+    let serverHeight = max(
+      6,
+      min(
+        ServerDashboard.panelHeight(workers: server.stats.workers.count),
+        panels.height - clientMinimum))
     let (clientArea, serverArea) = panels.splitBottom(serverHeight)
-    client.renderPanels(into: &buffer, in: clientArea, now: now)
+    client.renderPanels(into: &buffer, in: clientArea, now: now, caption: captionLines)
     server.renderPanels(into: &buffer, in: serverArea, showLog: false)
-    renderFooter(
-      Self.keymap.footerItems + ClientDashboard.keymap.footerItems, into: &buffer, row: footerRow)
+    Footer(Self.keymap.footer + ClientDashboard.keymap.footer).render(
+      into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if client.showHelp {
-      renderHelpOverlay(
+      HelpOverlay(
         title: "rpc-demo help",
         intro: [
           "Above: a client. Each request goes to \(client.queue) with reply_to =",
           "\(client.callbackQueue) and a unique correlation id; replies are matched by it.",
           "Below: the server's workers, each consuming \(server.queue) with prefetch \(Prefetch.describe(server.prefetch)).",
-          "Everything goes through the broker. F8 runs a guided tour. Any key closes this.",
+          "Everything goes through the broker. F8 runs a guided tour.",
         ],
-        lines: Self.keymap.helpLines + ClientDashboard.keymap.helpLines, into: &buffer)
+        lines: Self.keymap.helpLines + ClientDashboard.keymap.helpLines
+      ).render(
+        into: &buffer, in: Rect(row: 0, column: 0, width: buffer.width, height: buffer.height))
     }
   }
 
-  /// The header; at narrow widths the product goes first, then the broker's URL (after its
-  /// host and port), the program's name, the tour hint, the consumers. The state of the two
+  /// The header; at narrow widths the broker's URL goes first (after its host and port),
+  /// then the product and version, the program's name, the tour hint, the consumers. The state of the two
   /// connections always stays.
   private func renderHeader(into buffer: inout ScreenBuffer, now: NIODeadline) {
     let workers: String
@@ -111,9 +127,9 @@ public struct DemoDashboard: Sendable {
           style: status.isTrouble ? .warning : .bar),
         .init(text: workers, priority: 4),
         .init(text: tourRunning ? "TOUR (F8 stops)" : "F8 tour", priority: 3),
-        .init(text: client.brokerURL, priority: 1, shorter: [hostAndPort(of: client.brokerURL)]),
+        .init(text: client.brokerURL, priority: 0, shorter: [hostAndPort(of: client.brokerURL)]),
       ] + (client.tls.map { [HeaderBar.tlsPart($0)] } ?? []) + [
-        .init(text: client.serverProduct, priority: 0)
+        .init(text: client.serverProduct, priority: 1)
       ]
     ).render(into: &buffer, row: 0)
   }

@@ -12,28 +12,34 @@ extension ServerDashboard {
     else { return }
     renderHeader(into: &buffer, now: now)
     renderPanels(into: &buffer, in: panels, showLog: true)
-    renderFooter(Self.keymap.footerItems, into: &buffer, row: footerRow)
+    Footer(Self.keymap.footer).render(
+      into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if showHelp {
-      renderHelpOverlay(
+      HelpOverlay(
         title: "rpc-server help",
         intro: [
           "Each worker consumes \(queue) on its own channel with prefetch, answers fib(n)",
           "to the request's reply_to with its correlation id, then acknowledges it.",
           "Paused workers cancel their consumer, so the broker sends the load elsewhere.",
         ],
-        lines: Self.keymap.helpLines, into: &buffer)
+        lines: Self.keymap.helpLines
+      ).render(
+        into: &buffer, in: Rect(row: 0, column: 0, width: buffer.width, height: buffer.height))
     }
   }
 
   /// Draws the summary line, the message line, the worker table and (with `showLog`) the
   /// recent requests into `area` (also used by rpc-demo).
   public mutating func renderPanels(into buffer: inout ScreenBuffer, in area: Rect, showLog: Bool) {
-    renderSummary(into: &buffer, row: area.row)
+    renderSummary(
+      into: &buffer, in: Rect(row: area.row, column: 1, width: area.width - 2, height: 1))
     if draining {
-      buffer.write(drainingText, row: area.row + 1, column: 1, style: .warning)
+      buffer.write(
+        drainingText, row: area.row + 1, column: 1, style: .warning, width: area.width - 1)
     } else if let message = visibleMessage ?? latestNotice {
       buffer.write(
-        message.text, row: area.row + 1, column: 1, style: message.style, width: area.width - 1)
+        message.text.clipped(toCells: area.width - 1), row: area.row + 1, column: 1,
+        style: message.style, width: area.width - 1)
     }
     let (_, body) = area.splitTop(2)
     let tableHeight = showLog ? min(body.height - 3, stats.workers.count + 3) : body.height
@@ -71,81 +77,98 @@ extension ServerDashboard {
     ).render(into: &buffer, row: 0)
   }
 
-  private func renderSummary(into buffer: inout ScreenBuffer, row: Int) {
-    var column = 1
-    // Counts first; an item is drawn whole or not at all (with those after it), so no number
-    // is cut to look like another.
-    var full = false
-    func item(_ label: String, _ value: String, _ style: StyleRole = .normal) {
-      full = full || column + label.count + 1 + value.count > buffer.width
-      guard !full else { return }
-      column = buffer.write(label + " ", row: row, column: column, style: .dim)
-      column = buffer.write(value + "  ", row: row, column: column, style: style)
-    }
-    item(
-      "this process", "\(stats.workers.count) worker\(stats.workers.count == 1 ? "" : "s")", .accent
-    )
-    item("handled", "\(handledTotal)", .ok)
-    item("rate", RateWindow.text(rate), .accent)
-    item("prefetch (new)", Prefetch.describe(prefetch))
-    item("work", "\(work.rawValue) fib, n ≤ \(maximumN)")
-    let room = buffer.width - column - 1
-    if room >= 8 {
-      buffer.write(
-        Sparkline.render(throughputHistory, width: room, asciiOnly: asciiOnly), row: row,
-        column: column, style: .accent)
+  /// This process's workers, requests handled (removed workers included) and the rate over
+  /// ``RateWindow/seconds``, the prefetch for new ones and the work, then a labelled
+  /// throughput sparkline; whole items drop when short of room (the handled count never).
+  private func renderSummary(into buffer: inout ScreenBuffer, in area: Rect) {
+    let summary = ItemLine([
+      ItemLine.Item(
+        "this process", "\(stats.workers.count) worker\(stats.workers.count == 1 ? "" : "s")",
+        style: .accent, priority: 4),
+      ItemLine.Item("handled", "\(handledTotal)", style: .ok),
+      ItemLine.Item("rate", RateWindow.text(rate), style: .accent, priority: 3),
+      ItemLine.Item("prefetch (new)", Prefetch.describe(prefetch), priority: 2),
+      ItemLine.Item("work", "\(work.rawValue) fib, n ≤ \(maximumN)", priority: 1),
+    ])
+    summary.render(into: &buffer, in: area)
+    let used = summary.usedWidth(in: area.width) + ItemLine.spacing
+    Sparkline(
+      label: "handled/s", values: throughputHistory, asciiOnly: asciiOnly,
+      scale: { Format.fixed($0, 0) }
+    ).render(
+      into: &buffer,
+      in: Rect(row: area.row, column: area.column + used, width: area.width - used, height: 1))
+  }
+
+  /// What a worker is doing, longest first: the shorter forms end at a word, never cut.
+  static func stateForms(_ state: RPCWorkerStats.State) -> [String] {
+    switch state {
+    case .idle: ["idle"]
+    case .busy(let n, let id, let since):
+      [
+        "busy fib(\(n)) \(id) \(Format.duration(since))",
+        "busy fib(\(n)) \(Format.duration(since))",
+        "busy fib(\(n))", "busy",
+      ]
+    case .stopping: ["stopping…"]
+    case .paused: ["PAUSED"]
+    case .restoring(let reason): ["RESTORING: \(reason)", "RESTORING"]
+    case .stopped: ["stopped"]
     }
   }
 
-  /// The per-worker trend column only fits from 110 columns, the held column from 90 (below,
-  /// the held count leads the state).
+  /// The worker table for `width` cells: the richest state that fits with every column but
+  /// the trend (`busy fib(35) <correlation id> 31.0 ms`, then without the id), else
+  /// `busy fib(35)` with columns dropped (the trend first), else `busy`.
   private func workerTable(width: Int) -> Table {
-    let withTrend = width >= 110
-    let withHeld = width >= 90
+    for level in 0..<2 {
+      // The trend may go; every other column must stay.
+      let table = workerTable(stateLevel: level)
+      let layout = table.layout(for: width)
+      if table.columns.indices.allSatisfy({ layout.shows($0) || table.columns[$0].dropOrder == 1 })
+      {
+        return table
+      }
+    }
+    let table = workerTable(stateLevel: 2)
+    return table.layout(for: width).total <= width ? table : workerTable(stateLevel: 3)
+  }
+
+  private func workerTable(stateLevel: Int) -> Table {
     var table = Table(
       title: "Workers (\(stats.workers.count)) · req/s over \(RateWindow.seconds) s",
       columns: [
-        .init("id", width: 4), .init("state"),
-      ] + (withHeld ? [.init("held", width: 6, alignment: .right)] : []) + [
-        .init("done", width: 7, alignment: .right),
-        .init("errors", width: 6, alignment: .right), .init("rej/exp", width: 7, alignment: .right),
-        .init("req/s", width: 7, alignment: .right), .init("mean", width: 9, alignment: .right),
-        .init("p99", width: 9, alignment: .right), .init("utilisation", width: 13),
-        .init(withTrend ? "trend" : "", width: withTrend ? 12 : 0),
+        .init("id", .fit), .init("state", .fit),
+        // Requests delivered and not yet acknowledged, of the prefetch (`3/4`).
+        .init("held", .fit, alignment: .right),
+        .init("done", .fit, alignment: .right),
+        .init("errors", .fit, alignment: .right),
+        .init("rej/exp", .fit, alignment: .right, dropOrder: 3),
+        .init("req/s", .fit, alignment: .right, dropOrder: 4),
+        .init("mean", .fit, alignment: .right, dropOrder: 6),
+        .init("p99", .fit, alignment: .right, dropOrder: 5),
+        .init("utilisation", .fit, dropOrder: 2),
+        .init("trend", .fixed(12), dropOrder: 1),
       ],
       rows: [], emptyText: noWorkersText)
-    let stateWidth = table.widths(for: width)[1]
     var rows = stats.workers.enumerated().map { index, worker -> Table.Row in
-      var state: String
       var style: StyleRole = index == selected ? .selected : .normal
       switch worker.state {
-      case .idle: state = "idle"
-      case .busy(let n, let id, let since): state = "busy fib(\(n)) \(id) \(Format.duration(since))"
-      case .stopping: state = "stopping…"
-      case .paused:
-        state = "PAUSED"
-        if index != selected { style = .warning }
-      case .restoring(let reason):
-        // The word always, whole; the reason where there is room (the notice line has it too).
-        state = stateWidth >= 20 ? "RESTORING: \(reason)" : "RESTORING"
-        if index != selected { style = .warning }
-      case .stopped:
-        state = "stopped"
-        if index != selected { style = .error }
+      case .paused, .restoring: if index != selected { style = .warning }
+      case .stopped: if index != selected { style = .error }
+      case .idle, .busy, .stopping: break
       }
-      if !withHeld, worker.held > 0 { state = Self.heldText(worker) + " " + state }
+      let forms = Self.stateForms(worker.state)
       return Table.Row(
         [
-          "w\(worker.id)", state,
-        ] + (withHeld ? [Self.heldText(worker)] : []) + [
+          "w\(worker.id)", forms[min(stateLevel, forms.count - 1)], Self.heldText(worker),
           "\(worker.processed)", "\(worker.errors)",
           "\(worker.rejected)/\(worker.expired)", Format.rate(rate(of: worker.id)),
           worker.service.count == 0 ? "-" : Format.microseconds(UInt64(worker.service.mean)),
           worker.service.count == 0 ? "-" : Format.microseconds(worker.service.p99),
           Gauge.render(worker.utilisation, width: 8, asciiOnly: asciiOnly) + " "
             + Format.fixed(worker.utilisation * 100, 0) + "%",
-          withTrend
-            ? Sparkline.render(history(of: worker.id), width: 12, asciiOnly: asciiOnly) : "",
+          Sparkline.render(history(of: worker.id), width: 12, asciiOnly: asciiOnly),
         ], style: style)
     }
     // Removed workers' counts stay in the totals; the rate is the summary's.
@@ -154,9 +177,7 @@ extension ServerDashboard {
       rows.append(
         Table.Row(
           [
-            "all", "",
-          ] + (withHeld ? ["\(stats.held)"] : []) + [
-            "\(totals.processed)", "\(totals.errors)",
+            "all", "", "\(stats.held)", "\(totals.processed)", "\(totals.errors)",
             "\(totals.rejected)/\(totals.expired)",
             Format.rate(rate), "", "", "", "",
           ], style: .title))
@@ -165,6 +186,9 @@ extension ServerDashboard {
     return table
   }
 
+  /// The most recent requests, newest first: `w4  fib(35) = 9227465  40.2 ms  <id>`. Short
+  /// of room, whole fields go from the right (the id, then the time), so that neither a
+  /// value nor an id is cut; a refusal's text is cut with `…`.
   private func renderLog(into buffer: inout ScreenBuffer, in rect: Rect) {
     guard rect.height >= 2 else { return }
     buffer.write("Recent requests", row: rect.row, column: rect.column, style: .title)
@@ -172,21 +196,26 @@ extension ServerDashboard {
       let row = rect.row + 1 + index
       let worker = event.worker.split(separator: "/").last.map(String.init) ?? event.worker
       let id = event.correlationID.isEmpty ? "-" : event.correlationID
+      let fields: [String]
+      let style: StyleRole
       switch event.outcome {
       case .answered(let value):
-        buffer.write(
-          "\(worker)  fib(\(event.n ?? -1)) = \(value)  \(Format.duration(event.service))  \(id)",
-          row: row,
-          column: rect.column, width: rect.width)
+        fields = [worker, "fib(\(event.n ?? -1)) = \(value)", Format.duration(event.service), id]
+        style = .normal
       case .refused(let kind, let text):
-        buffer.write(
-          "\(worker)  \(kind.rawValue): \(text)  \(id)", row: row, column: rect.column,
-          style: .error,
-          width: rect.width)
+        fields = [worker, "\(kind.rawValue): \(text)", id]
+        style = .error
       case .rejected(let reason):
-        buffer.write(
-          "\(worker)  \(reason)", row: row, column: rect.column, style: .warning, width: rect.width)
+        fields = [worker, reason]
+        style = .warning
       }
+      var kept = fields
+      while kept.count > 2, kept.joined(separator: "  ").cellWidth > rect.width {
+        kept.removeLast()
+      }
+      buffer.write(
+        kept.joined(separator: "  ").clipped(toCells: rect.width), row: row, column: rect.column,
+        style: style, width: rect.width)
     }
   }
 }

@@ -1,5 +1,22 @@
-/// A horizontal gauge such as `█████▌    ` for a fraction.
-public enum Gauge {
+/// A horizontal gauge such as `█████···` for a fraction (0…1) of its width.
+public struct Gauge: Widget, Sendable {
+  public var fraction: Double
+  public var asciiOnly: Bool
+  public var style: StyleRole = .normal
+
+  public init(_ fraction: Double, asciiOnly: Bool = false) {
+    self.fraction = fraction
+    self.asciiOnly = asciiOnly
+  }
+
+  /// Fills the area's first row.
+  public func render(into buffer: inout ScreenBuffer, in area: Rect) {
+    guard !area.isEmpty else { return }
+    buffer.write(
+      Self.render(fraction, width: area.width, asciiOnly: asciiOnly), row: area.row,
+      column: area.column, style: style, width: area.width)
+  }
+
   /// The gauge for `fraction` (clamped to 0…1) in `width` cells.
   public static func render(_ fraction: Double, width: Int, asciiOnly: Bool = false) -> String {
     guard width > 0 else { return "" }

@@ -1,30 +1,69 @@
-/// A table: a title row, a heading row, then rows of cells, clipped to its rectangle.
-public struct Table: Sendable {
+/// A table: a title row, a heading row, then rows of cells, fitted to its rectangle by
+/// priority. Widths are in terminal cells. When the columns do not fit, the table first
+/// drops the padding (two spaces between columns become one), then whole columns, those with
+/// the lowest ``Column/dropOrder`` first, so that a number is never cut: a ``Sizing/fit``
+/// column is as wide as its widest heading or cell shown.
+public struct Table: Widget, Sendable {
   public enum Alignment: Sendable { case left, right }
+
+  /// How a column's width is chosen.
+  public enum Sizing: Sendable, Hashable {
+    /// Always this many cells.
+    case fixed(Int)
+    /// As wide as its heading and the widest cell shown: numbers and ids are never cut.
+    case fit
+    /// At least `minimum` cells, sharing what the other columns leave.
+    case flexible(minimum: Int)
+  }
 
   public struct Column: Sendable {
     public var heading: String
-    /// Fixed width, or `nil` to share the remaining width with other flexible columns.
-    public var width: Int?
+    public var sizing: Sizing
     public var alignment: Alignment
+    /// Columns that do not fit are dropped, the lowest first; `nil` is never dropped.
+    public var dropOrder: Int?
 
+    /// A column of `width` cells, or (with `nil`) a flexible one sharing the remaining width.
     public init(_ heading: String, width: Int? = nil, alignment: Alignment = .left) {
+      self.init(heading, width.map { .fixed($0) } ?? .flexible(minimum: 0), alignment: alignment)
+    }
+
+    public init(
+      _ heading: String, _ sizing: Sizing, alignment: Alignment = .left, dropOrder: Int? = nil
+    ) {
       self.heading = heading
-      self.width = width
+      self.sizing = sizing
       self.alignment = alignment
+      self.dropOrder = dropOrder
+    }
+
+    /// The width this column asks for, given the cells shown in it.
+    func natural(_ cells: [String]) -> Int {
+      switch sizing {
+      case .fixed(let width): return max(0, width)
+      case .fit: return cells.reduce(heading.cellWidth) { max($0, $1.cellWidth) }
+      case .flexible(let minimum): return max(1, minimum)
+      }
     }
   }
 
   public struct Row: Sendable {
     public var cells: [String]
     public var style: StyleRole
-    public init(_ cells: [String], style: StyleRole = .normal) {
+    /// The cell at this index runs over the columns after it (an error message in place of
+    /// a result and its timings); it is left out when fitting those columns.
+    public var spansFrom: Int?
+
+    public init(_ cells: [String], style: StyleRole = .normal, spansFrom: Int? = nil) {
       self.cells = cells
       self.style = style
+      self.spansFrom = spansFrom
     }
   }
 
   public var title: String
+  /// Shown instead of ``title`` when it does not fit (so that a count in it is not cut).
+  public var shorterTitle: String?
   public var columns: [Column]
   public var rows: [Row]
   /// Rows skipped from the top (scrolling).
@@ -45,46 +84,123 @@ public struct Table: Sendable {
   /// How many data rows fit in a rectangle of `height` rows.
   public static func visibleRows(height: Int) -> Int { max(0, height - 2) }
 
-  /// The column widths for a total `width` (one space between columns).
-  public func widths(for width: Int) -> [Int] {
-    let fixed = columns.compactMap(\.width).reduce(0, +)
-    let gaps = max(0, columns.count - 1)
-    let flexible = columns.filter { $0.width == nil }.count
-    let remaining = max(0, width - fixed - gaps)
-    return columns.map { $0.width ?? (flexible == 0 ? 0 : remaining / flexible) }
+  /// The fitted columns: each one's width (0 when dropped) and the spaces between columns.
+  public struct Layout: Sendable, Equatable {
+    public var widths: [Int]
+    public var spacing: Int
+    /// The cells the shown columns take, spaces included.
+    public var total: Int {
+      let shown = widths.filter { $0 > 0 }
+      return shown.reduce(0, +) + spacing * max(0, shown.count - 1)
+    }
+    /// Whether column `index` is shown.
+    public func shows(_ index: Int) -> Bool { widths.indices.contains(index) && widths[index] > 0 }
   }
+
+  /// The layout for `width` cells, fitting the rows that `height` shows (all rows when nil).
+  public func layout(for width: Int, height: Int? = nil) -> Layout {
+    let shown =
+      height.map { rows.dropFirst(offset).prefix(Self.visibleRows(height: $0)) } ?? rows[...]
+    var natural = columns.indices.map { index in
+      columns[index].natural(
+        shown.compactMap { row in
+          guard index < row.cells.count else { return nil }
+          if let span = row.spansFrom, index >= span { return nil }
+          return row.cells[index]
+        })
+    }
+    func total(_ spacing: Int) -> Int {
+      let kept = natural.filter { $0 > 0 }
+      return kept.reduce(0, +) + spacing * max(0, kept.count - 1)
+    }
+    var spacing = 2
+    if total(spacing) > width { spacing = 1 }
+    while total(spacing) > width {
+      // The lowest drop order goes first; of equals, the rightmost.
+      guard
+        let drop = natural.indices.filter({ natural[$0] > 0 && columns[$0].dropOrder != nil })
+          .min(by: {
+            (columns[$0].dropOrder ?? 0, -$0) < (columns[$1].dropOrder ?? 0, -$1)
+          })
+      else { break }
+      natural[drop] = 0
+    }
+    // What is left goes to the flexible columns.
+    let flexible = natural.indices.filter {
+      if case .flexible = columns[$0].sizing { return natural[$0] > 0 }
+      return false
+    }
+    let spare = width - total(spacing)
+    if spare > 0, !flexible.isEmpty {
+      let share = spare / flexible.count
+      let remainder = spare - share * flexible.count
+      for (position, index) in flexible.enumerated() {
+        natural[index] += share + (position < remainder ? 1 : 0)
+      }
+    }
+    return Layout(widths: natural, spacing: spacing)
+  }
+
+  /// The column widths for a total `width` (0 for a dropped column).
+  public func widths(for width: Int) -> [Int] { layout(for: width).widths }
 
   /// Draws the title, the headings and the rows from `offset` that fit in `rect` (or the
   /// empty text).
   public func render(into buffer: inout ScreenBuffer, in rect: Rect) {
     guard !rect.isEmpty else { return }
-    buffer.write(title, row: rect.row, column: rect.column, style: .title, width: rect.width)
+    let shownTitle = title.cellWidth > rect.width ? (shorterTitle ?? title) : title
+    buffer.write(
+      shownTitle.clipped(toCells: rect.width), row: rect.row, column: rect.column, style: .title,
+      width: rect.width)
     guard rect.height > 1 else { return }
-    let widths = widths(for: rect.width)
-    draw(columns.map(\.heading), widths: widths, row: rect.row + 1, rect: rect, style: .heading)
+    let layout = layout(for: rect.width, height: rect.height)
+    draw(Row(columns.map(\.heading)), layout: layout, row: rect.row + 1, style: .heading)
     let visible = Self.visibleRows(height: rect.height)
     if rows.isEmpty, visible > 0 {
       buffer.write(
-        emptyText, row: rect.row + 2, column: rect.column, style: .dim, width: rect.width)
+        emptyText.clipped(toCells: rect.width), row: rect.row + 2, column: rect.column,
+        style: .dim, width: rect.width)
       return
     }
     for (index, row) in rows.dropFirst(offset).prefix(visible).enumerated() {
-      draw(row.cells, widths: widths, row: rect.row + 2 + index, rect: rect, style: row.style)
+      draw(row, layout: layout, row: rect.row + 2 + index, style: row.style)
     }
 
-    func draw(_ cells: [String], widths: [Int], row: Int, rect: Rect, style: StyleRole) {
+    func draw(_ cells: Row, layout: Layout, row: Int, style: StyleRole) {
       var column = rect.column
-      for (index, width) in widths.enumerated() where width > 0 {
-        let text = index < cells.count ? cells[index] : ""
-        let clipped = text.count > width ? String(text.prefix(max(0, width - 1))) + "…" : text
+      for (index, width) in layout.widths.enumerated() where width > 0 {
+        guard column < rect.right else { break }
+        let text = index < cells.cells.count ? cells.cells[index] : ""
+        var cellWidth = width
+        if let span = cells.spansFrom, index == span {
+          cellWidth = rect.right - column
+        }
+        let room = min(cellWidth, rect.right - column)
+        let clipped = text.clipped(toCells: room)
         let padded =
-          columns[index].alignment == .right
-          ? String(repeating: " ", count: width - clipped.count) + clipped : clipped
-        buffer.write(
-          padded, row: row, column: column, style: style, width: min(width, rect.right - column))
-        column += width + 1
-        if column >= rect.right { break }
+          columns[index].alignment == .right && cells.spansFrom != index
+          ? String(repeating: " ", count: max(0, room - clipped.cellWidth)) + clipped : clipped
+        buffer.write(padded, row: row, column: column, style: style, width: room)
+        if let span = cells.spansFrom, index >= span { break }
+        column += width + layout.spacing
       }
     }
+  }
+}
+
+extension Table {
+  /// The fewest cells the table needs with every column it never drops (one space between
+  /// columns).
+  public var minimumWidth: Int {
+    let kept = columns.indices.filter { columns[$0].dropOrder == nil }
+    let natural = kept.map { index in
+      columns[index].natural(
+        rows.compactMap { row in
+          guard index < row.cells.count else { return nil }
+          if let span = row.spansFrom, index >= span { return nil }
+          return row.cells[index]
+        })
+    }.filter { $0 > 0 }
+    return natural.reduce(0, +) + max(0, natural.count - 1)
   }
 }
