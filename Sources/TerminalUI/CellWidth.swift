@@ -48,7 +48,12 @@ extension Character {
 
 extension StringProtocol {
   /// The cells the text takes on a terminal.
-  public var cellWidth: Int { reduce(0) { $0 + $1.printable.cellWidth } }
+  public var cellWidth: Int {
+    // Printable ASCII, one cell a byte: most text on these screens (ids, numbers), measured
+    // over every listed row each frame, so it skips grapheme breaking.
+    if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return utf8.count }
+    return reduce(0) { $0 + $1.printable.cellWidth }
+  }
 
   /// The longest prefix that fits in `cells` cells (a wide character that would straddle
   /// the edge is left out).

@@ -83,7 +83,7 @@ import Testing
       waiting.removeAll { $0 == id }
     }
     send(1_200)
-    for step in 0..<400 {
+    for step in 0..<200 {
       now = now + .milliseconds(Int64(1 + steps.next(4)))
       switch steps.next(20) {
       case 0: send(1 + steps.next(30))
@@ -107,7 +107,7 @@ import Testing
           if let id = waiting.randomElement(using: &steps) { reply(id, error: false) }
         }
       }
-      if step == 300 {
+      if step == 150 {
         for (entry, _) in state.failAll(.connectionLost, message: "link lost", now: now) {
           waiting.removeAll { $0 == entry.id }
         }
