@@ -10,13 +10,7 @@ import Testing
 @Suite struct ClientDashboardInputTests {
   let now = NIODeadline.uptimeNanoseconds(50_000_000_000)
 
-  func dashboard() -> ClientDashboard {
-    var dashboard = ClientDashboard(
-      brokerURL: "amqp://guest:***@127.0.0.1:5672/%2F", serverProduct: "RabbitMQ 3.10.8",
-      callbackQueue: "amq.gen-abc", queue: "rpc_queue", timeout: .seconds(30))
-    dashboard.status = .connected
-    return dashboard
-  }
+  func dashboard() -> ClientDashboard { .forTests() }
 
   func type(_ text: String, into board: inout ClientDashboard) {
     for character in text { _ = board.handle(.character(character), now: now) }

@@ -9,13 +9,7 @@ import Testing
 @Suite struct ClientDashboardLongInputTests {
   let now = NIODeadline.uptimeNanoseconds(50_000_000_000)
 
-  func dashboard() -> ClientDashboard {
-    var dashboard = ClientDashboard(
-      brokerURL: "amqp://guest:***@127.0.0.1:5672/%2F", serverProduct: "RabbitMQ 3.10.8",
-      callbackQueue: "amq.gen-abc", queue: "rpc_queue", timeout: .seconds(30))
-    dashboard.status = .connected
-    return dashboard
-  }
+  func dashboard() -> ClientDashboard { .forTests() }
 
   func type(_ text: String, into dashboard: inout ClientDashboard) -> [ClientDashboard.Command] {
     for character in text { _ = dashboard.handle(.character(character), now: now) }

@@ -11,13 +11,7 @@ import Testing
 @Suite struct ClientDashboardNumbersTests {
   let t0 = NIODeadline.uptimeNanoseconds(50_000_000_000)
 
-  func dashboard() -> ClientDashboard {
-    var dashboard = ClientDashboard(
-      brokerURL: "amqp://guest:***@127.0.0.1:5672/%2F", serverProduct: "RabbitMQ 3.10.8",
-      callbackQueue: "amq.gen-abc", queue: "rpc_queue", timeout: .seconds(30))
-    dashboard.status = .connected
-    return dashboard
-  }
+  func dashboard() -> ClientDashboard { .forTests() }
 
   func render(_ board: inout ClientDashboard, _ size: (Int, Int), now: NIODeadline) -> [String] {
     var buffer = ScreenBuffer(width: size.0, height: size.1)

@@ -8,37 +8,19 @@ import Testing
 @Suite struct ClientDashboardTests {
   let t0 = NIODeadline.uptimeNanoseconds(50_000_000_000)
 
-  func dashboard() -> ClientDashboard {
-    var dashboard = ClientDashboard(
-      brokerURL: "amqp://guest:***@127.0.0.1:5672/%2F", serverProduct: "RabbitMQ 3.10.8",
-      callbackQueue: "amq.gen-abc", queue: "rpc_queue", timeout: .seconds(30))
-    dashboard.status = .connected
-    dashboard.workersListening = .some(3)
-    return dashboard
-  }
+  func dashboard() -> ClientDashboard { .forTests(workersListening: 3) }
 
-  /// A snapshot whose counters are those of the lists given, so they add up:
-  /// `sent` = the ended calls + the calls in flight.
+  /// A snapshot whose counters are those of the lists given, so they add up.
   func stats(
     ended: [RPCEndedCall] = [], discarded: [RPCDiscardedReply] = [],
     inFlight: [RPCInFlightCall] = []
   ) -> RPCClientStats {
-    var outcomes: [RPCOutcome: Int] = [:]
-    for call in ended {
-      switch call.result {
-      case .success: outcomes[.ok, default: 0] += 1
-      case .failure(let error): outcomes[RPCOutcome(error.code), default: 0] += 1
-      }
-    }
-    var kinds: [RPCDiscardKind: Int] = [:]
-    for reply in discarded { kinds[reply.kind, default: 0] += 1 }
-    let ok = outcomes[.ok] ?? 0
-    return RPCClientStats(
-      sent: ended.count + inFlight.count, outcomes: outcomes, discarded: kinds,
-      inFlight: inFlight.count, oldestInFlight: inFlight,
+    let ok = ended.filter { if case .success = $0.result { true } else { false } }.count
+    return .addingUp(
+      ended: ended, inFlight: inFlight, discarded: discarded,
       latency: LatencySummary(
         count: UInt64(ok), p50: 1_200, p90: 2_500, p99: 4_000, p999: 4_000, max: 4_100, mean: 1_500),
-      completionsPerSecond: 2, recentlyEnded: .init(ended), recentlyDiscarded: .init(discarded))
+      completionsPerSecond: 2)
   }
 
   func ok(_ id: String, _ value: String, n: Int = 10) -> RPCEndedCall {

@@ -69,23 +69,13 @@ enum ScreenFixtures {
   static func snapshot(
     ended: [RPCEndedCall], inFlight: [RPCInFlightCall], discarded: [RPCDiscardedReply]
   ) -> RPCClientStats {
-    var outcomes: [RPCOutcome: Int] = [:]
-    for call in ended {
-      switch call.result {
-      case .success: outcomes[.ok, default: 0] += 1
-      case .failure(let error):
-        outcomes[error.code == .timedOut ? .timedOut : .serverError, default: 0] += 1
-      }
-    }
-    var kinds: [RPCDiscardKind: Int] = [:]
-    for reply in discarded { kinds[reply.kind, default: 0] += 1 }
-    return RPCClientStats(
-      sent: ended.count + inFlight.count, outcomes: outcomes, discarded: kinds,
-      inFlight: inFlight.count, oldestInFlight: inFlight,
+    let ok = ended.filter { if case .success = $0.result { true } else { false } }.count
+    return .addingUp(
+      ended: ended, inFlight: inFlight, discarded: discarded,
       latency: LatencySummary(
-        count: UInt64(outcomes[.ok] ?? 0), p50: 52_100, p90: 68_400, p99: 73_000, p999: 73_000,
-        max: 73_200, mean: 55_000),
-      completionsPerSecond: 21.5, recentlyEnded: .init(ended), recentlyDiscarded: .init(discarded))
+        count: UInt64(ok), p50: 52_100, p90: 68_400, p99: 73_000, p999: 73_000, max: 73_200,
+        mean: 55_000),
+      completionsPerSecond: 21.5)
   }
 
   static func server() -> ServerDashboard {
