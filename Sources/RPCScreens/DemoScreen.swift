@@ -187,7 +187,15 @@ public final class DemoScreen: Sendable {
     for event in clientInbox.drain() { dashboard.client.apply(event, now: now) }
     for event in serverInbox.drain() { dashboard.server.apply(event) }
     for notice in serverNotices.drain() { dashboard.server.apply(notice) }
-    for caption in captions.drain() { dashboard.caption = caption }
+    for caption in captions.drain() {
+      if tourRunning || leaving.withLockedValue({ $0 }) {
+        dashboard.caption = caption
+      } else {
+        // "Tour stopped.", "Tour failed: …": a note that expires, not a caption that stays.
+        dashboard.caption = nil
+        dashboard.client.say(caption, style: .accent, now: now, for: 8)
+      }
+    }
     for notice in serverCommands.takeNotices() {
       dashboard.client.say(notice, style: .error, now: now)
     }

@@ -61,8 +61,8 @@ struct DemoTour: Sendable {
     let queue = client.configuration.queue
 
     caption(
-      "Tour 1/5 — one request: fib(\(plan.single)) goes to \(queue) with reply_to = "
-        + "\(client.callbackQueue) and a fresh correlation id. Watch it in flight, then completed."
+      "Tour 1/5 — one request: fib(\(plan.single)) to \(queue), reply_to "
+        + "\(client.callbackQueue), a fresh correlation id: in flight, then completed."
     )
     try await expect("the reply to fib(\(plan.single))", calls: 1) {
       clientCommands.send([plan.single])
@@ -80,7 +80,15 @@ struct DemoTour: Sendable {
         "Tour 3/5 — w\(first) is paused: its consumer is cancelled, so the broker sends the next "
           + "\(plan.paused.count) requests to the other workers only.")
       await serverCommands.pause(first)
-      try await send(plan.paused, what: "the requests while w\(first) is paused")
+      do {
+        try await send(plan.paused, what: "the requests while w\(first) is paused")
+      } catch {
+        // Stopped (F8) or failed mid-step: the worker the tour paused consumes again, in a
+        // task of its own, which the tour's cancellation does not reach.
+        let commands = serverCommands
+        await Task { try? await commands.resume(first) }.value
+        throw error
+      }
       try await serverCommands.resume(first)
       caption(
         "Tour 3/5 — w\(first) resumed: it consumes again and takes its share of the next "

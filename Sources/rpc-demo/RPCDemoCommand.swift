@@ -98,11 +98,13 @@ struct RPCDemoCommand: AsyncParsableCommand {
       try? await client.close()
       try? await clientConnection.close()
       try? await serverConnection.close()
-      let stats = client.stats()
+      // Every request in one class, as rpc-client's summary; those taken back out of the
+      // queue are among the calls cancelled at the quit.
+      let accounting = CallAccounting(client.stats())
       let takenBack = screen.requestsTakenBack
       print(
-        " [x] rpc-demo: \(stats.sent) requests, \(stats.count(.ok)) answered"
-          + (takenBack > 0 ? ", \(takenBack) taken back out of \(queue) unanswered" : "")
+        " [x] rpc-demo: \(accounting.text)"
+          + (takenBack > 0 ? "; \(takenBack) taken back out of \(queue) unanswered" : "")
           + "; workers handled \(server.handledCount). Bye.")
     } catch let failure as CommandFailure {
       print("rpc-demo: \(failure)")

@@ -43,6 +43,29 @@ extension BrokerTests {
       var firstWorkerAnswered = 0
     }
 
+    /// F8 during the pause step: the worker the tour paused consumes again.
+    @Test func stoppingTheTourWhileAWorkerIsPausedResumesIt() async throws {
+      let pair = try await Pair(workers: 3)
+      let captions = NIOLockedValueBox<[String]>([])
+      let tour = RPCScreens.DemoTour(
+        client: pair.client, server: pair.server,
+        clientCommands: ClientCommandRunner(client: pair.client),
+        serverCommands: ServerCommandRunner(server: pair.server), pace: .milliseconds(100),
+        caption: { text in captions.withLockedValue { $0.append(text) } })
+      let running = Task { try await tour.run(loop: false) }
+      @Sendable func paused() -> Int {
+        pair.server.stats().workers.count(where: { $0.state == .paused })
+      }
+      try await withTimeout(60, "the tour to pause a worker") {
+        while paused() == 0 { try await Task.sleep(for: .milliseconds(5)) }  // a poll period
+      }
+      #expect(captions.withLockedValue { $0.last?.contains("is paused") == true })
+      running.cancel()
+      _ = await running.result
+      #expect(paused() == 0, "\(pair.server.stats().workers.map(\.state))")
+      try await pair.close()
+    }
+
     @Test func everyStepKeepsCallsInFlightOrWorkersBusy() async throws {
       let pair = try await Pair(workers: 3)
       let sightings = NIOLockedValueBox<[Sighting]>([])

@@ -127,7 +127,7 @@ extension BrokerTests {
       let stopping = try await server.waitFor("w1 stopping") {
         Self.row("w1", in: $0)?.contains("stopping") == true
       }
-      #expect(stopping.contains(" removing w1: it answers and acknowledges what it holds"))
+      #expect(stopping.contains(" removing w1: it finishes what it holds"))
       let removed = try await server.waitFor("w1 removed", seconds: 30) {
         Self.row("w1", in: $0) == nil
       }

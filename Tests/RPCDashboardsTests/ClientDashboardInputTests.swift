@@ -30,10 +30,10 @@ import Testing
     #expect(board.input.text == "30x100000")
     #expect(
       messageLine(&board)
-        == " 100,000 requests, each with a 30.00 s timeout — Enter again sends them, Esc clears")
+        == " 100,000 requests, 30.00 s timeout each — Enter again sends, Esc clears")
     #expect(board.handle(.enter, now: now) == [.send(Array(repeating: 30, count: 100_000))])
     #expect(board.input.text.isEmpty)
-    #expect(messageLine(&board) == " sent 100,000 requests")
+    #expect(messageLine(&board) == " sending 100,000 requests")
   }
 
   @Test func editingTheLineWithdrawsTheQuestion() {

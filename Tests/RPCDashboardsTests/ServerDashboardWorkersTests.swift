@@ -96,7 +96,7 @@ import Testing
     _ = board.handle(.down, now: t0)
     #expect(board.handle(.character("-"), now: t0) == [.removeWorker(id: 2)])
     #expect(board.handle(.character("-"), now: t0) == [], "asked once")
-    #expect(panels(board)[1].hasPrefix(" removing w2: it answers and acknowledges what it holds"))
+    #expect(panels(board)[1].hasPrefix(" removing w2: it finishes what it holds"))
     board.update(
       stats: RPCServerStats(workers: [worker(1), worker(2, .stopping, held: 1)]),
       now: t0 + .milliseconds(100))

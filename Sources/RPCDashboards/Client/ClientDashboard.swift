@@ -241,15 +241,16 @@ public struct ClientDashboard: Sendable {
       if numbers.count > Self.confirmationThreshold, awaitingConfirmation != text {
         awaitingConfirmation = text
         say(
-          "\(Format.count(numbers.count)) requests, each with a "
-            + "\(Format.duration(timeout.timeAmount)) timeout — Enter again sends them, Esc clears",
+          "\(Format.count(numbers.count)) requests, \(Format.duration(timeout.timeAmount)) "
+            + "timeout each — Enter again sends, Esc clears",
           style: .warning, now: now, for: 3_600)
         return nil
       }
       awaitingConfirmation = nil
+      // Sending takes a moment for a large line: the counters say how far it got.
       say(
-        "sent \(Format.count(numbers.count)) request\(numbers.count == 1 ? "" : "s")", style: .ok,
-        now: now, for: 2)
+        "sending \(Format.count(numbers.count)) request\(numbers.count == 1 ? "" : "s")",
+        style: .ok, now: now, for: 2)
       return [.send(numbers)]
     }
   }

@@ -185,7 +185,7 @@ public struct ServerDashboard: Sendable {
       guard let worker = selectedWorker, !removalsAwaited.contains(worker.id) else { return [] }
       removalsAwaited.insert(worker.id)
       say(
-        "removing w\(worker.id): it answers and acknowledges what it holds, then goes…",
+        "removing w\(worker.id): it finishes what it holds, then goes…",
         style: .warning, now: now)
       return [.removeWorker(id: worker.id)]
     case .togglePause:
