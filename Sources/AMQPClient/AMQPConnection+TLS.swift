@@ -54,8 +54,9 @@ extension AMQPConnection {
     }
     do {
       return try NIOSSLContext(configuration: tls)
-    } catch NIOSSLError.failedToLoadCertificate, NIOSSLError.failedToLoadPrivateKey
+    } catch let error as NIOSSLError
       where settings.certificateFile != nil
+      && (error == .failedToLoadCertificate || error == .failedToLoadPrivateKey)
     {
       throw AMQPError(
         .invalidTLSConfiguration,

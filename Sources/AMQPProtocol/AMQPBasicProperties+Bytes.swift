@@ -30,3 +30,14 @@ extension AMQPBasicProperties {
   /// (true unless one was not valid UTF-8).
   public var shortStringsAreUTF8: Bool { nonUTF8ShortStrings.isEmpty }
 }
+
+extension AMQPBasicProperties {
+  /// The `message-id` property flag bit (AMQP 0-9-1, basic class properties).
+  private static let messageIDFlag: UInt16 = 1 << 7
+
+  /// `message-id` as bytes, exactly as received; `nil` when absent. (A requester that sends
+  /// no `correlation-id` matches the reply by this one; see ``correlationIDBytes``.)
+  public var messageIDBytes: [UInt8]? {
+    nonUTF8ShortStrings[flag: Self.messageIDFlag] ?? messageID.map { Array($0.utf8) }
+  }
+}

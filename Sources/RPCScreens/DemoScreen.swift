@@ -174,7 +174,7 @@ public final class DemoScreen: Sendable {
         queue: client.configuration.queue, timeout: client.configuration.timeout),
       server: ServerDashboard(server: server, connection: serverConnection))
     dashboard.client.tls = clientConnection.tlsSession?.description
-    dashboard.client.maximumN = server.configuration.maximumN
+    dashboard.client.maximumN = server.fibonacci.maximumN
     dashboard.client.asciiOnly = !unicode
     dashboard.server.asciiOnly = !unicode
     return dashboard

@@ -35,7 +35,7 @@ struct DemoTour: Sendable {
 
   /// The n the demo's workers serve, as far as the tour goes (at most their bound).
   private var nRange: ClosedRange<Int> {
-    let upper = max(0, server.configuration.maximumN)
+    let upper = max(0, server.fibonacci.maximumN)
     return min(10, upper)...upper
   }
 
@@ -52,7 +52,7 @@ struct DemoTour: Sendable {
   private func runOnce() async throws {
     caption(
       "Tour — timing a few calls one at a time, to size each step for this machine and build.")
-    let probe = ServiceProbe(client: client, work: server.configuration.work, nRange: nRange)
+    let probe = ServiceProbe(client: client, work: server.fibonacci.work, nRange: nRange)
     let model = try await probe.measure()
     let workers = consumingWorkers
     let plan = TourPlan(

@@ -84,8 +84,8 @@ extension ServerDashboard {
     let origin = server.queue.declaredType.map { "declared \($0.rawValue)" } ?? "existing"
     self.init(
       brokerURL: connection.configuration.redactedURL, queue: server.configuration.queue,
-      queueOrigin: origin, prefetch: server.prefetch, work: server.configuration.work,
-      maximumN: server.configuration.maximumN)
+      queueOrigin: origin, prefetch: server.prefetch, work: server.fibonacci.work,
+      maximumN: server.fibonacci.maximumN)
     tls = connection.tlsSession?.description
     serverName = server.configuration.serverName
   }

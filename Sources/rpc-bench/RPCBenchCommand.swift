@@ -198,8 +198,8 @@ struct RPCBenchCommand: AsyncParsableCommand {
       let rpcServer = try await RPCServer.start(
         connection: serverConnection,
         configuration: RPCServerConfiguration(
-          queue: queueName, workers: workers, prefetch: prefetch, maximumN: 92, work: work,
-          logger: logger))
+          queue: queueName, workers: workers, prefetch: prefetch, logger: logger),
+        handler: .fibonacci(maximumN: 92, work: work))
       server = (rpcServer, serverConnection)
     }
     var rpcClients: [(RPCClient, AMQPConnection)] = []

@@ -81,8 +81,8 @@ struct RPCDemoCommand: AsyncParsableCommand {
         connection.configurations(name: "rpc-demo", role: "client"), logger: logger)
       let server = try await RPCServer.start(
         connection: serverConnection,
-        configuration: RPCServerConfiguration(
-          queue: queue, workers: workers, maximumN: maxN, work: work, logger: logger))
+        configuration: RPCServerConfiguration(queue: queue, workers: workers, logger: logger),
+        handler: .fibonacci(maximumN: maxN, work: work))
       let client = try await RPCClient.start(
         connection: clientConnection,
         configuration: RPCClientConfiguration(

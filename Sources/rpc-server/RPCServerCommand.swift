@@ -111,9 +111,11 @@ struct RPCServerCommand: AsyncParsableCommand {
     let signals = await SignalWatcher.install()
     let connection = try await connect(amqp, logger: logger)
     let configuration = RPCServerConfiguration(
-      queue: queue, workers: workers, prefetch: prefetch, maximumN: maxN, work: work,
-      queueType: queueType, logger: logger, drainTimeout: drainTimeout)
-    let server = try await RPCServer.start(connection: connection, configuration: configuration)
+      queue: queue, workers: workers, prefetch: prefetch, queueType: queueType, logger: logger,
+      drainTimeout: drainTimeout)
+    let fibonacci = FibonacciProcedure(maximumN: maxN, work: work)
+    let server = try await RPCServer.start(
+      connection: connection, configuration: configuration, handler: fibonacci.handler)
     var screen = !noTui && isatty(0) == 1 && isatty(1) == 1
     if screen, let problem = TerminalCapability.screenProblem() {
       printToStandardError(
@@ -135,7 +137,7 @@ struct RPCServerCommand: AsyncParsableCommand {
       " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(describeEndpoint(of: connection))"
         + (connection.tlsSession.map { " (\($0))" } ?? "") + ": "
         + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(Prefetch.describe(prefetch)), \(work.rawValue) fib, "
-        + "n ≤ \(configuration.maximumN)")
+        + "n ≤ \(fibonacci.maximumN)")
     let printer = Task {
       guard let events else { return }
       for await event in events { print(LineFormat.describe(event)) }
@@ -198,7 +200,7 @@ enum LineFormat {
     switch event.outcome {
     case .answered(let value):
       return
-        " [.] fib(\(event.n ?? -1)) = \(value)  (\(event.worker), \(milliseconds) ms, id \(id))"
+        " [.] \(event.n.map { "fib(\($0))" } ?? "reply") = \(value)  (\(event.worker), \(milliseconds) ms, id \(id))"
     case .refused(let kind, let message):
       return " [!] refused \(kind.rawValue): \(message)  (\(event.worker), id \(id))"
     case .rejected(let reason):

@@ -19,7 +19,8 @@ extension BrokerTests {
       let connection = try await Broker.connect(name: "screen-test-server")
       let queue = Broker.uniqueName("screen")
       let server = try await RPCServer.start(
-        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 2))
+        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 2),
+        handler: .fibonacci())
       let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("rpc-client").path
       let session = try TmuxSession([binary, "--queue", queue], width: 120, height: 32)

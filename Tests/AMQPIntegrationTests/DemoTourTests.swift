@@ -20,7 +20,8 @@ extension BrokerTests {
         let clientConnection = try await Broker.connect(name: "tour-client")
         server = try await RPCServer.start(
           connection: serverConnection,
-          configuration: RPCServerConfiguration(queue: queue, workers: workers, maximumN: 40))
+          configuration: RPCServerConfiguration(queue: queue, workers: workers),
+          handler: .fibonacci(maximumN: 40))
         client = try await RPCClient.start(
           connection: clientConnection, configuration: RPCClientConfiguration(queue: queue))
         connections = [serverConnection, clientConnection]

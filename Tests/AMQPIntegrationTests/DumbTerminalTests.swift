@@ -12,7 +12,8 @@ extension BrokerTests {
       let queue = Broker.uniqueName("dumb")
       let connection = try await Broker.connect(name: "dumb-terminal-server")
       let server = try await RPCServer.start(
-        connection: connection, configuration: .init(queue: queue, workers: 1))
+        connection: connection, configuration: .init(queue: queue, workers: 1),
+        handler: .fibonacci())
       let session = try TmuxSession(
         ["env", "TERM=dumb", binary, "--queue", queue], width: 80, height: 24)
       defer { session.kill() }

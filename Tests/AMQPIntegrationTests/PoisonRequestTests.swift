@@ -124,7 +124,8 @@ extension BrokerTests {
       // Back in the queue, and answered by the next server to come.
       let next = try await RPCServer.start(
         connection: rpc.connection,
-        configuration: RPCServerConfiguration(queue: rpc.queue, maximumN: 92, work: .iterative))
+        configuration: RPCServerConfiguration(queue: rpc.queue),
+        handler: .fibonacci(maximumN: 92, work: .iterative))
       #expect(try await call.value.value == "39088169")
       await next.shutdown()
       try await rpc.stop()

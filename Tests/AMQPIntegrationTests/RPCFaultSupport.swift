@@ -38,7 +38,7 @@ struct FaultRun {
     let server = try await RPCServer.start(
       connection: serverConnection,
       configuration: RPCServerConfiguration(
-        queue: queue, workers: 4, prefetch: 2, work: .recursive))
+        queue: queue, workers: 4, prefetch: 2), handler: .fibonacci(work: .recursive))
     let client = try await RPCClient.start(
       connection: clientConnection,
       configuration: RPCClientConfiguration(queue: queue, timeout: .seconds(8)))

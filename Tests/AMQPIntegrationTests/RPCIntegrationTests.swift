@@ -296,7 +296,8 @@ extension BrokerTests {
       try await channel.queueDeclare(queue, durable: true, arguments: ["x-queue-type": "quorum"])
       let server = try await RPCServer.start(
         connection: connection,
-        configuration: RPCServerConfiguration(queue: queue, workers: 1, queueType: .classic))
+        configuration: RPCServerConfiguration(queue: queue, workers: 1, queueType: .classic),
+        handler: .fibonacci())
       #expect(server.queue.declaredType == nil)
       let client = try await RPCClient.start(
         connection: connection, configuration: RPCClientConfiguration(queue: queue))
@@ -330,7 +331,8 @@ extension BrokerTests {
       let connection = try await Broker.connect()
       let queue = Broker.uniqueName("pika-client")
       let server = try await RPCServer.start(
-        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 2))
+        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 2),
+        handler: .fibonacci())
       let peer = try ChildProcess.python("pika_rpc_client.py", [queue, "10", "30"])
       defer { peer.stop() }
       let (status, output) = try await peer.finish()
@@ -347,7 +349,9 @@ extension BrokerTests {
 }
 
 extension BrokerTests.RPC {
-  @Test func cancelledCallEndsAsCancelledAndFreesItsEntry() async throws {
+  @Test func cancelledCallThrowsCancellationErrorCountsAsCancelledAndFreesItsEntry()
+    async throws
+  {
     let rpc = try await RPCFixture.start(workers: 0)
     let channel = try await rpc.connection.openChannel()
     try await channel.queueDeclare(rpc.queue)  // nobody answers
@@ -358,8 +362,7 @@ extension BrokerTests.RPC {
       return false
     }
     call.cancel()
-    let error = await #expect(throws: RPCError.self) { try await call.value }
-    #expect(error?.code == .cancelled)
+    await #expect(throws: CancellationError.self) { try await call.value }
     let stats = rpc.client.stats()
     #expect(stats.count(.cancelled) == 1 && stats.inFlight == 0 && stats.sent == 1)
     try await rpc.stop()

@@ -23,7 +23,7 @@ struct RPCFixture {
       ? try await RPCServer.start(
         connection: connection,
         configuration: RPCServerConfiguration(
-          queue: queue, workers: workers, maximumN: maximumN, work: work))
+          queue: queue, workers: workers), handler: .fibonacci(maximumN: maximumN, work: work))
       : nil
     let client = try await RPCClient.start(
       connection: connection,

@@ -24,9 +24,10 @@ extension BrokerTests {
       let name = Broker.uniqueName("interrupted-server")
       let connection = try await Broker.connect(name: name, recovery: .fast)
       let queue = Broker.uniqueName("interrupted-rpc")
-      var configuration = RPCServerConfiguration(queue: queue, workers: 1, work: .recursive)
+      var configuration = RPCServerConfiguration(queue: queue, workers: 1)
       configuration.redeliveryLimit = 2
-      let server = try await RPCServer.start(connection: connection, configuration: configuration)
+      let server = try await RPCServer.start(
+        connection: connection, configuration: configuration, handler: .fibonacci(work: .recursive))
       let events = server.events()
       let notices = server.notices()
       let peer = try await Broker.connect(name: Broker.uniqueName("interrupted-peer"))
@@ -93,7 +94,7 @@ extension BrokerTests {
       // Events are watched before the worker starts: the request is waiting for it.
       let server = try await RPCServer.start(
         connection: connection,
-        configuration: RPCServerConfiguration(queue: queue, workers: 0))
+        configuration: RPCServerConfiguration(queue: queue, workers: 0), handler: .fibonacci())
       let events = server.events()
       try await server.addWorker()
       let reason = try await Self.rejection(events)

@@ -33,7 +33,8 @@ extension BrokerTests {
         let server = try await RPCServer.start(
           connection: serverConnection,
           configuration: RPCServerConfiguration(
-            queue: queue, workers: 3, prefetch: 2, work: .recursive, queueType: type))
+            queue: queue, workers: 3, prefetch: 2, queueType: type),
+          handler: .fibonacci(work: .recursive))
         let client = try await RPCClient.start(
           connection: clientConnection,
           configuration: RPCClientConfiguration(queue: queue, timeout: .seconds(30)))

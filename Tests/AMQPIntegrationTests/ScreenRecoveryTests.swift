@@ -29,7 +29,8 @@ extension BrokerTests {
       let connection = try await Broker.connect(name: "screen-recovery-server")
       let queue = Broker.uniqueName("screen-recovery")
       let server = try await RPCServer.start(
-        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 2))
+        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 2),
+        handler: .fibonacci())
       let name = Broker.uniqueName("screen-client")
       let session = try TmuxSession(
         [

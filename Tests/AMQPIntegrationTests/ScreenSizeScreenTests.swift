@@ -72,7 +72,8 @@ extension BrokerTests {
       let connection = try await Broker.connect(name: "screen-size-server")
       let queue = Broker.uniqueName("client-size")
       let server = try await RPCServer.start(
-        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 1))
+        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 1),
+        handler: .fibonacci())
       let session = try TmuxSession(
         [Self.bin.appendingPathComponent("rpc-client").path, "--queue", queue],
         width: width, height: height)

@@ -25,7 +25,8 @@ extension BrokerTests {
         let server = try await RPCServer.start(
           connection: connection,
           configuration: RPCServerConfiguration(
-            queue: queue, workers: workers, prefetch: 4, maximumN: 45, work: .recursive))
+            queue: queue, workers: workers, prefetch: 4),
+          handler: .fibonacci(maximumN: 45, work: .recursive))
         let client = try await RPCClient.start(
           connection: connection,
           configuration: RPCClientConfiguration(queue: queue, timeout: .seconds(50)))

@@ -4,18 +4,18 @@ import Testing
 @testable import AMQPRPC
 
 @Suite struct ServerLogicTests {
-  let parser = RPCRequestParser(maximumN: 45, maximumBodyBytes: 64)
+  let parser = FibonacciRequestParser(maximumN: 45, maximumBodyBytes: 64)
 
   /// Parses through the ByteBuffer entry (its digits-only fast path) and checks that it
   /// agrees with the general one.
-  func parse(_ text: String) -> Result<Int, RPCRequestParser.Refusal> {
+  func parse(_ text: String) -> Result<Int, FibonacciRequestParser.Refusal> {
     let result = parser.parse(ByteBuffer(string: text))
     #expect(result == parser.parse(Array(text.utf8)), "\(text)")
     return result
   }
 
   @Test func theDigitsFastPathKeepsTheBodyLimit() {
-    let strict = RPCRequestParser(maximumN: 92, maximumBodyBytes: 2)
+    let strict = FibonacciRequestParser(maximumN: 92, maximumBodyBytes: 2)
     #expect(strict.parse(ByteBuffer(string: "12")) == .success(12))
     // Three plain digits: over the 2-byte limit, refused like any other long body.
     guard case .failure(let refusal) = strict.parse(ByteBuffer(string: "012")) else {
@@ -27,7 +27,7 @@ import Testing
 
   @Test(arguments: [0, -1, Int.min])
   func aBodyLimitBelowOneRefusesEveryBodyWithoutTrapping(limit: Int) {
-    let parser = RPCRequestParser(maximumN: 92, maximumBodyBytes: limit)
+    let parser = FibonacciRequestParser(maximumN: 92, maximumBodyBytes: limit)
     for body in ["", "7", "35"] {
       guard case .failure(let refusal) = parser.parse(ByteBuffer(string: body)) else {
         Issue.record("\"\(body)\" passed a body limit of \(limit)")
@@ -77,7 +77,7 @@ import Testing
 
   @Test func iterativeIsExactUpTo92() {
     #expect(fibonacci(92, mode: .iterative) == 7_540_113_804_746_346_429)
-    #expect(RPCServerConfiguration(maximumN: 500, work: .iterative).maximumN == 92)
+    #expect(FibonacciProcedure(maximumN: 500, work: .iterative).maximumN == 92)
   }
 
   @Test func utilisationCountsBusyTimeInTheWindowIncludingTheCurrentPeriod() {

@@ -88,7 +88,7 @@ enum ScreenFixtures {
       board.apply(
         RPCServerEvent(
           worker: "\(serverName)/w\(counter % 4 + 1)", correlationID: id(counter), n: 35,
-          outcome: .answered(value: 9_227_465), service: .microseconds(40_210)))
+          outcome: .answered(value: "9227465"), service: .microseconds(40_210)))
     }
     let states: [RPCWorkerStats.State] = [
       .busy(n: 35, correlationID: id(60), since: .milliseconds(31)),

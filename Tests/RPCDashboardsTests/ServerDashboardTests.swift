@@ -42,7 +42,7 @@ import Testing
     var board = dashboard()
     board.apply(
       RPCServerEvent(
-        worker: "host-1/w2", correlationID: "c-9", n: 30, outcome: .answered(value: 832_040),
+        worker: "host-1/w2", correlationID: "c-9", n: 30, outcome: .answered(value: "832040"),
         service: .milliseconds(12)))
     board.apply(
       RPCServerEvent(

@@ -37,7 +37,7 @@ extension RPCClient {
       guard let replyTo else { return }  // ended meanwhile (its deadline passed)
       var properties = returned.properties
       properties.replyTo = replyTo
-      publish(returned.body, properties: properties, id: id)
+      publish(returned.body, to: returned.routingKey, properties: properties, id: id)
     }
   }
 
@@ -114,7 +114,7 @@ extension RPCClient {
     }
     return .success(
       RPCReply(
-        correlationID: id, n: n, value: String(buffer: message.body),
+        correlationID: id, n: n, body: message.body, properties: message.properties,
         worker: RPCHeaderValues.text(headers[RPCWire.workerHeader]), roundTrip: roundTrip,
         timing: timing(headers, sent: sentWall, received: receivedWall)))
   }

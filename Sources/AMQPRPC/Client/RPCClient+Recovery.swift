@@ -158,7 +158,7 @@ extension RPCClient {
       guard let replyTo else { continue }  // timed out or cancelled meanwhile
       var properties = request.properties
       properties.replyTo = replyTo
-      publish(request.body, properties: properties, id: request.id)
+      publish(request.body, to: request.routingKey, properties: properties, id: request.id)
     }
   }
 

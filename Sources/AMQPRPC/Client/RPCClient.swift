@@ -71,10 +71,11 @@ public final class RPCClient: Sendable {
     return client
   }
 
-  /// Calls fib(n) and waits for the reply.
+  /// Calls fib(n) and waits for the reply: the body is n as decimal text (`text/plain`),
+  /// what every tutorial-six server reads; ``RPCReply/value`` holds fib(n).
   ///
-  /// - Throws: ``RPCError`` (timed out, server error, unroutable, connection lost,
-  ///   cancelled).
+  /// - Throws: ``RPCError`` (timed out, server error, unroutable, connection lost), or
+  ///   `CancellationError` when the task is cancelled.
   ///
   /// The timeout travels with the request (`expiration` and the deadline header) so that the
   /// broker and the server drop it once it is stale; `propagateDeadline: false` leaves both
@@ -88,35 +89,95 @@ public final class RPCClient: Sendable {
     _ n: Int, timeout: Duration? = nil, propagateDeadline: Bool? = nil, idempotent: Bool = false
   ) async throws -> RPCReply {
     try await call(
-      request: RPCWire.requestBuffer(n), n: n, timeout: timeout,
-      propagateDeadline: propagateDeadline, idempotent: idempotent)
+      RPCRequestContent(body: RPCWire.requestBuffer(n), contentType: "text/plain", n: n),
+      timeout: timeout, propagateDeadline: propagateDeadline, idempotent: idempotent)
   }
 
-  /// Sends `body` as it is (for servers' bad-input handling) and waits for the reply.
+  /// Calls the procedure behind `queue` (``RPCClientConfiguration/queue`` when `nil`) with
+  /// `body` and waits for the reply; ``RPCReply/body`` and ``RPCReply/properties`` hold it as
+  /// it came.
+  ///
+  /// - Parameters:
+  ///   - body: The request body, sent as it is.
+  ///   - queue: The queue to call, through the default exchange (the routing key).
+  ///   - contentType: The request's `content_type` (a MIME type), if any.
+  ///   - headers: Headers to send; the deadline header is added when the deadline travels.
+  ///   - timeout: How long to wait; ``RPCClientConfiguration/timeout`` when `nil`.
+  ///   - idempotent: See ``call(_:timeout:propagateDeadline:idempotent:)``.
+  ///   - propagateDeadline: See ``call(_:timeout:propagateDeadline:idempotent:)``.
+  /// - Throws: ``RPCError`` — a thrown handler error arrives as
+  ///   ``RPCError/Code/serverError`` — or `CancellationError` when the task is cancelled.
   public func call(
+    _ body: ByteBuffer, to queue: String? = nil, contentType: String? = nil,
+    headers: AMQPFieldTable = [:], timeout: Duration? = nil, idempotent: Bool = false,
+    propagateDeadline: Bool? = nil
+  ) async throws -> RPCReply {
+    try await call(
+      RPCRequestContent(body: body, queue: queue, contentType: contentType, headers: headers),
+      timeout: timeout, propagateDeadline: propagateDeadline, idempotent: idempotent)
+  }
+
+  /// Calls with `text` as the body (UTF-8, `text/plain`); see
+  /// ``call(_:to:contentType:headers:timeout:idempotent:propagateDeadline:)-(ByteBuffer,_,_,_,_,_,_)``.
+  /// ``RPCReply/value`` is the reply as text.
+  public func call(
+    _ text: String, to queue: String? = nil, headers: AMQPFieldTable = [:],
+    timeout: Duration? = nil, idempotent: Bool = false, propagateDeadline: Bool? = nil
+  ) async throws -> RPCReply {
+    try await call(
+      ByteBuffer(string: text), to: queue, contentType: "text/plain", headers: headers,
+      timeout: timeout, idempotent: idempotent, propagateDeadline: propagateDeadline)
+  }
+
+  /// Calls with `request` encoded by `coder` (JSON by default, with its `content_type`) and
+  /// decodes the reply as `Response`.
+  ///
+  /// ```swift
+  /// let total = try await client.call(Sum(a: 1, b: 2), returning: Total.self, to: "adder")
+  /// ```
+  ///
+  /// - Throws: ``RPCError``, or `CancellationError`; a reply that does not decode as
+  ///   `Response` throws the coder's error.
+  public func call<Request: Encodable, Response: Decodable>(
+    _ request: Request, returning: Response.Type, to queue: String? = nil,
+    coder: some RPCCoder = JSONRPCCoder(), headers: AMQPFieldTable = [:],
+    timeout: Duration? = nil, idempotent: Bool = false
+  ) async throws -> Response {
+    let reply = try await call(
+      try coder.encode(request), to: queue, contentType: coder.contentType, headers: headers,
+      timeout: timeout, idempotent: idempotent)
+    return try coder.decode(Response.self, from: reply.body)
+  }
+
+  /// Sends `body` as it is, counted as a call for `n` (the screens' bad-input hook).
+  package func call(
     body: String, n: Int? = nil, timeout: Duration? = nil, propagateDeadline: Bool? = nil
   ) async throws -> RPCReply {
     try await call(
-      request: ByteBuffer(string: body), n: n, timeout: timeout,
+      RPCRequestContent(body: ByteBuffer(string: body), n: n), timeout: timeout,
       propagateDeadline: propagateDeadline)
   }
 
   private func call(
-    request: ByteBuffer, n: Int?, timeout: Duration?, propagateDeadline: Bool?,
+    _ request: RPCRequestContent, timeout: Duration?, propagateDeadline: Bool?,
     idempotent: Bool = false
   ) async throws -> RPCReply {
     let id = nextCorrelationID()
     let timeout = (timeout ?? configuration.timeout).timeAmount
     let propagateDeadline = propagateDeadline ?? configuration.propagatesDeadlines
-    return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { continuation in
-        start(
-          id: id, n: n, request: request, timeout: timeout,
-          propagateDeadline: propagateDeadline, idempotent: idempotent,
-          completion: .continuation(continuation))
+    do {
+      return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+          start(
+            id: id, request, timeout: timeout, propagateDeadline: propagateDeadline,
+            idempotent: idempotent, completion: .continuation(continuation))
+        }
+      } onCancel: {
+        fail(id: id, code: .cancelled, message: "the call was cancelled")
       }
-    } onCancel: {
-      fail(id: id, code: .cancelled, message: "the call was cancelled")
+    } catch let error as RPCError where error.code == .cancelled && Task.isCancelled {
+      // Counted as cancelled in the stats; thrown as Swift concurrency's own error.
+      throw CancellationError()
     }
   }
 
@@ -129,7 +190,8 @@ public final class RPCClient: Sendable {
     completion: @escaping @Sendable (Result<RPCReply, RPCError>) -> Void
   ) {
     start(
-      id: nextCorrelationID(), n: n, request: RPCWire.requestBuffer(n),
+      id: nextCorrelationID(),
+      RPCRequestContent(body: RPCWire.requestBuffer(n), contentType: "text/plain", n: n),
       timeout: (timeout ?? configuration.timeout).timeAmount,
       propagateDeadline: configuration.propagatesDeadlines, completion: .callback(completion))
   }
@@ -211,31 +273,35 @@ public final class RPCClient: Sendable {
   }
 
   private func start(
-    id: String, n: Int?, request: ByteBuffer, timeout: TimeAmount, propagateDeadline: Bool,
+    id: String, _ request: RPCRequestContent, timeout: TimeAmount, propagateDeadline: Bool,
     idempotent: Bool = false, completion: CallWaiter.Completion
   ) {
     let now = NIODeadline.now()
     let deadline = now + timeout
     let sentWall = WallClock.microsecondsSinceEpoch()
-    let milliseconds = max(1, timeout.nanoseconds / 1_000_000)
-    var properties =
-      propagateDeadline
-      ? AMQPBasicProperties(
-        headers: [RPCWire.deadlineHeader: .int64(sentWall + timeout.nanoseconds / 1_000)],
-        correlationID: id, expiration: String(milliseconds))
-      : AMQPBasicProperties(correlationID: id)
+    var properties = AMQPBasicProperties(
+      contentType: request.contentType, headers: request.headers, correlationID: id)
+    if propagateDeadline {
+      var headers = request.headers ?? [:]
+      headers[RPCWire.deadlineHeader] = .int64(sentWall + timeout.nanoseconds / 1_000)
+      properties.headers = headers
+      properties.expiration = String(max(1, timeout.nanoseconds / 1_000_000))
+    }
+    let routingKey = request.queue ?? configuration.queue
+    let held = HeldRequest(
+      id: id, routingKey: routingKey, body: request.body, properties: properties)
     var waiter = CallWaiter(completion: completion, sentWallMicroseconds: sentWall)
-    if idempotent { waiter.resend = HeldRequest(id: id, body: request, properties: properties) }
+    if idempotent { waiter.resend = held }
     let entry = PendingCallTable<CallWaiter>.Entry(
-      id: id, n: n, sentAt: now, deadline: deadline, waiter: waiter)
+      id: id, n: request.n, sentAt: now, deadline: deadline, waiter: waiter)
     // Register before publishing, so even an instant reply finds its call.
-    let (registered, held, events) = state.withLockedValue {
+    let (registered, isHeld, events) = state.withLockedValue {
       state -> (Bool, Bool, AsyncStream<RPCClientEvent>.Continuation?) in
       guard state.sending(entry) else { return (false, false, nil) }
       scheduleTimer(&state, for: deadline)
       if state.isHolding {
         // The link is down or the broker blocks publishers: it waits, its deadline running.
-        state.held.append(HeldRequest(id: id, body: request, properties: properties))
+        state.held.append(held)
         return (true, true, state.events)
       }
       properties.replyTo = state.replyTo
@@ -246,31 +312,35 @@ public final class RPCClient: Sendable {
         .failure(RPCError(code: .cancelled, message: "the client is closed", correlationID: id)))
       return
     }
-    events?.yield(.sent(correlationID: id, n: n))
+    events?.yield(.sent(correlationID: id, n: request.n))
     if case .continuation = completion, Task.isCancelled {
       fail(id: id, code: .cancelled, message: "the call was cancelled")
       return
     }
-    if held { return }
+    if isHeld { return }
     // On the event loop (a reply callback starting the next call) the request is published
     // in place; from elsewhere it is handed to the loop. No future either way.
     let eventLoop = connection.eventLoop
     if eventLoop.inEventLoop {
-      publish(request, properties: properties, id: id)
+      publish(request.body, to: routingKey, properties: properties, id: id)
     } else {
       let ready = properties
-      eventLoop.execute { [self] in publish(request, properties: ready, id: id) }
+      eventLoop.execute { [self] in
+        publish(request.body, to: routingKey, properties: ready, id: id)
+      }
     }
   }
 
-  func publish(_ request: ByteBuffer, properties: AMQPBasicProperties, id: String) {
+  func publish(
+    _ request: ByteBuffer, to routingKey: String, properties: AMQPBasicProperties, id: String
+  ) {
     do {
       try channel.publishOnEventLoop(
-        request, routingKey: configuration.queue, mandatory: configuration.mandatory,
+        request, routingKey: routingKey, mandatory: configuration.mandatory,
         properties: properties)
     } catch let error where error.code == .reconnecting {
       // The link went down before this client heard of it: the request waits for it.
-      hold(HeldRequest(id: id, body: request, properties: properties))
+      hold(HeldRequest(id: id, routingKey: routingKey, body: request, properties: properties))
     } catch {
       fail(id: id, code: .connectionLost, message: "could not publish the request: \(error)")
     }

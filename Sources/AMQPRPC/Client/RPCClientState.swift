@@ -28,6 +28,8 @@ struct CallWaiter: Sendable {
 /// A request not (or no longer) on the wire: published when the link takes it again.
 struct HeldRequest: Sendable {
   var id: String
+  /// The queue (routing key on the default exchange) it goes to.
+  var routingKey: String
   var body: ByteBuffer
   /// Everything but `reply_to`, which is set when it is published.
   var properties: AMQPBasicProperties

@@ -1,13 +1,19 @@
+import AMQPProtocol
 import NIOCore
 
 /// A successful reply.
 public struct RPCReply: Sendable, Hashable {
   /// The request's correlation id.
   public var correlationID: String
-  /// The n asked for, when the request was a number.
+  /// The n asked for, when the call was a Fibonacci call.
   public var n: Int?
-  /// The reply body: fib(n) as decimal text.
-  public var value: String
+  /// The reply body, as it came.
+  public var body: ByteBuffer
+  /// The reply's properties, as they came (`content_type`, headers…).
+  public var properties: AMQPBasicProperties
+  /// The reply body as UTF-8 text (fib(n) as decimal text for a Fibonacci call; invalid
+  /// sequences become U+FFFD).
+  public var value: String { String(decoding: body.readableBytesView, as: UTF8.self) }
   /// The worker that answered, when the server says (our servers do; tutorial ones do not).
   public var worker: String?
   /// Time from publishing the request to receiving the reply.
@@ -16,15 +22,27 @@ public struct RPCReply: Sendable, Hashable {
   public var timing: RPCTiming?
 
   public init(
-    correlationID: String, n: Int?, value: String, worker: String?, roundTrip: TimeAmount,
-    timing: RPCTiming?
+    correlationID: String, n: Int?, body: ByteBuffer,
+    properties: AMQPBasicProperties = AMQPBasicProperties(), worker: String?,
+    roundTrip: TimeAmount, timing: RPCTiming?
   ) {
     self.correlationID = correlationID
     self.n = n
-    self.value = value
+    self.body = body
+    self.properties = properties
     self.worker = worker
     self.roundTrip = roundTrip
     self.timing = timing
+  }
+
+  /// A reply whose body is `value` as UTF-8 text.
+  public init(
+    correlationID: String, n: Int?, value: String, worker: String?, roundTrip: TimeAmount,
+    timing: RPCTiming?
+  ) {
+    self.init(
+      correlationID: correlationID, n: n, body: ByteBuffer(string: value), worker: worker,
+      roundTrip: roundTrip, timing: timing)
   }
 }
 

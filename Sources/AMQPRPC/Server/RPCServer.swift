@@ -3,7 +3,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// The server side of RPC over AMQP: N workers consuming the request queue, each on its own
-/// channel with prefetch, answering fib(n) to `reply_to` with the request's correlation id.
+/// channel with prefetch, answering each request with what its ``RPCHandler`` returns (or an
+/// error reply for what it throws) to `reply_to`, with the request's correlation id.
 /// Workers can be added and removed while it runs without losing a message.
 public final class RPCServer: Sendable {
   /// The connection the workers share.
@@ -12,6 +13,8 @@ public final class RPCServer: Sendable {
   public let configuration: RPCServerConfiguration
   /// The request queue as found (adopted) or declared at start.
   public let queue: RPCQueueInfo
+  /// The procedure served.
+  public let handler: RPCHandler
   /// Where the workers' replies go out: a connection of its own, so that a reply the broker
   /// refuses by closing the connection does not take the workers with it.
   let replies: ReplyPublisher
@@ -39,10 +42,11 @@ public final class RPCServer: Sendable {
   }
 
   private init(
-    connection: AMQPConnection, configuration: RPCServerConfiguration, queue: RPCQueueInfo,
-    replies: ReplyPublisher
+    connection: AMQPConnection, configuration: RPCServerConfiguration, handler: RPCHandler,
+    queue: RPCQueueInfo, replies: ReplyPublisher
   ) {
     self.connection = connection
+    self.handler = handler
     self.configuration = configuration
     self.queue = queue
     self.replies = replies
@@ -52,15 +56,35 @@ public final class RPCServer: Sendable {
 
   /// Adopts or declares the request queue, opens the replies' connection beside
   /// `connection` (see ``ReplyPublisher``) and starts ``RPCServerConfiguration/workers``
-  /// workers.
+  /// workers, serving `handler`.
+  ///
+  /// ```swift
+  /// let server = try await RPCServer.start(connection: connection) { request in
+  ///   RPCServerResponse(text: request.text.uppercased())
+  /// }
+  /// ```
   public static func start(
-    connection: AMQPConnection, configuration: RPCServerConfiguration = RPCServerConfiguration()
+    connection: AMQPConnection, configuration: RPCServerConfiguration = RPCServerConfiguration(),
+    handler: @escaping @Sendable (RPCServerRequest) async throws -> RPCServerResponse
+  ) async throws -> RPCServer {
+    try await start(
+      connection: connection, configuration: configuration, handler: RPCHandler(handler))
+  }
+
+  /// Adopts or declares the request queue, opens the replies' connection beside
+  /// `connection` (see ``ReplyPublisher``) and starts ``RPCServerConfiguration/workers``
+  /// workers, serving `handler` (``RPCHandler/fibonacci(maximumN:work:)``,
+  /// ``RPCHandler/codable(coder:_:)``, ``RPCHandler/synchronous(_:)``…).
+  public static func start(
+    connection: AMQPConnection, configuration: RPCServerConfiguration = RPCServerConfiguration(),
+    handler: RPCHandler
   ) async throws -> RPCServer {
     let queue = try await RPCQueueSetup.adoptOrDeclare(
       configuration.queue, type: configuration.queueType, connection: connection)
     let replies = try await ReplyPublisher.open(beside: connection, logger: configuration.logger)
     let server = RPCServer(
-      connection: connection, configuration: configuration, queue: queue, replies: replies)
+      connection: connection, configuration: configuration, handler: handler, queue: queue,
+      replies: replies)
     let notices = server.noticeSink
     let roster = server.roster
     connection.addEventListener { event in
@@ -123,7 +147,7 @@ public final class RPCServer: Sendable {
     let handled = handledTotal
     let worker = try await RPCWorker.start(
       id: id, prefetch: prefetch, connection: connection, configuration: configuration,
-      replies: replies, interrupted: interrupted,
+      handler: handler, replies: replies, interrupted: interrupted,
       onEvent: { event in
         handled.withLockedValue { $0 += 1 }
         _ = sink.withLockedValue { $0 }?.yield(event)

@@ -23,14 +23,10 @@ public struct RPCServerConfiguration: Sendable {
   /// Unacknowledged deliveries per worker (`basic.qos`); 1 spreads load evenly, 0 means
   /// unlimited.
   public var prefetch: UInt16
-  /// The largest n served; larger ones get a "too-large" error reply. At most
-  /// ``RPCWorkMode/largestN`` of ``work``, whatever is set here.
-  public var maximumN: Int
-  /// How fib is computed.
-  public var work: RPCWorkMode
   /// The queue type used when the queue must be declared.
   public var queueType: RPCQueueType
-  /// Request bodies longer than this get an error reply.
+  /// Request bodies longer than this (bytes) get an ``RPCServerErrorKind/invalidInput``
+  /// error reply before any handler sees them. 1 MiB by default.
   public var maximumBodyBytes: Int
   /// This process's name in worker ids (`<name>/w<n>`).
   public var serverName: String
@@ -47,16 +43,14 @@ public struct RPCServerConfiguration: Sendable {
 
   public init(
     queue: String = RPCWire.defaultQueue, workers: Int = 1, prefetch: UInt16 = 1,
-    maximumN: Int = 45, work: RPCWorkMode = .recursive, queueType: RPCQueueType = .classic,
-    maximumBodyBytes: Int = 64, serverName: String = defaultServerName(),
+    queueType: RPCQueueType = .classic, maximumBodyBytes: Int = 1 << 20,
+    serverName: String = defaultServerName(),
     logger: Logger = Logger(label: "rpc-server", factory: { _ in SwiftLogNoOpLogHandler() }),
     drainTimeout: Duration = .seconds(30)
   ) {
     self.queue = queue
     self.workers = workers
     self.prefetch = prefetch
-    self.maximumN = min(maximumN, work.largestN)
-    self.work = work
     self.queueType = queueType
     self.maximumBodyBytes = maximumBodyBytes
     self.serverName = serverName

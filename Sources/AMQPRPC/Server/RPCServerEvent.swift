@@ -5,8 +5,9 @@ import NIOCore
 public struct RPCServerEvent: Sendable, Hashable {
   /// How the request ended.
   public enum Outcome: Sendable, Hashable {
-    /// Answered with fib(n).
-    case answered(value: Int64)
+    /// Answered; `value` is the reply body as text, cut to its first 64 bytes (fib(n) for
+    /// the Fibonacci procedure).
+    case answered(value: String)
     /// Answered with an error reply.
     case refused(RPCServerErrorKind, message: String)
     /// Rejected without a reply: it had no `reply_to`.
@@ -17,7 +18,7 @@ public struct RPCServerEvent: Sendable, Hashable {
   public var worker: String
   /// The request's correlation id (empty when it had none).
   public var correlationID: String
-  /// n, when the body parsed.
+  /// n, when the request was a Fibonacci request whose body parsed.
   public var n: Int?
   public var outcome: Outcome
   /// Time from receiving the request to having its answer (before the reply is published).

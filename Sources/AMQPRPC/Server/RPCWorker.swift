@@ -10,10 +10,9 @@ import NIOPosix
 /// ``ReplyPublisher``). It can pause (cancel its consumer once the requests it holds are
 /// answered) and resume.
 ///
-/// Requests are handled where they arrive, on the connection's event loop, with no task hop:
-/// parsing, cheap work (iterative fib, small recursive fib), the reply and the ack. Larger
-/// recursive fib goes to a thread pool and the reply follows when it is done, so the event
-/// loop is never held for long.
+/// Requests are taken in where they arrive, on the connection's event loop: triage, then the
+/// handler (in place when it is synchronous or future-based, in a task when it is `async`),
+/// then the reply and, once confirmed, the ack.
 final class RPCWorker: Sendable {
   let id: Int
   let name: String
@@ -31,6 +30,8 @@ final class RPCWorker: Sendable {
   /// The requests this worker holds, by delivery tag: what a lost link would interrupt.
   let held = NIOLockedValueBox<[UInt64: InterruptedRequests.Key]>([:])
   private let triage: RPCRequestTriage
+  /// The procedure served.
+  private let handler: RPCHandler
   private let consumption = NIOLockedValueBox(Consumption())
   private let onEvent: @Sendable (RPCServerEvent) -> Void
   private let onNotice: @Sendable (RPCServerNotice) -> Void
@@ -51,7 +52,8 @@ final class RPCWorker: Sendable {
 
   private init(
     id: Int, channel: AMQPChannel, prefetch: UInt16, configuration: RPCServerConfiguration,
-    replies: ReplyPublisher, interrupted: NIOLockedValueBox<InterruptedRequests>,
+    handler: RPCHandler, replies: ReplyPublisher,
+    interrupted: NIOLockedValueBox<InterruptedRequests>,
     onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) {
@@ -63,10 +65,10 @@ final class RPCWorker: Sendable {
     self.configuration = configuration
     self.replies = replies
     self.interrupted = interrupted
+    self.handler = handler
     self.triage = RPCRequestTriage(
-      parser: RPCRequestParser(
-        maximumN: min(configuration.maximumN, configuration.work.largestN),
-        maximumBodyBytes: configuration.maximumBodyBytes))
+      maximumBodyBytes: configuration.maximumBodyBytes, worker: "\(configuration.serverName)/w\(id)"
+    )
     self.onEvent = onEvent
     self.onNotice = onNotice
   }
@@ -74,7 +76,8 @@ final class RPCWorker: Sendable {
   /// Opens the worker's channel, sets its prefetch and starts consuming.
   static func start(
     id: Int, prefetch: UInt16, connection: AMQPConnection, configuration: RPCServerConfiguration,
-    replies: ReplyPublisher, interrupted: NIOLockedValueBox<InterruptedRequests>,
+    handler: RPCHandler, replies: ReplyPublisher,
+    interrupted: NIOLockedValueBox<InterruptedRequests>,
     onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) async throws -> RPCWorker {
@@ -82,7 +85,8 @@ final class RPCWorker: Sendable {
     try await channel.basicQos(prefetchCount: prefetch)
     let worker = RPCWorker(
       id: id, channel: channel, prefetch: prefetch, configuration: configuration,
-      replies: replies, interrupted: interrupted, onEvent: onEvent, onNotice: onNotice)
+      handler: handler, replies: replies, interrupted: interrupted, onEvent: onEvent,
+      onNotice: onNotice)
     try await worker.startConsuming()
     return worker
   }
@@ -244,7 +248,9 @@ final class RPCWorker: Sendable {
       receivedWall: receivedWall)
     let decision =
       holding(message).map { .reject(reason: $0) }
-      ?? triage.decide(properties: properties, body: message.body, receivedWall: receivedWall)
+      ?? triage.decide(
+        properties: properties, body: message.body, redelivered: message.redelivered,
+        receivedWall: receivedWall)
     switch decision {
     case .reject(let reason):
       configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
@@ -254,29 +260,58 @@ final class RPCWorker: Sendable {
         settled()
       }
     case .refuse(let kind, let message, let replyTo):
-      answer(request, replyTo: replyTo, n: nil, .refused(kind, message: message))
-    case .compute(let n, let replyTo):
+      answer(request, replyTo: replyTo, n: nil, .error(kind, message: message))
+    case .handle(let served):
+      let n = handler.requestNumber?(served.body)
       record.withLockedValue {
         $0.began(.init(n: n, correlationID: correlationID, since: started))
       }
-      let mode = configuration.work
-      if mode == .iterative || n <= Self.inlineRecursiveLimit {
-        answer(request, replyTo: replyTo, n: n, .answered(value: fibonacci(n, mode: mode)))
-      } else {
-        NIOThreadPool.singleton.runIfActive(eventLoop: connection.eventLoop) {
-          fibonacci(n, mode: mode)
-        }.whenComplete { [self] result in
-          switch result {
-          case .success(let value): answer(request, replyTo: replyTo, n: n, .answered(value: value))
-          case .failure(let error):
-            record.withLockedValue { $0.ended(correlationID: correlationID, since: started) }
-            configuration.logger.error("worker \(name) could not compute fib(\(n)): \(error)")
-            released(request.deliveryTag, settled: false)
-            settled()  // unacknowledged: it goes back to the queue when the channel closes
-          }
-        }
+      run(served) { [self] content in answer(request, replyTo: served.replyTo, n: n, content) }
+    }
+  }
+
+  /// Runs the handler on `request` and passes what it answered (or threw, as an error reply)
+  /// to `done`, on the event loop.
+  private func run(
+    _ request: RPCServerRequest,
+    done: @escaping @Sendable (RPCRequestTriage.ReplyContent) -> Void
+  ) {
+    switch handler.body {
+    case .synchronous(let handle):
+      done(Self.content { try handle(request) })
+    case .eventLoopFuture(let handle):
+      handle(request, connection.eventLoop).whenComplete { result in
+        done(Self.content { try result.get() })
+      }
+    case .asynchronous(let handle):
+      let eventLoop = connection.eventLoop
+      Task {
+        let content = await Self.content { try await handle(request) }
+        eventLoop.execute { done(content) }
       }
     }
+  }
+
+  /// A handler's answer, or its error as an error reply.
+  private static func content(_ body: () throws -> RPCServerResponse)
+    -> RPCRequestTriage.ReplyContent
+  {
+    do { return .response(try body()) } catch { return errorContent(error) }
+  }
+
+  private static func content(_ body: () async throws -> RPCServerResponse) async
+    -> RPCRequestTriage.ReplyContent
+  {
+    do { return .response(try await body()) } catch { return errorContent(error) }
+  }
+
+  /// An ``RPCHandlerError`` as it was thrown; any other error as
+  /// ``RPCServerErrorKind/handlerFailed`` with its description (at most 1,024 bytes).
+  static func errorContent(_ error: any Error) -> RPCRequestTriage.ReplyContent {
+    if let error = error as? RPCHandlerError { return .error(error.kind, message: error.message) }
+    var text = String(describing: error)
+    if text.utf8.count > 1_024 { text = String(decoding: text.utf8.prefix(1_024), as: UTF8.self) }
+    return .error(.handlerFailed, message: text)
   }
 
   private struct Request: Sendable {
@@ -291,26 +326,31 @@ final class RPCWorker: Sendable {
   /// reply; rejects it without requeue when the broker refused the reply (see
   /// ``ReplyPublisher``).
   private func answer(
-    _ request: Request, replyTo: String, n: Int?, _ outcome: RPCServerEvent.Outcome
+    _ request: Request, replyTo: String, n: Int?, _ content: RPCRequestTriage.ReplyContent
   ) {
     // Requeued at the drain timeout: another worker answers it; this answer is dropped.
     guard consumption.withLockedValue({ !$0.abandoned }) else { return }
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
     finish(
       request.started, correlationID: request.properties.correlationID ?? "", n: n,
-      outcome: outcome)
-    guard
-      let (properties, body) = RPCRequestTriage.reply(
-        outcome, to: request.properties, worker: name, receivedWall: request.receivedWall,
-        repliedWall: WallClock.microsecondsSinceEpoch())
-    else {
-      released(request.deliveryTag, settled: false)
-      return settled()
-    }
+      outcome: Self.outcome(content))
+    let (properties, body) = RPCRequestTriage.reply(
+      content, to: request.properties, worker: name, receivedWall: request.receivedWall,
+      repliedWall: WallClock.microsecondsSinceEpoch())
     replies.send(
       ReplyPublisher.Reply(
         body: body, routingKey: replyTo, properties: properties,
         settle: { [self] verdict in replySettled(verdict, request: request, replyTo: replyTo) }))
+  }
+
+  /// How a reply's content is counted.
+  private static func outcome(_ content: RPCRequestTriage.ReplyContent) -> RPCServerEvent.Outcome {
+    switch content {
+    case .response(let response):
+      let bytes = response.body.readableBytesView
+      return .answered(value: String(decoding: bytes.prefix(64), as: UTF8.self))
+    case .error(let kind, let message): return .refused(kind, message: message)
+    }
   }
 
   /// The broker's verdict on a request's reply, on the event loop: ack, reject, or leave.
@@ -362,9 +402,6 @@ final class RPCWorker: Sendable {
       return Array(consumption.drained.values)
     }
   }
-
-  /// Recursive fib up to this n takes microseconds; it is computed inline.
-  static let inlineRecursiveLimit = 20
 
   private func finish(
     _ started: NIODeadline, correlationID: String, n: Int?, outcome: RPCServerEvent.Outcome

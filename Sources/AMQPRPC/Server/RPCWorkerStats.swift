@@ -6,9 +6,9 @@ public struct RPCWorkerStats: Sendable, Hashable {
   public enum State: Sendable, Hashable {
     /// Consuming, with no request being computed.
     case idle
-    /// Computing fib(n) for the oldest request it is working on, for `since`; ``held``
+    /// Handling its oldest request (n for a Fibonacci one) for `since`; ``held``
     /// counts every request it holds.
-    case busy(n: Int, correlationID: String, since: TimeAmount)
+    case busy(n: Int?, correlationID: String, since: TimeAmount)
     /// Being removed (or paused): no new deliveries; it answers and acknowledges the
     /// ``held`` requests it still has, then goes.
     case stopping

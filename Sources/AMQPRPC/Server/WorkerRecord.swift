@@ -13,7 +13,8 @@ struct WorkerRecord: Sendable {
 
   /// A request being computed.
   struct Computation: Sendable {
-    var n: Int
+    /// n for a Fibonacci request.
+    var n: Int?
     var correlationID: String
     var since: NIODeadline
   }

@@ -35,15 +35,3 @@ public enum RPCWire {
 
   private static let smallRequestBuffers = (0...92).map { ByteBuffer(string: requestBody($0)) }
 }
-
-/// Why a server refused a request.
-public enum RPCServerErrorKind: String, Sendable, Hashable, CaseIterable {
-  /// The body is not a decimal number (or is empty, or too long).
-  case invalidInput = "invalid-input"
-  /// n is negative.
-  case negative
-  /// n is above the server's bound.
-  case tooLarge = "too-large"
-  /// The caller's deadline passed before the work started.
-  case expired
-}

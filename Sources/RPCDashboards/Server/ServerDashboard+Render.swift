@@ -105,11 +105,15 @@ extension ServerDashboard {
     switch state {
     case .idle: ["idle"]
     case .busy(let n, let id, let since):
-      [
-        "busy fib(\(n)) \(id) \(Format.duration(since))",
-        "busy fib(\(n)) \(Format.duration(since))",
-        "busy fib(\(n))", "busy",
-      ]
+      if let n {
+        [
+          "busy fib(\(n)) \(id) \(Format.duration(since))",
+          "busy fib(\(n)) \(Format.duration(since))",
+          "busy fib(\(n))", "busy",
+        ]
+      } else {
+        ["busy \(id) \(Format.duration(since))", "busy \(Format.duration(since))", "busy"]
+      }
     case .stopping: ["stopping…"]
     case .paused: ["PAUSED"]
     case .restoring(let reason): ["RESTORING: \(reason)", "RESTORING"]
@@ -200,7 +204,10 @@ extension ServerDashboard {
       let style: StyleRole
       switch event.outcome {
       case .answered(let value):
-        fields = [worker, "fib(\(event.n ?? -1)) = \(value)", Format.duration(event.service), id]
+        fields = [
+          worker, "\(event.n.map { "fib(\($0))" } ?? "reply") = \(value)",
+          Format.duration(event.service), id,
+        ]
         style = .normal
       case .refused(let kind, let text):
         fields = [worker, "\(kind.rawValue): \(text)", id]

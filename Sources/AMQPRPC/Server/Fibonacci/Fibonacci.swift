@@ -21,7 +21,7 @@ public enum RPCWorkMode: String, Sendable, Hashable, CaseIterable {
 }
 
 /// fib(n) computed as the work mode says. `n` must be in 0...92.
-public func fibonacci(_ n: Int, mode: RPCWorkMode) -> Int64 {
+package func fibonacci(_ n: Int, mode: RPCWorkMode) -> Int64 {
   precondition((0...92).contains(n), "fibonacci(\(n)) is outside 0...92")
   switch mode {
   case .recursive: return recursiveFibonacci(n)

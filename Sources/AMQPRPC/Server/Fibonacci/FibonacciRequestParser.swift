@@ -1,26 +1,26 @@
 import NIOCore
 
 /// Turns a request body into n, or says why it cannot.
-public struct RPCRequestParser: Sendable {
+package struct FibonacciRequestParser: Sendable {
   /// The largest n served.
-  public var maximumN: Int
+  package var maximumN: Int
   /// Bodies longer than this are refused before parsing.
-  public var maximumBodyBytes: Int
+  package var maximumBodyBytes: Int
 
   /// A parser serving n up to `maximumN`, refusing bodies over `maximumBodyBytes`.
-  public init(maximumN: Int, maximumBodyBytes: Int = 64) {
+  package init(maximumN: Int, maximumBodyBytes: Int = 64) {
     self.maximumN = maximumN
     self.maximumBodyBytes = maximumBodyBytes
   }
 
   /// A refused request: its kind and a message for the caller.
-  public struct Refusal: Error, Sendable, Hashable {
-    public var kind: RPCServerErrorKind
-    public var message: String
+  package struct Refusal: Error, Sendable, Hashable {
+    package var kind: RPCServerErrorKind
+    package var message: String
   }
 
   /// Parses the decimal text of `body` (surrounding whitespace allowed).
-  public func parse(_ body: ByteBuffer) -> Result<Int, Refusal> {
+  package func parse(_ body: ByteBuffer) -> Result<Int, Refusal> {
     // The common request, a few plain digits, needs no copy and no string.
     let bytes = body.readableBytesView
     // (A limit below 1 refuses every body: the general path says so.)
@@ -34,7 +34,7 @@ public struct RPCRequestParser: Sendable {
   }
 
   /// Parses the decimal text of `body` (surrounding whitespace allowed).
-  public func parse(_ body: [UInt8]) -> Result<Int, Refusal> {
+  package func parse(_ body: [UInt8]) -> Result<Int, Refusal> {
     guard body.count <= maximumBodyBytes else {
       return .failure(
         Refusal(
