@@ -286,7 +286,7 @@ final class RPCWorker: Sendable {
     case .asynchronous(let handle):
       let eventLoop = connection.eventLoop
       Task {
-        let content = await Self.content { try await handle(request) }
+        let content = await Self.asyncContent { try await handle(request) }
         eventLoop.execute { done(content) }
       }
     }
@@ -299,7 +299,7 @@ final class RPCWorker: Sendable {
     do { return .response(try body()) } catch { return errorContent(error) }
   }
 
-  private static func content(_ body: () async throws -> RPCServerResponse) async
+  private static func asyncContent(_ body: () async throws -> RPCServerResponse) async
     -> RPCRequestTriage.ReplyContent
   {
     do { return .response(try await body()) } catch { return errorContent(error) }
