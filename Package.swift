@@ -135,6 +135,12 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .executableTarget(
+      name: "own-procedure",
+      dependencies: ["AMQPRPC"],
+      path: "Examples/OwnProcedure",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
       name: "amqp-codegen",
       swiftSettings: swiftSettings
     ),
