@@ -43,8 +43,23 @@ struct RPCClientCommand: AsyncParsableCommand {
 
   @OptionGroup var connection: ConnectionOptions
 
-  @Argument(help: "Numbers to request: 35, 30 31 32, 30x50 (repeat), 1..40 (range).")
+  @Argument(
+    help: "Numbers to request: 35, 30 31 32, 30x50 (repeat), 1..40 (range); texts with --raw.")
   var numbers: [String] = []
+
+  @Flag(
+    help: ArgumentHelp(
+      "Send each argument as it is (UTF-8 text) and print each reply body as it is.",
+      discussion: """
+        For any RPC service on RabbitMQ, in any language: rpc-client --queue Q --raw TEXT….         Replies are printed in the order of the arguments, one per line; error replies and         failures go to standard error. Exit 0 when every call got a reply.
+        """))
+  var raw = false
+
+  @Flag(
+    help: """
+      Send even when the queue has no consumer, and wait (within --timeout) for a server;       by default a call to a queue nobody consumes fails at once as "no responders".
+      """)
+  var waitForServer = false
 
   @Option(help: "Seconds to wait for each reply.", range: .replyTimeout)
   var timeout: Duration = .seconds(30)
@@ -70,6 +85,10 @@ struct RPCClientCommand: AsyncParsableCommand {
   var json = false
 
   func validate() throws {
+    if raw {
+      guard !numbers.isEmpty else { throw ValidationError("--raw needs at least one text") }
+      return
+    }
     if case .failure(let error) = NumberList.parse(numbers.joined(separator: " ")) {
       throw ValidationError("\(error)")
     }
@@ -79,8 +98,10 @@ struct RPCClientCommand: AsyncParsableCommand {
     lineBufferStandardOutput()
     let logger = try connection.logger(label: "rpc-client")
     let amqp = try connection.configurations(name: "rpc-client")
-    let requested = (try? NumberList.parse(numbers.joined(separator: " ")).get()) ?? []
-    var interactive = requested.isEmpty && !noTui && !json && isatty(0) == 1 && isatty(1) == 1
+    let requested =
+      raw ? [] : (try? NumberList.parse(numbers.joined(separator: " ")).get()) ?? []
+    let oneShot = raw || !requested.isEmpty
+    var interactive = !oneShot && !noTui && !json && isatty(0) == 1 && isatty(1) == 1
     if interactive, let problem = TerminalCapability.screenProblem() {
       printToStandardError(
         " [!] \(problem): line mode (set TERM, e.g. xterm-256color, for the screen)")
@@ -92,9 +113,7 @@ struct RPCClientCommand: AsyncParsableCommand {
       let amqpConnection = try await connect(amqp, logger: logger)
       let client = try await RPCClient.start(
         connection: amqpConnection,
-        configuration: RPCClientConfiguration(
-          queue: queue, timeout: timeout,
-          directReplyTo: directReplyTo, logger: logger))
+        configuration: clientConfiguration(logger: logger, oneShot: oneShot))
       if let signals {
         await ClientScreen(client: client, connection: amqpConnection).run(signals: signals)
         try? await client.close()
@@ -104,7 +123,9 @@ struct RPCClientCommand: AsyncParsableCommand {
       let output = ResultOutput(toStandardError: json)
       let link = LinkReport(client: client)
       let ok: Bool
-      if requested.isEmpty {
+      if raw {
+        ok = await RawCalls(client: client).run(numbers)
+      } else if requested.isEmpty {
         ok = await LineMode(client: client, output: output).run()
       } else {
         await warnWithoutWorkers(client, output: output)
@@ -115,7 +136,7 @@ struct RPCClientCommand: AsyncParsableCommand {
       (accounting.linkLosses, accounting.recoveries) = await link.finish()
       if json {
         print(CallAccounting.jsonObject(accounting.jsonFields))
-      } else if requested.isEmpty {
+      } else if !oneShot {
         output(" [x] " + accounting.text)
       }
       try? await amqpConnection.close()
@@ -124,6 +145,17 @@ struct RPCClientCommand: AsyncParsableCommand {
       printToStandardError("rpc-client: \(failure)")
       throw ExitCode.failure
     }
+  }
+
+  /// The one-shot forms fail at once without responders unless --wait-for-server; the
+  /// screen and the line mode, where a server may start while one watches, wait.
+  private func clientConfiguration(logger: Logging.Logger, oneShot: Bool)
+    -> RPCClientConfiguration
+  {
+    var configuration = RPCClientConfiguration(
+      queue: queue, timeout: timeout, directReplyTo: directReplyTo, logger: logger)
+    configuration.noResponders = oneShot && !waitForServer ? .fail : .wait
+    return configuration
   }
 
   private func warnWithoutWorkers(_ client: RPCClient, output: ResultOutput) async {
@@ -139,7 +171,10 @@ struct RPCClientCommand: AsyncParsableCommand {
       return
     }
     if listening == 0 {
-      output(" [!] no workers are listening on \(queue); requests wait for one (or time out)")
+      output(
+        waitForServer
+          ? " [!] no workers are listening on \(queue); requests wait for one (or time out)"
+          : " [!] no server consumes \(queue): no request is sent (--wait-for-server waits)")
     }
   }
 }

@@ -32,7 +32,9 @@ public final class RPCClient: Sendable {
   let idPrefix: String
   private let idPrefixAndDash: String
   let idCounter = NIOLockedValueBox<UInt64>(0)
-  private let probe = NIOLockedValueBox<AMQPChannel?>(nil)
+  let probe = NIOLockedValueBox<AMQPChannel?>(nil)
+  /// When each queue called was last seen with a consumer (see ``RPCNoResponders``).
+  let respondersSeen = NIOLockedValueBox<[String: NIODeadline]>([:])
   private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
 
   private init(
@@ -162,6 +164,9 @@ public final class RPCClient: Sendable {
     _ request: RPCRequestContent, timeout: Duration?, propagateDeadline: Bool?,
     idempotent: Bool = false
   ) async throws -> RPCReply {
+    let noResponders =
+      configuration.noResponders == .fail
+      ? await missingResponders(on: request.queue ?? configuration.queue) : nil
     let id = nextCorrelationID()
     let timeout = (timeout ?? configuration.timeout).timeAmount
     let propagateDeadline = propagateDeadline ?? configuration.propagatesDeadlines
@@ -170,7 +175,10 @@ public final class RPCClient: Sendable {
         try await withCheckedThrowingContinuation { continuation in
           start(
             id: id, request, timeout: timeout, propagateDeadline: propagateDeadline,
-            idempotent: idempotent, completion: .continuation(continuation))
+            idempotent: idempotent, publishes: noResponders == nil,
+            completion: .continuation(continuation))
+          // Counted and reported like any call, and ended at once.
+          if let noResponders { fail(id: id, code: .noResponders, message: noResponders) }
         }
       } onCancel: {
         fail(id: id, code: .cancelled, message: "the call was cancelled")
@@ -215,23 +223,6 @@ public final class RPCClient: Sendable {
     return stream
   }
 
-  /// How many consumers the request queue has (passive declare), or `nil` when it does not
-  /// exist — so "no workers listening" shows before a call times out.
-  public func workersListening() async throws -> Int? {
-    let channel: AMQPChannel
-    if let existing = probe.withLockedValue({ $0 }), await existing.isOpen() {
-      channel = existing
-    } else {
-      channel = try await connection.openChannel()
-      probe.withLockedValue { $0 = channel }
-    }
-    do {
-      return Int(try await channel.queueDeclare(configuration.queue, passive: true).consumerCount)
-    } catch let error as AMQPError where error.replyCode == 404 {
-      return nil
-    }
-  }
-
   /// Publishes a reply with a correlation id that was never ours into our own callback
   /// queue, to show it being discarded as unknown. Returns that id.
   @discardableResult
@@ -274,7 +265,7 @@ public final class RPCClient: Sendable {
 
   private func start(
     id: String, _ request: RPCRequestContent, timeout: TimeAmount, propagateDeadline: Bool,
-    idempotent: Bool = false, completion: CallWaiter.Completion
+    idempotent: Bool = false, publishes: Bool = true, completion: CallWaiter.Completion
   ) {
     let now = NIODeadline.now()
     let deadline = now + timeout
@@ -317,7 +308,7 @@ public final class RPCClient: Sendable {
       fail(id: id, code: .cancelled, message: "the call was cancelled")
       return
     }
-    if isHeld { return }
+    if isHeld || !publishes { return }
     // On the event loop (a reply callback starting the next call) the request is published
     // in place; from elsewhere it is handed to the loop. No future either way.
     let eventLoop = connection.eventLoop

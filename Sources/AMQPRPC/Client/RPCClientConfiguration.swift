@@ -15,11 +15,14 @@ public struct RPCClientConfiguration: Sendable {
   /// Whether requests are published as mandatory, so one that no queue takes fails at once
   /// as unroutable instead of timing out.
   public var mandatory: Bool
+  /// What a call does when its queue exists but no server consumes it.
+  public var noResponders: RPCNoResponders = .wait
   /// Where the client logs (nowhere by default).
   public var logger: Logger
 
-  /// With `propagatesDeadlines` and `mandatory` both `false`, a request carries only
-  /// `reply_to` and `correlation_id`, exactly as the RabbitMQ tutorial clients send it.
+  /// With `propagatesDeadlines` and `mandatory` both `false`, a Fibonacci request carries
+  /// only `reply_to`, `correlation_id` and `content_type`, as the RabbitMQ tutorial clients
+  /// send it (plus its content type).
   public init(
     queue: String = RPCWire.defaultQueue, timeout: Duration = .seconds(30),
     directReplyTo: Bool = false, propagatesDeadlines: Bool = true, mandatory: Bool = true,
@@ -32,4 +35,16 @@ public struct RPCClientConfiguration: Sendable {
     self.mandatory = mandatory
     self.logger = logger
   }
+}
+
+/// What a call does when the queue it calls exists but has no consumer — no server is
+/// listening. (When the queue does not exist at all, a mandatory request fails at once as
+/// unroutable whatever this says.)
+public enum RPCNoResponders: Sendable, Hashable {
+  /// Send it anyway: it waits in the queue, within its timeout, for a server to start.
+  case wait
+  /// End the call at once with ``RPCError/Code/noResponders``, unsent, as NATS does. The
+  /// consumer count is asked of the broker (a passive declare) before a call, at most once a
+  /// second per queue while consumers are seen.
+  case fail
 }

@@ -77,6 +77,10 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
     case connectionLost = "connection lost"
     /// The caller cancelled.
     case cancelled
+    /// The queue called exists but no server consumes it, and the client's
+    /// ``RPCClientConfiguration/noResponders`` policy is ``RPCNoResponders/fail``: the request
+    /// was not sent. Counted as ``RPCOutcome/unroutable``.
+    case noResponders = "no responders"
   }
 
   /// The kind of failure.
@@ -105,6 +109,7 @@ public enum RPCOutcome: String, Sendable, Hashable, CaseIterable {
   case ok
   case serverError = "error"
   case timedOut = "timed out"
+  /// No queue took the request, or (``RPCError/Code/noResponders``) no server consumes it.
   case unroutable
   case connectionLost = "connection lost"
   case cancelled
@@ -113,7 +118,7 @@ public enum RPCOutcome: String, Sendable, Hashable, CaseIterable {
     switch code {
     case .serverError: self = .serverError
     case .timedOut: self = .timedOut
-    case .unroutable: self = .unroutable
+    case .unroutable, .noResponders: self = .unroutable
     case .connectionLost: self = .connectionLost
     case .cancelled: self = .cancelled
     }

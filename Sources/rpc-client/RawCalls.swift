@@ -1,0 +1,43 @@
+import AMQPRPC
+import RPCCommandLine
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `rpc-client --raw TEXT…`: each text sent as it is, at once; each reply body printed as it
+/// came, in the order of the texts, so that any RPC service can be called from a shell. (On
+/// a terminal, control characters a server sent are shown escaped rather than obeyed.)
+struct RawCalls {
+  let client: RPCClient
+
+  /// Returns whether every call got a reply (not an error reply).
+  func run(_ texts: [String]) async -> Bool {
+    let results = await withTaskGroup(of: (Int, Result<RPCReply, any Error>).self) { group in
+      for (index, text) in texts.enumerated() {
+        group.addTask {
+          do { return (index, .success(try await client.call(text))) } catch {
+            return (index, .failure(error))
+          }
+        }
+      }
+      var results: [Int: Result<RPCReply, any Error>] = [:]
+      for await (index, result) in group { results[index] = result }
+      return results
+    }
+    var allReplied = true
+    for index in texts.indices {
+      switch results[index] {
+      case .success(let reply)?:
+        print(isatty(1) == 1 ? reply.value.escapingControlCharacters : reply.value)
+      case .failure(let error)?:
+        allReplied = false
+        printToStandardError(" [!] \(texts[index].escapingControlCharacters): \(error)")
+      case nil: allReplied = false
+      }
+    }
+    return allReplied
+  }
+}
