@@ -382,8 +382,10 @@ extension AMQPConnectionHandler {
       }
       topology.channelClosed(channelID)
       closeWaiter?.succeed(.channelCloseOk(.init()))
+      // Debug: the error reaches whoever waits on the channel, and some closes are expected
+      // (a passive declare's 404 NOT_FOUND is how "does this queue exist?" is asked).
       if error.code == .channelClosedByServer {
-        logger.info(
+        logger.debug(
           "channel closed by the broker",
           metadata: ["channel": "\(channelID)", "reason": "\(error)"])
       }

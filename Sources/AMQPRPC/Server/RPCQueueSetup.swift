@@ -36,7 +36,7 @@ enum RPCQueueSetup {
       let declared: AMQPQueueInfo
       switch type {
       case .classic:
-        declared = try await channel.queueDeclare(name)
+        declared = try await channel.queueDeclare(name, durable: true)
       case .quorum:
         declared = try await channel.queueDeclare(
           name, durable: true, arguments: ["x-queue-type": "quorum"])

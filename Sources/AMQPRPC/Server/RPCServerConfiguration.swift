@@ -6,11 +6,21 @@ import Logging
   import Darwin
 #endif
 
-/// The type `rpc_queue` is declared with when no queue of that name exists yet.
+/// The type `rpc_queue` is declared with when no queue of that name exists yet (a queue that
+/// exists is adopted as it is).
+///
+/// Both are durable: RabbitMQ 4.3 refuses to declare transient non-exclusive queues (by
+/// closing the connection), and a durable queue is still there after a broker restart, so
+/// requests sent while servers restart are routed. Durable classic is the default: the same
+/// speed as the tutorials' old transient queue on one node (requests are sent transient, so
+/// nothing is written to disk). Quorum, as RabbitMQ's current tutorials declare it, is
+/// replicated: the choice on a cluster, where it survives the loss of a node.
 public enum RPCQueueType: String, Sendable, Hashable, CaseIterable {
-  /// A non-durable classic queue, as RabbitMQ's older tutorials declare it.
+  /// A durable classic queue.
   case classic
-  /// A durable quorum queue, as RabbitMQ's current tutorials declare it.
+  /// A durable quorum queue (`x-queue-type: quorum`). Its redeliveries carry
+  /// `x-delivery-count` (``RPCServerRequest/deliveryCount``); RabbitMQ 4.0 and later drop a
+  /// message returned 20 times (`delivery-limit`).
   case quorum
 }
 

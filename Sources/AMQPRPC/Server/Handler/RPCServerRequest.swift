@@ -23,6 +23,12 @@ public struct RPCServerRequest: Sendable {
   /// The worker handling it (`<server name>/w<n>`).
   public var worker: String
 
+  /// How many times a quorum queue has returned it before (its `x-delivery-count` header),
+  /// when it says; see ``RPCServerConfiguration/redeliveryLimit``.
+  public var deliveryCount: Int? {
+    headers["x-delivery-count"]?.intValue.flatMap { Int(exactly: $0) }
+  }
+
   /// The request's headers (empty when it has none).
   public var headers: AMQPFieldTable { properties.headers ?? [:] }
   /// The body decoded as UTF-8 (invalid sequences become U+FFFD).
