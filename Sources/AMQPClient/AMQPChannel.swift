@@ -20,7 +20,7 @@ public final class AMQPChannel: Sendable {
   /// Sends a method and returns the broker's reply, or `nil` for a method the broker does
   /// not answer.
   ///
-  /// Only a method whose ``AMQPMethod/expectsReply`` is true waits for a reply: synchronous
+  /// Only a method whose `AMQPMethod.expectsReply` is true waits for a reply: synchronous
   /// in the spec, and not no-wait. Any other (a declaration with `noWait`, `basic.ack`,
   /// `basic.reject`…) is written and `call` returns `nil` at once, without waiting: nothing
   /// can answer it, and a waiter would take the next reply of the same kind from the request

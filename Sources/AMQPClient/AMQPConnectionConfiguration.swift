@@ -31,7 +31,7 @@ public struct AMQPConnectionConfiguration: Sendable, Hashable {
   /// `protocolError` code is `messageTooLarge`) before any of the body is buffered.
   /// Defaults to 128 MiB, RabbitMQ's default `max_message_size` before 4.0 (4.0 lowered it
   /// to 16 MiB); raise it if the broker's is raised (its hard limit is 512 MiB). See
-  /// ``AMQPProtocol/AMQPFrameDecoder/maximumMessageSize``.
+  /// AMQPProtocol's `AMQPFrameDecoder.maximumMessageSize`.
   public var maximumMessageSize: UInt32
   /// How long the TCP connect plus the AMQP handshake may take.
   public var connectionTimeout: Duration

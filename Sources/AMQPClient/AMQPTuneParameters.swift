@@ -5,7 +5,7 @@ import NIOCore
 public struct AMQPTuneParameters: Sendable, Hashable {
   /// The highest channel id that may be used (0 means 65535).
   public var channelMax: UInt16
-  /// The largest frame, framing included (0 means no limit).
+  /// The largest frame in bytes, framing included (0 means no limit).
   public var frameMax: UInt32
   /// The heartbeat interval in seconds (0 means no heartbeats).
   public var heartbeat: UInt16

@@ -6,7 +6,7 @@ extension RPCClient {
   /// How many consumers `queue` (``RPCClientConfiguration/queue`` when `nil`) has now, by a
   /// passive declare on a channel of the client's own; `nil` when the queue does not exist.
   ///
-  /// - Throws: ``AMQPError`` when the broker cannot be asked (link down, channel refused).
+  /// - Throws: `AMQPError` when the broker cannot be asked (link down, channel refused).
   public func consumerCount(of queue: String? = nil) async throws -> Int? {
     let channel: AMQPChannel
     if let existing = probe.withLockedValue({ $0 }), await existing.isOpen() {

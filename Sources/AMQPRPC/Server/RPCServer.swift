@@ -54,9 +54,9 @@ public final class RPCServer: Sendable {
     self.prefetchForNewWorkers = NIOLockedValueBox(configuration.prefetch)
   }
 
-  /// Adopts or declares the request queue, opens the replies' connection beside
-  /// `connection` (see ``ReplyPublisher``) and starts ``RPCServerConfiguration/workers``
-  /// workers, serving `handler`.
+  /// Adopts or declares the request queue, opens a connection of their own for the replies
+  /// beside `connection` and starts ``RPCServerConfiguration/workers`` workers, serving
+  /// `handler`.
   ///
   /// ```swift
   /// let server = try await RPCServer.start(connection: connection) { request in
@@ -71,9 +71,9 @@ public final class RPCServer: Sendable {
       connection: connection, configuration: configuration, handler: RPCHandler(handler))
   }
 
-  /// Adopts or declares the request queue, opens the replies' connection beside
-  /// `connection` (see ``ReplyPublisher``) and starts ``RPCServerConfiguration/workers``
-  /// workers, serving `handler` (``RPCHandler/fibonacci(maximumN:work:)``,
+  /// Adopts or declares the request queue, opens a connection of their own for the replies
+  /// beside `connection` and starts ``RPCServerConfiguration/workers`` workers, serving
+  /// `handler` (``RPCHandler/fibonacci(maximumN:work:)``,
   /// ``RPCHandler/codable(coder:_:)``, ``RPCHandler/synchronous(_:)``…).
   public static func start(
     connection: AMQPConnection, configuration: RPCServerConfiguration = RPCServerConfiguration(),
@@ -110,8 +110,6 @@ public final class RPCServer: Sendable {
     return server
   }
 
-  /// Requests handled from now on, one event each. One subscriber at a time; the newest
-  /// 10,000 unread events are kept.
   /// Connection events and workers' consumers lost and restored, from now on. One
   /// subscriber at a time (a new call replaces the previous stream); keeps the newest 1,000.
   public func notices() -> AsyncStream<RPCServerNotice> {
@@ -124,6 +122,8 @@ public final class RPCServer: Sendable {
     return stream
   }
 
+  /// Requests handled from now on, one event each. One subscriber at a time; the newest
+  /// 10,000 unread events are kept.
   public func events() -> AsyncStream<RPCServerEvent> {
     let (stream, continuation) = AsyncStream.makeStream(
       of: RPCServerEvent.self, bufferingPolicy: .bufferingNewest(10_000))

@@ -48,7 +48,7 @@ public struct RPCServerConfiguration: Sendable {
   /// A request that comes back after its handling was interrupted this many times (by a
   /// lost link of the workers, as this server saw it, or as a quorum queue's
   /// `x-delivery-count` says) is rejected without requeue, so that no request can take the
-  /// service down in a loop. See ``InterruptedRequests``.
+  /// service down in a loop.
   public var redeliveryLimit: Int = 3
 
   public init(

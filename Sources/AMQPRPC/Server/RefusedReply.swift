@@ -1,5 +1,5 @@
 /// A request whose reply the broker refused (it closed the replies' connection or channel
-/// when that reply was published alone: see ``ReplyJudge``). Its request was rejected
+/// when that reply was published alone). Its request was rejected
 /// without requeue, so it cannot come back and do it again; no answer reached its caller.
 public struct RefusedReply: Sendable, Hashable, CustomStringConvertible {
   /// The worker that held the request.

@@ -2,12 +2,19 @@ import Histogram
 
 /// Latency percentiles in microseconds, from an HdrHistogram.
 public struct LatencySummary: Sendable, Hashable {
+  /// How many latencies were recorded.
   public var count: UInt64
+  /// The median, in µs.
   public var p50: UInt64
+  /// The 90th percentile, in µs.
   public var p90: UInt64
+  /// The 99th percentile, in µs.
   public var p99: UInt64
+  /// The 99.9th percentile, in µs.
   public var p999: UInt64
+  /// The largest latency recorded, in µs.
   public var max: UInt64
+  /// The mean, in µs.
   public var mean: Double
 
   public static let empty = LatencySummary(
