@@ -226,7 +226,7 @@ public final class RPCClient: Sendable {
   /// Publishes a reply with a correlation id that was never ours into our own callback
   /// queue, to show it being discarded as unknown. Returns that id.
   @discardableResult
-  public func injectForeignReply() async throws -> String {
+  package func injectForeignReply() async throws -> String {
     guard !configuration.directReplyTo else {
       throw RPCError(
         code: .unroutable, message: "cannot publish to the Direct Reply-to pseudo-queue",
