@@ -2,7 +2,8 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-  .enableUpcomingFeature("ExistentialAny")
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -16,8 +17,6 @@ let package = Package(
     .executable(name: "rpc-server", targets: ["rpc-server"]),
     .executable(name: "rpc-demo", targets: ["rpc-demo"]),
     .executable(name: "rpc-bench", targets: ["rpc-bench"]),
-    .executable(name: "amqp-roundtrip", targets: ["amqp-roundtrip"]),
-    .executable(name: "amqp-codegen", targets: ["amqp-codegen"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

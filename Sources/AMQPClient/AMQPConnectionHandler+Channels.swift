@@ -1,4 +1,5 @@
 import AMQPProtocol
+import Logging
 import NIOCore
 
 extension AMQPConnectionHandler {

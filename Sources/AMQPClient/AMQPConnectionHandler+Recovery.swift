@@ -1,4 +1,5 @@
 import AMQPProtocol
+import Logging
 import NIOCore
 
 /// Recovery of a lost link: drop the socket, keep channels and consumers, reconnect with

@@ -138,9 +138,22 @@ extension AMQPError {
     -> AMQPError
   {
     AMQPError(
-      code, "the broker closed the \(scope): \(close.replyCode) \(close.replyText)",
+      code,
+      "the broker closed the \(scope): \(close.replyCode) \(close.replyText)"
+        + hint(forReplyText: close.replyText),
       replyCode: close.replyCode, replyText: close.replyText,
       failingMethod: AMQPMethodID(classID: close.classID, methodID: close.methodID))
+  }
+
+  /// What to do about a refusal whose text alone does not say it.
+  static func hint(forReplyText text: String) -> String {
+    // RabbitMQ 4.3 denies the deprecated feature by default, closing the connection with
+    // 541 INTERNAL_ERROR (https://www.rabbitmq.com/docs/deprecated-features).
+    if text.contains("transient_nonexcl_queues") {
+      return " (RabbitMQ refuses queues that are neither durable nor exclusive: declare the "
+        + "queue durable, or exclusive for a private one)"
+    }
+    return ""
   }
 }
 

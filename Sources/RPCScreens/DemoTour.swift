@@ -1,5 +1,6 @@
 import AMQPRPC
 import NIOCore
+import RPCDashboards
 
 /// The guided tour of rpc-demo: single request, a burst spreading over the workers, a paused
 /// worker and its return, a late reply, an unknown reply — each step captioned, each waiting

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Swift spellings of spec names: `get-ok` → `GetOk`, `correlation-id` → `correlationID`.
 enum Names {
   static let renamed: [String: String] = ["nowait": "noWait", "reserved": "clusterID"]

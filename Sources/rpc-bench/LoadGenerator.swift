@@ -1,4 +1,5 @@
 import AMQPRPC
+import Histogram
 import NIOConcurrencyHelpers
 import NIOCore
 

@@ -1,6 +1,7 @@
 import AMQPClient
 import AMQPRPC
 import NIOConcurrencyHelpers
+import RPCDashboards
 import Testing
 
 @testable import RPCScreens

@@ -160,4 +160,16 @@ import Testing
     try await channel.close()
     try await rpc.stop()
   }
+
+  @Test func theCallbackFormServesAnyProcedureToo() async throws {
+    let rpc = try await Fixture.start(
+      .synchronous { request in RPCServerResponse(text: String(request.text.reversed())) })
+    let reply = try await withCheckedThrowingContinuation { continuation in
+      rpc.client.call(ByteBuffer(string: "stressed"), contentType: "text/plain") { result in
+        continuation.resume(with: result)
+      }
+    }
+    #expect(reply.value == "desserts")
+    try await rpc.stop()
+  }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import TerminalUI
 import Testing
 
 @testable import RPCDashboards

@@ -1,3 +1,4 @@
+import AMQPRPC
 import NIOCore
 import Testing
 

@@ -1,5 +1,7 @@
 import AMQPClient
 import AMQPProtocol
+import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 extension RPCClient {

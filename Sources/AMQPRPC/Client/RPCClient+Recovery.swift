@@ -1,5 +1,7 @@
 import AMQPClient
 import AMQPProtocol
+import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// How a client lives through a lost link, a blocked broker and a deleted callback queue:

@@ -1,4 +1,5 @@
 import AMQPClient
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Whether anyone serves a queue: its consumer count, asked of the broker.

@@ -204,6 +204,22 @@ public final class RPCClient: Sendable {
       propagateDeadline: configuration.propagatesDeadlines, completion: .callback(completion))
   }
 
+  /// Calls with `body` (see the `async` form) and hands the outcome to `completion` instead
+  /// of suspending, as ``call(_:timeout:completion:)`` does for fib(n): the fast path for
+  /// bulk callers of any procedure. (``RPCClientConfiguration/noResponders`` is not applied
+  /// here: asking the broker would need a suspension.)
+  public func call(
+    _ body: ByteBuffer, to queue: String? = nil, contentType: String? = nil,
+    headers: AMQPFieldTable = [:], timeout: Duration? = nil,
+    completion: @escaping @Sendable (Result<RPCReply, RPCError>) -> Void
+  ) {
+    start(
+      id: nextCorrelationID(),
+      RPCRequestContent(body: body, queue: queue, contentType: contentType, headers: headers),
+      timeout: (timeout ?? configuration.timeout).timeAmount,
+      propagateDeadline: configuration.propagatesDeadlines, completion: .callback(completion))
+  }
+
   /// A snapshot of the counters, the oldest calls in flight and the latency percentiles.
   public func stats() -> RPCClientStats {
     let now = NIODeadline.now()
@@ -226,7 +242,7 @@ public final class RPCClient: Sendable {
   /// Publishes a reply with a correlation id that was never ours into our own callback
   /// queue, to show it being discarded as unknown. Returns that id.
   @discardableResult
-  public func injectForeignReply() async throws -> String {
+  package func injectForeignReply() async throws -> String {
     guard !configuration.directReplyTo else {
       throw RPCError(
         code: .unroutable, message: "cannot publish to the Direct Reply-to pseudo-queue",

@@ -65,22 +65,38 @@ public struct RPCTiming: Sendable, Hashable {
 
 /// Why a call failed. Every call ends in exactly one of: a reply, or one of these codes.
 public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
-  /// The kind of failure.
-  public enum Code: String, Sendable, Hashable, CaseIterable {
+  /// The kind of failure: extensible, as ``AMQPError/Code`` is (new kinds can be added
+  /// without breaking a `switch`, which therefore needs a `default`).
+  public struct Code: Sendable, Hashable, CustomStringConvertible {
+    package enum Base: String, Sendable, Hashable, CaseIterable {
+      case serverError = "server error"
+      case timedOut = "timed out"
+      case unroutable
+      case connectionLost = "connection lost"
+      case cancelled
+      case noResponders = "no responders"
+    }
+    package let base: Base
+
+    /// The code as text (`timed out`).
+    public var rawValue: String { base.rawValue }
+    public var description: String { base.rawValue }
+
     /// The server answered with an error (see ``RPCError/serverErrorKind``).
-    case serverError = "server error"
+    public static let serverError = Code(base: .serverError)
     /// No reply before the timeout.
-    case timedOut = "timed out"
+    public static let timedOut = Code(base: .timedOut)
     /// The broker had no queue to route the request to (`basic.return`).
-    case unroutable
+    public static let unroutable = Code(base: .unroutable)
     /// The connection or channel went away while the call waited.
-    case connectionLost = "connection lost"
-    /// The caller cancelled.
-    case cancelled
+    public static let connectionLost = Code(base: .connectionLost)
+    /// The client was closed while the call waited (an awaiting caller whose task is
+    /// cancelled gets `CancellationError` instead).
+    public static let cancelled = Code(base: .cancelled)
     /// The queue called exists but no server consumes it, and the client's
-    /// ``RPCClientConfiguration/noResponders`` policy is ``RPCNoResponders/fail``: the request
-    /// was not sent. Counted as ``RPCOutcome/unroutable``.
-    case noResponders = "no responders"
+    /// ``RPCClientConfiguration/noResponders`` policy is ``RPCNoResponders/fail``: the
+    /// request was not sent. Counted as ``RPCOutcome/unroutable``.
+    public static let noResponders = Code(base: .noResponders)
   }
 
   /// The kind of failure.
@@ -115,7 +131,7 @@ public enum RPCOutcome: String, Sendable, Hashable, CaseIterable {
   case cancelled
 
   init(_ code: RPCError.Code) {
-    switch code {
+    switch code.base {
     case .serverError: self = .serverError
     case .timedOut: self = .timedOut
     case .unroutable, .noResponders: self = .unroutable

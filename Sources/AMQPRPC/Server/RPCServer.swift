@@ -1,4 +1,5 @@
 import AMQPClient
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 

@@ -1,4 +1,5 @@
 import AMQPClient
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// A worker's part in ``InterruptedRequests``: what it holds, and what a lost link took.

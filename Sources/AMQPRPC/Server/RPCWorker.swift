@@ -1,5 +1,6 @@
 import AMQPClient
 import AMQPProtocol
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix

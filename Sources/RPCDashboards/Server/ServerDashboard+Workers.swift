@@ -1,5 +1,6 @@
 import AMQPRPC
 import NIOCore
+import TerminalUI
 
 /// Adding, removing and draining workers as the screen tells them: a transient message
 /// replaced by the outcome once the snapshot shows it, and the draining line's count.

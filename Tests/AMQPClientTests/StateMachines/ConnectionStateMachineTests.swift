@@ -261,6 +261,24 @@ import Testing
     #expect(error.replyCode == 320)
   }
 
+  /// RabbitMQ 4.3's refusal of a transient non-exclusive queue closes the connection with a
+  /// text that names a feature flag, not the fix; the error says what to do.
+  @Test func refusedTransientQueueIsExplained() {
+    var machine = openMachine()
+    let text =
+      "INTERNAL_ERROR - Feature `transient_nonexcl_queues` is deprecated.\nIts use is not "
+      + "permitted per the configuration"
+    let close = AMQPFrame.method(
+      channel: 0,
+      .connectionClose(.init(replyCode: 541, replyText: text, classID: 50, methodID: 10)))
+    guard case .closeConnection(_, let error) = machine.frameReceived(close, now: start) else {
+      Issue.record("expected close")
+      return
+    }
+    #expect(error.replyText == text)
+    #expect(error.message.contains("declare the queue durable, or exclusive"))
+  }
+
   @Test func simultaneousCloseIsAnsweredAndCompletes() {
     var machine = openMachine()
     guard case .sendCloseAndFail(let frame, _) = machine.closeRequested() else {
