@@ -65,7 +65,7 @@ public struct RPCTiming: Sendable, Hashable {
 
 /// Why a call failed. Every call ends in exactly one of: a reply, or one of these codes.
 public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
-  /// The kind of failure: extensible, as ``AMQPError/Code`` is (new kinds can be added
+  /// The kind of failure: extensible, as `AMQPError.Code` is (new kinds can be added
   /// without breaking a `switch`, which therefore needs a `default`).
   public struct Code: Sendable, Hashable, CustomStringConvertible {
     package enum Base: String, Sendable, Hashable, CaseIterable {
