@@ -7,7 +7,7 @@ extension RPCHandler {
   /// ```swift
   /// let handler = RPCHandler.codable { (sum: Sum) in Total(value: sum.a + sum.b) }
   /// ```
-  public static func codable<Request: Decodable, Response: Encodable>(
+  public static func codable<Request: Decodable & Sendable, Response: Encodable & Sendable>(
     coder: some RPCCoder = JSONRPCCoder(),
     _ handle: @escaping @Sendable (Request) async throws -> Response
   ) -> RPCHandler {
