@@ -32,7 +32,8 @@ public final class ClientScreen: Sendable {
     var host = ScreenHost(name: "rpc-client-ui")
     host.pump(client.events(), into: inbox)
     host.add(watch.start(connection) + consumers.start(client, period: .seconds(2)))
-    host.onSignal(signals) { stopRequested.withLockedValue { $0 = true } }
+    let stop: @Sendable () -> Void = { stopRequested.withLockedValue { $0 = true } }
+    host.onSignal(signals, stop)
     await host.run(
       model: { unicode in
         var dashboard = ClientDashboard(
@@ -55,6 +56,7 @@ public final class ClientScreen: Sendable {
       handle: { dashboard, key, now in
         dashboard.handle(key, now: now).allSatisfy { commands.perform($0) }
       },
+      hungUp: stop,
       shouldStop: { stopRequested.withLockedValue { $0 } })
   }
 }

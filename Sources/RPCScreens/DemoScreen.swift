@@ -73,6 +73,7 @@ public final class DemoScreen: Sendable {
       handle: { [self] dashboard, key, now in
         handle(key, now: now, dashboard: &dashboard, loopTour: loopTour)
       },
+      hungUp: { [self] in startLeaving() },
       shouldStop: { [left] in left.withLockedValue { $0 } })
     tour.withLockedValue { $0?.cancel() }
   }
