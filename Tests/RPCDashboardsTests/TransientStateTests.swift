@@ -1,0 +1,62 @@
+import AMQPRPC
+import NIOCore
+import Testing
+
+@testable import RPCDashboards
+@testable import TerminalUI
+
+/// What shows for a while and then goes: flash messages and the help (one type for both
+/// dashboards), `recovered after …` in the header, the caption of a tour that has ended.
+@Suite struct TransientStateTests {
+  let now = ScreenFixtures.now
+
+  func lines(width: Int, height: Int, _ draw: (inout ScreenBuffer) -> Void) -> [String] {
+    var buffer = ScreenBuffer(width: width, height: height)
+    draw(&buffer)
+    return buffer.trimmedLines
+  }
+
+  @Test func aFlashMessageShowsUntilItsTimeThenGoes() {
+    var state = TransientState()
+    state.say("w3 added", style: .ok, now: now, for: 5)
+    #expect(state.message(at: now + .milliseconds(4_999))?.text == "w3 added")
+    #expect(state.showsMessage(at: now))
+    #expect(state.message(at: now + .seconds(5)) == nil)
+    state.expire(now: now + .seconds(4))
+    #expect(state.flash != nil)
+    state.expire(now: now + .seconds(5))
+    #expect(state.flash == nil)
+  }
+
+  @Test func theHelpTakesOneKeyToCloseButNotAResize() {
+    var state = TransientState()
+    let closedTakes = state.helpTakes(.character("x"))
+    #expect(!closedTakes)
+    state.openHelp()
+    let resizeTaken = state.helpTakes(.resize)
+    #expect(resizeTaken && state.showsHelp)
+    let keyTaken = state.helpTakes(.character("+"))
+    #expect(keyTaken && !state.showsHelp)
+  }
+
+  @Test func bothDashboardsExpireTheirMessagesAlike() {
+    var server = ScreenFixtures.server()
+    _ = server.handle(.character("]"), now: now)
+    var client = ScreenFixtures.client()
+    _ = client.handle(.character("x"), now: now)
+    _ = client.handle(.enter, now: now)
+    let serverMessage = "new workers get prefetch 5"
+    let clientMessage = "\"x\" is not a whole number"
+    let render = {
+      (server: inout ServerDashboard, client: inout ClientDashboard, at: NIODeadline)
+        -> String in
+      (self.lines(width: 120, height: 40) { server.render(into: &$0, now: at) }
+        + self.lines(width: 120, height: 40) { client.render(into: &$0, now: at) })
+        .joined(separator: "\n")
+    }
+    let early = render(&server, &client, now + .seconds(4))
+    #expect(early.contains(serverMessage) && early.contains(clientMessage), "\(early)")
+    let late = render(&server, &client, now + .seconds(6))
+    #expect(!late.contains(serverMessage) && !late.contains(clientMessage), "\(late)")
+  }
+}
