@@ -59,4 +59,34 @@ import Testing
     let late = render(&server, &client, now + .seconds(6))
     #expect(!late.contains(serverMessage) && !late.contains(clientMessage), "\(late)")
   }
+
+  /// The header's parts other than the connection state.
+  func otherParts(_ header: String) -> [String] {
+    header.split(separator: "│").map { $0.trimmingCharacters(in: .whitespaces) }
+      .filter { !$0.hasPrefix("recovered") && $0 != "connected" }
+  }
+
+  @Test(arguments: [(80, 24), (120, 40)])
+  func recoveredShowsForAWhileThenConnectedPushingNothingOut(width: Int, height: Int) {
+    var client = ScreenFixtures.client()
+    var demo = ScreenFixtures.demo()
+    let headers = { (at: NIODeadline) -> [String] in
+      [
+        self.lines(width: width, height: height) { client.render(into: &$0, now: at) }[0],
+        self.lines(width: width, height: height) { demo.render(into: &$0, now: at) }[0],
+      ]
+    }
+    let connected = headers(now)
+    client.status = .recovered(downtime: .milliseconds(2_310), attempts: 2, at: now)
+    demo.client.status = client.status
+    demo.server.status = .recovered(downtime: .milliseconds(2_100), attempts: 2, at: now)
+    let recovered = headers(now + .seconds(9))
+    for (before, after) in zip(connected, recovered) {
+      #expect(after.contains("│ recovered"), "\(after)")
+      #expect(otherParts(after) == otherParts(before), "\(before)\n\(after)")
+      #expect(after.cellWidth <= width)
+    }
+    if width >= 120 { #expect(recovered[0].contains("│ recovered 2.31 s │"), "\(recovered[0])") }
+    #expect(headers(now + ConnectionStatus.recoveredShownFor) == connected)
+  }
 }

@@ -92,7 +92,8 @@ extension ClientDashboard {
         .init(text: "rpc-client", priority: 3),
         .init(
           text: status.label(now: now), priority: HeaderBar.essential,
-          style: status.isTrouble ? .warning : .bar),
+          style: status.isTrouble ? .warning : .bar, shorter: status.shorterLabels(now: now),
+          transient: true),
         .init(text: workers, priority: 5),
         .init(text: "timeout \(Format.duration(timeout.timeAmount))", priority: 2),
         .init(text: brokerURL, priority: 0, shorter: [hostAndPort(of: brokerURL)]),

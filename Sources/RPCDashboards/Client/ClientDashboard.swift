@@ -158,7 +158,7 @@ public struct ClientDashboard: Sendable {
 
   /// Whether something moves on screen, so the UI redraws often (else rarely, idle).
   public func isAnimating(now: NIODeadline) -> Bool {
-    (stats?.inFlight ?? 0) > 0 || transient.showsMessage(at: now) || status.isAnimating
+    (stats?.inFlight ?? 0) > 0 || transient.showsMessage(at: now) || status.isAnimating(now: now)
   }
 
   // MARK: - Keys

@@ -124,7 +124,8 @@ public struct DemoDashboard: Sendable {
         .init(text: "rpc-demo", priority: 2),
         .init(
           text: status.text, priority: HeaderBar.essential,
-          style: status.isTrouble ? .warning : .bar),
+          style: status.isTrouble ? .warning : .bar, shorter: status.shorter,
+          transient: true),
         .init(text: workers, priority: 4),
         .init(text: tourRunning ? "TOUR (F8 stops)" : "F8 tour", priority: 3),
         .init(text: client.brokerURL, priority: 0, shorter: [hostAndPort(of: client.brokerURL)]),
@@ -136,7 +137,7 @@ public struct DemoDashboard: Sendable {
 
   /// One state for the two connections: the worse of the two, named by its side when the
   /// other differs (`server RECONNECTING #1 in 0.4 s`).
-  func linkStatus(now: NIODeadline) -> (text: String, isTrouble: Bool) {
+  func linkStatus(now: NIODeadline) -> (text: String, shorter: [String], isTrouble: Bool) {
     func rank(_ status: ConnectionStatus) -> Int {
       switch status {
       case .connected: 0
@@ -147,12 +148,20 @@ public struct DemoDashboard: Sendable {
       case .closed: 5
       }
     }
-    let (clientRank, serverRank) = (rank(client.status), rank(server.status))
+    let (clientStatus, serverStatus) = (
+      client.status.settled(now: now), server.status.settled(now: now)
+    )
+    let (clientRank, serverRank) = (rank(clientStatus), rank(serverStatus))
     if clientRank == serverRank {
-      return (client.status.label(now: now), client.status.isTrouble)
+      return (
+        clientStatus.label(now: now), clientStatus.shorterLabels(now: now), clientStatus.isTrouble
+      )
     }
     let (side, worse) =
-      clientRank > serverRank ? ("client", client.status) : ("server", server.status)
-    return ("\(side) \(worse.label(now: now))", worse.isTrouble)
+      clientRank > serverRank ? ("client", clientStatus) : ("server", serverStatus)
+    return (
+      "\(side) \(worse.label(now: now))", worse.shorterLabels(now: now).map { "\(side) \($0)" },
+      worse.isTrouble
+    )
   }
 }

@@ -70,7 +70,8 @@ extension ServerDashboard {
       parts: [HeaderBar.Part(text: "rpc-server", priority: 3)] + name + [
         .init(
           text: status.label(now: now), priority: HeaderBar.essential,
-          style: status.isTrouble ? .warning : .bar),
+          style: status.isTrouble ? .warning : .bar, shorter: status.shorterLabels(now: now),
+          transient: true),
         .init(text: queueText, priority: 2, shorter: shorter),
         .init(text: brokerURL, priority: 1, shorter: [hostAndPort(of: brokerURL)]),
       ] + (tls.map { [HeaderBar.tlsPart($0)] } ?? [])

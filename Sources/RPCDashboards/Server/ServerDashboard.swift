@@ -153,7 +153,7 @@ public struct ServerDashboard: Sendable {
       case .busy, .restoring, .stopping: true
       case .idle, .paused, .stopped: false
       }
-    } || status.isAnimating || !addsAwaited.isEmpty || !removalsAwaited.isEmpty
+    } || status.isAnimating(now: now) || !addsAwaited.isEmpty || !removalsAwaited.isEmpty
       || throughput.recentlyActive || transient.showsMessage(at: now) || draining
   }
 
