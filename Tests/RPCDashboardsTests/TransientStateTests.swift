@@ -89,4 +89,22 @@ import Testing
     if width >= 120 { #expect(recovered[0].contains("│ recovered 2.31 s │"), "\(recovered[0])") }
     #expect(headers(now + ConnectionStatus.recoveredShownFor) == connected)
   }
+
+  @Test func theCaptionOfATourThatEndedGoesAfterAWhile() {
+    var board = ScreenFixtures.demo()
+    let caption = "Tour finished — F8 runs it again."
+    let shows = { (board: inout DemoDashboard, at: NIODeadline) -> Bool in
+      self.lines(width: 120, height: 40) { board.render(into: &$0, now: at) }
+        .contains(" \(caption)")
+    }
+    board.setTourRunning(true, now: now)
+    board.caption = caption
+    // A running tour's caption stays until the next one, however long the step.
+    #expect(shows(&board, now + .seconds(60)))
+    board.setTourRunning(false, now: now + .seconds(60))
+    #expect(board.isAnimating(now: now + .seconds(61)))
+    #expect(shows(&board, now + .seconds(60) + DemoDashboard.captionLinger - .milliseconds(1)))
+    #expect(!shows(&board, now + .seconds(60) + DemoDashboard.captionLinger))
+    #expect(board.caption == nil)
+  }
 }

@@ -18,10 +18,16 @@ public struct DemoDashboard: Sendable {
 
   public var client: ClientDashboard
   public var server: ServerDashboard
-  public var tourRunning = false
+  public private(set) var tourRunning = false
   /// The tour's caption for its current step, wrapped to two rows under the input line
-  /// until the next one (`nil`: none).
-  public var caption: String?
+  /// until the next one (`nil`: none); once the tour has ended, for ``captionLinger``.
+  public var caption: String? {
+    didSet { captionUntil = nil }
+  }
+  /// When the caption of a tour that ended goes.
+  private(set) var captionUntil: NIODeadline?
+  /// How long the last caption of a tour that ended stays (`Tour finished…`).
+  public static let captionLinger = TimeAmount.seconds(8)
 
   public static let minimumSize = (width: 70, height: 24)
 
@@ -63,9 +69,22 @@ public struct DemoDashboard: Sendable {
     }
   }
 
+  /// Says whether the tour runs at `now`: when it has just ended, its last caption stays
+  /// for ``captionLinger``, then goes as the other notes do.
+  public mutating func setTourRunning(_ running: Bool, now: NIODeadline) {
+    if tourRunning, !running, caption != nil { captionUntil = now + Self.captionLinger }
+    tourRunning = running
+  }
+
+  /// Forgets the caption of an ended tour once its time is up.
+  mutating func expireCaption(now: NIODeadline) {
+    if let captionUntil, captionUntil <= now { caption = nil }
+  }
+
   /// Whether either side moves, or the tour runs.
   public func isAnimating(now: NIODeadline) -> Bool {
     client.isAnimating(now: now) || server.isAnimating(now: now) || tourRunning
+      || captionUntil != nil
   }
 
   /// Draws both sides on one screen for `now`: the client's panels, then every worker (the
@@ -73,6 +92,7 @@ public struct DemoDashboard: Sendable {
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     client.expireMessage(now: now)
     server.expireMessage(now: now)
+    expireCaption(now: now)
     guard
       let (panels, footerRow) = ScreenLayout.panels(
         of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
