@@ -43,4 +43,46 @@ import Testing
       }
     }
   }
+
+  func completedCall(_ counter: Int, worker: String) -> RPCEndedCall {
+    let id = ScreenFixtures.id(counter)
+    return RPCEndedCall(
+      correlationID: id, n: 30,
+      result: .success(
+        RPCReply(
+          correlationID: id, n: 30, value: "832040", worker: worker,
+          roundTrip: .microseconds(9_100),
+          timing: RPCTiming(
+            queueWait: .microseconds(100), service: .microseconds(8_700),
+            returnTrip: .microseconds(300)))))
+  }
+
+  @Test func at80ColumnsEachReplyNamesItsWorkerAndTheTitleItsServers() {
+    var board = ScreenFixtures.client()
+    let ended = [
+      completedCall(1, worker: "vm-17118/w1"), completedCall(2, worker: "ci-box-2231/w2"),
+      completedCall(3, worker: "vm-17118/w2"),
+    ]
+    board.update(
+      stats: ScreenFixtures.snapshot(
+        ended: ended, inFlight: ScreenFixtures.inFlight, discarded: []),
+      now: now)
+    let lines = buffer { board.render(into: &$0, now: now) }.trimmedLines
+    let screen = lines.joined(separator: "\n")
+    #expect(lines[5].hasSuffix("Completed (3) · a vm-17118 · b ci-box-2231"), "\(screen)")
+    #expect(lines[6].hasSuffix(" worker"), "\(screen)")
+    #expect(lines[7].hasSuffix(" a:w2"), "\(screen)")
+    #expect(lines[8].hasSuffix(" b:w2"), "\(screen)")
+    #expect(lines[9].hasSuffix(" a:w1"), "\(screen)")
+  }
+
+  @Test func aLegendShortensLongServerNamesInTheirMiddleKeepingThePid() {
+    let legend = WorkerLegend(["build-agent-eu-west-1-0427.internal-48213/w2", nil])
+    #expect(legend.label("build-agent-eu-west-1-0427.internal-48213/w2") == "w2")
+    #expect(legend.label(nil) == "-")
+    #expect(legend.text(width: 200) == "w on build-agent-eu-west-1-0427.internal-48213")
+    #expect(legend.text(width: 22) == "w on build-ag…al-48213")
+    #expect(legend.text(width: 16) == nil)
+    #expect(WorkerLegend([nil]).text(width: 80) == nil)
+  }
 }
