@@ -85,4 +85,30 @@ import Testing
     #expect(legend.text(width: 16) == nil)
     #expect(WorkerLegend([nil]).text(width: 80) == nil)
   }
+
+  static let longReason =
+    "CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'"
+
+  @Test func brokerNoticesWrapWholeAt80Columns() {
+    var client = ScreenFixtures.client()
+    client.apply(.link(.lost(reason: Self.longReason, failed: 3, resent: 0)), now: now)
+    var server = ScreenFixtures.server()
+    server.apply(
+      .connection(.disconnected(AMQPError(.connectionClosedByServer, Self.longReason))))
+    var demo = ScreenFixtures.demo()
+    demo.client = client
+    demo.server = server
+    for lines in [
+      buffer { client.render(into: &$0, now: now) }.trimmedLines,
+      buffer { server.render(into: &$0, now: now) }.trimmedLines,
+      buffer { demo.render(into: &$0, now: now) }.trimmedLines,
+    ] {
+      let text = lines.joined(separator: " ").split(separator: " ").joined(separator: " ")
+      let screen = lines.joined(separator: "\n")
+      #expect(text.contains(Self.longReason), "\(screen)")
+      #expect(lines.allSatisfy { $0.cellWidth <= 80 })
+      // The lists and the workers still show.
+      #expect(screen.contains("Workers (4)") || screen.contains("In flight (16)"), "\(screen)")
+    }
+  }
 }

@@ -47,7 +47,7 @@ extension ClientDashboard {
     into buffer: inout ScreenBuffer, in area: Rect, now: NIODeadline, caption: [String]
   ) {
     renderInput(into: &buffer, row: area.row)
-    let notes = noteLines(caption: caption)
+    let notes = noteLines(caption: caption, width: area.width - 1)
     for (index, note) in notes.enumerated() {
       buffer.write(
         note.text.clipped(toCells: area.width - 1), row: area.row + 1 + index, column: 1,
@@ -59,13 +59,22 @@ extension ClientDashboard {
     renderBody(into: &buffer, in: body, now: now)
   }
 
-  /// Rows above the body: input, notes, two stats rows.
-  static func topRows(captionLines: Int) -> Int { 3 + max(1, captionLines) }
+  /// Rows above the body for `width` cells: input, notes (see
+  /// ``noteLines(caption:width:)``), two stats rows.
+  func topRows(caption: [String], width: Int) -> Int {
+    3 + noteLines(caption: caption, width: width - 1).count
+  }
 
-  /// The message (or the latest link note), then the caption; the typing hint when neither.
-  private func noteLines(caption: [String]) -> [(text: String, style: StyleRole)] {
+  /// The message (or the latest link note) wrapped to at most two rows of `width` cells, so
+  /// that a broker's reason at its end is not cut at 80 columns; then the caption; the
+  /// typing hint when neither.
+  private func noteLines(caption: [String], width: Int) -> [(text: String, style: StyleRole)] {
     var notes: [(text: String, style: StyleRole)] = []
-    if let message = visibleMessage ?? linkNote { notes.append(message) }
+    if let message = visibleMessage ?? linkNote {
+      notes += TextWrap.lines(message.text, width: width, maximumLines: 2).map {
+        ($0, message.style)
+      }
+    }
     notes += caption.map { ($0, StyleRole.accent) }
     if notes.isEmpty {
       notes.append(

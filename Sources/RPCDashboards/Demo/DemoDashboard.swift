@@ -102,11 +102,11 @@ public struct DemoDashboard: Sendable {
       caption.map { TextWrap.lines($0, width: panels.width - 1, maximumLines: 2) } ?? []
     // The client's input, notes and stats, then In flight | Completed and Discarded with a
     // title, headings and two rows each.
-    let clientMinimum = ClientDashboard.topRows(captionLines: captionLines.count) + 4 + 4
+    let clientMinimum = client.topRows(caption: captionLines, width: panels.width) + 4 + 4
     let serverHeight = max(
       6,
       min(
-        ServerDashboard.panelHeight(workers: server.stats.workers.count),
+        server.panelHeight(width: panels.width),
         panels.height - clientMinimum))
     let (clientArea, serverArea) = panels.splitBottom(serverHeight)
     client.renderPanels(into: &buffer, in: clientArea, now: now, caption: captionLines)

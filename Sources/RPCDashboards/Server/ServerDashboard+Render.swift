@@ -33,23 +33,32 @@ extension ServerDashboard {
   public mutating func renderPanels(into buffer: inout ScreenBuffer, in area: Rect, showLog: Bool) {
     renderSummary(
       into: &buffer, in: Rect(row: area.row, column: 1, width: area.width - 2, height: 1))
-    if draining {
+    let notes = noteLines(width: area.width - 1)
+    for (index, note) in notes.enumerated() {
       buffer.write(
-        drainingText, row: area.row + 1, column: 1, style: .warning, width: area.width - 1)
-    } else if let message = visibleMessage ?? latestNotice {
-      buffer.write(
-        message.text.clipped(toCells: area.width - 1), row: area.row + 1, column: 1,
-        style: message.style, width: area.width - 1)
+        note.text, row: area.row + 1 + index, column: 1, style: note.style,
+        width: area.width - 1)
     }
-    let (_, body) = area.splitTop(2)
+    let (_, body) = area.splitTop(1 + max(1, notes.count))
     let tableHeight = showLog ? min(body.height - 3, stats.workers.count + 3) : body.height
     let (workersRect, logRect) = body.splitTop(max(4, tableHeight))
     workerTable(width: workersRect.width).render(into: &buffer, in: workersRect)
     if showLog { renderLog(into: &buffer, in: logRect) }
   }
 
-  /// Rows the summary, message and worker table need for `workers` workers.
-  public static func panelHeight(workers: Int) -> Int { 2 + 2 + workers + 1 }
+  /// Rows the summary, the message and the worker table need at `width` cells.
+  public func panelHeight(width: Int) -> Int {
+    1 + max(1, noteLines(width: width - 1).count) + 2 + stats.workers.count + 1
+  }
+
+  /// The draining line, else the message or the latest notice, wrapped to at most two rows
+  /// of `width` cells, so that a broker's reason at its end is not cut at 80 columns.
+  func noteLines(width: Int) -> [(text: String, style: StyleRole)] {
+    let note: (text: String, style: StyleRole)? =
+      draining ? (drainingText, .warning) : visibleMessage ?? latestNotice
+    guard let note else { return [] }
+    return TextWrap.lines(note.text, width: width, maximumLines: 2).map { ($0, note.style) }
+  }
 
   /// The header; at narrow widths the broker's URL goes first, then the queue's details,
   /// then the program's name. The state always stays.
