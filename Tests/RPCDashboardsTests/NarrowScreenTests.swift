@@ -111,4 +111,27 @@ import Testing
       #expect(screen.contains("Workers (4)") || screen.contains("In flight (16)"), "\(screen)")
     }
   }
+
+  @Test func whileTooSmallOnlyTheQuitKeysAreTaken() {
+    var demo = ScreenFixtures.demo()
+    var client = ScreenFixtures.client()
+    var server = ScreenFixtures.server()
+    let small = (width: 40, height: 12)
+    _ = buffer(width: small.width, height: small.height) { demo.render(into: &$0, now: now) }
+    _ = buffer(width: small.width, height: small.height) { client.render(into: &$0, now: now) }
+    _ = buffer(width: small.width, height: small.height) { server.render(into: &$0, now: now) }
+    for key in [Key.function(5), .function(6), .function(8), .character("5"), .enter, .tab] {
+      #expect(demo.handle(key, now: now).isEmpty, "\(key)")
+    }
+    #expect(client.handle(.character("7"), now: now).isEmpty)
+    #expect(client.input.text.isEmpty)
+    #expect(server.handle(.character("+"), now: now).isEmpty)
+    #expect(server.handle(.character("?"), now: now).isEmpty && !server.showHelp)
+    #expect(demo.handle(.character("q"), now: now) == [.client(.quit)])
+    #expect(client.handle(.control("c"), now: now) == [.quit])
+    #expect(server.handle(.character("q"), now: now) == [.quit])
+    // Large enough again: every key works.
+    _ = buffer { demo.render(into: &$0, now: now) }
+    #expect(demo.handle(.function(5), now: now) == [.server(.addWorker)])
+  }
 }

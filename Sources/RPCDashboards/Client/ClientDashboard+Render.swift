@@ -7,10 +7,10 @@ extension ClientDashboard {
   /// Draws the whole screen for `now` (messages expire, ages tick).
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
-    guard
-      let (panels, footerRow) = ScreenLayout.panels(
-        of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
-    else { return }
+    let layout = ScreenLayout.panels(
+      of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
+    tooSmall = layout == nil
+    guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, row: 0, now: now)
     renderPanels(into: &buffer, in: panels, now: now)
     Footer(Self.keymap.footer).render(

@@ -51,6 +51,8 @@ public struct ClientDashboard: Sendable {
   /// The flash message and the help overlay.
   public private(set) var transient = TransientState()
   public var showHelp: Bool { transient.showsHelp }
+  /// Whether the latest frame was too small to draw: only the quit keys work then.
+  public internal(set) var tooSmall = false
   /// What the latest break of the link (or the broker's flow control) did to the calls,
   /// and the callback queue after it: under the input line until the next one.
   public internal(set) var linkNote: (text: String, style: StyleRole)?
@@ -165,6 +167,8 @@ public struct ClientDashboard: Sendable {
 
   /// Handles a key; returns what the application must do.
   public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
+    // The screen says it is too small and that q quits: nothing else is taken blind.
+    if tooSmall { return Self.keymap.action(for: key) == .quit ? [.quit] : [] }
     if transient.helpTakes(key) { return [] }
     if key != .enter, key != .resize, awaitingConfirmation != nil {
       // Anything but Enter withdraws the question.

@@ -28,6 +28,8 @@ public struct DemoDashboard: Sendable {
   private(set) var captionUntil: NIODeadline?
   /// How long the last caption of a tour that ended stays (`Tour finished…`).
   public static let captionLinger = TimeAmount.seconds(8)
+  /// Whether the latest frame was too small to draw: only the quit keys work then.
+  public internal(set) var tooSmall = false
 
   public static let minimumSize = (width: 70, height: 24)
 
@@ -50,6 +52,10 @@ public struct DemoDashboard: Sendable {
 
   /// Applies a key: worker keys go to the server side, the rest to the client side.
   public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
+    // The screen says it is too small and that q quits: nothing else is taken blind.
+    if tooSmall {
+      return ClientDashboard.keymap.action(for: key) == .quit ? [.client(.quit)] : []
+    }
     if client.showHelp {
       return client.handle(key, now: now).map { .client($0) }
     }
@@ -93,10 +99,10 @@ public struct DemoDashboard: Sendable {
     client.expireMessage(now: now)
     server.expireMessage(now: now)
     expireCaption(now: now)
-    guard
-      let (panels, footerRow) = ScreenLayout.panels(
-        of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
-    else { return }
+    let layout = ScreenLayout.panels(
+      of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
+    tooSmall = layout == nil
+    guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, now: now)
     let captionLines =
       caption.map { TextWrap.lines($0, width: panels.width - 1, maximumLines: 2) } ?? []

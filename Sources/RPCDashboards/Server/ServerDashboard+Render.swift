@@ -6,10 +6,10 @@ extension ServerDashboard {
   /// Draws the whole screen for `now` (messages expire).
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
-    guard
-      let (panels, footerRow) = ScreenLayout.panels(
-        of: &buffer, minimum: Self.minimumSize, quitHint: "q drains and quits.")
-    else { return }
+    let layout = ScreenLayout.panels(
+      of: &buffer, minimum: Self.minimumSize, quitHint: "q drains and quits.")
+    tooSmall = layout == nil
+    guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, now: now)
     renderPanels(into: &buffer, in: panels, showLog: true)
     Footer(Self.keymap.footer).render(

@@ -46,6 +46,8 @@ public struct ServerDashboard: Sendable {
   /// The flash message and the help overlay.
   public private(set) var transient = TransientState()
   public var showHelp: Bool { transient.showsHelp }
+  /// Whether the latest frame was too small to draw: only the quit keys work then.
+  public internal(set) var tooSmall = false
   /// The latest notice about the link or a worker's consumer, under the summary until the
   /// next one (see ``apply(_:)-notice``).
   public internal(set) var latestNotice: (text: String, style: StyleRole)?
@@ -161,6 +163,8 @@ public struct ServerDashboard: Sendable {
 
   /// Applies a key; returns what the caller must do with the server (add, remove, pause…).
   public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
+    // The screen says it is too small and that q quits: nothing else is taken blind.
+    if tooSmall { return Self.keymap.action(for: key) == .quit ? [.quit] : [] }
     if transient.helpTakes(key) { return [] }
     let selectedWorker = stats.workers.indices.contains(selected) ? stats.workers[selected] : nil
     switch key {
