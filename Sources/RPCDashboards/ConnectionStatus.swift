@@ -73,6 +73,15 @@ public enum ConnectionStatus: Sendable, Hashable {
     }
   }
 
+  /// Whether the link is down (lost and not back yet, or closed for good): whatever the
+  /// workers held went back to the broker.
+  public var isDown: Bool {
+    switch self {
+    case .reconnecting, .closed: true
+    case .connecting, .connected, .blocked, .recovered: false
+    }
+  }
+
   /// The status after a connection event at `now`.
   public func applying(_ event: AMQPConnectionEvent, now: NIODeadline) -> ConnectionStatus {
     switch event {

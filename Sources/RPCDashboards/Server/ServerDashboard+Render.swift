@@ -166,12 +166,13 @@ extension ServerDashboard {
       switch worker.state {
       case .paused, .restoring: if index != selected { style = .warning }
       case .stopped: if index != selected { style = .error }
-      case .idle, .busy, .stopping: break
+      case .idle, .busy: if status.isDown, index != selected { style = .warning }
+      case .stopping: break
       }
-      let forms = Self.stateForms(worker.state)
+      let forms = stateForms(worker)
       return Table.Row(
         [
-          "w\(worker.id)", forms[min(stateLevel, forms.count - 1)], Self.heldText(worker),
+          "w\(worker.id)", forms[min(stateLevel, forms.count - 1)], heldText(worker),
           "\(worker.processed)", "\(worker.errors)",
           "\(worker.rejected)/\(worker.expired)", Format.rate(rate(of: worker.id)),
           worker.service.count == 0 ? "-" : Format.microseconds(UInt64(worker.service.mean)),
@@ -187,7 +188,7 @@ extension ServerDashboard {
       rows.append(
         Table.Row(
           [
-            "all", "", "\(stats.held)", "\(totals.processed)", "\(totals.errors)",
+            "all", "", "\(heldTotal)", "\(totals.processed)", "\(totals.errors)",
             "\(totals.rejected)/\(totals.expired)",
             Format.rate(rate), "", "", "", "",
           ], style: .title))
