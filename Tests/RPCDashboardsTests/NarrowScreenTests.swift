@@ -12,14 +12,6 @@ import Testing
 @Suite struct NarrowScreenTests {
   let now = ScreenFixtures.now
 
-  func buffer(width: Int = 80, height: Int = 24, _ draw: (inout ScreenBuffer) -> Void)
-    -> ScreenBuffer
-  {
-    var buffer = ScreenBuffer(width: width, height: height)
-    draw(&buffer)
-    return buffer
-  }
-
   @Test func theHelpBoxLetsNothingOfTheScreenThroughAt80x24() {
     var client = ScreenFixtures.client()
     _ = client.handle(.character("?"), now: now)
@@ -28,9 +20,9 @@ import Testing
     var demo = ScreenFixtures.demo()
     _ = demo.handle(.character("?"), now: now)
     let screens = [
-      ("client", buffer { client.render(into: &$0, now: now) }),
-      ("server", buffer { server.render(into: &$0, now: now) }),
-      ("demo", buffer { demo.render(into: &$0, now: now) }),
+      ("client", ScreenRendering.buffer(of: &client)),
+      ("server", ScreenRendering.buffer(of: &server)),
+      ("demo", ScreenRendering.buffer(of: &demo)),
     ]
     for (name, screen) in screens {
       // The box's rows: its fill starts in the second column.
@@ -67,7 +59,7 @@ import Testing
       stats: ScreenFixtures.snapshot(
         ended: ended, inFlight: ScreenFixtures.inFlight, discarded: []),
       now: now)
-    let lines = buffer { board.render(into: &$0, now: now) }.trimmedLines
+    let lines = ScreenRendering.buffer(of: &board).trimmedLines
     let screen = lines.joined(separator: "\n")
     #expect(lines[5].hasSuffix("Completed (3) · a vm-17118 · b ci-box-2231"), "\(screen)")
     #expect(lines[6].hasSuffix(" worker"), "\(screen)")
@@ -99,9 +91,9 @@ import Testing
     demo.client = client
     demo.server = server
     for lines in [
-      buffer { client.render(into: &$0, now: now) }.trimmedLines,
-      buffer { server.render(into: &$0, now: now) }.trimmedLines,
-      buffer { demo.render(into: &$0, now: now) }.trimmedLines,
+      ScreenRendering.buffer(of: &client).trimmedLines,
+      ScreenRendering.buffer(of: &server).trimmedLines,
+      ScreenRendering.buffer(of: &demo).trimmedLines,
     ] {
       let text = lines.joined(separator: " ").split(separator: " ").joined(separator: " ")
       let screen = lines.joined(separator: "\n")
@@ -117,9 +109,9 @@ import Testing
     var client = ScreenFixtures.client()
     var server = ScreenFixtures.server()
     let small = (width: 40, height: 12)
-    _ = buffer(width: small.width, height: small.height) { demo.render(into: &$0, now: now) }
-    _ = buffer(width: small.width, height: small.height) { client.render(into: &$0, now: now) }
-    _ = buffer(width: small.width, height: small.height) { server.render(into: &$0, now: now) }
+    _ = ScreenRendering.buffer(of: &demo, width: small.width, height: small.height)
+    _ = ScreenRendering.buffer(of: &client, width: small.width, height: small.height)
+    _ = ScreenRendering.buffer(of: &server, width: small.width, height: small.height)
     for key in [Key.function(5), .function(6), .function(8), .character("5"), .enter, .tab] {
       #expect(demo.handle(key, now: now).isEmpty, "\(key)")
     }
@@ -131,7 +123,7 @@ import Testing
     #expect(client.handle(.control("c"), now: now) == [.quit])
     #expect(server.handle(.character("q"), now: now) == [.quit])
     // Large enough again: every key works.
-    _ = buffer { demo.render(into: &$0, now: now) }
+    _ = ScreenRendering.buffer(of: &demo)
     #expect(demo.handle(.function(5), now: now) == [.server(.addWorker)])
   }
 }

@@ -19,9 +19,8 @@ import Testing
   }
 
   func rows(_ board: inout ServerDashboard, width: Int, height: Int) -> [String] {
-    var buffer = ScreenBuffer(width: width, height: height)
-    board.render(into: &buffer, now: t0)
-    return buffer.trimmedLines.filter { $0.hasPrefix("w") || $0.hasPrefix("all ") }
+    ScreenRendering.lines(of: &board, width: width, height: height, now: t0)
+      .filter { $0.hasPrefix("w") || $0.hasPrefix("all ") }
   }
 
   @Test(arguments: [(80, 24), (120, 40)])

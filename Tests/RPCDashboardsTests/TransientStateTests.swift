@@ -10,12 +10,6 @@ import Testing
 @Suite struct TransientStateTests {
   let now = ScreenFixtures.now
 
-  func lines(width: Int, height: Int, _ draw: (inout ScreenBuffer) -> Void) -> [String] {
-    var buffer = ScreenBuffer(width: width, height: height)
-    draw(&buffer)
-    return buffer.trimmedLines
-  }
-
   @Test func aFlashMessageShowsUntilItsTimeThenGoes() {
     var state = TransientState()
     state.say("w3 added", style: .ok, now: now, for: 5)
@@ -50,8 +44,8 @@ import Testing
     let render = {
       (server: inout ServerDashboard, client: inout ClientDashboard, at: NIODeadline)
         -> String in
-      (self.lines(width: 120, height: 40) { server.render(into: &$0, now: at) }
-        + self.lines(width: 120, height: 40) { client.render(into: &$0, now: at) })
+      (ScreenRendering.lines(of: &server, width: 120, height: 40, now: at)
+        + ScreenRendering.lines(of: &client, width: 120, height: 40, now: at))
         .joined(separator: "\n")
     }
     let early = render(&server, &client, now + .seconds(4))
@@ -72,8 +66,8 @@ import Testing
     var demo = ScreenFixtures.demo()
     let headers = { (at: NIODeadline) -> [String] in
       [
-        self.lines(width: width, height: height) { client.render(into: &$0, now: at) }[0],
-        self.lines(width: width, height: height) { demo.render(into: &$0, now: at) }[0],
+        ScreenRendering.lines(of: &client, width: width, height: height, now: at)[0],
+        ScreenRendering.lines(of: &demo, width: width, height: height, now: at)[0],
       ]
     }
     let connected = headers(now)
@@ -94,7 +88,7 @@ import Testing
     var board = ScreenFixtures.demo()
     let caption = "Tour finished — F8 runs it again."
     let shows = { (board: inout DemoDashboard, at: NIODeadline) -> Bool in
-      self.lines(width: 120, height: 40) { board.render(into: &$0, now: at) }
+      ScreenRendering.lines(of: &board, width: 120, height: 40, now: at)
         .contains(" \(caption)")
     }
     board.setTourRunning(true, now: now)
