@@ -16,7 +16,9 @@ extension BrokerTests {
 
     /// `ignoringHangUp`: SIGHUP ignored (inherited), so that only the dead terminal itself,
     /// its reads failing at once, can tell the screen.
-    @Test(arguments: [("rpc-client", false), ("rpc-server", false), ("rpc-client", true)])
+    @Test(arguments: [
+      ("rpc-client", false), ("rpc-server", false), ("rpc-demo", false), ("rpc-client", true),
+    ])
     func screenEndsWhenItsTerminalIsKilled(program: String, ignoringHangUp: Bool) async throws {
       let queue = Broker.uniqueName("hangup")
       let pidFile = FileManager.default.temporaryDirectory
