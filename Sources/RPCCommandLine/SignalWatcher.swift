@@ -6,7 +6,9 @@
   import Darwin
 #endif
 
-/// Turns SIGINT and SIGTERM into an async value, so commands can shut down gracefully.
+/// Turns SIGINT, SIGTERM and SIGHUP into an async value, so commands can shut down
+/// gracefully. SIGHUP is the terminal going away (its window closed, its tmux session
+/// killed): a screen then has nothing to draw on and must end as on `q`, not run on.
 public final class SignalWatcher: Sendable {
   private let sources: [any DispatchSourceSignal]
   private let received: AsyncStream<Int32>
@@ -17,7 +19,7 @@ public final class SignalWatcher: Sendable {
     let queue = DispatchQueue(label: "rpc.signals")
     let (received, continuation) = AsyncStream.makeStream(of: Int32.self)
     var sources: [any DispatchSourceSignal] = []
-    for number in [SIGINT, SIGTERM] {
+    for number in Self.handled {
       #if canImport(Darwin)
         // kqueue delivers signals below signal(); ignore the default action there.
         signal(number, SIG_IGN)
@@ -33,12 +35,15 @@ public final class SignalWatcher: Sendable {
     return SignalWatcher(sources: sources, received: received)
   }
 
+  /// The signals that ask for a graceful stop.
+  public static let handled = [SIGINT, SIGTERM, SIGHUP]
+
   private init(sources: [any DispatchSourceSignal], received: AsyncStream<Int32>) {
     self.sources = sources
     self.received = received
   }
 
-  /// The next SIGINT or SIGTERM.
+  /// The next SIGINT, SIGTERM or SIGHUP.
   public func next() async -> Int32? {
     var iterator = received.makeAsyncIterator()
     return await iterator.next()

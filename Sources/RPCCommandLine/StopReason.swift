@@ -2,7 +2,7 @@ import AMQPClient
 
 /// Why a long-running command stops.
 public enum StopReason: Sendable {
-  /// SIGINT or SIGTERM.
+  /// SIGINT, SIGTERM or SIGHUP.
   case signal(Int32)
   /// The broker connection ended.
   case connectionClosed(AMQPError)

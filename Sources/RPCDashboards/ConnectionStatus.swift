@@ -8,16 +8,17 @@ public enum ConnectionStatus: Sendable, Hashable {
   case blocked(reason: String)
   /// The link was lost (`reason`); attempt `attempt` starts at `nextTry`.
   case reconnecting(attempt: Int, nextTry: NIODeadline, reason: String)
-  /// Back after an outage of `downtime`, on the `attempts`-th attempt.
-  case recovered(downtime: Duration, attempts: Int)
+  /// Back after an outage of `downtime`, on the `attempts`-th attempt, at `at`: said for
+  /// ``recoveredShownFor``, then shown as connected (see ``settled(now:)``).
+  case recovered(downtime: Duration, attempts: Int, at: NIODeadline)
   case closed(reason: String)
 
   /// What a header shows, short enough for 80 columns with the rest of the header:
   /// `connected`, `BLOCKED: low on memory`, `RECONNECTING #2 in 0.8 s`,
-  /// `RECONNECTING #2 now…`, `recovered after 2.31 s`, `CLOSED: …`. The reason of a lost
-  /// link is not in it (see ``reason``).
+  /// `RECONNECTING #2 now…`, `recovered after 2.31 s` (for ``recoveredShownFor``, then
+  /// `connected`), `CLOSED: …`. The reason of a lost link is not in it (see ``reason``).
   public func label(now: NIODeadline) -> String {
-    switch self {
+    switch settled(now: now) {
     case .connecting: "connecting"
     case .connected: "connected"
     case .blocked(let reason): "BLOCKED: \(reason)"
@@ -25,10 +26,28 @@ public enum ConnectionStatus: Sendable, Hashable {
       nextTry > now
         ? "RECONNECTING #\(attempt) in \(Self.tenths(nextTry - now))"
         : "RECONNECTING #\(attempt) now…"
-    case .recovered(let downtime, _):
+    case .recovered(let downtime, _, _):
       "recovered after \(Format.duration(downtime.timeAmount))"
     case .closed(let reason): "CLOSED: \(reason)"
     }
+  }
+
+  /// Shorter labels for a header short of room, longest first (`recovered 2.31 s`,
+  /// `recovered`): a transient state gives way before other parts of the header do.
+  public func shorterLabels(now: NIODeadline) -> [String] {
+    guard case .recovered(let downtime, _, _) = settled(now: now) else { return [] }
+    return ["recovered \(Format.duration(downtime.timeAmount))", "recovered"]
+  }
+
+  /// How long `recovered after …` is said before the header shows `connected` again.
+  public static let recoveredShownFor = TimeAmount.seconds(10)
+
+  /// The state as shown at `now`: a recovery said long enough ago is just connected.
+  public func settled(now: NIODeadline) -> ConnectionStatus {
+    if case .recovered(_, _, let at) = self, now - at >= Self.recoveredShownFor {
+      return .connected
+    }
+    return self
   }
 
   /// Why the link was lost, while reconnecting.
@@ -45,10 +64,22 @@ public enum ConnectionStatus: Sendable, Hashable {
     }
   }
 
-  /// Whether it changes by itself (a countdown), so screens redraw often.
-  public var isAnimating: Bool {
-    if case .reconnecting = self { return true }
-    return false
+  /// Whether it changes by itself (a countdown; a recovery that reverts to connected), so
+  /// screens redraw often.
+  public func isAnimating(now: NIODeadline) -> Bool {
+    switch settled(now: now) {
+    case .reconnecting, .recovered: true
+    case .connecting, .connected, .blocked, .closed: false
+    }
+  }
+
+  /// Whether the link is down (lost and not back yet, or closed for good): whatever the
+  /// workers held went back to the broker.
+  public var isDown: Bool {
+    switch self {
+    case .reconnecting, .closed: true
+    case .connecting, .connected, .blocked, .recovered: false
+    }
   }
 
   /// The status after a connection event at `now`.
@@ -61,7 +92,7 @@ public enum ConnectionStatus: Sendable, Hashable {
       .reconnecting(
         attempt: attempt, nextTry: now + delay.timeAmount, reason: reason ?? "link lost")
     case .recovered(let recovery):
-      .recovered(downtime: recovery.downtime, attempts: recovery.attempts)
+      .recovered(downtime: recovery.downtime, attempts: recovery.attempts, at: now)
     case .recoveryFailed: self
     }
   }

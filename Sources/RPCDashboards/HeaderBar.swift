@@ -11,6 +11,10 @@ struct HeaderBar {
     var style: StyleRole = .bar
     /// Shorter forms, tried in order before the part is dropped.
     var shorter: [String] = []
+    /// A part whose long forms are transient (`recovered after 2.31 s`): the other parts
+    /// are fitted as if it had its shortest form, then it takes the longest form that
+    /// fits beside them, so that it never pushes another part out.
+    var transient = false
   }
 
   static let essential = Int.max
@@ -29,10 +33,17 @@ struct HeaderBar {
 
   /// The parts that fit in `width` columns (with a leading space).
   func fitted(width: Int) -> [Part] {
-    var kept = parts
     func length(_ parts: [Part]) -> Int {
       1 + parts.map(\.text.count).reduce(0, +) + Self.separator.count * max(0, parts.count - 1)
     }
+    // Transient parts at their shortest while the others are fitted.
+    var kept = parts.map { part in
+      guard part.transient, let shortest = part.shorter.last else { return part }
+      var short = part
+      (short.text, short.shorter) = (shortest, [])
+      return short
+    }
+    var origins = Array(parts.indices)
     while length(kept) > width {
       // The least important, and of equals the rightmost.
       guard
@@ -42,8 +53,21 @@ struct HeaderBar {
       else { break }
       if kept[least].shorter.isEmpty {
         kept.remove(at: least)
+        origins.remove(at: least)
       } else {
         kept[least].text = kept[least].shorter.removeFirst()
+      }
+    }
+    // Then each transient part in its longest form that still fits.
+    for index in kept.indices where parts[origins[index]].transient {
+      let original = parts[origins[index]]
+      for form in [original.text] + original.shorter {
+        var trial = kept
+        trial[index].text = form
+        if length(trial) <= width {
+          kept = trial
+          break
+        }
       }
     }
     return kept

@@ -17,6 +17,7 @@ public final class ClientScreen: Sendable {
   private let consumers = ConsumerCountWatch()
   private let stopRequested = NIOLockedValueBox(false)
   private let commands: ClientCommandRunner
+  private let links = NIOLockedValueBox(LinkCounts())
 
   public init(client: RPCClient, connection: AMQPConnection) {
     self.client = client
@@ -24,15 +25,22 @@ public final class ClientScreen: Sendable {
     self.commands = ClientCommandRunner(client: client)
   }
 
-  /// Shows the screen until the user quits or a signal arrives.
+  /// Times the link was lost and recovered while the screen showed, for the summary.
+  public var linkCounts: (losses: Int, recoveries: Int) {
+    links.withLockedValue { ($0.losses, $0.recoveries) }
+  }
+
+  /// Shows the screen until the user quits, a signal arrives or the terminal goes away;
+  /// from then on nothing more is sent (close the client to end the calls in flight).
   public func run(signals: SignalWatcher) async {
     let (client, connection) = (self.client, self.connection)
     let (inbox, watch, consumers, commands) = (self.inbox, self.watch, self.consumers, commands)
-    let stopRequested = self.stopRequested
+    let (stopRequested, links) = (self.stopRequested, self.links)
     var host = ScreenHost(name: "rpc-client-ui")
     host.pump(client.events(), into: inbox)
     host.add(watch.start(connection) + consumers.start(client, period: .seconds(2)))
-    host.onSignal(signals) { stopRequested.withLockedValue { $0 = true } }
+    let stop: @Sendable () -> Void = { stopRequested.withLockedValue { $0 = true } }
+    host.onSignal(signals, stop)
     await host.run(
       model: { unicode in
         var dashboard = ClientDashboard(
@@ -44,7 +52,10 @@ public final class ClientScreen: Sendable {
         return dashboard
       },
       render: { dashboard, buffer, now in
-        for event in inbox.drain() { dashboard.apply(event, now: now) }
+        for event in inbox.drain() {
+          links.withLockedValue { $0.count(event) }
+          dashboard.apply(event, now: now)
+        }
         dashboard.status = watch.current
         dashboard.brokerURL = watch.brokerURL ?? dashboard.brokerURL
         dashboard.workersListening = consumers.current
@@ -55,7 +66,26 @@ public final class ClientScreen: Sendable {
       handle: { dashboard, key, now in
         dashboard.handle(key, now: now).allSatisfy { commands.perform($0) }
       },
+      hungUp: stop,
       shouldStop: { stopRequested.withLockedValue { $0 } })
+    commands.close()
+    for event in inbox.drain() { links.withLockedValue { $0.count(event) } }
+  }
+}
+
+/// Link losses and recoveries seen in the client's events.
+struct LinkCounts: Sendable {
+  var losses = 0
+  var recoveries = 0
+
+  mutating func count(_ event: RPCClientEvent) {
+    guard case .link(let link) = event else { return }
+    switch link {
+    case .lost: losses += 1
+    case .recovered: recoveries += 1
+    case .reconnecting, .callbackQueueLost, .callbackQueueReplaced, .blocked, .unblocked, .closed:
+      break
+    }
   }
 }
 

@@ -73,6 +73,7 @@ public final class DemoScreen: Sendable {
       handle: { [self] dashboard, key, now in
         handle(key, now: now, dashboard: &dashboard, loopTour: loopTour)
       },
+      hungUp: { [self] in startLeaving() },
       shouldStop: { [left] in left.withLockedValue { $0 } })
     tour.withLockedValue { $0?.cancel() }
   }
@@ -199,7 +200,7 @@ public final class DemoScreen: Sendable {
     for notice in serverCommands.takeNotices() {
       dashboard.client.say(notice, style: .error, now: now)
     }
-    dashboard.tourRunning = tourRunning
+    dashboard.setTourRunning(tourRunning, now: now)
     dashboard.client.status = watch.current
     dashboard.server.status = serverWatch.current
     dashboard.client.brokerURL = watch.brokerURL ?? dashboard.client.brokerURL

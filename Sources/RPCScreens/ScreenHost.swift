@@ -28,7 +28,7 @@ struct ScreenHost: Sendable {
     self.tasks += tasks
   }
 
-  /// Runs `action` when SIGINT or SIGTERM arrives.
+  /// Runs `action` when SIGINT, SIGTERM or SIGHUP arrives.
   mutating func onSignal(_ signals: SignalWatcher, _ action: @escaping @Sendable () -> Void) {
     tasks.append(
       Task {
@@ -45,11 +45,14 @@ struct ScreenHost: Sendable {
   ///   - render: updates the model from the inboxes and draws it for `now`; returns whether
   ///     something moves (10 frames a second, else one).
   ///   - handle: applies a key; false stops the screen at once.
+  ///   - hungUp: called once if the terminal goes away: the screen must stop as on `q`
+  ///     (drain and all), without anything more drawn; the loop waits for `shouldStop`.
   ///   - shouldStop: asked before each frame.
   func run<Model>(
     model makeModel: @escaping @Sendable (_ unicode: Bool) -> Model,
     render: @escaping @Sendable (inout Model, inout ScreenBuffer, NIODeadline) -> Bool,
     handle: @escaping @Sendable (inout Model, Key, NIODeadline) -> Bool,
+    hungUp: @escaping @Sendable () -> Void,
     shouldStop: @escaping @Sendable () -> Bool
   ) async {
     await TerminalLoop.onDedicatedThread(name: name) {
@@ -60,6 +63,7 @@ struct ScreenHost: Sendable {
         terminal: terminal,
         render: { render(&model, &$0, .now()) },
         handle: { handle(&model, $0, .now()) },
+        hungUp: hungUp,
         shouldStop: shouldStop)
     }
     for task in tasks { task.cancel() }

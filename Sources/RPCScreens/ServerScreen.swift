@@ -55,6 +55,7 @@ public final class ServerScreen: Sendable {
         for command in dashboard.handle(key, now: now) { commands.perform(command) }
         return true
       },
+      hungUp: { commands.startDrain() },
       shouldStop: { commands.isDrained })
   }
 }

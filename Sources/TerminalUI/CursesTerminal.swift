@@ -11,6 +11,13 @@ public final class CursesTerminal: Terminal {
   public let hasColor: Bool
   public let supportsUnicode: Bool
   private var restored = false
+  /// See ``Terminal/hasHungUp``: found by a read that failed long before its timeout.
+  public private(set) var hasHungUp = false
+  /// Reads in a row that failed well before their timeout.
+  private var earlyFailures = 0
+  /// Early failures in a row taken as a hang-up even when the descriptor does not say so: a
+  /// live terminal waits for the timeout, so only a dead one fails this often.
+  static let earlyFailureLimit = 20
 
   /// Switches the terminal to the UI (raw keys, no echo, alternate screen) and installs a
   /// handler that restores it if the process dies of a crash signal.
@@ -74,14 +81,21 @@ public final class CursesTerminal: Terminal {
     doupdate()
   }
 
-  /// The next key pressed, or `nil` when none comes within the timeout.
+  /// The next key pressed, or `nil` when none comes within the timeout (at once, once the
+  /// terminal has hung up).
   public func nextKey(timeoutMilliseconds: Int) -> Key? {
+    guard !hasHungUp else { return nil }
     let window = cn_stdscr()
     wtimeout(window, Int32(timeoutMilliseconds))
+    let started = ContinuousClock.now
     var character: wint_t = 0
     let result = wget_wch(window, &character)
+    guard result == OK || result == KEY_CODE_YES else {
+      noteFailedRead(since: started, timeoutMilliseconds: timeoutMilliseconds)
+      return nil
+    }
+    earlyFailures = 0
     if result == KEY_CODE_YES { return Self.functionKey(Int32(character)) }
-    guard result == OK else { return nil }
     switch character {
     case 10, 13: return .enter
     case 127, 8: return .backspace
@@ -92,6 +106,29 @@ public final class CursesTerminal: Terminal {
       guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
       return .character(Character(scalar))
     }
+  }
+
+  /// A read that returned no key: when it came back well before its timeout, the terminal
+  /// may be gone (a hung-up terminal fails every read at once, end of file or an error):
+  /// ask the descriptor, and count.
+  private func noteFailedRead(since started: ContinuousClock.Instant, timeoutMilliseconds: Int) {
+    guard timeoutMilliseconds > 0 else { return }  // a poll for more keys: none is normal
+    guard ContinuousClock.now - started < .milliseconds(timeoutMilliseconds / 2) else {
+      earlyFailures = 0
+      return
+    }
+    earlyFailures += 1
+    if Self.inputHasHungUp() || earlyFailures >= Self.earlyFailureLimit { hasHungUp = true }
+  }
+
+  /// Whether standard input (where curses reads keys) reports a hang-up or an error, or is
+  /// no longer a terminal (a hung-up terminal answers its ioctl with an error).
+  static func inputHasHungUp() -> Bool {
+    var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+    let ready = poll(&descriptor, 1, 0)
+    if ready < 0 { return errno != EINTR }
+    if ready > 0, Int32(descriptor.revents) & (POLLHUP | POLLERR | POLLNVAL) != 0 { return true }
+    return isatty(STDIN_FILENO) == 0
   }
 
   /// Gives the terminal back as it was; safe to call more than once.

@@ -11,6 +11,9 @@ public protocol Terminal: AnyObject {
   func draw(_ buffer: ScreenBuffer)
   /// Waits up to `milliseconds` for a key; nil when none came.
   func nextKey(timeoutMilliseconds: Int) -> Key?
+  /// Whether the terminal has gone away (hung up: its window closed, its tmux session
+  /// killed): nothing more can be drawn or read, and waiting for a key returns at once.
+  var hasHungUp: Bool { get }
   /// Restores the terminal; idempotent.
   func restore()
 }

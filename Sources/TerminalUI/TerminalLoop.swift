@@ -4,14 +4,24 @@ import Foundation
 /// moves, up to a second when idle), hand them over, repeat.
 public enum TerminalLoop {
   /// Runs on the calling thread until `handle` returns false or `shouldStop` turns true.
+  ///
+  /// When the terminal hangs up, `hungUp` is called once (the screen starts stopping as on
+  /// `q`) and the loop stops drawing and reading: it only checks `shouldStop` every
+  /// ``hungUpPoll`` until the screen has stopped, instead of spinning on reads that fail
+  /// at once.
   /// - Parameters:
   ///   - render: draws the frame into the buffer; returns whether anything is moving.
   ///   - handle: takes one key; false ends the loop.
   public static func run(
     terminal: any Terminal, render: (inout ScreenBuffer) -> Bool, handle: (Key) -> Bool,
-    shouldStop: () -> Bool
+    hungUp: () -> Void = {}, shouldStop: () -> Bool
   ) {
     while !shouldStop() {
+      if terminal.hasHungUp {
+        hungUp()
+        while !shouldStop() { Thread.sleep(forTimeInterval: hungUpPoll) }
+        return
+      }
       let size = terminal.size
       var buffer = ScreenBuffer(width: size.width, height: size.height)
       let animating = render(&buffer)
@@ -26,6 +36,9 @@ public enum TerminalLoop {
       }
     }
   }
+
+  /// How often a loop whose terminal hung up checks whether the screen has stopped.
+  public static let hungUpPoll: TimeInterval = 0.05
 
   /// Runs `body` on a thread of its own (curses blocks while waiting for keys, which must
   /// not happen on the concurrency pool) and returns when it ends.

@@ -24,7 +24,9 @@ struct RPCClientCommand: AsyncParsableCommand {
       once, prints each answer and exits: 0 when every call succeeded, 1 otherwise (timeout, \
       error reply, no queue to route to, no broker). Without numbers, on a terminal, it opens \
       the interactive screen: type numbers, watch calls in flight by correlation id, replies \
-      with round-trip times, and late or unknown replies being discarded (press ? there). \
+      with round-trip times, and late or unknown replies being discarded (press ? there); \
+      quitting it prints the summary described below, calls still in flight ending as \
+      cancelled. \
       With --no-tui, or when not on a terminal, it reads lines of numbers from standard \
       input, prints one result line per request, and ends with a summary in which every \
       request sent is in exactly one class: ok, error reply, timed out, unroutable, \
@@ -115,8 +117,13 @@ struct RPCClientCommand: AsyncParsableCommand {
         connection: amqpConnection,
         configuration: clientConfiguration(logger: logger, oneShot: oneShot))
       if let signals {
-        await ClientScreen(client: client, connection: amqpConnection).run(signals: signals)
+        let screen = ClientScreen(client: client, connection: amqpConnection)
+        await screen.run(signals: signals)
+        // Closing ends the calls still in flight as cancelled: the summary accounts for all.
         try? await client.close()
+        var accounting = CallAccounting(client.stats())
+        (accounting.linkLosses, accounting.recoveries) = screen.linkCounts
+        print(" [x] " + accounting.text)
         try? await amqpConnection.close()
         return
       }

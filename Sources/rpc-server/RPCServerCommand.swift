@@ -32,7 +32,7 @@ struct RPCServerCommand: AsyncParsableCommand {
       keeps coming back after its handling was interrupted (3 times, counted by this server \
       or by a quorum queue's x-delivery-count) is rejected without requeue too, its line \
       among the requests'. The queue is adopted as it exists; it is \
-      declared (as --queue-type) only when absent. SIGINT/SIGTERM drain: workers stop \
+      declared (as --queue-type) only when absent. SIGINT/SIGTERM/SIGHUP drain: workers stop \
       consuming, answer and acknowledge what they hold, and exit; what is still held after \
       --drain-timeout goes back to the queue (rejected with requeue), and a second signal \
       exits at once, requeueing the same way.

@@ -77,5 +77,30 @@ extension BrokerTests {
       try await channel.queueDelete(queue)
       try await connection.close()
     }
+
+    @Test func quittingWithCallsInFlightPrintsTheSummaryWithEachCallAccountedFor() async throws {
+      // A request queue nobody consumes: the calls stay in flight until the client quits.
+      let connection = try await Broker.connect()
+      let channel = try await connection.openChannel()
+      let queue = Broker.uniqueName("screen-quit")
+      try await channel.queueDeclare(queue)
+      let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("rpc-client").path
+      // Wide enough for the summary line on one row.
+      let session = try TmuxSession([binary, "--queue", queue], width: 130, height: 30)
+      defer { session.kill() }
+      try await session.waitFor("workers 0")
+      try session.type("5x3")
+      try await session.waitFor("in flight 3 ")
+
+      try session.sendKeys("q")
+      let after = try await session.waitFor("EXIT=0")
+      #expect(
+        after.contains(
+          " [x] 3 sent: 0 ok, 0 errors, 0 timed out, 0 unroutable, 0 connection lost, "
+            + "3 cancelled; discarded 0 late, 0 duplicate, 0 unknown"), "\(after)")
+      try await channel.queueDelete(queue)
+      try await connection.close()
+    }
   }
 }

@@ -7,14 +7,28 @@ import Testing
 extension BrokerTests {
   /// rpc-demo in a real terminal (tmux) against the real broker.
   @Suite struct DemoScreen {
-    @Test func burstSpreadsOverTheWorkersAndTheTourRunsToItsEnd() async throws {
-      let queue = Broker.uniqueName("demo")
+    /// rpc-demo with `workers` on a request queue of its own (named from `prefix`), in a
+    /// 130×40 session, once its workers are listed. Kill the session when done.
+    static func start(_ prefix: String, workers: Int, _ arguments: [String] = []) async throws
+      -> (demo: TmuxSession, queue: String)
+    {
+      let queue = Broker.uniqueName(prefix)
       let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("rpc-demo").path
       let demo = try TmuxSession(
-        [binary, "--queue", queue, "--workers", "3", "--tour-pace", "0.2"], width: 130, height: 40)
+        [binary, "--queue", queue, "--workers", "\(workers)"] + arguments, width: 130, height: 40)
+      do {
+        try await demo.waitFor("Workers (\(workers))")
+      } catch {
+        demo.kill()
+        throw error
+      }
+      return (demo, queue)
+    }
+
+    @Test func burstSpreadsOverTheWorkersAndTheTourRunsToItsEnd() async throws {
+      let (demo, queue) = try await Self.start("demo", workers: 3, ["--tour-pace", "0.2"])
       defer { demo.kill() }
-      try await demo.waitFor("Workers (3)")
 
       try demo.type("25x40")
       // A capture can catch curses mid-redraw, so wait for a screen whose client line and
@@ -44,13 +58,8 @@ extension BrokerTests {
     }
 
     @Test func quittingWithCallsInFlightLeavesNoneOfItsRequestsInTheQueue() async throws {
-      let queue = Broker.uniqueName("demo-quit")
-      let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("rpc-demo").path
-      let demo = try TmuxSession(
-        [binary, "--queue", queue, "--workers", "1", "--timeout", "120"], width: 130, height: 40)
+      let (demo, queue) = try await Self.start("demo-quit", workers: 1, ["--timeout", "120"])
       defer { demo.kill() }
-      try await demo.waitFor("Workers (1)")
       // One worker and 60 × fib(36): most requests wait in the queue for a long while (and a
       // long timeout, so that none expires there).
       try demo.type("36x60")

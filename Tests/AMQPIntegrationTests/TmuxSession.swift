@@ -98,8 +98,23 @@ final class TmuxSession: Sendable {
       """
     let argv = (["/bin/bash", "-c", script, "bash"] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
+    // The calling thread is one of the concurrency pool's, which blocks nearly every
+    // signal; a child inherits that mask, and so would the tmux server and the programs in
+    // its panes: `kill-server` (a SIGTERM to itself) then did nothing, and SIGHUP never
+    // reached a program. Spawn with no signal blocked and the usual ones at their default.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    posix_spawnattr_setsigmask(&attributes, &unblocked)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for number in [SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE] { sigaddset(&defaults, number) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    guard posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ) == 0 else {
+    guard posix_spawn(&pid, "/bin/bash", &actions, &attributes, argv, environ) == 0 else {
       throw TimedOut(what: "tmux could not be started")
     }
     var status: Int32 = 0

@@ -7,10 +7,10 @@ extension ClientDashboard {
   /// Draws the whole screen for `now` (messages expire, ages tick).
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
-    guard
-      let (panels, footerRow) = ScreenLayout.panels(
-        of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
-    else { return }
+    let layout = ScreenLayout.panels(
+      of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
+    tooSmall = layout == nil
+    guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, row: 0, now: now)
     renderPanels(into: &buffer, in: panels, now: now)
     Footer(Self.keymap.footer).render(
@@ -47,7 +47,7 @@ extension ClientDashboard {
     into buffer: inout ScreenBuffer, in area: Rect, now: NIODeadline, caption: [String]
   ) {
     renderInput(into: &buffer, row: area.row)
-    let notes = noteLines(caption: caption)
+    let notes = noteLines(caption: caption, width: area.width - 1)
     for (index, note) in notes.enumerated() {
       buffer.write(
         note.text.clipped(toCells: area.width - 1), row: area.row + 1 + index, column: 1,
@@ -59,13 +59,22 @@ extension ClientDashboard {
     renderBody(into: &buffer, in: body, now: now)
   }
 
-  /// Rows above the body: input, notes, two stats rows.
-  static func topRows(captionLines: Int) -> Int { 3 + max(1, captionLines) }
+  /// Rows above the body for `width` cells: input, notes (see
+  /// ``noteLines(caption:width:)``), two stats rows.
+  func topRows(caption: [String], width: Int) -> Int {
+    3 + noteLines(caption: caption, width: width - 1).count
+  }
 
-  /// The message (or the latest link note), then the caption; the typing hint when neither.
-  private func noteLines(caption: [String]) -> [(text: String, style: StyleRole)] {
+  /// The message (or the latest link note) wrapped to at most two rows of `width` cells, so
+  /// that a broker's reason at its end is not cut at 80 columns; then the caption; the
+  /// typing hint when neither.
+  private func noteLines(caption: [String], width: Int) -> [(text: String, style: StyleRole)] {
     var notes: [(text: String, style: StyleRole)] = []
-    if let message = visibleMessage ?? linkNote { notes.append(message) }
+    if let message = visibleMessage ?? linkNote {
+      notes += TextWrap.lines(message.text, width: width, maximumLines: 2).map {
+        ($0, message.style)
+      }
+    }
     notes += caption.map { ($0, StyleRole.accent) }
     if notes.isEmpty {
       notes.append(
@@ -92,7 +101,8 @@ extension ClientDashboard {
         .init(text: "rpc-client", priority: 3),
         .init(
           text: status.label(now: now), priority: HeaderBar.essential,
-          style: status.isTrouble ? .warning : .bar),
+          style: status.isTrouble ? .warning : .bar, shorter: status.shorterLabels(now: now),
+          transient: true),
         .init(text: workers, priority: 5),
         .init(text: "timeout \(Format.duration(timeout.timeAmount))", priority: 2),
         .init(text: brokerURL, priority: 0, shorter: [hostAndPort(of: brokerURL)]),
@@ -166,13 +176,25 @@ extension ClientDashboard {
   /// In flight beside Completed when both fit (In flight as wide as its columns), else one
   /// above the other; Discarded below. Every table shows ids in one width: the longest id
   /// shown, so that no id is ever cut.
+  ///
+  /// Side by side, the columns go in this order when short of room: Completed's wait /
+  /// service / return split first; then In flight's time left (its age and the timeout
+  /// tell it), so that Completed keeps its worker column (which server answered: a short
+  /// label and the servers named in its title); then the worker.
   private func renderBody(into buffer: inout ScreenBuffer, in body: Rect, now: NIODeadline) {
     guard body.height > 0 else { return }
     let discardedHeight = min(max(4, body.height / 4), 8, body.height / 2)
     let (top, discardedRect) = body.splitBottom(discardedHeight)
     let idWidth = correlationIDWidth()
-    let inFlight = inFlightTable(now: now, idWidth: idWidth)
-    let inFlightWidth = inFlight.layout(for: top.width).total
+    var inFlight = inFlightTable(now: now, idWidth: idWidth, timeLeft: true)
+    var inFlightWidth = inFlight.layout(for: top.width).total
+    if !completedShowsWorker(idWidth: idWidth, width: top.width - inFlightWidth - 2) {
+      let narrower = inFlightTable(now: now, idWidth: idWidth, timeLeft: false)
+      let narrowerWidth = narrower.layout(for: top.width).total
+      if completedShowsWorker(idWidth: idWidth, width: top.width - narrowerWidth - 2) {
+        (inFlight, inFlightWidth) = (narrower, narrowerWidth)
+      }
+    }
     let besideWidth = top.width - inFlightWidth - 2
     if besideWidth >= completedTable(idWidth: idWidth, fullWorker: false).minimumWidth {
       let left = Rect(row: top.row, column: top.column, width: inFlightWidth, height: top.height)
@@ -199,72 +221,27 @@ extension ClientDashboard {
     return max("correlation id".count, inFlight, completed, discarded)
   }
 
-  private func inFlightTable(now: NIODeadline, idWidth: Int) -> Table {
+  /// The calls in flight, with the time each has left unless `timeLeft` is false.
+  private func inFlightTable(now: NIODeadline, idWidth: Int, timeLeft: Bool) -> Table {
     let calls = stats?.oldestInFlight ?? []
+    // Eight cells hold every duration up to `-99.9 ms`, `-9.99 s` and `999m59s`, so the
+    // table keeps its width as calls come and go.
+    let left = timeLeft ? [Table.Column("left", .fixed(8), alignment: .right, dropOrder: 1)] : []
     var table = Table(
       title: inFlightTitle,
       columns: [
         .init("correlation id", .fixed(idWidth)), .init("n", .fit, alignment: .right),
-        // Eight cells hold every duration up to `-99.9 ms`, `-9.99 s` and `999m59s`, so the
-        // table keeps its width as calls come and go.
         .init("age", .fixed(8), alignment: .right),
-        .init("left", .fixed(8), alignment: .right, dropOrder: 1),
-      ],
+      ] + left,
       rows: calls.map { call in
         Table.Row(
-          [
-            call.correlationID, call.n.map(String.init) ?? "-", Format.duration(call.age),
-            Format.duration(call.timeLeft),
-          ],
+          [call.correlationID, call.n.map(String.init) ?? "-", Format.duration(call.age)]
+            + (timeLeft ? [Format.duration(call.timeLeft)] : []),
           style: call.timeLeft < .zero ? .warning : .normal)
       },
       emptyText: "nothing in flight")
     table.shorterTitle = Self.listTitle(
       "In flight", shown: calls.count, total: stats?.inFlight ?? 0)
-    return table
-  }
-
-  /// Completed calls for `width` cells: the worker's full name when it fits with every
-  /// column, else its short name (`w2`); the wait / service / return split drops first.
-  private func completedTable(idWidth: Int, width: Int) -> Table {
-    let full = completedTable(idWidth: idWidth, fullWorker: true)
-    let layout = full.layout(for: width)
-    return layout.widths.allSatisfy({ $0 > 0 })
-      ? full
-      : completedTable(idWidth: idWidth, fullWorker: false)
-  }
-
-  private func completedTable(idWidth: Int, fullWorker: Bool) -> Table {
-    let columns: [Table.Column] = [
-      .init("correlation id", .fixed(idWidth)), .init("n", .fit, alignment: .right),
-      .init("result", .fit), .init("round trip", .fit, alignment: .right),
-      .init("worker", .fit, dropOrder: 2),
-      .init("wait / service / return", .fit, dropOrder: 1),
-    ]
-    let rows = completed.map { call -> Table.Row in
-      switch call.result {
-      case .success(let reply):
-        return Table.Row([
-          call.id, call.n.map(String.init) ?? "-", reply.value, Format.duration(reply.roundTrip),
-          fullWorker ? (reply.worker ?? "-") : shortWorker(reply.worker),
-          reply.timing.map {
-            "\(Format.duration($0.queueWait)) / \(Format.duration($0.service)) / \(Format.duration($0.returnTrip))"
-          } ?? "-",
-        ])
-      case .failure(let error):
-        return Table.Row(
-          [call.id, call.n.map(String.init) ?? "-", "\(error.code.rawValue): \(error.message)"],
-          style: error.code == .timedOut || error.code == .cancelled ? .warning : .error,
-          spansFrom: 2)
-      }
-    }
-    var table = Table(
-      title: completedTitle
-        + (scrollOffset > 0 ? " — scrolled \(scrollOffset)" : ""),
-      columns: columns, rows: rows, offset: scrollOffset, emptyText: "no calls yet")
-    table.shorterTitle =
-      Self.listTitle("Completed", shown: completed.count, total: stats?.ended ?? completed.count)
-      + (scrollOffset > 0 ? " scrolled \(scrollOffset)" : "")
     return table
   }
 
@@ -286,11 +263,5 @@ extension ClientDashboard {
         return Table.Row([reply.kind.rawValue, reply.id, detail], style: .warning)
       },
       emptyText: "none yet — F2 injects an unknown reply, F3 provokes a late one")
-  }
-
-  /// `w2` from `host-1/w2`.
-  private func shortWorker(_ worker: String?) -> String {
-    guard let worker else { return "-" }
-    return worker.split(separator: "/").last.map(String.init) ?? worker
   }
 }

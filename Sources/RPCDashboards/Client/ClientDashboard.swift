@@ -48,14 +48,17 @@ public struct ClientDashboard: Sendable {
   /// Calls ended per second over ``RateWindow/seconds``, from the snapshots.
   private var completionRate = CompletionRate()
   public private(set) var latencyHistory: [Double] = []
-  public private(set) var showHelp = false
+  /// The flash message and the help overlay.
+  public private(set) var transient = TransientState()
+  public var showHelp: Bool { transient.showsHelp }
+  /// Whether the latest frame was too small to draw: only the quit keys work then.
+  public internal(set) var tooSmall = false
   /// What the latest break of the link (or the broker's flow control) did to the calls,
   /// and the callback queue after it: under the input line until the next one.
   public internal(set) var linkNote: (text: String, style: StyleRole)?
   /// Calls in flight at the latest break: ended as connection lost, or to be sent again.
   var breakCalls = (lost: 0, resent: 0)
   private var scroll = 0
-  private var message: (text: String, style: StyleRole, until: NIODeadline)?
   private var secondStarted: NIODeadline?
   private var secondLatencies: (sum: Double, count: Int) = (0, 0)
   /// A line asking for more than ``confirmationThreshold`` requests, refused once: Enter
@@ -116,7 +119,7 @@ public struct ClientDashboard: Sendable {
       break
     case .link(let link):
       applyLink(link)
-      message = nil  // the note shows at once
+      transient.clearMessage()  // the note shows at once
     }
   }
 
@@ -152,26 +155,25 @@ public struct ClientDashboard: Sendable {
   public mutating func say(
     _ text: String, style: StyleRole = .normal, now: NIODeadline, for seconds: Int64 = 6
   ) {
-    message = (text, style, now + .seconds(seconds))
+    transient.say(text, style: style, now: now, for: seconds)
   }
 
   /// Whether something moves on screen, so the UI redraws often (else rarely, idle).
   public func isAnimating(now: NIODeadline) -> Bool {
-    (stats?.inFlight ?? 0) > 0 || (message.map { $0.until > now } ?? false) || status.isAnimating
+    (stats?.inFlight ?? 0) > 0 || transient.showsMessage(at: now) || status.isAnimating(now: now)
   }
 
   // MARK: - Keys
 
   /// Handles a key; returns what the application must do.
   public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
-    if showHelp {
-      if key != .resize { showHelp = false }
-      return []
-    }
+    // The screen says it is too small and that q quits: nothing else is taken blind.
+    if tooSmall { return Self.keymap.action(for: key) == .quit ? [.quit] : [] }
+    if transient.helpTakes(key) { return [] }
     if key != .enter, key != .resize, awaitingConfirmation != nil {
       // Anything but Enter withdraws the question.
       awaitingConfirmation = nil
-      message = nil
+      transient.clearMessage()
     }
     if case .character(let character) = key,
       !(input.text.isEmpty && (character == "q" || character == "?"))
@@ -196,7 +198,7 @@ public struct ClientDashboard: Sendable {
       case .clearLine: input.clear()
       case .injectUnknown: return [.injectUnknownReply]
       case .sendLate: return [.sendLateRequest]
-      case .help: showHelp = true
+      case .help: transient.openHelp()
       case .quit: return [.quit]
       case .history, .scroll, nil: break
       }
@@ -307,12 +309,12 @@ public struct ClientDashboard: Sendable {
     secondStarted = start
   }
 
-  var visibleMessage: (text: String, style: StyleRole)? { message.map { ($0.text, $0.style) } }
+  var visibleMessage: (text: String, style: StyleRole)? {
+    transient.flash.map { ($0.text, $0.style) }
+  }
   var scrollOffset: Int { scroll }
 
-  mutating func expireMessage(now: NIODeadline) {
-    if let current = message, current.until <= now { message = nil }
-  }
+  mutating func expireMessage(now: NIODeadline) { transient.expire(now: now) }
 }
 
 /// A finished call, as listed.

@@ -18,10 +18,18 @@ public struct DemoDashboard: Sendable {
 
   public var client: ClientDashboard
   public var server: ServerDashboard
-  public var tourRunning = false
+  public private(set) var tourRunning = false
   /// The tour's caption for its current step, wrapped to two rows under the input line
-  /// until the next one (`nil`: none).
-  public var caption: String?
+  /// until the next one (`nil`: none); once the tour has ended, for ``captionLinger``.
+  public var caption: String? {
+    didSet { captionUntil = nil }
+  }
+  /// When the caption of a tour that ended goes.
+  private(set) var captionUntil: NIODeadline?
+  /// How long the last caption of a tour that ended stays (`Tour finished…`).
+  public static let captionLinger = TimeAmount.seconds(8)
+  /// Whether the latest frame was too small to draw: only the quit keys work then.
+  public internal(set) var tooSmall = false
 
   public static let minimumSize = (width: 70, height: 24)
 
@@ -44,6 +52,10 @@ public struct DemoDashboard: Sendable {
 
   /// Applies a key: worker keys go to the server side, the rest to the client side.
   public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
+    // The screen says it is too small and that q quits: nothing else is taken blind.
+    if tooSmall {
+      return ClientDashboard.keymap.action(for: key) == .quit ? [.client(.quit)] : []
+    }
     if client.showHelp {
       return client.handle(key, now: now).map { .client($0) }
     }
@@ -63,9 +75,22 @@ public struct DemoDashboard: Sendable {
     }
   }
 
+  /// Says whether the tour runs at `now`: when it has just ended, its last caption stays
+  /// for ``captionLinger``, then goes as the other notes do.
+  public mutating func setTourRunning(_ running: Bool, now: NIODeadline) {
+    if tourRunning, !running, caption != nil { captionUntil = now + Self.captionLinger }
+    tourRunning = running
+  }
+
+  /// Forgets the caption of an ended tour once its time is up.
+  mutating func expireCaption(now: NIODeadline) {
+    if let captionUntil, captionUntil <= now { caption = nil }
+  }
+
   /// Whether either side moves, or the tour runs.
   public func isAnimating(now: NIODeadline) -> Bool {
     client.isAnimating(now: now) || server.isAnimating(now: now) || tourRunning
+      || captionUntil != nil
   }
 
   /// Draws both sides on one screen for `now`: the client's panels, then every worker (the
@@ -73,20 +98,21 @@ public struct DemoDashboard: Sendable {
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     client.expireMessage(now: now)
     server.expireMessage(now: now)
-    guard
-      let (panels, footerRow) = ScreenLayout.panels(
-        of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
-    else { return }
+    expireCaption(now: now)
+    let layout = ScreenLayout.panels(
+      of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
+    tooSmall = layout == nil
+    guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, now: now)
     let captionLines =
       caption.map { TextWrap.lines($0, width: panels.width - 1, maximumLines: 2) } ?? []
     // The client's input, notes and stats, then In flight | Completed and Discarded with a
     // title, headings and two rows each.
-    let clientMinimum = ClientDashboard.topRows(captionLines: captionLines.count) + 4 + 4
+    let clientMinimum = client.topRows(caption: captionLines, width: panels.width) + 4 + 4
     let serverHeight = max(
       6,
       min(
-        ServerDashboard.panelHeight(workers: server.stats.workers.count),
+        server.panelHeight(width: panels.width),
         panels.height - clientMinimum))
     let (clientArea, serverArea) = panels.splitBottom(serverHeight)
     client.renderPanels(into: &buffer, in: clientArea, now: now, caption: captionLines)
@@ -124,7 +150,8 @@ public struct DemoDashboard: Sendable {
         .init(text: "rpc-demo", priority: 2),
         .init(
           text: status.text, priority: HeaderBar.essential,
-          style: status.isTrouble ? .warning : .bar),
+          style: status.isTrouble ? .warning : .bar, shorter: status.shorter,
+          transient: true),
         .init(text: workers, priority: 4),
         .init(text: tourRunning ? "TOUR (F8 stops)" : "F8 tour", priority: 3),
         .init(text: client.brokerURL, priority: 0, shorter: [hostAndPort(of: client.brokerURL)]),
@@ -136,7 +163,7 @@ public struct DemoDashboard: Sendable {
 
   /// One state for the two connections: the worse of the two, named by its side when the
   /// other differs (`server RECONNECTING #1 in 0.4 s`).
-  func linkStatus(now: NIODeadline) -> (text: String, isTrouble: Bool) {
+  func linkStatus(now: NIODeadline) -> (text: String, shorter: [String], isTrouble: Bool) {
     func rank(_ status: ConnectionStatus) -> Int {
       switch status {
       case .connected: 0
@@ -147,12 +174,20 @@ public struct DemoDashboard: Sendable {
       case .closed: 5
       }
     }
-    let (clientRank, serverRank) = (rank(client.status), rank(server.status))
+    let (clientStatus, serverStatus) = (
+      client.status.settled(now: now), server.status.settled(now: now)
+    )
+    let (clientRank, serverRank) = (rank(clientStatus), rank(serverStatus))
     if clientRank == serverRank {
-      return (client.status.label(now: now), client.status.isTrouble)
+      return (
+        clientStatus.label(now: now), clientStatus.shorterLabels(now: now), clientStatus.isTrouble
+      )
     }
     let (side, worse) =
-      clientRank > serverRank ? ("client", client.status) : ("server", server.status)
-    return ("\(side) \(worse.label(now: now))", worse.isTrouble)
+      clientRank > serverRank ? ("client", clientStatus) : ("server", serverStatus)
+    return (
+      "\(side) \(worse.label(now: now))", worse.shorterLabels(now: now).map { "\(side) \($0)" },
+      worse.isTrouble
+    )
   }
 }

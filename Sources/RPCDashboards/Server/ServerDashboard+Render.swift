@@ -6,10 +6,10 @@ extension ServerDashboard {
   /// Draws the whole screen for `now` (messages expire).
   public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
-    guard
-      let (panels, footerRow) = ScreenLayout.panels(
-        of: &buffer, minimum: Self.minimumSize, quitHint: "q drains and quits.")
-    else { return }
+    let layout = ScreenLayout.panels(
+      of: &buffer, minimum: Self.minimumSize, quitHint: "q drains and quits.")
+    tooSmall = layout == nil
+    guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, now: now)
     renderPanels(into: &buffer, in: panels, showLog: true)
     Footer(Self.keymap.footer).render(
@@ -33,23 +33,32 @@ extension ServerDashboard {
   public mutating func renderPanels(into buffer: inout ScreenBuffer, in area: Rect, showLog: Bool) {
     renderSummary(
       into: &buffer, in: Rect(row: area.row, column: 1, width: area.width - 2, height: 1))
-    if draining {
+    let notes = noteLines(width: area.width - 1)
+    for (index, note) in notes.enumerated() {
       buffer.write(
-        drainingText, row: area.row + 1, column: 1, style: .warning, width: area.width - 1)
-    } else if let message = visibleMessage ?? latestNotice {
-      buffer.write(
-        message.text.clipped(toCells: area.width - 1), row: area.row + 1, column: 1,
-        style: message.style, width: area.width - 1)
+        note.text, row: area.row + 1 + index, column: 1, style: note.style,
+        width: area.width - 1)
     }
-    let (_, body) = area.splitTop(2)
+    let (_, body) = area.splitTop(1 + max(1, notes.count))
     let tableHeight = showLog ? min(body.height - 3, stats.workers.count + 3) : body.height
     let (workersRect, logRect) = body.splitTop(max(4, tableHeight))
     workerTable(width: workersRect.width).render(into: &buffer, in: workersRect)
     if showLog { renderLog(into: &buffer, in: logRect) }
   }
 
-  /// Rows the summary, message and worker table need for `workers` workers.
-  public static func panelHeight(workers: Int) -> Int { 2 + 2 + workers + 1 }
+  /// Rows the summary, the message and the worker table need at `width` cells.
+  public func panelHeight(width: Int) -> Int {
+    1 + max(1, noteLines(width: width - 1).count) + 2 + stats.workers.count + 1
+  }
+
+  /// The draining line, else the message or the latest notice, wrapped to at most two rows
+  /// of `width` cells, so that a broker's reason at its end is not cut at 80 columns.
+  func noteLines(width: Int) -> [(text: String, style: StyleRole)] {
+    let note: (text: String, style: StyleRole)? =
+      draining ? (drainingText, .warning) : visibleMessage ?? latestNotice
+    guard let note else { return [] }
+    return TextWrap.lines(note.text, width: width, maximumLines: 2).map { ($0, note.style) }
+  }
 
   /// The header; at narrow widths the broker's URL goes first, then the queue's details,
   /// then the program's name. The state always stays.
@@ -70,7 +79,8 @@ extension ServerDashboard {
       parts: [HeaderBar.Part(text: "rpc-server", priority: 3)] + name + [
         .init(
           text: status.label(now: now), priority: HeaderBar.essential,
-          style: status.isTrouble ? .warning : .bar),
+          style: status.isTrouble ? .warning : .bar, shorter: status.shorterLabels(now: now),
+          transient: true),
         .init(text: queueText, priority: 2, shorter: shorter),
         .init(text: brokerURL, priority: 1, shorter: [hostAndPort(of: brokerURL)]),
       ] + (tls.map { [HeaderBar.tlsPart($0)] } ?? [])
@@ -160,12 +170,13 @@ extension ServerDashboard {
       switch worker.state {
       case .paused, .restoring: if index != selected { style = .warning }
       case .stopped: if index != selected { style = .error }
-      case .idle, .busy, .stopping: break
+      case .idle, .busy: if status.isDown, index != selected { style = .warning }
+      case .stopping: break
       }
-      let forms = Self.stateForms(worker.state)
+      let forms = stateForms(worker)
       return Table.Row(
         [
-          "w\(worker.id)", forms[min(stateLevel, forms.count - 1)], Self.heldText(worker),
+          "w\(worker.id)", forms[min(stateLevel, forms.count - 1)], heldText(worker),
           "\(worker.processed)", "\(worker.errors)",
           "\(worker.rejected)/\(worker.expired)", Format.rate(rate(of: worker.id)),
           worker.service.count == 0 ? "-" : Format.microseconds(UInt64(worker.service.mean)),
@@ -181,7 +192,7 @@ extension ServerDashboard {
       rows.append(
         Table.Row(
           [
-            "all", "", "\(stats.held)", "\(totals.processed)", "\(totals.errors)",
+            "all", "", "\(heldTotal)", "\(totals.processed)", "\(totals.errors)",
             "\(totals.rejected)/\(totals.expired)",
             Format.rate(rate), "", "", "", "",
           ], style: .title))

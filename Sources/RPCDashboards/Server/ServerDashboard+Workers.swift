@@ -21,7 +21,7 @@ extension ServerDashboard {
 
   /// The message line while the workers drain before quitting.
   var drainingText: String {
-    let held = stats.held
+    let held = heldTotal
     return "draining \(held) request\(held == 1 ? "" : "s"): workers finish and acknowledge "
       + "what they hold…"
   }
@@ -31,9 +31,25 @@ extension ServerDashboard {
     draining ? "every worker has ended; quitting" : "no workers — press + to add one"
   }
 
+  /// Requests `worker` holds: none while the link is down, whatever the last snapshot
+  /// says, since the broker took back every unacknowledged delivery with the connection.
+  func held(_ worker: RPCWorkerStats) -> Int { status.isDown ? 0 : worker.held }
+
+  /// Requests every worker holds (none while the link is down).
+  var heldTotal: Int { status.isDown ? 0 : stats.held }
+
   /// `3/4`: requests a worker holds (delivered, not yet acknowledged) of its prefetch; the
   /// count alone when the prefetch is unlimited.
-  static func heldText(_ worker: RPCWorkerStats) -> String {
-    worker.prefetch == 0 ? "\(worker.held)" : "\(worker.held)/\(worker.prefetch)"
+  func heldText(_ worker: RPCWorkerStats) -> String {
+    worker.prefetch == 0 ? "\(held(worker))" : "\(held(worker))/\(worker.prefetch)"
+  }
+
+  /// What a worker's row says it does: while the link is down an idle or busy worker does
+  /// nothing (its request went back to the queue) and says so.
+  func stateForms(_ worker: RPCWorkerStats) -> [String] {
+    switch worker.state {
+    case .idle, .busy: status.isDown ? ["NO LINK"] : Self.stateForms(worker.state)
+    case .stopping, .paused, .restoring, .stopped: Self.stateForms(worker.state)
+    }
   }
 }

@@ -43,7 +43,11 @@ public struct ServerDashboard: Sendable {
   public private(set) var stats = RPCServerStats(workers: [])
   public private(set) var log: Deque<RPCServerEvent> = []
   public private(set) var selected = 0
-  public private(set) var showHelp = false
+  /// The flash message and the help overlay.
+  public private(set) var transient = TransientState()
+  public var showHelp: Bool { transient.showsHelp }
+  /// Whether the latest frame was too small to draw: only the quit keys work then.
+  public internal(set) var tooSmall = false
   /// The latest notice about the link or a worker's consumer, under the summary until the
   /// next one (see ``apply(_:)-notice``).
   public internal(set) var latestNotice: (text: String, style: StyleRole)?
@@ -58,7 +62,6 @@ public struct ServerDashboard: Sendable {
   var addsAwaited: [NIODeadline] = []
   /// Workers asked to go and still listed (stopping).
   var removalsAwaited: Set<Int> = []
-  private var message: (text: String, style: StyleRole, until: NIODeadline)?
 
   public static let minimumSize = (width: 60, height: 14)
   /// How long an added worker is awaited to say it was added.
@@ -142,7 +145,7 @@ public struct ServerDashboard: Sendable {
   public mutating func say(
     _ text: String, style: StyleRole = .normal, now: NIODeadline, for seconds: Int64 = 5
   ) {
-    message = (text, style, now + .seconds(seconds))
+    transient.say(text, style: style, now: now, for: seconds)
   }
 
   /// Whether something moves (a busy worker, recent traffic, a message).
@@ -152,18 +155,17 @@ public struct ServerDashboard: Sendable {
       case .busy, .restoring, .stopping: true
       case .idle, .paused, .stopped: false
       }
-    } || status.isAnimating || !addsAwaited.isEmpty || !removalsAwaited.isEmpty
-      || throughput.recentlyActive || (message.map { $0.until > now } ?? false) || draining
+    } || status.isAnimating(now: now) || !addsAwaited.isEmpty || !removalsAwaited.isEmpty
+      || throughput.recentlyActive || transient.showsMessage(at: now) || draining
   }
 
   // MARK: - Keys
 
   /// Applies a key; returns what the caller must do with the server (add, remove, pause…).
   public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
-    if showHelp {
-      if key != .resize { showHelp = false }
-      return []
-    }
+    // The screen says it is too small and that q quits: nothing else is taken blind.
+    if tooSmall { return Self.keymap.action(for: key) == .quit ? [.quit] : [] }
+    if transient.helpTakes(key) { return [] }
     let selectedWorker = stats.workers.indices.contains(selected) ? stats.workers[selected] : nil
     switch key {
     case .up:
@@ -207,7 +209,7 @@ public struct ServerDashboard: Sendable {
     case .prefetchUp:
       return setPrefetch(Prefetch.raised(prefetch), unchanged: "the highest", now: now)
     case .help:
-      showHelp = true
+      transient.openHelp()
       return []
     case .quit:
       return [.quit]
@@ -229,13 +231,13 @@ public struct ServerDashboard: Sendable {
     return [.setPrefetch(prefetch)]
   }
 
-  var visibleMessage: (text: String, style: StyleRole)? { message.map { ($0.text, $0.style) } }
+  var visibleMessage: (text: String, style: StyleRole)? {
+    transient.flash.map { ($0.text, $0.style) }
+  }
   var throughputHistory: [Double] { throughput.perSecond }
   func history(of worker: Int) -> [Double] { workerHistory[worker]?.perSecond ?? [] }
 
-  mutating func expireMessage(now: NIODeadline) {
-    if let current = message, current.until <= now { message = nil }
-  }
+  mutating func expireMessage(now: NIODeadline) { transient.expire(now: now) }
 }
 
 /// Requests per second, one sample per whole second, from a growing total.

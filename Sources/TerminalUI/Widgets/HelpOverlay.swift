@@ -1,5 +1,6 @@
 /// A centred help box: the title, the introduction wrapped to the box, every binding (in two
-/// columns when one does not fit the height), and on its last row how to close it.
+/// columns when one does not fit the height), and on its last row how to close it; a blank
+/// margin of one cell around it.
 public struct HelpOverlay: Widget, Sendable {
   public var title: String
   /// Paragraphs of text above the keys, wrapped to the box.
@@ -31,6 +32,14 @@ public struct HelpOverlay: Widget, Sendable {
     let height = min(area.height - 2, fixedRows + bindingRows)
     let top = area.row + (area.height - height) / 2
     let left = area.column + (area.width - width) / 2
+    // A blank margin of one cell around the box, within `area`: otherwise, where the box
+    // leaves a single column (80 columns), a stray character of the screen beneath shows
+    // against its edge.
+    let marginLeft = max(area.column, left - 1)
+    let marginRight = min(area.right, left + width + 1)
+    for row in max(area.row, top - 1)..<min(area.bottom, top + height + 1) {
+      buffer.fill(row: row, from: marginLeft, width: marginRight - marginLeft, style: .normal)
+    }
     for row in top..<(top + height) { buffer.fill(row: row, from: left, width: width, style: .bar) }
     buffer.write(" \(title) ", row: top, column: left + 2, style: .title, width: inner)
     var row = top + 2

@@ -1,0 +1,82 @@
+import AMQPRPC
+import TerminalUI
+
+/// The Completed list: every ended call with its result, round trip, worker and the split of
+/// its time. Short of room the split goes first; the worker stays as long as its short
+/// label fits (`w2`, `b:w2`), with the servers named in the title (see ``WorkerLegend``).
+extension ClientDashboard {
+  /// Whether Completed shows its worker column in `width` cells.
+  func completedShowsWorker(idWidth: Int, width: Int) -> Bool {
+    let table = completedTable(idWidth: idWidth, fullWorker: false)
+    return width >= table.minimumWidth && table.layout(for: width).shows(Self.workerColumn)
+  }
+
+  /// Completed calls for `width` cells: the worker's full name when it fits with every
+  /// column, else its short label with the servers named in the title when that fits.
+  func completedTable(idWidth: Int, width: Int) -> Table {
+    let full = completedTable(idWidth: idWidth, fullWorker: true)
+    if full.layout(for: width).widths.allSatisfy({ $0 > 0 }) { return full }
+    var table = completedTable(idWidth: idWidth, fullWorker: false)
+    guard table.layout(for: width).shows(Self.workerColumn) else { return table }
+    // The full title when the servers' names fit whole beside it, else the title that
+    // leaves them the most room (their names matter more than `newest first`).
+    let legend = WorkerLegend(completed.map(\.worker))
+    let titled = [table.title, table.shorterTitle ?? table.title].compactMap { title in
+      let room = width - title.cellWidth - WorkerLegend.separator.cellWidth
+      return legend.text(width: room).map { (title: title, legend: $0) }
+    }
+    let whole = titled.first { legend.isWhole($0.legend) }
+    if let best = whole ?? titled.max(by: { $0.legend.cellWidth < $1.legend.cellWidth }) {
+      table.shorterTitle = table.shorterTitle ?? table.title
+      table.title = best.title + WorkerLegend.separator + best.legend
+    }
+    return table
+  }
+
+  /// The worker column's index.
+  static let workerColumn = 4
+
+  /// Completed with the worker's full name (`vm-17118/w2`), or its short label.
+  func completedTable(idWidth: Int, fullWorker: Bool) -> Table {
+    let columns: [Table.Column] = [
+      .init("correlation id", .fixed(idWidth)), .init("n", .fit, alignment: .right),
+      .init("result", .fit), .init("round trip", .fit, alignment: .right),
+      .init("worker", .fit, dropOrder: 2),
+      .init("wait / service / return", .fit, dropOrder: 1),
+    ]
+    let legend = WorkerLegend(fullWorker ? [] : completed.map(\.worker))
+    let rows = completed.map { call -> Table.Row in
+      switch call.result {
+      case .success(let reply):
+        return Table.Row([
+          call.id, call.n.map(String.init) ?? "-", reply.value, Format.duration(reply.roundTrip),
+          fullWorker ? (reply.worker ?? "-") : legend.label(reply.worker),
+          reply.timing.map {
+            "\(Format.duration($0.queueWait)) / \(Format.duration($0.service)) / \(Format.duration($0.returnTrip))"
+          } ?? "-",
+        ])
+      case .failure(let error):
+        return Table.Row(
+          [call.id, call.n.map(String.init) ?? "-", "\(error.code.rawValue): \(error.message)"],
+          style: error.code == .timedOut || error.code == .cancelled ? .warning : .error,
+          spansFrom: 2)
+      }
+    }
+    var table = Table(
+      title: completedTitle
+        + (scrollOffset > 0 ? " — scrolled \(scrollOffset)" : ""),
+      columns: columns, rows: rows, offset: scrollOffset, emptyText: "no calls yet")
+    table.shorterTitle =
+      Self.listTitle("Completed", shown: completed.count, total: stats?.ended ?? completed.count)
+      + (scrollOffset > 0 ? " scrolled \(scrollOffset)" : "")
+    return table
+  }
+}
+
+extension CompletedCall {
+  /// The worker that answered (`vm-17118/w2`), for a reply.
+  var worker: String? {
+    if case .success(let reply) = result { return reply.worker }
+    return nil
+  }
+}
