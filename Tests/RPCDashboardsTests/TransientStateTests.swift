@@ -1,4 +1,5 @@
 import AMQPRPC
+import Foundation
 import NIOCore
 import Testing
 
