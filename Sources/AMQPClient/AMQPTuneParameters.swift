@@ -51,3 +51,8 @@ extension Duration {
     return .nanoseconds(overflow ? .max : nanos &+ attoseconds / 1_000_000_000)
   }
 }
+
+extension TimeAmount {
+  /// The time amount as a standard library `Duration`.
+  package var duration: Duration { .nanoseconds(nanoseconds) }
+}

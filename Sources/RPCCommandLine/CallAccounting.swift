@@ -4,45 +4,45 @@ import AMQPRPC
 /// timed out, unroutable, connection lost, cancelled (or still in flight) — and the replies
 /// thrown away (late, duplicate, unknown), as the summaries of `rpc-client --no-tui` and
 /// `rpc-bench` print it. The classes add up to ``sent``; ``isBalanced`` checks it.
-public struct CallAccounting: Sendable, Hashable {
+package struct CallAccounting: Sendable, Hashable {
   /// Requests sent (calls made; a call sent again after a lost link counts once).
-  public var sent = 0
+  package var sent = 0
   /// Calls ended, by outcome.
-  public var outcomes: [RPCOutcome: Int] = [:]
+  package var outcomes: [RPCOutcome: Int] = [:]
   /// Calls not ended yet.
-  public var inFlight = 0
+  package var inFlight = 0
   /// Replies thrown away, by kind.
-  public var discarded: [RPCDiscardKind: Int] = [:]
+  package var discarded: [RPCDiscardKind: Int] = [:]
   /// Times the link to the broker was lost, and recovered.
-  public var linkLosses = 0
-  public var recoveries = 0
+  package var linkLosses = 0
+  package var recoveries = 0
 
-  public init() {}
+  package init() {}
 
   /// The counts of one client's snapshot.
-  public init(_ stats: RPCClientStats) {
+  package init(_ stats: RPCClientStats) {
     add(stats)
   }
 
   /// Adds another client's counts (rpc-bench has several).
-  public mutating func add(_ stats: RPCClientStats) {
+  package mutating func add(_ stats: RPCClientStats) {
     sent += stats.sent
     outcomes.merge(stats.outcomes, uniquingKeysWith: +)
     inFlight += stats.inFlight
     discarded.merge(stats.discarded, uniquingKeysWith: +)
   }
 
-  public func count(_ outcome: RPCOutcome) -> Int { outcomes[outcome] ?? 0 }
-  public func count(_ kind: RPCDiscardKind) -> Int { discarded[kind] ?? 0 }
+  package func count(_ outcome: RPCOutcome) -> Int { outcomes[outcome] ?? 0 }
+  package func count(_ kind: RPCDiscardKind) -> Int { discarded[kind] ?? 0 }
 
   /// Every class, in flight included.
-  public var accountedFor: Int { outcomes.values.reduce(0, +) + inFlight }
+  package var accountedFor: Int { outcomes.values.reduce(0, +) + inFlight }
   /// Whether the classes add up to ``sent``.
-  public var isBalanced: Bool { accountedFor == sent }
+  package var isBalanced: Bool { accountedFor == sent }
 
   /// `10 sent: 7 ok, 0 errors, 0 timed out, 0 unroutable, 3 connection lost, 0 cancelled;
   /// discarded 0 late, 0 duplicate, 0 unknown`.
-  public var text: String {
+  package var text: String {
     var line =
       "\(sent) sent: \(count(.ok)) ok, \(count(.serverError)) errors, "
       + "\(count(.timedOut)) timed out, \(count(.unroutable)) unroutable, "
@@ -61,7 +61,7 @@ public struct CallAccounting: Sendable, Hashable {
   }
 
   /// The counts as JSON members (`"sent": 10, "ok": 7, …`), for a summary object.
-  public var jsonFields: [(String, String)] {
+  package var jsonFields: [(String, String)] {
     [
       ("sent", "\(sent)"), ("ok", "\(count(.ok))"), ("error", "\(count(.serverError))"),
       ("timed_out", "\(count(.timedOut))"), ("unroutable", "\(count(.unroutable))"),
@@ -74,7 +74,7 @@ public struct CallAccounting: Sendable, Hashable {
   }
 
   /// One JSON object of `fields`, whose values are already JSON.
-  public static func jsonObject(_ fields: [(String, String)]) -> String {
+  package static func jsonObject(_ fields: [(String, String)]) -> String {
     "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
   }
 }

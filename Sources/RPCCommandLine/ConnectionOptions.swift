@@ -10,7 +10,7 @@ import Logging
 
 /// The options every rpc-* command shares: where the broker is (one or several endpoints),
 /// how a lost link is recovered, and where logs go.
-public struct ConnectionOptions: ParsableArguments {
+package struct ConnectionOptions: ParsableArguments {
   @Option(
     name: .customLong("url"),
     help: ArgumentHelp(
@@ -24,7 +24,7 @@ public struct ConnectionOptions: ParsableArguments {
         instead of the command's own name.
         """,
       valueName: "url"))
-  public var urls: [String] = []
+  package var urls: [String] = []
 
   @Flag(
     help: ArgumentHelp(
@@ -34,34 +34,34 @@ public struct ConnectionOptions: ParsableArguments {
         recovered: the command reconnects with exponential backoff and jitter, restores its \
         channels, queues and consumers, and carries on; the screens and line modes say so.
         """))
-  public var noRecovery = false
+  package var noRecovery = false
 
   @Option(
     help: "Seconds before the first reconnection attempt; the delay doubles after each failure",
     range: .reconnectDelay)
-  public var reconnectDelay: Duration = .milliseconds(500)
+  package var reconnectDelay: Duration = .milliseconds(500)
 
   @Option(
     help: "The longest delay between reconnection attempts (at least --reconnect-delay)",
     range: .reconnectDelay)
-  public var reconnectMaxDelay: Duration = .seconds(15)
+  package var reconnectMaxDelay: Duration = .seconds(15)
 
   @Option(
     help: "Reconnection attempts before giving up and stopping; without it, no limit",
     range: .reconnectAttempts)
-  public var reconnectAttempts: Int?
+  package var reconnectAttempts: Int?
 
   @Option(
     help: ArgumentHelp("Write logs to this file (nothing is logged otherwise).", valueName: "path"))
-  public var logFile: String?
+  package var logFile: String?
 
   @Flag(help: "Log at debug level (with --log-file).")
-  public var verbose = false
+  package var verbose = false
 
-  public init() {}
+  package init() {}
 
   /// How a lost link is recovered, from --no-recovery and the --reconnect options.
-  public var recovery: AMQPRecoveryPolicy {
+  package var recovery: AMQPRecoveryPolicy {
     guard !noRecovery else { return .disabled }
     return AMQPRecoveryPolicy(
       initialDelay: reconnectDelay, maximumDelay: max(reconnectMaxDelay, reconnectDelay),
@@ -71,7 +71,7 @@ public struct ConnectionOptions: ParsableArguments {
   /// The broker endpoints from every --url, else from `$AMQP_URL` (comma-separated), else
   /// the default; each named `name` (`rpc-demo`) followed by `role` (`client`), unless its
   /// URL gives a `connection_name`, which is then followed by `role`.
-  public func configurations(name: String, role: String? = nil) throws
+  package func configurations(name: String, role: String? = nil) throws
     -> [AMQPConnectionConfiguration]
   {
     var environment: [String: String] = [:]
@@ -82,7 +82,7 @@ public struct ConnectionOptions: ParsableArguments {
   }
 
   /// ``configurations(name:role:)`` with `environment` instead of the process's.
-  public func configurations(name: String, role: String? = nil, environment: [String: String])
+  package func configurations(name: String, role: String? = nil, environment: [String: String])
     throws -> [AMQPConnectionConfiguration]
   {
     let (source, texts) = Self.endpointURLs(urls: urls, environment: environment)
@@ -120,7 +120,7 @@ public struct ConnectionOptions: ParsableArguments {
   }
 
   /// A logger writing to --log-file, or discarding everything.
-  public func logger(label: String) throws -> Logger {
+  package func logger(label: String) throws -> Logger {
     guard let logFile else {
       return Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() })
     }
@@ -144,7 +144,7 @@ extension Substring {
 /// Connects to the first of `configurations` that answers (they are tried in turn, and
 /// again in turn when the link is lost), turning failures into one clear line for the
 /// terminal.
-public func connect(
+package func connect(
   _ configurations: [AMQPConnectionConfiguration], logger: Logger
 ) async throws -> AMQPConnection {
   for configuration in configurations
@@ -169,20 +169,20 @@ public func connect(
 }
 
 /// `amqp://guest:***@host:5672/%2F`, and how many other endpoints recovery may use.
-public func describeEndpoint(of connection: AMQPConnection) -> String {
+package func describeEndpoint(of connection: AMQPConnection) -> String {
   let others = connection.configurations.count - 1
   return connection.configuration.redactedURL
     + (others > 0 ? " (+\(others) other endpoint\(others == 1 ? "" : "s"))" : "")
 }
 
 /// A failure that ends a command with a message and exit status 1.
-public struct CommandFailure: Error, CustomStringConvertible {
-  public var description: String
-  public init(_ description: String) { self.description = description }
+package struct CommandFailure: Error, CustomStringConvertible {
+  package var description: String
+  package init(_ description: String) { self.description = description }
 }
 
 /// Writes `line` and a newline to standard error: notices about the link, which must not
 /// mix with the results a command prints on standard output.
-public func printToStandardError(_ line: String) {
+package func printToStandardError(_ line: String) {
   fputs(line + "\n", stderr)
 }

@@ -8,13 +8,13 @@ import NIOConcurrencyHelpers
 #endif
 
 /// An append-only log file shared by every logger of a process.
-public final class FileLogSink: Sendable {
+package final class FileLogSink: Sendable {
   // The FILE pointer is only used under `lock`, and fclose happens in deinit when no one
   // else can hold a reference, so the sink is safe to share.
   private let lock = NIOLock()
   private nonisolated(unsafe) let file: UnsafeMutablePointer<FILE>
 
-  public init(path: String) throws {
+  package init(path: String) throws {
     guard let file = fopen(path, "a") else {
       throw CommandFailure("cannot open log file \(path)")
     }
@@ -32,23 +32,23 @@ public final class FileLogSink: Sendable {
 }
 
 /// A swift-log handler writing one line per message to a ``FileLogSink``.
-public struct FileLogHandler: LogHandler {
-  public var metadata: Logger.Metadata = [:]
-  public var logLevel: Logger.Level = .info
+package struct FileLogHandler: LogHandler {
+  package var metadata: Logger.Metadata = [:]
+  package var logLevel: Logger.Level = .info
   let label: String
   let sink: FileLogSink
 
-  public init(label: String, sink: FileLogSink) {
+  package init(label: String, sink: FileLogSink) {
     self.label = label
     self.sink = sink
   }
 
-  public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+  package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
     get { metadata[key] }
     set { metadata[key] = newValue }
   }
 
-  public func log(event: LogEvent) {
+  package func log(event: LogEvent) {
     var time = timespec()
     clock_gettime(CLOCK_REALTIME, &time)
     let merged = metadata.merging(event.metadata ?? [:]) { $1 }

@@ -4,10 +4,10 @@ import AMQPRPC
 /// The lines the line modes print about the link to the broker: one per event, on standard
 /// error (the results stay alone on standard output), ` [!] ` for trouble and ` [x] ` when
 /// things are back. Counts and names come first, the broker's reason last.
-public enum LinkLines {
+package enum LinkLines {
   /// A client's link event: how many calls a break affected, the reconnection attempts,
   /// the recovery with the new `reply_to`, flow control.
-  public static func line(_ event: RPCLinkEvent) -> String {
+  package static func line(_ event: RPCLinkEvent) -> String {
     switch event {
     case .lost(let reason, let failed, let resent):
       return " [!] connection lost: \(affected(failed, resent)) (\(reason))"
@@ -33,7 +33,7 @@ public enum LinkLines {
 
   /// A server's notice: its connection lost, reconnecting, recovered or blocked, a worker's
   /// consumer lost and restored.
-  public static func line(_ notice: RPCServerNotice) -> String {
+  package static func line(_ notice: RPCServerNotice) -> String {
     switch notice {
     case .connection(let event): line(event)
     case .consumerLost(let worker, let reason):
@@ -49,7 +49,7 @@ public enum LinkLines {
 
   /// A connection's own event, for commands that watch the connection rather than a client
   /// (the server, rpc-bench).
-  public static func line(_ event: AMQPConnectionEvent) -> String {
+  package static func line(_ event: AMQPConnectionEvent) -> String {
     switch event {
     case .disconnected(let error): " [!] connection lost (\(error.message))"
     case .reconnecting(let attempt, let delay, let endpoint):

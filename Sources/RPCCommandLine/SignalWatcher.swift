@@ -9,13 +9,13 @@
 /// Turns SIGINT, SIGTERM and SIGHUP into an async value, so commands can shut down
 /// gracefully. SIGHUP is the terminal going away (its window closed, its tmux session
 /// killed): a screen then has nothing to draw on and must end as on `q`, not run on.
-public final class SignalWatcher: Sendable {
+package final class SignalWatcher: Sendable {
   private let sources: [any DispatchSourceSignal]
   private let received: AsyncStream<Int32>
 
   /// Installs the handlers and returns once they are registered: from then on a signal is
   /// delivered here instead of ending the process.
-  public static func install() async -> SignalWatcher {
+  package static func install() async -> SignalWatcher {
     let queue = DispatchQueue(label: "rpc.signals")
     let (received, continuation) = AsyncStream.makeStream(of: Int32.self)
     var sources: [any DispatchSourceSignal] = []
@@ -36,7 +36,7 @@ public final class SignalWatcher: Sendable {
   }
 
   /// The signals that ask for a graceful stop.
-  public static let handled = [SIGINT, SIGTERM, SIGHUP]
+  package static let handled = [SIGINT, SIGTERM, SIGHUP]
 
   private init(sources: [any DispatchSourceSignal], received: AsyncStream<Int32>) {
     self.sources = sources
@@ -44,7 +44,7 @@ public final class SignalWatcher: Sendable {
   }
 
   /// The next SIGINT, SIGTERM or SIGHUP.
-  public func next() async -> Int32? {
+  package func next() async -> Int32? {
     var iterator = received.makeAsyncIterator()
     return await iterator.next()
   }
@@ -52,6 +52,6 @@ public final class SignalWatcher: Sendable {
 
 /// Makes standard output line-buffered, so line-mode output reaches pipes and files as it
 /// happens (a pipe is otherwise block-buffered).
-public func lineBufferStandardOutput() {
+package func lineBufferStandardOutput() {
   setvbuf(stdout, nil, _IOLBF, 0)
 }

@@ -2,7 +2,7 @@ import AMQPClient
 import NIOCore
 
 /// The broker connection as a screen header shows it.
-public enum ConnectionStatus: Sendable, Hashable {
+package enum ConnectionStatus: Sendable, Hashable {
   case connecting
   case connected
   case blocked(reason: String)
@@ -17,7 +17,7 @@ public enum ConnectionStatus: Sendable, Hashable {
   /// `connected`, `BLOCKED: low on memory`, `RECONNECTING #2 in 0.8 s`,
   /// `RECONNECTING #2 now…`, `recovered after 2.31 s` (for ``recoveredShownFor``, then
   /// `connected`), `CLOSED: …`. The reason of a lost link is not in it (see ``reason``).
-  public func label(now: NIODeadline) -> String {
+  package func label(now: NIODeadline) -> String {
     switch settled(now: now) {
     case .connecting: "connecting"
     case .connected: "connected"
@@ -34,16 +34,16 @@ public enum ConnectionStatus: Sendable, Hashable {
 
   /// Shorter labels for a header short of room, longest first (`recovered 2.31 s`,
   /// `recovered`): a transient state gives way before other parts of the header do.
-  public func shorterLabels(now: NIODeadline) -> [String] {
+  package func shorterLabels(now: NIODeadline) -> [String] {
     guard case .recovered(let downtime, _, _) = settled(now: now) else { return [] }
     return ["recovered \(Format.duration(downtime.timeAmount))", "recovered"]
   }
 
   /// How long `recovered after …` is said before the header shows `connected` again.
-  public static let recoveredShownFor = TimeAmount.seconds(10)
+  package static let recoveredShownFor = TimeAmount.seconds(10)
 
   /// The state as shown at `now`: a recovery said long enough ago is just connected.
-  public func settled(now: NIODeadline) -> ConnectionStatus {
+  package func settled(now: NIODeadline) -> ConnectionStatus {
     if case .recovered(_, _, let at) = self, now - at >= Self.recoveredShownFor {
       return .connected
     }
@@ -51,13 +51,13 @@ public enum ConnectionStatus: Sendable, Hashable {
   }
 
   /// Why the link was lost, while reconnecting.
-  public var reason: String? {
+  package var reason: String? {
     if case .reconnecting(_, _, let reason) = self { return reason }
     return nil
   }
 
   /// Whether the header should draw attention (anything but connected or recovered).
-  public var isTrouble: Bool {
+  package var isTrouble: Bool {
     switch self {
     case .connecting, .connected, .recovered: false
     case .blocked, .reconnecting, .closed: true
@@ -66,7 +66,7 @@ public enum ConnectionStatus: Sendable, Hashable {
 
   /// Whether it changes by itself (a countdown; a recovery that reverts to connected), so
   /// screens redraw often.
-  public func isAnimating(now: NIODeadline) -> Bool {
+  package func isAnimating(now: NIODeadline) -> Bool {
     switch settled(now: now) {
     case .reconnecting, .recovered: true
     case .connecting, .connected, .blocked, .closed: false
@@ -75,7 +75,7 @@ public enum ConnectionStatus: Sendable, Hashable {
 
   /// Whether the link is down (lost and not back yet, or closed for good): whatever the
   /// workers held went back to the broker.
-  public var isDown: Bool {
+  package var isDown: Bool {
     switch self {
     case .reconnecting, .closed: true
     case .connecting, .connected, .blocked, .recovered: false
@@ -83,7 +83,7 @@ public enum ConnectionStatus: Sendable, Hashable {
   }
 
   /// The status after a connection event at `now`.
-  public func applying(_ event: AMQPConnectionEvent, now: NIODeadline) -> ConnectionStatus {
+  package func applying(_ event: AMQPConnectionEvent, now: NIODeadline) -> ConnectionStatus {
     switch event {
     case .blocked(let reason): .blocked(reason: reason)
     case .unblocked: .connected

@@ -1,6 +1,6 @@
 extension Format {
   /// A count with thousands separators: `2,345`, `100,000`, `-1,000`.
-  public static func count(_ value: Int) -> String {
+  package static func count(_ value: Int) -> String {
     let digits = String(value.magnitude)
     var grouped = ""
     for (index, digit) in digits.enumerated() {

@@ -1,9 +1,9 @@
 import NIOCore
 
 /// Short human formats for the dashboards.
-public enum Format {
+package enum Format {
   /// `0.42 ms`, `12.3 ms`, `812 ms`, `2.41 s`, `3m05s`.
-  public static func duration(_ amount: TimeAmount) -> String {
+  package static func duration(_ amount: TimeAmount) -> String {
     let nanoseconds = amount.nanoseconds
     let sign = nanoseconds < 0 ? "-" : ""
     let magnitude = Double(nanoseconds.magnitude)  // abs(Int64.min) would trap
@@ -20,18 +20,18 @@ public enum Format {
   }
 
   /// A duration from microseconds.
-  public static func microseconds(_ value: UInt64) -> String {
+  package static func microseconds(_ value: UInt64) -> String {
     duration(.microseconds(Int64(min(value, UInt64(Int64.max / 1_000)))))
   }
 
   /// `12.3/s`.
-  public static func rate(_ perSecond: Double) -> String {
+  package static func rate(_ perSecond: Double) -> String {
     perSecond >= 100 ? fixed(perSecond, 0) + "/s" : fixed(perSecond, 1) + "/s"
   }
 
   /// `digits` decimals, without Foundation; `-` when not finite, and Swift's own notation
   /// (`1e+300`) beyond what 64-bit integers can hold after scaling.
-  public static func fixed(_ value: Double, _ digits: Int) -> String {
+  package static func fixed(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return "-" }
     var scale = 1.0
     for _ in 0..<max(0, digits) { scale *= 10 }
@@ -44,5 +44,26 @@ public enum Format {
       text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
     }
     return text
+  }
+}
+
+extension Format {
+  /// `0.42 ms`, `12.3 ms`, `812 ms`, `2.41 s`, `3m05s` (saturating beyond ±292 years).
+  package static func duration(_ duration: Duration) -> String {
+    let (seconds, attoseconds) = duration.components
+    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    let (nanoseconds, sumOverflow) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+    guard !overflow, !sumOverflow else {
+      return Self.duration(.nanoseconds(seconds < 0 ? .min : .max))
+    }
+    return Self.duration(TimeAmount.nanoseconds(nanoseconds))
+  }
+}
+
+extension Duration {
+  /// The duration in milliseconds, as a `Double` (for display).
+  package var milliseconds: Double {
+    let (seconds, attoseconds) = components
+    return Double(seconds) * 1e3 + Double(attoseconds) / 1e15
   }
 }

@@ -1,11 +1,11 @@
 /// Parses what a user types for the client: numbers `35`, lists `30 31 32`, repeats
 /// `30x50` (fifty requests of fib(30)) and ranges `1..40`. Shared by the command line, the
 /// line mode and the client screen.
-public enum NumberList {
+package enum NumberList {
   /// The most requests one line may ask for.
-  public static let maximumRequests = 100_000
+  package static let maximumRequests = 100_000
   /// The largest n whose fib fits in 64 bits: the bound when the server's is not known.
-  public static let largestN = 92
+  package static let largestN = 92
 
   /// The numbers `text` asks for, in order, or the first token that is wrong and why.
   ///
@@ -13,7 +13,7 @@ public enum NumberList {
   /// before its numbers are made, so no input, however large its numbers, can overflow or
   /// make more than ``maximumRequests`` numbers. The reason names what is actually wrong:
   /// `1..1000` with `maximumN` 92 is refused for 1000, not as a malformed range.
-  public static func parse(_ text: String, maximumN: Int = largestN) -> Result<
+  package static func parse(_ text: String, maximumN: Int = largestN) -> Result<
     [Int], NumberListError
   > {
     var numbers: [Int] = []
@@ -114,8 +114,8 @@ public enum NumberList {
 }
 
 /// Why typed input was refused.
-public struct NumberListError: Error, Hashable, CustomStringConvertible {
-  public var token: String
-  public var reason: String
-  public var description: String { "\"\(token.prefix(40))\" \(reason)" }
+package struct NumberListError: Error, Hashable, CustomStringConvertible {
+  package var token: String
+  package var reason: String
+  package var description: String { "\"\(token.prefix(40))\" \(reason)" }
 }

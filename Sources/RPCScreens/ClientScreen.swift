@@ -9,7 +9,7 @@ import TerminalUI
 
 /// The interactive client screen: curses on a thread of its own (it blocks on key reads);
 /// client events and connection news reach it through locked inboxes, drained per frame.
-public final class ClientScreen: Sendable {
+package final class ClientScreen: Sendable {
   let client: RPCClient
   let connection: AMQPConnection
   private let inbox = Inbox<RPCClientEvent>()
@@ -19,20 +19,20 @@ public final class ClientScreen: Sendable {
   private let commands: ClientCommandRunner
   private let links = NIOLockedValueBox(LinkCounts())
 
-  public init(client: RPCClient, connection: AMQPConnection) {
+  package init(client: RPCClient, connection: AMQPConnection) {
     self.client = client
     self.connection = connection
     self.commands = ClientCommandRunner(client: client)
   }
 
   /// Times the link was lost and recovered while the screen showed, for the summary.
-  public var linkCounts: (losses: Int, recoveries: Int) {
+  package var linkCounts: (losses: Int, recoveries: Int) {
     links.withLockedValue { ($0.losses, $0.recoveries) }
   }
 
   /// Shows the screen until the user quits, a signal arrives or the terminal goes away;
   /// from then on nothing more is sent (close the client to end the calls in flight).
-  public func run(signals: SignalWatcher) async {
+  package func run(signals: SignalWatcher) async {
     let (client, connection) = (self.client, self.connection)
     let (inbox, watch, consumers, commands) = (self.inbox, self.watch, self.consumers, commands)
     let (stopRequested, links) = (self.stopRequested, self.links)

@@ -9,7 +9,7 @@ import TerminalUI
 
 /// rpc-demo's screen: a client and a server in one process, both talking through the
 /// broker, on one screen, with an optional guided tour.
-public final class DemoScreen: Sendable {
+package final class DemoScreen: Sendable {
   let client: RPCClient
   let server: RPCServer
   let clientConnection: AMQPConnection
@@ -32,7 +32,7 @@ public final class DemoScreen: Sendable {
   /// How long quitting waits for the calls the workers hold.
   private let quitWait: Duration = .seconds(5)
 
-  public init(
+  package init(
     client: RPCClient, clientConnection: AMQPConnection, server: RPCServer,
     serverConnection: AMQPConnection, tourPace: Duration
   ) {
@@ -48,7 +48,7 @@ public final class DemoScreen: Sendable {
 
   /// Shows the demo until the user quits or a signal arrives; `tour` starts the guided tour
   /// at once (`loopTour`: over and over, for a screen left running at a meetup).
-  public func run(signals: SignalWatcher, tour startTour: Bool, loopTour: Bool) async {
+  package func run(signals: SignalWatcher, tour startTour: Bool, loopTour: Bool) async {
     let notices = server.notices()
     let (serverNotices, consumers) = (self.serverNotices, self.consumers)
     var host = ScreenHost(name: "rpc-demo-ui")
@@ -117,7 +117,7 @@ public final class DemoScreen: Sendable {
   /// Takes this client's requests still waiting in the request queue out of it, so that no
   /// server answers them after the demo ended; returns their correlation ids.
   @discardableResult
-  public func removeOwnRequests() async throws -> [String] {
+  package func removeOwnRequests() async throws -> [String] {
     let removed = try await RequestSweep(
       connection: clientConnection, queue: client.configuration.queue,
       replyTo: client.callbackQueue
@@ -127,7 +127,7 @@ public final class DemoScreen: Sendable {
   }
 
   /// Requests taken back out of the request queue unanswered (see ``removeOwnRequests()``).
-  public var requestsTakenBack: Int { takenBack.withLockedValue { $0.count } }
+  package var requestsTakenBack: Int { takenBack.withLockedValue { $0.count } }
 
   /// Calls in flight that a worker can still answer: those whose request was not taken out
   /// of the queue (counted exactly up to the 1,000 the stats list).

@@ -9,7 +9,7 @@ import TerminalUI
 
 /// The per-worker load screen: curses on its own thread; server events, queue status and
 /// connection news reach it through locked inboxes, drained once per frame.
-public final class ServerScreen: Sendable {
+package final class ServerScreen: Sendable {
   let server: RPCServer
   let connection: AMQPConnection
   private let inbox = Inbox<RPCServerEvent>()
@@ -18,7 +18,7 @@ public final class ServerScreen: Sendable {
   private let queueStatus = QueueStatusWatch()
   private let commands: ServerCommandRunner
 
-  public init(server: RPCServer, connection: AMQPConnection) {
+  package init(server: RPCServer, connection: AMQPConnection) {
     self.server = server
     self.connection = connection
     self.commands = ServerCommandRunner(server: server)
@@ -26,7 +26,7 @@ public final class ServerScreen: Sendable {
 
   /// Shows the screen until the user quits or a signal arrives; either way the workers are
   /// drained (with the screen still up, saying so) before this returns.
-  public func run(signals: SignalWatcher) async {
+  package func run(signals: SignalWatcher) async {
     let commands = self.commands
     var host = ScreenHost(name: "rpc-server-ui")
     host.pump(server.events(), into: inbox)

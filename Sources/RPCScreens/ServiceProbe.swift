@@ -56,6 +56,7 @@ struct ServiceProbe: Sendable {
   private func time(_ n: Int, roundTrip: Bool = false) async throws -> Double {
     let reply = try await client.call(n, timeout: .seconds(60))
     let amount = (roundTrip ? nil : reply.timing?.service) ?? reply.roundTrip
-    return max(1e-6, Double(amount.nanoseconds) / 1e9)
+    let (seconds, attoseconds) = amount.components
+    return max(1e-6, Double(seconds) + Double(attoseconds) / 1e18)
   }
 }

@@ -2,7 +2,7 @@
 /// combining marks none, everything else one (as `wcwidth` sees it).
 extension Character {
   /// 0, 1 or 2 cells.
-  public var cellWidth: Int {
+  package var cellWidth: Int {
     guard let first = unicodeScalars.first else { return 0 }
     if Self.isZeroWidth(first) { return 0 }
     if unicodeScalars.count > 1,
@@ -17,7 +17,7 @@ extension Character {
   /// What the terminal is sent instead of a control character (C0, DEL, C1): line breaks and
   /// tabs become a space, every other control character `�`, so peer text can never move
   /// the cursor or start an escape sequence.
-  public var printable: Character {
+  package var printable: Character {
     guard let first = unicodeScalars.first else { return self }
     switch first.value {
     case 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85: return " "
@@ -48,7 +48,7 @@ extension Character {
 
 extension StringProtocol {
   /// The cells the text takes on a terminal.
-  public var cellWidth: Int {
+  package var cellWidth: Int {
     // Printable ASCII, one cell a byte: most text on these screens (ids, numbers), measured
     // over every listed row each frame, so it skips grapheme breaking.
     if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return utf8.count }
@@ -57,7 +57,7 @@ extension StringProtocol {
 
   /// The longest prefix that fits in `cells` cells (a wide character that would straddle
   /// the edge is left out).
-  public func prefix(cells: Int) -> String {
+  package func prefix(cells: Int) -> String {
     var used = 0
     var result = ""
     for character in self {
@@ -70,7 +70,7 @@ extension StringProtocol {
   }
 
   /// The text cut to `cells` cells with `…` when it does not fit.
-  public func clipped(toCells cells: Int) -> String {
+  package func clipped(toCells cells: Int) -> String {
     guard cellWidth > cells else { return String(self) }
     guard cells > 0 else { return "" }
     return prefix(cells: cells - 1) + "…"

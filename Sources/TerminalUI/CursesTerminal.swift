@@ -7,12 +7,12 @@ import CNcurses
 #endif
 
 /// The one type that talks to ncurses. Use it from a single thread.
-public final class CursesTerminal: Terminal {
-  public let hasColor: Bool
-  public let supportsUnicode: Bool
+package final class CursesTerminal: Terminal {
+  package let hasColor: Bool
+  package let supportsUnicode: Bool
   private var restored = false
   /// See ``Terminal/hasHungUp``: found by a read that failed long before its timeout.
-  public private(set) var hasHungUp = false
+  package private(set) var hasHungUp = false
   /// Reads in a row that failed well before their timeout.
   private var earlyFailures = 0
   /// Early failures in a row taken as a hang-up even when the descriptor does not say so: a
@@ -21,7 +21,7 @@ public final class CursesTerminal: Terminal {
 
   /// Switches the terminal to the UI (raw keys, no echo, alternate screen) and installs a
   /// handler that restores it if the process dies of a crash signal.
-  public init(environment: [String: String]) {
+  package init(environment: [String: String]) {
     setlocale(LC_ALL, "")
     supportsUnicode = String(cString: nl_langinfo(nl_item(CODESET))) == "UTF-8"
     setenv("ESCDELAY", "25", 0)
@@ -43,10 +43,10 @@ public final class CursesTerminal: Terminal {
   deinit { restore() }
 
   /// The terminal's current size in cells.
-  public var size: (width: Int, height: Int) { (Int(cn_cols()), Int(cn_lines())) }
+  package var size: (width: Int, height: Int) { (Int(cn_cols()), Int(cn_lines())) }
 
   /// Puts `buffer` on the screen (curses sends only what changed).
-  public func draw(_ buffer: ScreenBuffer) {
+  package func draw(_ buffer: ScreenBuffer) {
     let window = cn_stdscr()
     werase(window)
     for row in 0..<buffer.height {
@@ -83,7 +83,7 @@ public final class CursesTerminal: Terminal {
 
   /// The next key pressed, or `nil` when none comes within the timeout (at once, once the
   /// terminal has hung up).
-  public func nextKey(timeoutMilliseconds: Int) -> Key? {
+  package func nextKey(timeoutMilliseconds: Int) -> Key? {
     guard !hasHungUp else { return nil }
     let window = cn_stdscr()
     wtimeout(window, Int32(timeoutMilliseconds))
@@ -132,7 +132,7 @@ public final class CursesTerminal: Terminal {
   }
 
   /// Gives the terminal back as it was; safe to call more than once.
-  public func restore() {
+  package func restore() {
     guard !restored else { return }
     restored = true
     curs_set(1)

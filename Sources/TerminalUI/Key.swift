@@ -1,5 +1,5 @@
 /// A key press, as the UIs see it (terminal-independent).
-public enum Key: Hashable, Sendable {
+package enum Key: Hashable, Sendable {
   case character(Character)
   case enter
   case backspace
@@ -21,7 +21,7 @@ public enum Key: Hashable, Sendable {
   case resize
 
   /// How the key is written in footers and help: `Enter`, `F2`, `^C`, `q`.
-  public var label: String {
+  package var label: String {
     switch self {
     case .character(" "): "Space"
     case .character(let character): String(character)

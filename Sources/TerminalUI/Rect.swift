@@ -1,23 +1,23 @@
 /// A rectangle of the screen.
-public struct Rect: Hashable, Sendable {
-  public var row: Int
-  public var column: Int
-  public var width: Int
-  public var height: Int
+package struct Rect: Hashable, Sendable {
+  package var row: Int
+  package var column: Int
+  package var width: Int
+  package var height: Int
 
-  public init(row: Int, column: Int, width: Int, height: Int) {
+  package init(row: Int, column: Int, width: Int, height: Int) {
     self.row = row
     self.column = column
     self.width = max(0, width)
     self.height = max(0, height)
   }
 
-  public var bottom: Int { row + height }
-  public var right: Int { column + width }
-  public var isEmpty: Bool { width == 0 || height == 0 }
+  package var bottom: Int { row + height }
+  package var right: Int { column + width }
+  package var isEmpty: Bool { width == 0 || height == 0 }
 
   /// Splits off `count` rows from the top: (top, rest).
-  public func splitTop(_ count: Int) -> (Rect, Rect) {
+  package func splitTop(_ count: Int) -> (Rect, Rect) {
     let top = min(max(0, count), height)
     return (
       Rect(row: row, column: column, width: width, height: top),
@@ -26,7 +26,7 @@ public struct Rect: Hashable, Sendable {
   }
 
   /// Splits off `count` rows from the bottom: (rest, bottom).
-  public func splitBottom(_ count: Int) -> (Rect, Rect) {
+  package func splitBottom(_ count: Int) -> (Rect, Rect) {
     let bottom = min(max(0, count), height)
     return (
       Rect(row: row, column: column, width: width, height: height - bottom),
@@ -35,7 +35,7 @@ public struct Rect: Hashable, Sendable {
   }
 
   /// Splits into left and right, the left `fraction` wide, with a one-column gap.
-  public func splitColumns(_ fraction: Double) -> (Rect, Rect) {
+  package func splitColumns(_ fraction: Double) -> (Rect, Rect) {
     let left = Int((Double(width) * fraction).rounded(.down))
     return (
       Rect(row: row, column: column, width: left, height: height),

@@ -3,31 +3,31 @@
 /// wide character (CJK, emoji) fills its cell and the next (a continuation cell), a
 /// combining mark joins the character before it, and control characters are stored as their
 /// visible replacement (``Swift/Character/printable``), never raw.
-public struct ScreenBuffer: Sendable, Equatable {
-  public struct Cell: Sendable, Equatable {
-    public var character: Character
-    public var style: StyleRole
+package struct ScreenBuffer: Sendable, Equatable {
+  package struct Cell: Sendable, Equatable {
+    package var character: Character
+    package var style: StyleRole
 
     /// The right half of a wide character: drawn by the character to its left.
-    public var isContinuation: Bool { character == ScreenBuffer.continuation }
+    package var isContinuation: Bool { character == ScreenBuffer.continuation }
   }
 
   /// Marks a cell covered by the wide character to its left (never a printable value).
   static let continuation: Character = "\u{0}"
 
-  public let width: Int
-  public let height: Int
-  public private(set) var cells: [Cell]
+  package let width: Int
+  package let height: Int
+  package private(set) var cells: [Cell]
   /// Where the terminal cursor should be shown (row, column), if anywhere.
-  public var cursor: (row: Int, column: Int)?
+  package var cursor: (row: Int, column: Int)?
 
-  public init(width: Int, height: Int) {
+  package init(width: Int, height: Int) {
     self.width = max(0, width)
     self.height = max(0, height)
     cells = Array(repeating: Cell(character: " ", style: .normal), count: self.width * self.height)
   }
 
-  public static func == (lhs: ScreenBuffer, rhs: ScreenBuffer) -> Bool {
+  package static func == (lhs: ScreenBuffer, rhs: ScreenBuffer) -> Bool {
     lhs.width == rhs.width && lhs.height == rhs.height && lhs.cells == rhs.cells
       && lhs.cursor?.row == rhs.cursor?.row && lhs.cursor?.column == rhs.cursor?.column
   }
@@ -36,7 +36,7 @@ public struct ScreenBuffer: Sendable, Equatable {
   /// wide character that would straddle the limit is not written. Returns the column after
   /// the last cell written.
   @discardableResult
-  public mutating func write(
+  package mutating func write(
     _ text: String, row: Int, column: Int, style: StyleRole = .normal, width limit: Int? = nil
   ) -> Int {
     guard row >= 0, row < height, column < width else { return column }
@@ -65,7 +65,7 @@ public struct ScreenBuffer: Sendable, Equatable {
   }
 
   /// Fills a row span with a style (spaces), e.g. for bars.
-  public mutating func fill(
+  package mutating func fill(
     row: Int, from column: Int = 0, width limit: Int? = nil, style: StyleRole
   ) {
     guard row >= 0, row < height else { return }
@@ -77,11 +77,11 @@ public struct ScreenBuffer: Sendable, Equatable {
   }
 
   /// The cell at (row, column).
-  public subscript(row: Int, column: Int) -> Cell { cells[row * width + column] }
+  package subscript(row: Int, column: Int) -> Cell { cells[row * width + column] }
 
   /// The text of every row, trailing spaces kept (each line is `width` cells wide; a wide
   /// character counts once).
-  public var lines: [String] {
+  package var lines: [String] {
     (0..<height).map { row in
       String(
         cells[(row * width)..<((row + 1) * width)].lazy.filter { !$0.isContinuation }.map(
@@ -90,7 +90,7 @@ public struct ScreenBuffer: Sendable, Equatable {
   }
 
   /// The rows with trailing spaces removed, for readable test expectations.
-  public var trimmedLines: [String] {
+  package var trimmedLines: [String] {
     lines.map { line in
       var line = line
       while line.last == " " { line.removeLast() }

@@ -1,9 +1,9 @@
 /// The frame every screen shares: a header row, the panels, a footer row — or, below the
 /// screen's minimum size, a message saying what it needs.
-public enum ScreenLayout {
+package enum ScreenLayout {
   /// The panels' rectangle between header and footer, or nil after drawing the "terminal
   /// too small" message when the buffer is smaller than `minimum`.
-  public static func panels(
+  package static func panels(
     of buffer: inout ScreenBuffer, minimum: (width: Int, height: Int), quitHint: String
   ) -> (panels: Rect, footerRow: Int)? {
     guard buffer.width >= minimum.width, buffer.height >= minimum.height else {

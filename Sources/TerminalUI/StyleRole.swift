@@ -1,6 +1,6 @@
 /// What a piece of text means; each terminal backend maps roles to colours and attributes
 /// (with a monochrome fallback), so view models never name a colour.
-public enum StyleRole: Int, Hashable, Sendable, CaseIterable {
+package enum StyleRole: Int, Hashable, Sendable, CaseIterable {
   case normal
   /// Header and footer bars.
   case bar

@@ -1,6 +1,6 @@
 /// Where frames are drawn and keys come from. ``CursesTerminal`` is the real one; tests
 /// render view models into a ``ScreenBuffer`` directly.
-public protocol Terminal: AnyObject {
+package protocol Terminal: AnyObject {
   /// The current size (columns, rows).
   var size: (width: Int, height: Int) { get }
   /// Whether text may be coloured (false with `NO_COLOR` or a monochrome terminal).

@@ -2,7 +2,7 @@ import Foundation
 
 /// The frame loop every screen runs: draw a frame, wait for keys (briefly while something
 /// moves, up to a second when idle), hand them over, repeat.
-public enum TerminalLoop {
+package enum TerminalLoop {
   /// Runs on the calling thread until `handle` returns false or `shouldStop` turns true.
   ///
   /// When the terminal hangs up, `hungUp` is called once (the screen starts stopping as on
@@ -12,7 +12,7 @@ public enum TerminalLoop {
   /// - Parameters:
   ///   - render: draws the frame into the buffer; returns whether anything is moving.
   ///   - handle: takes one key; false ends the loop.
-  public static func run(
+  package static func run(
     terminal: any Terminal, render: (inout ScreenBuffer) -> Bool, handle: (Key) -> Bool,
     hungUp: () -> Void = {}, shouldStop: () -> Bool
   ) {
@@ -38,11 +38,12 @@ public enum TerminalLoop {
   }
 
   /// How often a loop whose terminal hung up checks whether the screen has stopped.
-  public static let hungUpPoll: TimeInterval = 0.05
+  package static let hungUpPoll: TimeInterval = 0.05
 
   /// Runs `body` on a thread of its own (curses blocks while waiting for keys, which must
   /// not happen on the concurrency pool) and returns when it ends.
-  public static func onDedicatedThread(name: String, _ body: @escaping @Sendable () -> Void) async {
+  package static func onDedicatedThread(name: String, _ body: @escaping @Sendable () -> Void) async
+  {
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
       let thread = Thread {
         body()

@@ -1,9 +1,9 @@
 /// Word wrapping in terminal cells.
-public enum TextWrap {
+package enum TextWrap {
   /// `text` broken into lines of at most `width` cells at spaces; a word longer than a line
   /// is broken where the line ends. Never more than `maximumLines` lines (the last one then
   /// ends with `…`).
-  public static func lines(_ text: String, width: Int, maximumLines: Int = .max) -> [String] {
+  package static func lines(_ text: String, width: Int, maximumLines: Int = .max) -> [String] {
     guard width > 0, maximumLines > 0 else { return [] }
     var lines: [String] = []
     var current = ""

@@ -239,7 +239,7 @@ struct LineMode {
   private func call(_ n: Int) async -> Bool {
     do {
       let reply = try await client.call(n)
-      let milliseconds = Double(reply.roundTrip.nanoseconds) / 1e6
+      let milliseconds = reply.roundTrip.milliseconds
       output(
         " [.] fib(\(n)) = \(reply.value)  (\(reply.correlationID), "
           + "\(Int(milliseconds.rounded())) ms\(reply.worker.map { ", \($0)" } ?? ""))")

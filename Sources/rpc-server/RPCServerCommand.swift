@@ -195,7 +195,7 @@ enum LineFormat {
   }
 
   private static func line(_ event: RPCServerEvent) -> String {
-    let milliseconds = Format.fixed(Double(event.service.nanoseconds) / 1e6, 2)
+    let milliseconds = Format.fixed(event.service.milliseconds, 2)
     let id = event.correlationID.isEmpty ? "-" : event.correlationID
     switch event.outcome {
     case .answered(let value):

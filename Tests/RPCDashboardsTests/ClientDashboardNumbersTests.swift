@@ -72,7 +72,7 @@ import Testing
           : .success(
             RPCReply(
               correlationID: id, n: entry.n, value: "75025", worker: "w1",
-              roundTrip: now - entry.sentAt, timing: nil))
+              roundTrip: (now - entry.sentAt).duration, timing: nil))
       }
       waiting.removeAll { $0 == id }
     }
@@ -203,7 +203,8 @@ import Testing
         correlationID: "c-\(index)", n: 1,
         result: .success(
           RPCReply(
-            correlationID: "c-\(index)", n: 1, value: "1", worker: nil, roundTrip: roundTrip,
+            correlationID: "c-\(index)", n: 1, value: "1", worker: nil,
+            roundTrip: roundTrip.duration,
             timing: nil)))
     }
     return RPCClientStats(

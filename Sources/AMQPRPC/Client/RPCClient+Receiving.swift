@@ -68,7 +68,7 @@ extension RPCClient {
       if kind != .duplicate {
         configuration.logger.debug("\(kind.rawValue) reply discarded", metadata: ["id": "\(id)"])
       }
-      events?.yield(.discarded(kind, correlationID: id, lateBy: lateBy))
+      events?.yield(.discarded(kind, correlationID: id, lateBy: lateBy?.duration))
     }
   }
 
@@ -117,7 +117,7 @@ extension RPCClient {
     return .success(
       RPCReply(
         correlationID: id, n: n, body: message.body, properties: message.properties,
-        worker: RPCHeaderValues.text(headers[RPCWire.workerHeader]), roundTrip: roundTrip,
+        worker: RPCHeaderValues.text(headers[RPCWire.workerHeader]), roundTrip: roundTrip.duration,
         timing: timing(headers, sent: sentWall, received: receivedWall)))
   }
 
@@ -129,8 +129,8 @@ extension RPCClient {
       let serverReplied = RPCHeaderValues.microseconds(headers[RPCWire.repliedHeader])
     else { return nil }
     return RPCTiming(
-      queueWait: .saturatingMicroseconds(serverReceived.saturatingDifference(sent)),
-      service: .saturatingMicroseconds(serverReplied.saturatingDifference(serverReceived)),
-      returnTrip: .saturatingMicroseconds(received.saturatingDifference(serverReplied)))
+      queueWait: .microseconds(serverReceived.saturatingDifference(sent)),
+      service: .microseconds(serverReplied.saturatingDifference(serverReceived)),
+      returnTrip: .microseconds(received.saturatingDifference(serverReplied)))
   }
 }

@@ -169,14 +169,16 @@ struct RPCClientState: Sendable {
   /// Counts a discarded reply and lists it among the newest discarded.
   mutating func discarded(_ kind: RPCDiscardKind, id: String, lateBy: TimeAmount?) {
     discarded[kind, default: 0] += 1
-    recentlyDiscarded.append(RPCDiscardedReply(kind: kind, correlationID: id, lateBy: lateBy))
+    recentlyDiscarded.append(
+      RPCDiscardedReply(kind: kind, correlationID: id, lateBy: lateBy?.duration))
     if recentlyDiscarded.count > RPCClientStats.recentLimit { recentlyDiscarded.removeFirst() }
   }
 
   mutating func snapshot(now: NIODeadline) -> RPCClientStats {
     let oldest = table.entries.sorted { $0.sentAt < $1.sentAt }.prefix(1_000).map {
       RPCInFlightCall(
-        correlationID: $0.id, n: $0.n, age: now - $0.sentAt, timeLeft: $0.deadline - now)
+        correlationID: $0.id, n: $0.n, age: (now - $0.sentAt).duration,
+        timeLeft: ($0.deadline - now).duration)
     }
     let counts = RPCOutcome.allCases.map { ($0, outcomes[$0.index]) }.filter { $0.1 > 0 }
     return RPCClientStats(

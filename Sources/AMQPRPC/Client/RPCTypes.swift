@@ -17,14 +17,14 @@ public struct RPCReply: Sendable, Hashable {
   /// The worker that answered, when the server says (our servers do; tutorial ones do not).
   public var worker: String?
   /// Time from publishing the request to receiving the reply.
-  public var roundTrip: TimeAmount
+  public var roundTrip: Duration
   /// The round trip split by the server's timestamps, when the reply carries them.
   public var timing: RPCTiming?
 
   public init(
     correlationID: String, n: Int?, body: ByteBuffer,
     properties: AMQPBasicProperties = AMQPBasicProperties(), worker: String?,
-    roundTrip: TimeAmount, timing: RPCTiming?
+    roundTrip: Duration, timing: RPCTiming?
   ) {
     self.correlationID = correlationID
     self.n = n
@@ -37,7 +37,7 @@ public struct RPCReply: Sendable, Hashable {
 
   /// A reply whose body is `value` as UTF-8 text.
   public init(
-    correlationID: String, n: Int?, value: String, worker: String?, roundTrip: TimeAmount,
+    correlationID: String, n: Int?, value: String, worker: String?, roundTrip: Duration,
     timing: RPCTiming?
   ) {
     self.init(
@@ -50,13 +50,13 @@ public struct RPCReply: Sendable, Hashable {
 /// client and server share a clock (one machine); otherwise off by the clocks' skew.
 public struct RPCTiming: Sendable, Hashable {
   /// From publishing the request to a worker receiving it.
-  public var queueWait: TimeAmount
+  public var queueWait: Duration
   /// The worker's time on the request.
-  public var service: TimeAmount
+  public var service: Duration
   /// From the worker publishing the reply to the client receiving it.
-  public var returnTrip: TimeAmount
+  public var returnTrip: Duration
 
-  public init(queueWait: TimeAmount, service: TimeAmount, returnTrip: TimeAmount) {
+  public init(queueWait: Duration, service: Duration, returnTrip: Duration) {
     self.queueWait = queueWait
     self.service = service
     self.returnTrip = returnTrip
@@ -158,7 +158,7 @@ public enum RPCClientEvent: Sendable, Hashable {
   /// A call ended: `.success` with the reply, or the error.
   case completed(correlationID: String, n: Int?, result: Result<RPCReply, RPCError>)
   /// A reply was discarded; `lateBy` is set for late ones.
-  case discarded(RPCDiscardKind, correlationID: String, lateBy: TimeAmount?)
+  case discarded(RPCDiscardKind, correlationID: String, lateBy: Duration?)
   /// Something happened to the client's link to the broker or its callback queue.
   case link(RPCLinkEvent)
 }

@@ -22,10 +22,9 @@ public struct RPCServerEvent: Sendable, Hashable {
   public var n: Int?
   public var outcome: Outcome
   /// Time from receiving the request to having its answer (before the reply is published).
-  public var service: TimeAmount
+  public var service: Duration
 
-  public init(worker: String, correlationID: String, n: Int?, outcome: Outcome, service: TimeAmount)
-  {
+  public init(worker: String, correlationID: String, n: Int?, outcome: Outcome, service: Duration) {
     self.worker = worker
     self.correlationID = correlationID
     self.n = n

@@ -423,6 +423,7 @@ final class RPCWorker: Sendable {
     }
     onEvent(
       RPCServerEvent(
-        worker: name, correlationID: correlationID, n: n, outcome: outcome, service: service))
+        worker: name, correlationID: correlationID, n: n, outcome: outcome,
+        service: service.duration))
   }
 }

@@ -8,7 +8,7 @@ public struct RPCWorkerStats: Sendable, Hashable {
     case idle
     /// Handling its oldest request (n for a Fibonacci one) for `since`; ``held``
     /// counts every request it holds.
-    case busy(n: Int?, correlationID: String, since: TimeAmount)
+    case busy(n: Int?, correlationID: String, since: Duration)
     /// Being removed (or paused): no new deliveries; it answers and acknowledges the
     /// ``held`` requests it still has, then goes.
     case stopping

@@ -65,7 +65,8 @@ struct WorkerRecord: Sendable {
       if let oldest = computing.min(by: { $0.since < $1.since }) {
         // `now` may be read just before the worker started; never show a negative age.
         state = .busy(
-          n: oldest.n, correlationID: oldest.correlationID, since: max(.zero, now - oldest.since))
+          n: oldest.n, correlationID: oldest.correlationID,
+          since: max(.zero, now - oldest.since).duration)
       } else {
         state = .idle
       }

@@ -63,11 +63,11 @@ public struct RPCInFlightCall: Sendable, Hashable {
   public var correlationID: String
   public var n: Int?
   /// How long it has waited.
-  public var age: TimeAmount
+  public var age: Duration
   /// Until its deadline (negative when overdue).
-  public var timeLeft: TimeAmount
+  public var timeLeft: Duration
 
-  public init(correlationID: String, n: Int?, age: TimeAmount, timeLeft: TimeAmount) {
+  public init(correlationID: String, n: Int?, age: Duration, timeLeft: Duration) {
     self.correlationID = correlationID
     self.n = n
     self.age = age
@@ -93,9 +93,9 @@ public struct RPCDiscardedReply: Sendable, Hashable {
   public var kind: RPCDiscardKind
   public var correlationID: String
   /// For a late reply: how long after its call ended it came.
-  public var lateBy: TimeAmount?
+  public var lateBy: Duration?
 
-  public init(kind: RPCDiscardKind, correlationID: String, lateBy: TimeAmount?) {
+  public init(kind: RPCDiscardKind, correlationID: String, lateBy: Duration?) {
     self.kind = kind
     self.correlationID = correlationID
     self.lateBy = lateBy

@@ -49,13 +49,3 @@ extension Int64 {
     return other < 0 ? .max : .min
   }
 }
-
-extension TimeAmount {
-  /// `microseconds` as a time amount, clamped instead of trapping where nanoseconds would not
-  /// fit in `Int64` (about ±292 years).
-  static func saturatingMicroseconds(_ microseconds: Int64) -> TimeAmount {
-    let (nanoseconds, overflow) = microseconds.multipliedReportingOverflow(by: 1_000)
-    guard overflow else { return .nanoseconds(nanoseconds) }
-    return .nanoseconds(microseconds < 0 ? .min : .max)
-  }
-}

@@ -6,7 +6,7 @@ extension ClientDashboard {
   /// Whether `sent = ok + error + timed out + unroutable + lost + cancelled + in flight`
   /// holds in the snapshot: `✓` (ASCII `=`) when it does, else the difference
   /// (`✗ 3 unaccounted`, `✗ 2 too many`); `nil` before the first snapshot.
-  public var accountingCheck: (text: String, holds: Bool)? {
+  package var accountingCheck: (text: String, holds: Bool)? {
     guard let stats else { return nil }
     let difference = stats.unaccounted
     let mark = asciiOnly ? "!=" : "✗"

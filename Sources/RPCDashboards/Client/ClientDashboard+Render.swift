@@ -5,7 +5,7 @@ import TerminalUI
 
 extension ClientDashboard {
   /// Draws the whole screen for `now` (messages expire, ages tick).
-  public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
+  package mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
     let layout = ScreenLayout.panels(
       of: &buffer, minimum: Self.minimumSize, quitHint: "q quits.")
@@ -34,7 +34,7 @@ extension ClientDashboard {
 
   /// Draws everything but the header, footer and help into `area`: the input line, the
   /// message line, the stats, in flight, completed and discarded (also used by rpc-demo).
-  public mutating func renderPanels(
+  package mutating func renderPanels(
     into buffer: inout ScreenBuffer, in area: Rect, now: NIODeadline
   ) {
     expireMessage(now: now)

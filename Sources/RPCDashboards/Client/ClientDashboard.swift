@@ -6,9 +6,9 @@ import TerminalUI
 
 /// What the client screen shows, as a pure value: fed with client events, stats snapshots
 /// and keys; rendered into a ``ScreenBuffer``. No curses, no I/O: tests drive it directly.
-public struct ClientDashboard: Sendable {
+package struct ClientDashboard: Sendable {
   /// What the screen asks the application to do.
-  public enum Command: Sendable, Hashable {
+  package enum Command: Sendable, Hashable {
     case send([Int])
     case injectUnknownReply
     case sendLateRequest
@@ -16,7 +16,7 @@ public struct ClientDashboard: Sendable {
     case quit
   }
 
-  public enum Action: Hashable, Sendable {
+  package enum Action: Hashable, Sendable {
     /// `history` and `scroll` are handled as editing keys; they are in the keymap for the
     /// footer and help only.
     case submit, clearLine, history, scroll, injectUnknown, sendLate
@@ -24,38 +24,38 @@ public struct ClientDashboard: Sendable {
   }
 
   /// Shown in the header.
-  public var brokerURL: String
+  package var brokerURL: String
   /// The TLS of an `amqps` connection (`TLSv1.3 TLS_AES_128_GCM_SHA256`); `nil` on plain TCP.
-  public var tls: String?
-  public var serverProduct: String
-  public var callbackQueue: String
-  public var queue: String
-  public var status: ConnectionStatus = .connecting
+  package var tls: String?
+  package var serverProduct: String
+  package var callbackQueue: String
+  package var queue: String
+  package var status: ConnectionStatus = .connecting
   /// Consumers on the request queue; `.some(nil)` when the queue does not exist.
-  public var workersListening: Int??
-  public var timeout: Duration
-  public var asciiOnly = false
+  package var workersListening: Int??
+  package var timeout: Duration
+  package var asciiOnly = false
   /// The largest n typed numbers may ask for: the server's bound when the screen knows it
   /// (rpc-demo sets its workers'), else ``NumberList/largestN``.
-  public var maximumN = NumberList.largestN
+  package var maximumN = NumberList.largestN
 
-  public private(set) var input = InputLine()
-  public private(set) var stats: RPCClientStats?
+  package private(set) var input = InputLine()
+  package private(set) var stats: RPCClientStats?
   /// The newest ended calls, newest first, from the same snapshot as ``stats``.
-  public private(set) var completed: Deque<CompletedCall> = []
+  package private(set) var completed: Deque<CompletedCall> = []
   /// The newest discarded replies, newest first, from the same snapshot as ``stats``.
-  public private(set) var discarded: Deque<DiscardedReply> = []
+  package private(set) var discarded: Deque<DiscardedReply> = []
   /// Calls ended per second over ``RateWindow/seconds``, from the snapshots.
   private var completionRate = CompletionRate()
-  public private(set) var latencyHistory: [Double] = []
+  package private(set) var latencyHistory: [Double] = []
   /// The flash message and the help overlay.
-  public private(set) var transient = TransientState()
-  public var showHelp: Bool { transient.showsHelp }
+  package private(set) var transient = TransientState()
+  package var showHelp: Bool { transient.showsHelp }
   /// Whether the latest frame was too small to draw: only the quit keys work then.
-  public internal(set) var tooSmall = false
+  package internal(set) var tooSmall = false
   /// What the latest break of the link (or the broker's flow control) did to the calls,
   /// and the callback queue after it: under the input line until the next one.
-  public internal(set) var linkNote: (text: String, style: StyleRole)?
+  package internal(set) var linkNote: (text: String, style: StyleRole)?
   /// Calls in flight at the latest break: ended as connection lost, or to be sent again.
   var breakCalls = (lost: 0, resent: 0)
   private var scroll = 0
@@ -66,15 +66,15 @@ public struct ClientDashboard: Sendable {
   private var awaitingConfirmation: String?
 
   /// The most completed calls and discarded replies kept for display.
-  public static let historyLimit = RPCClientStats.recentLimit
+  package static let historyLimit = RPCClientStats.recentLimit
   /// Lines asking for more requests than this are sent only on a second Enter.
-  public static let confirmationThreshold = 5_000
+  package static let confirmationThreshold = 5_000
   /// Seconds `:timeout` accepts: 1 ms to 24 h, as the commands' `--timeout`.
   static let typedTimeoutRange = 0.001...86_400.0
   /// The smallest usable screen.
-  public static let minimumSize = (width: 50, height: 16)
+  package static let minimumSize = (width: 50, height: 16)
 
-  public init(
+  package init(
     brokerURL: String, serverProduct: String, callbackQueue: String, queue: String,
     timeout: Duration
   ) {
@@ -86,7 +86,7 @@ public struct ClientDashboard: Sendable {
   }
 
   /// The keys of the screen; the footer and the help overlay are made from it.
-  public static let keymap = Keymap<Action>([
+  package static let keymap = Keymap<Action>([
     .init(
       [.enter], .submit, footer: "send", help: "send the numbers typed (35, 30 31 32, 30x50, 1..40)"
     ),
@@ -113,7 +113,7 @@ public struct ClientDashboard: Sendable {
   /// replies are listed from the snapshot given to ``update(stats:now:)``, so that the lists
   /// and the counters beside them describe the same moment (events arrive through a task
   /// that lags behind during a burst).
-  public mutating func apply(_ event: RPCClientEvent, now: NIODeadline) {
+  package mutating func apply(_ event: RPCClientEvent, now: NIODeadline) {
     switch event {
     case .sent, .completed, .discarded:
       break
@@ -125,7 +125,7 @@ public struct ClientDashboard: Sendable {
 
   /// Feeds the latest stats snapshot (each frame): the counters, the lists of ended calls
   /// and discarded replies, the rate and the round-trip sparkline all come from it.
-  public mutating func update(stats: RPCClientStats, now: NIODeadline) {
+  package mutating func update(stats: RPCClientStats, now: NIODeadline) {
     let previous = self.stats
     rollLatencySecond(now: now)
     let ended = stats.ended
@@ -133,7 +133,9 @@ public struct ClientDashboard: Sendable {
       // The calls ended since the previous snapshot are the newest of its list.
       let new = min(max(0, ended - (previous?.ended ?? 0)), stats.recentlyEnded.count)
       for call in stats.recentlyEnded.suffix(new) {
-        if case .success(let reply) = call.result { recordLatency(reply.roundTrip, now: now) }
+        if case .success(let reply) = call.result {
+          recordLatency(reply.roundTrip.timeAmount, now: now)
+        }
       }
       completed = Deque(stats.recentlyEnded.reversed().map(CompletedCall.init))
       // Keep the rows in view still while reading history.
@@ -149,24 +151,24 @@ public struct ClientDashboard: Sendable {
   }
 
   /// Calls ended per second over the last ``RateWindow/seconds``.
-  public var completionsPerSecond: Double { completionRate.perSecond }
+  package var completionsPerSecond: Double { completionRate.perSecond }
 
   /// Shows a short-lived message under the input line.
-  public mutating func say(
+  package mutating func say(
     _ text: String, style: StyleRole = .normal, now: NIODeadline, for seconds: Int64 = 6
   ) {
     transient.say(text, style: style, now: now, for: seconds)
   }
 
   /// Whether something moves on screen, so the UI redraws often (else rarely, idle).
-  public func isAnimating(now: NIODeadline) -> Bool {
+  package func isAnimating(now: NIODeadline) -> Bool {
     (stats?.inFlight ?? 0) > 0 || transient.showsMessage(at: now) || status.isAnimating(now: now)
   }
 
   // MARK: - Keys
 
   /// Handles a key; returns what the application must do.
-  public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
+  package mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
     // The screen says it is too small and that q quits: nothing else is taken blind.
     if tooSmall { return Self.keymap.action(for: key) == .quit ? [.quit] : [] }
     if transient.helpTakes(key) { return [] }
@@ -318,10 +320,10 @@ public struct ClientDashboard: Sendable {
 }
 
 /// A finished call, as listed.
-public struct CompletedCall: Sendable, Hashable {
-  public var id: String
-  public var n: Int?
-  public var result: Result<RPCReply, RPCError>
+package struct CompletedCall: Sendable, Hashable {
+  package var id: String
+  package var n: Int?
+  package var result: Result<RPCReply, RPCError>
 
   init(_ call: RPCEndedCall) {
     self.init(id: call.correlationID, n: call.n, result: call.result)
@@ -335,16 +337,16 @@ public struct CompletedCall: Sendable, Hashable {
 }
 
 /// A discarded reply, as listed.
-public struct DiscardedReply: Sendable, Hashable {
-  public var kind: RPCDiscardKind
-  public var id: String
-  public var lateBy: TimeAmount?
+package struct DiscardedReply: Sendable, Hashable {
+  package var kind: RPCDiscardKind
+  package var id: String
+  package var lateBy: Duration?
 
   init(_ reply: RPCDiscardedReply) {
     self.init(kind: reply.kind, id: reply.correlationID, lateBy: reply.lateBy)
   }
 
-  init(kind: RPCDiscardKind, id: String, lateBy: TimeAmount?) {
+  init(kind: RPCDiscardKind, id: String, lateBy: Duration?) {
     self.kind = kind
     self.id = id
     self.lateBy = lateBy

@@ -5,41 +5,41 @@ import TerminalUI
 /// Both sides of the RPC pattern on one screen: the client's panels above, the server's
 /// workers below. It composes the client and server view models (their own rendering and
 /// keys), adding only the keys and caption of the demo.
-public struct DemoDashboard: Sendable {
-  public enum Command: Sendable, Hashable {
+package struct DemoDashboard: Sendable {
+  package enum Command: Sendable, Hashable {
     case client(ClientDashboard.Command)
     case server(ServerDashboard.Command)
     case toggleTour
   }
 
-  public enum Action: Hashable, Sendable {
+  package enum Action: Hashable, Sendable {
     case selectWorker, addWorker, removeWorker, togglePause, tour
   }
 
-  public var client: ClientDashboard
-  public var server: ServerDashboard
-  public private(set) var tourRunning = false
+  package var client: ClientDashboard
+  package var server: ServerDashboard
+  package private(set) var tourRunning = false
   /// The tour's caption for its current step, wrapped to two rows under the input line
   /// until the next one (`nil`: none); once the tour has ended, for ``captionLinger``.
-  public var caption: String? {
+  package var caption: String? {
     didSet { captionUntil = nil }
   }
   /// When the caption of a tour that ended goes.
   private(set) var captionUntil: NIODeadline?
   /// How long the last caption of a tour that ended stays (`Tour finished…`).
-  public static let captionLinger = TimeAmount.seconds(8)
+  package static let captionLinger = TimeAmount.seconds(8)
   /// Whether the latest frame was too small to draw: only the quit keys work then.
-  public internal(set) var tooSmall = false
+  package internal(set) var tooSmall = false
 
-  public static let minimumSize = (width: 70, height: 24)
+  package static let minimumSize = (width: 70, height: 24)
 
-  public init(client: ClientDashboard, server: ServerDashboard) {
+  package init(client: ClientDashboard, server: ServerDashboard) {
     self.client = client
     self.server = server
   }
 
   /// The demo's own keys; everything else goes to the client panels.
-  public static let keymap = Keymap<Action>([
+  package static let keymap = Keymap<Action>([
     .init([.tab], .selectWorker, footer: "worker", help: "select the next worker"),
     .init([.function(5)], .addWorker, footer: "add", help: "add a worker"),
     .init(
@@ -51,7 +51,7 @@ public struct DemoDashboard: Sendable {
   ])
 
   /// Applies a key: worker keys go to the server side, the rest to the client side.
-  public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
+  package mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
     // The screen says it is too small and that q quits: nothing else is taken blind.
     if tooSmall {
       return ClientDashboard.keymap.action(for: key) == .quit ? [.client(.quit)] : []
@@ -77,7 +77,7 @@ public struct DemoDashboard: Sendable {
 
   /// Says whether the tour runs at `now`: when it has just ended, its last caption stays
   /// for ``captionLinger``, then goes as the other notes do.
-  public mutating func setTourRunning(_ running: Bool, now: NIODeadline) {
+  package mutating func setTourRunning(_ running: Bool, now: NIODeadline) {
     if tourRunning, !running, caption != nil { captionUntil = now + Self.captionLinger }
     tourRunning = running
   }
@@ -88,14 +88,14 @@ public struct DemoDashboard: Sendable {
   }
 
   /// Whether either side moves, or the tour runs.
-  public func isAnimating(now: NIODeadline) -> Bool {
+  package func isAnimating(now: NIODeadline) -> Bool {
     client.isAnimating(now: now) || server.isAnimating(now: now) || tourRunning
       || captionUntil != nil
   }
 
   /// Draws both sides on one screen for `now`: the client's panels, then every worker (the
   /// client keeping at least two rows in each of its lists), the footer, the help.
-  public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
+  package mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     client.expireMessage(now: now)
     server.expireMessage(now: now)
     expireCaption(now: now)

@@ -8,7 +8,7 @@ import TerminalUI
 extension ServerDashboard {
   /// Takes a notice: the connection lost, reconnecting, recovered or blocked; a worker's
   /// consumer lost and restored.
-  public mutating func apply(_ notice: RPCServerNotice) {
+  package mutating func apply(_ notice: RPCServerNotice) {
     latestNotice = Self.note(notice)
   }
 

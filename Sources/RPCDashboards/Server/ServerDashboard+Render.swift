@@ -4,7 +4,7 @@ import TerminalUI
 
 extension ServerDashboard {
   /// Draws the whole screen for `now` (messages expire).
-  public mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
+  package mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
     let layout = ScreenLayout.panels(
       of: &buffer, minimum: Self.minimumSize, quitHint: "q drains and quits.")
@@ -30,7 +30,8 @@ extension ServerDashboard {
 
   /// Draws the summary line, the message line, the worker table and (with `showLog`) the
   /// recent requests into `area` (also used by rpc-demo).
-  public mutating func renderPanels(into buffer: inout ScreenBuffer, in area: Rect, showLog: Bool) {
+  package mutating func renderPanels(into buffer: inout ScreenBuffer, in area: Rect, showLog: Bool)
+  {
     renderSummary(
       into: &buffer, in: Rect(row: area.row, column: 1, width: area.width - 2, height: 1))
     let notes = noteLines(width: area.width - 1)
@@ -47,7 +48,7 @@ extension ServerDashboard {
   }
 
   /// Rows the summary, the message and the worker table need at `width` cells.
-  public func panelHeight(width: Int) -> Int {
+  package func panelHeight(width: Int) -> Int {
     1 + max(1, noteLines(width: width - 1).count) + 2 + stats.workers.count + 1
   }
 

@@ -5,9 +5,9 @@ import TerminalUI
 
 /// What the server screen shows, as a pure value: fed with server events and stats
 /// snapshots and keys; rendered into a ``ScreenBuffer``.
-public struct ServerDashboard: Sendable {
+package struct ServerDashboard: Sendable {
   /// What the screen asks the application to do.
-  public enum Command: Sendable, Hashable {
+  package enum Command: Sendable, Hashable {
     case addWorker
     case removeWorker(id: Int)
     case pauseWorker(id: Int)
@@ -16,41 +16,41 @@ public struct ServerDashboard: Sendable {
     case quit
   }
 
-  public enum Action: Hashable, Sendable {
+  package enum Action: Hashable, Sendable {
     case select, add, remove, togglePause, prefetchDown, prefetchUp, help, quit
   }
 
-  public var brokerURL: String
+  package var brokerURL: String
   /// This process's name, `<host>-<pid>`: the prefix of its workers' names (`vm-17118/w2`)
   /// in a client's list of replies, so a worker seen there can be found here.
-  public var serverName: String?
+  package var serverName: String?
   /// The TLS of an `amqps` connection (`TLSv1.3 TLS_AES_128_GCM_SHA256`); `nil` on plain TCP.
-  public var tls: String?
-  public var status: ConnectionStatus = .connecting
-  public var queue: String
+  package var tls: String?
+  package var status: ConnectionStatus = .connecting
+  package var queue: String
   /// How the queue came to be: `declared classic`, `existing`.
-  public var queueOrigin: String
+  package var queueOrigin: String
   /// Ready messages and consumers on the queue, across every server process.
-  public var queueStatus: (ready: UInt32, consumers: UInt32)?
+  package var queueStatus: (ready: UInt32, consumers: UInt32)?
   /// Prefetch for workers added from now on: 0 (unlimited) or 1…65535.
-  public var prefetch: UInt16
-  public var work: RPCWorkMode
-  public var maximumN: Int
-  public var asciiOnly = false
+  package var prefetch: UInt16
+  package var work: RPCWorkMode
+  package var maximumN: Int
+  package var asciiOnly = false
   /// True while the application drains its workers before quitting.
-  public var draining = false
+  package var draining = false
 
-  public private(set) var stats = RPCServerStats(workers: [])
-  public private(set) var log: Deque<RPCServerEvent> = []
-  public private(set) var selected = 0
+  package private(set) var stats = RPCServerStats(workers: [])
+  package private(set) var log: Deque<RPCServerEvent> = []
+  package private(set) var selected = 0
   /// The flash message and the help overlay.
-  public private(set) var transient = TransientState()
-  public var showHelp: Bool { transient.showsHelp }
+  package private(set) var transient = TransientState()
+  package var showHelp: Bool { transient.showsHelp }
   /// Whether the latest frame was too small to draw: only the quit keys work then.
-  public internal(set) var tooSmall = false
+  package internal(set) var tooSmall = false
   /// The latest notice about the link or a worker's consumer, under the summary until the
   /// next one (see ``apply(_:)-notice``).
-  public internal(set) var latestNotice: (text: String, style: StyleRole)?
+  package internal(set) var latestNotice: (text: String, style: StyleRole)?
   private var throughput = ThroughputHistory()
   private var workerHistory: [Int: ThroughputHistory] = [:]
   /// Every worker's requests handled per second, removed ones included (the summary and
@@ -63,14 +63,14 @@ public struct ServerDashboard: Sendable {
   /// Workers asked to go and still listed (stopping).
   var removalsAwaited: Set<Int> = []
 
-  public static let minimumSize = (width: 60, height: 14)
+  package static let minimumSize = (width: 60, height: 14)
   /// How long an added worker is awaited to say it was added.
   static let addAwaitLimit = TimeAmount.seconds(10)
   static let logLimit = 200
 
   /// A screen for the server on `queue` (`queueOrigin` says whether it was adopted or
   /// declared), before any worker statistics arrive.
-  public init(
+  package init(
     brokerURL: String, queue: String, queueOrigin: String, prefetch: UInt16, work: RPCWorkMode,
     maximumN: Int
   ) {
@@ -83,7 +83,7 @@ public struct ServerDashboard: Sendable {
   }
 
   /// The keys of the screen; the footer and the help overlay are made from it.
-  public static let keymap = Keymap<Action>([
+  package static let keymap = Keymap<Action>([
     .init([.up, .down], .select, footer: "select", help: "select a worker"),
     .init([.character("+"), .character("a")], .add, footer: "add", help: "add a worker"),
     .init(
@@ -107,14 +107,14 @@ public struct ServerDashboard: Sendable {
   // MARK: - Feeding
 
   /// Adds a handled request to the log (newest first, at most `logLimit`).
-  public mutating func apply(_ event: RPCServerEvent) {
+  package mutating func apply(_ event: RPCServerEvent) {
     log.prepend(event)
     if log.count > Self.logLimit { log.removeLast() }
   }
 
   /// Takes a new statistics snapshot: worker rows, rates, throughput trends, the selection;
   /// says when a worker asked for has appeared or one removed has ended; expires the message.
-  public mutating func update(stats: RPCServerStats, now: NIODeadline) {
+  package mutating func update(stats: RPCServerStats, now: NIODeadline) {
     let listed = Set(self.stats.workers.map(\.id))
     self.stats = stats
     throughput.record(total: stats.handled, now: now)
@@ -133,23 +133,23 @@ public struct ServerDashboard: Sendable {
   }
 
   /// Requests handled since start, removed workers included.
-  public var handledTotal: Int { stats.handled }
+  package var handledTotal: Int { stats.handled }
 
   /// Requests handled per second over ``RateWindow/seconds``, removed workers included.
-  public var rate: Double { overallRate.perSecond }
+  package var rate: Double { overallRate.perSecond }
 
   /// Worker `id`'s requests handled per second over ``RateWindow/seconds``.
   func rate(of worker: Int) -> Double { workerRates[worker]?.perSecond ?? 0 }
 
   /// Shows `text` in the message line until `seconds` after `now`.
-  public mutating func say(
+  package mutating func say(
     _ text: String, style: StyleRole = .normal, now: NIODeadline, for seconds: Int64 = 5
   ) {
     transient.say(text, style: style, now: now, for: seconds)
   }
 
   /// Whether something moves (a busy worker, recent traffic, a message).
-  public func isAnimating(now: NIODeadline) -> Bool {
+  package func isAnimating(now: NIODeadline) -> Bool {
     stats.workers.contains {
       switch $0.state {
       case .busy, .restoring, .stopping: true
@@ -162,7 +162,7 @@ public struct ServerDashboard: Sendable {
   // MARK: - Keys
 
   /// Applies a key; returns what the caller must do with the server (add, remove, pause…).
-  public mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
+  package mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
     // The screen says it is too small and that q quits: nothing else is taken blind.
     if tooSmall { return Self.keymap.action(for: key) == .quit ? [.quit] : [] }
     if transient.helpTakes(key) { return [] }

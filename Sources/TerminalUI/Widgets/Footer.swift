@@ -2,19 +2,19 @@
 /// `q quit` always show (from the screen's minimum width); when the rest does not fit, the
 /// least important items (the last) are abbreviated first — one key, the label's first
 /// word — and then dropped.
-public struct Footer: Widget, Sendable {
-  public struct Item: Sendable, Hashable {
+package struct Footer: Widget, Sendable {
+  package struct Item: Sendable, Hashable {
     /// Every key of the binding, as written (`F1`, `?`).
-    public var keys: [String]
-    public var label: String
+    package var keys: [String]
+    package var label: String
 
-    public init(keys: [String], label: String) {
+    package init(keys: [String], label: String) {
       self.keys = keys
       self.label = label
     }
 
     /// Help and quit: never dropped, written with their one-character key.
-    public var isEssential: Bool { label == "help" || label == "quit" }
+    package var isEssential: Bool { label == "help" || label == "quit" }
 
     /// The keys and label at full length (`PgUp/PgDn`, `unknown reply`) or abbreviated.
     func text(abbreviated: Bool) -> (keys: String, label: String) {
@@ -32,14 +32,14 @@ public struct Footer: Widget, Sendable {
     }
   }
 
-  public var items: [Item]
+  package var items: [Item]
 
-  public init(_ items: [Item]) {
+  package init(_ items: [Item]) {
     self.items = items
   }
 
   /// What fits in `width` cells: each kept item with its keys and label, in order.
-  public func fitted(width: Int) -> [(keys: String, label: String)] {
+  package func fitted(width: Int) -> [(keys: String, label: String)] {
     var abbreviated = Array(repeating: false, count: items.count)
     var kept = Array(repeating: true, count: items.count)
     func length() -> Int {
@@ -54,7 +54,7 @@ public struct Footer: Widget, Sendable {
     return items.indices.filter { kept[$0] }.map { items[$0].text(abbreviated: abbreviated[$0]) }
   }
 
-  public func render(into buffer: inout ScreenBuffer, in area: Rect) {
+  package func render(into buffer: inout ScreenBuffer, in area: Rect) {
     guard !area.isEmpty else { return }
     buffer.fill(row: area.row, from: area.column, width: area.width, style: .bar)
     var column = area.column
@@ -70,7 +70,7 @@ public struct Footer: Widget, Sendable {
 }
 
 /// Draws a footer of `key label` items on `row` (see ``Footer``).
-public func renderFooter(
+package func renderFooter(
   _ items: [(keys: String, label: String)], into buffer: inout ScreenBuffer, row: Int
 ) {
   Footer(

@@ -1,16 +1,16 @@
 /// A horizontal gauge such as `█████···` for a fraction (0…1) of its width.
-public struct Gauge: Widget, Sendable {
-  public var fraction: Double
-  public var asciiOnly: Bool
-  public var style: StyleRole = .normal
+package struct Gauge: Widget, Sendable {
+  package var fraction: Double
+  package var asciiOnly: Bool
+  package var style: StyleRole = .normal
 
-  public init(_ fraction: Double, asciiOnly: Bool = false) {
+  package init(_ fraction: Double, asciiOnly: Bool = false) {
     self.fraction = fraction
     self.asciiOnly = asciiOnly
   }
 
   /// Fills the area's first row.
-  public func render(into buffer: inout ScreenBuffer, in area: Rect) {
+  package func render(into buffer: inout ScreenBuffer, in area: Rect) {
     guard !area.isEmpty else { return }
     buffer.write(
       Self.render(fraction, width: area.width, asciiOnly: asciiOnly), row: area.row,
@@ -18,7 +18,7 @@ public struct Gauge: Widget, Sendable {
   }
 
   /// The gauge for `fraction` (clamped to 0…1) in `width` cells.
-  public static func render(_ fraction: Double, width: Int, asciiOnly: Bool = false) -> String {
+  package static func render(_ fraction: Double, width: Int, asciiOnly: Bool = false) -> String {
     guard width > 0 else { return "" }
     let clamped = min(1, max(0, fraction.isFinite ? fraction : 0))
     let filled = Int((clamped * Double(width)).rounded())

@@ -1,21 +1,21 @@
 /// A centred help box: the title, the introduction wrapped to the box, every binding (in two
 /// columns when one does not fit the height), and on its last row how to close it; a blank
 /// margin of one cell around it.
-public struct HelpOverlay: Widget, Sendable {
-  public var title: String
+package struct HelpOverlay: Widget, Sendable {
+  package var title: String
   /// Paragraphs of text above the keys, wrapped to the box.
-  public var intro: [String]
-  public var lines: [(keys: String, help: String)]
-  public var closeHint = "any key closes this help"
+  package var intro: [String]
+  package var lines: [(keys: String, help: String)]
+  package var closeHint = "any key closes this help"
 
-  public init(title: String, intro: [String], lines: [(keys: String, help: String)]) {
+  package init(title: String, intro: [String], lines: [(keys: String, help: String)]) {
     self.title = title
     self.intro = intro
     self.lines = lines
   }
 
   /// Draws the box centred in `area`; nothing when the area is too small for a box.
-  public func render(into buffer: inout ScreenBuffer, in area: Rect) {
+  package func render(into buffer: inout ScreenBuffer, in area: Rect) {
     let keyWidth = min(16, (lines.map(\.keys.cellWidth).max() ?? 0) + 2)
     let bindingWidth = keyWidth + (lines.map(\.help.cellWidth).max() ?? 0)
     let paragraph = intro.joined(separator: " ")
@@ -68,7 +68,7 @@ public struct HelpOverlay: Widget, Sendable {
 
 /// Draws a centred help box listing every binding, with paragraphs of text above (see
 /// ``HelpOverlay``).
-public func renderHelpOverlay(
+package func renderHelpOverlay(
   title: String, intro: [String], lines: [(keys: String, help: String)],
   into buffer: inout ScreenBuffer
 ) {

@@ -1,19 +1,19 @@
 /// The state of a one-line text input with a cursor and history.
-public struct InputLine: Sendable, Equatable {
-  public private(set) var text = ""
+package struct InputLine: Sendable, Equatable {
+  package private(set) var text = ""
   /// Cursor position in characters.
-  public private(set) var cursor = 0
-  public private(set) var history: [String] = []
+  package private(set) var cursor = 0
+  package private(set) var history: [String] = []
   private var historyIndex: Int?
   /// The longest input kept; characters typed or pasted beyond it are counted in
   /// ``dropped`` so that the line is refused, never sent cut.
-  public var maximumLength = 200
+  package var maximumLength = 200
   /// Characters that did not fit since the line was last cleared.
-  public private(set) var dropped = 0
+  package private(set) var dropped = 0
 
-  public init() {}
+  package init() {}
 
-  public mutating func insert(_ character: Character) {
+  package mutating func insert(_ character: Character) {
     guard text.count < maximumLength else {
       dropped += 1
       return
@@ -24,25 +24,25 @@ public struct InputLine: Sendable, Equatable {
     historyIndex = nil
   }
 
-  public mutating func backspace() {
+  package mutating func backspace() {
     guard cursor > 0 else { return }
     let index = text.index(text.startIndex, offsetBy: cursor - 1)
     text.remove(at: index)
     cursor -= 1
   }
 
-  public mutating func deleteForward() {
+  package mutating func deleteForward() {
     guard cursor < text.count else { return }
     text.remove(at: text.index(text.startIndex, offsetBy: cursor))
   }
 
-  public mutating func moveLeft() { cursor = max(0, cursor - 1) }
-  public mutating func moveRight() { cursor = min(text.count, cursor + 1) }
-  public mutating func moveHome() { cursor = 0 }
-  public mutating func moveEnd() { cursor = text.count }
+  package mutating func moveLeft() { cursor = max(0, cursor - 1) }
+  package mutating func moveRight() { cursor = min(text.count, cursor + 1) }
+  package mutating func moveHome() { cursor = 0 }
+  package mutating func moveEnd() { cursor = text.count }
 
   /// Takes the text for submission, remembers it in history and clears the line.
-  public mutating func submit() -> String {
+  package mutating func submit() -> String {
     let submitted = text
     if !submitted.isEmpty, history.last != submitted {
       history.append(submitted)
@@ -56,13 +56,13 @@ public struct InputLine: Sendable, Equatable {
   }
 
   /// Empties the line (Ctrl-U, Esc), leaving history as it is.
-  public mutating func clear() {
+  package mutating func clear() {
     setText("")
     historyIndex = nil
   }
 
   /// Steps back in history (↑).
-  public mutating func previous() {
+  package mutating func previous() {
     guard !history.isEmpty else { return }
     let index = max(0, (historyIndex ?? history.count) - 1)
     historyIndex = index
@@ -70,7 +70,7 @@ public struct InputLine: Sendable, Equatable {
   }
 
   /// Steps forward in history (↓); past the newest entry the line is empty.
-  public mutating func next() {
+  package mutating func next() {
     guard let index = historyIndex else { return }
     if index + 1 < history.count {
       historyIndex = index + 1

@@ -1,15 +1,15 @@
 /// A row of `label value` items (`sent 76  in flight 16  ok 43`) fitted by dropping whole
 /// items, the least important first, so that a number is never cut (`handled 211` never
 /// shows as `handled 2`). The kept items keep their order.
-public struct ItemLine: Widget, Sendable {
-  public struct Item: Sendable {
-    public var label: String
-    public var value: String
-    public var style: StyleRole
+package struct ItemLine: Widget, Sendable {
+  package struct Item: Sendable {
+    package var label: String
+    package var value: String
+    package var style: StyleRole
     /// Higher is kept longer; `nil` is never dropped.
-    public var priority: Int?
+    package var priority: Int?
 
-    public init(_ label: String, _ value: String, style: StyleRole = .normal, priority: Int? = nil)
+    package init(_ label: String, _ value: String, style: StyleRole = .normal, priority: Int? = nil)
     {
       self.label = label
       self.value = value
@@ -22,15 +22,15 @@ public struct ItemLine: Widget, Sendable {
     }
   }
 
-  public var items: [Item]
-  public static let spacing = 2
+  package var items: [Item]
+  package static let spacing = 2
 
-  public init(_ items: [Item]) {
+  package init(_ items: [Item]) {
     self.items = items
   }
 
   /// The items that fit in `width` cells.
-  public func fitted(width: Int) -> [Item] {
+  package func fitted(width: Int) -> [Item] {
     var kept = items
     func length() -> Int {
       kept.reduce(0) { $0 + $1.width } + Self.spacing * max(0, kept.count - 1)
@@ -47,13 +47,13 @@ public struct ItemLine: Widget, Sendable {
   }
 
   /// The cells the fitted items take in `width`.
-  public func usedWidth(in width: Int) -> Int {
+  package func usedWidth(in width: Int) -> Int {
     let kept = fitted(width: width)
     return kept.reduce(0) { $0 + $1.width } + Self.spacing * max(0, kept.count - 1)
   }
 
   /// Draws the items that fit on the area's first row; labels dim, values in their style.
-  public func render(into buffer: inout ScreenBuffer, in area: Rect) {
+  package func render(into buffer: inout ScreenBuffer, in area: Rect) {
     guard !area.isEmpty else { return }
     var column = area.column
     for (index, item) in fitted(width: area.width).enumerated() {

@@ -1,15 +1,15 @@
 /// The keys of a screen and what they do. The footer and the help overlay are both made
 /// from it, so they cannot disagree.
-public struct Keymap<Action: Hashable & Sendable>: Sendable {
-  public struct Binding: Sendable {
-    public var keys: [Key]
-    public var action: Action
+package struct Keymap<Action: Hashable & Sendable>: Sendable {
+  package struct Binding: Sendable {
+    package var keys: [Key]
+    package var action: Action
     /// A short label for the footer (`quit`), or nil to show it only in help.
-    public var footer: String?
+    package var footer: String?
     /// The explanation in the help overlay.
-    public var help: String
+    package var help: String
 
-    public init(_ keys: [Key], _ action: Action, footer: String?, help: String) {
+    package init(_ keys: [Key], _ action: Action, footer: String?, help: String) {
       self.keys = keys
       self.action = action
       self.footer = footer
@@ -17,19 +17,19 @@ public struct Keymap<Action: Hashable & Sendable>: Sendable {
     }
   }
 
-  public var bindings: [Binding]
+  package var bindings: [Binding]
 
-  public init(_ bindings: [Binding]) {
+  package init(_ bindings: [Binding]) {
     self.bindings = bindings
   }
 
   /// The action bound to `key`.
-  public func action(for key: Key) -> Action? {
+  package func action(for key: Key) -> Action? {
     bindings.first { $0.keys.contains(key) }?.action
   }
 
   /// `key label` pairs for the footer, in binding order.
-  public var footerItems: [(keys: String, label: String)] {
+  package var footerItems: [(keys: String, label: String)] {
     bindings.compactMap { binding in
       binding.footer.map { (binding.keys.map(\.label).joined(separator: "/"), $0) }
     }
@@ -37,7 +37,7 @@ public struct Keymap<Action: Hashable & Sendable>: Sendable {
 
   /// The footer's items, in binding order (earlier is more important); `help` and `quit`
   /// are essential and shown by their one-character key (`? help`, `q quit`).
-  public var footer: [Footer.Item] {
+  package var footer: [Footer.Item] {
     bindings.compactMap { binding in
       binding.footer.map { label in
         Footer.Item(keys: binding.keys.map(\.label), label: label)
@@ -46,7 +46,7 @@ public struct Keymap<Action: Hashable & Sendable>: Sendable {
   }
 
   /// Lines of the help overlay: keys padded, then the explanation.
-  public var helpLines: [(keys: String, help: String)] {
+  package var helpLines: [(keys: String, help: String)] {
     bindings.map { ($0.keys.map(\.label).joined(separator: " "), $0.help) }
   }
 }

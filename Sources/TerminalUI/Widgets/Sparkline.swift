@@ -1,23 +1,23 @@
 /// A sparkline: one cell per value, eight levels high, scaled from 0 to the largest value
 /// shown. As a widget it is labelled with what it plots and that scale
 /// (`round trip 0–73.2 ms ▁▂▅█`), so a reader knows what the height means.
-public struct Sparkline: Widget, Sendable {
+package struct Sparkline: Widget, Sendable {
   static let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
   static let ascii: [Character] = ["_", ".", "-", "-", "=", "=", "#", "#"]
 
   /// What is plotted (`mean round trip/s`).
-  public var label: String
+  package var label: String
   /// Oldest first; the newest that fit are shown.
-  public var values: [Double]
+  package var values: [Double]
   /// Writes the top of the scale with its unit (`73.2 ms`, `21/s`).
-  public var scale: @Sendable (Double) -> String
-  public var asciiOnly: Bool
-  public var style: StyleRole = .accent
+  package var scale: @Sendable (Double) -> String
+  package var asciiOnly: Bool
+  package var style: StyleRole = .accent
 
   /// The fewest bars worth showing.
-  public static let minimumBars = 8
+  package static let minimumBars = 8
 
-  public init(
+  package init(
     label: String, values: [Double], asciiOnly: Bool = false,
     scale: @escaping @Sendable (Double) -> String
   ) {
@@ -28,17 +28,17 @@ public struct Sparkline: Widget, Sendable {
   }
 
   /// `label 0–top ` before the bars, for the values that `bars` cells show.
-  public func caption(bars: Int) -> String {
+  package func caption(bars: Int) -> String {
     let top = values.suffix(max(0, bars)).max() ?? 0
     return "\(label) 0\(asciiOnly ? "-" : "–")\(scale(max(0, top))) "
   }
 
   /// The cells the caption and `minimumBars` bars need.
-  public var minimumWidth: Int { caption(bars: Self.minimumBars).cellWidth + Self.minimumBars }
+  package var minimumWidth: Int { caption(bars: Self.minimumBars).cellWidth + Self.minimumBars }
 
   /// Draws the caption and as many bars as fit on the area's first row; nothing when fewer
   /// than ``minimumBars`` fit or no value shown is above 0.
-  public func render(into buffer: inout ScreenBuffer, in area: Rect) {
+  package func render(into buffer: inout ScreenBuffer, in area: Rect) {
     guard !area.isEmpty else { return }
     // The caption's scale depends on the bars shown; settle it from the widest case.
     var bars = area.width - caption(bars: area.width).cellWidth
@@ -54,7 +54,7 @@ public struct Sparkline: Widget, Sendable {
 
   /// The newest `width` values scaled to the largest of them; `asciiOnly` for terminals
   /// without UTF-8.
-  public static func render(_ values: [Double], width: Int, asciiOnly: Bool = false) -> String {
+  package static func render(_ values: [Double], width: Int, asciiOnly: Bool = false) -> String {
     let shown = values.suffix(max(0, width))
     guard let top = shown.max(), top > 0 else {
       return String(repeating: " ", count: shown.count)

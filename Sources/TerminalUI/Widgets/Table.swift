@@ -3,11 +3,11 @@
 /// drops the padding (two spaces between columns become one), then whole columns, those with
 /// the lowest ``Column/dropOrder`` first, so that a number is never cut: a ``Sizing/fit``
 /// column is as wide as its widest heading or cell shown.
-public struct Table: Widget, Sendable {
-  public enum Alignment: Sendable { case left, right }
+package struct Table: Widget, Sendable {
+  package enum Alignment: Sendable { case left, right }
 
   /// How a column's width is chosen.
-  public enum Sizing: Sendable, Hashable {
+  package enum Sizing: Sendable, Hashable {
     /// Always this many cells.
     case fixed(Int)
     /// As wide as its heading and the widest cell shown: numbers and ids are never cut.
@@ -16,19 +16,19 @@ public struct Table: Widget, Sendable {
     case flexible(minimum: Int)
   }
 
-  public struct Column: Sendable {
-    public var heading: String
-    public var sizing: Sizing
-    public var alignment: Alignment
+  package struct Column: Sendable {
+    package var heading: String
+    package var sizing: Sizing
+    package var alignment: Alignment
     /// Columns that do not fit are dropped, the lowest first; `nil` is never dropped.
-    public var dropOrder: Int?
+    package var dropOrder: Int?
 
     /// A column of `width` cells, or (with `nil`) a flexible one sharing the remaining width.
-    public init(_ heading: String, width: Int? = nil, alignment: Alignment = .left) {
+    package init(_ heading: String, width: Int? = nil, alignment: Alignment = .left) {
       self.init(heading, width.map { .fixed($0) } ?? .flexible(minimum: 0), alignment: alignment)
     }
 
-    public init(
+    package init(
       _ heading: String, _ sizing: Sizing, alignment: Alignment = .left, dropOrder: Int? = nil
     ) {
       self.heading = heading
@@ -47,31 +47,31 @@ public struct Table: Widget, Sendable {
     }
   }
 
-  public struct Row: Sendable {
-    public var cells: [String]
-    public var style: StyleRole
+  package struct Row: Sendable {
+    package var cells: [String]
+    package var style: StyleRole
     /// The cell at this index runs over the columns after it (an error message in place of
     /// a result and its timings); it is left out when fitting those columns.
-    public var spansFrom: Int?
+    package var spansFrom: Int?
 
-    public init(_ cells: [String], style: StyleRole = .normal, spansFrom: Int? = nil) {
+    package init(_ cells: [String], style: StyleRole = .normal, spansFrom: Int? = nil) {
       self.cells = cells
       self.style = style
       self.spansFrom = spansFrom
     }
   }
 
-  public var title: String
+  package var title: String
   /// Shown instead of ``title`` when it does not fit (so that a count in it is not cut).
-  public var shorterTitle: String?
-  public var columns: [Column]
-  public var rows: [Row]
+  package var shorterTitle: String?
+  package var columns: [Column]
+  package var rows: [Row]
   /// Rows skipped from the top (scrolling).
-  public var offset: Int
+  package var offset: Int
   /// Shown when there are no rows.
-  public var emptyText: String
+  package var emptyText: String
 
-  public init(
+  package init(
     title: String, columns: [Column], rows: [Row], offset: Int = 0, emptyText: String = ""
   ) {
     self.title = title
@@ -82,23 +82,23 @@ public struct Table: Widget, Sendable {
   }
 
   /// How many data rows fit in a rectangle of `height` rows.
-  public static func visibleRows(height: Int) -> Int { max(0, height - 2) }
+  package static func visibleRows(height: Int) -> Int { max(0, height - 2) }
 
   /// The fitted columns: each one's width (0 when dropped) and the spaces between columns.
-  public struct Layout: Sendable, Equatable {
-    public var widths: [Int]
-    public var spacing: Int
+  package struct Layout: Sendable, Equatable {
+    package var widths: [Int]
+    package var spacing: Int
     /// The cells the shown columns take, spaces included.
-    public var total: Int {
+    package var total: Int {
       let shown = widths.filter { $0 > 0 }
       return shown.reduce(0, +) + spacing * max(0, shown.count - 1)
     }
     /// Whether column `index` is shown.
-    public func shows(_ index: Int) -> Bool { widths.indices.contains(index) && widths[index] > 0 }
+    package func shows(_ index: Int) -> Bool { widths.indices.contains(index) && widths[index] > 0 }
   }
 
   /// The layout for `width` cells, fitting the rows that `height` shows (all rows when nil).
-  public func layout(for width: Int, height: Int? = nil) -> Layout {
+  package func layout(for width: Int, height: Int? = nil) -> Layout {
     let shown =
       height.map { rows.dropFirst(offset).prefix(Self.visibleRows(height: $0)) } ?? rows[...]
     var natural = columns.indices.map { index in
@@ -142,11 +142,11 @@ public struct Table: Widget, Sendable {
   }
 
   /// The column widths for a total `width` (0 for a dropped column).
-  public func widths(for width: Int) -> [Int] { layout(for: width).widths }
+  package func widths(for width: Int) -> [Int] { layout(for: width).widths }
 
   /// Draws the title, the headings and the rows from `offset` that fit in `rect` (or the
   /// empty text).
-  public func render(into buffer: inout ScreenBuffer, in rect: Rect) {
+  package func render(into buffer: inout ScreenBuffer, in rect: Rect) {
     guard !rect.isEmpty else { return }
     let shownTitle = title.cellWidth > rect.width ? (shorterTitle ?? title) : title
     buffer.write(
@@ -191,7 +191,7 @@ public struct Table: Widget, Sendable {
 extension Table {
   /// The fewest cells the table needs with every column it never drops (one space between
   /// columns).
-  public var minimumWidth: Int {
+  package var minimumWidth: Int {
     let kept = columns.indices.filter { columns[$0].dropOrder == nil }
     let natural = kept.map { index in
       columns[index].natural(
