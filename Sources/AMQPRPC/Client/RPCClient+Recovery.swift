@@ -34,7 +34,7 @@ extension RPCClient {
     configuration.logger.warning(
       "callback queue lost", metadata: ["queue": "\(queue)", "failed": "\(failed)"])
     emit(.callbackQueueLost(queue: queue, failed: failed, resent: resent))
-    Task { await replaceCallbackQueue(queue) }
+    children.spawn { [self] in await replaceCallbackQueue(queue) }
   }
 
   /// Declares a new callback queue and consumes it, retrying (0.5 s doubling to 5 s) while

@@ -35,7 +35,8 @@ public final class RPCClient: Sendable {
   let probe = NIOLockedValueBox<AMQPChannel?>(nil)
   /// When each queue called was last seen with a consumer (see ``RPCNoResponders``).
   let respondersSeen = NIOLockedValueBox<[String: NIODeadline]>([:])
-  private let tasks = NIOLockedValueBox<[Task<Void, Never>]>([])
+  /// The client's background work (returned requests, a callback queue being replaced).
+  let children = ChildTasks()
 
   private init(
     connection: AMQPConnection, configuration: RPCClientConfiguration, channel: AMQPChannel,
@@ -66,9 +67,14 @@ public final class RPCClient: Sendable {
       connection: connection, configuration: configuration, channel: channel,
       callbackQueue: callbackQueue)
     connection.addEventListener { [weak client] event in client?.linkChanged(event) }
-    try await client.consumeReplies(from: callbackQueue)
-    let returns = try await channel.returnedMessages()
-    client.tasks.withLockedValue { $0 = [Task { await client.receiveReturns(returns) }] }
+    do {
+      try await client.consumeReplies(from: callbackQueue)
+      let returns = try await channel.returnedMessages()
+      client.children.spawn { await client.receiveReturns(returns) }
+    } catch {
+      await client.children.close()
+      throw error
+    }
     configuration.logger.info("rpc client ready", metadata: ["callbackQueue": "\(callbackQueue)"])
     return client
   }
@@ -265,7 +271,7 @@ public final class RPCClient: Sendable {
     if let tag = consumerTag.withLockedValue({ $0 }) { try? await channel.cancel(consumerTag: tag) }
     try? await channel.close()
     if let probe = probe.withLockedValue({ $0 }) { try? await probe.close() }
-    for task in tasks.withLockedValue({ $0 }) { await task.value }
+    await children.close()
     state.withLockedValue { $0.events?.finish() }
   }
 

@@ -31,7 +31,6 @@ enum RPCQueueSetup {
       // Absent: the passive declare closed the probe channel; declare on a fresh one.
     }
     let channel = try await connection.openChannel()
-    defer { Task { try? await channel.close() } }
     do {
       let declared: AMQPQueueInfo
       switch type {
@@ -41,10 +40,12 @@ enum RPCQueueSetup {
         declared = try await channel.queueDeclare(
           name, durable: true, arguments: ["x-queue-type": "quorum"])
       }
+      try? await channel.close()
       return RPCQueueInfo(
         name: name, declaredType: type, messageCount: declared.messageCount,
         consumerCount: declared.consumerCount)
     } catch let error as AMQPError where error.replyCode == 406 {
+      // The broker closed the channel with the 406: nothing to close.
       throw AMQPError(
         .channelClosedByServer,
         "queue \"\(name)\" was just declared by someone else with other settings than "
@@ -52,6 +53,9 @@ enum RPCQueueSetup {
           + "so restart this one, or delete the queue (rabbitmqctl delete_queue \(name)) "
           + "to choose its type.",
         replyCode: 406, replyText: error.replyText, failingMethod: error.failingMethod)
+    } catch {
+      try? await channel.close()
+      throw error
     }
   }
 }

@@ -26,6 +26,8 @@ public final class RPCServer: Sendable {
   private let eventSink = NIOLockedValueBox<AsyncStream<RPCServerEvent>.Continuation?>(nil)
   private let noticeSink = NIOLockedValueBox<AsyncStream<RPCServerNotice>.Continuation?>(nil)
   private let handledTotal = NIOLockedValueBox(0)
+  /// The workers' background work: `async` handlers, consumers being restored.
+  private let children = ChildTasks()
   /// Requests a lost link took from the workers, shared by them (see ``InterruptedRequests``).
   private let interrupted: NIOLockedValueBox<InterruptedRequests>
 
@@ -148,7 +150,7 @@ public final class RPCServer: Sendable {
     let handled = handledTotal
     let worker = try await RPCWorker.start(
       id: id, prefetch: prefetch, connection: connection, configuration: configuration,
-      handler: handler, replies: replies, interrupted: interrupted,
+      handler: handler, replies: replies, interrupted: interrupted, children: children,
       onEvent: { event in
         handled.withLockedValue { $0 += 1 }
         _ = sink.withLockedValue { $0 }?.yield(event)
@@ -182,6 +184,8 @@ public final class RPCServer: Sendable {
   private func leave(_ id: Int, roster: inout Roster, gracePeriod: Duration) -> Task<Int, Never>? {
     if let removal = roster.leaving[id] { return removal }
     guard let worker = roster.workers[id] else { return nil }
+    // A task of its own, not a child: its handle is what every caller removing this worker
+    // (removeWorker, shutdown) awaits, and it ends with the removal.
     let removal = Task { await self.stop(worker, gracePeriod: gracePeriod) }
     roster.leaving[id] = removal
     return removal
@@ -272,6 +276,7 @@ public final class RPCServer: Sendable {
       for removal in removals { requeued += await removal.value }
     }
     await replies.close()
+    await children.close()
     eventSink.withLockedValue { $0?.finish() }
     return requeued
   }

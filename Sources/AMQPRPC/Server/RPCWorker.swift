@@ -28,6 +28,9 @@ final class RPCWorker: Sendable {
   private let replies: ReplyPublisher
   /// The server's memory of requests a lost link took from its workers (shared by them).
   let interrupted: NIOLockedValueBox<InterruptedRequests>
+  /// The server's background work, where this worker's `async` handlers and consumer
+  /// restoration run.
+  private let children: ChildTasks
   /// The requests this worker holds, by delivery tag: what a lost link would interrupt.
   let held = NIOLockedValueBox<[UInt64: InterruptedRequests.Key]>([:])
   private let triage: RPCRequestTriage
@@ -54,7 +57,7 @@ final class RPCWorker: Sendable {
   private init(
     id: Int, channel: AMQPChannel, prefetch: UInt16, configuration: RPCServerConfiguration,
     handler: RPCHandler, replies: ReplyPublisher,
-    interrupted: NIOLockedValueBox<InterruptedRequests>,
+    interrupted: NIOLockedValueBox<InterruptedRequests>, children: ChildTasks,
     onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) {
@@ -66,6 +69,7 @@ final class RPCWorker: Sendable {
     self.configuration = configuration
     self.replies = replies
     self.interrupted = interrupted
+    self.children = children
     self.handler = handler
     self.triage = RPCRequestTriage(
       maximumBodyBytes: configuration.maximumBodyBytes, worker: "\(configuration.serverName)/w\(id)"
@@ -78,7 +82,7 @@ final class RPCWorker: Sendable {
   static func start(
     id: Int, prefetch: UInt16, connection: AMQPConnection, configuration: RPCServerConfiguration,
     handler: RPCHandler, replies: ReplyPublisher,
-    interrupted: NIOLockedValueBox<InterruptedRequests>,
+    interrupted: NIOLockedValueBox<InterruptedRequests>, children: ChildTasks,
     onEvent: @escaping @Sendable (RPCServerEvent) -> Void,
     onNotice: @escaping @Sendable (RPCServerNotice) -> Void
   ) async throws -> RPCWorker {
@@ -86,8 +90,8 @@ final class RPCWorker: Sendable {
     try await channel.basicQos(prefetchCount: prefetch)
     let worker = RPCWorker(
       id: id, channel: channel, prefetch: prefetch, configuration: configuration,
-      handler: handler, replies: replies, interrupted: interrupted, onEvent: onEvent,
-      onNotice: onNotice)
+      handler: handler, replies: replies, interrupted: interrupted, children: children,
+      onEvent: onEvent, onNotice: onNotice)
     try await worker.startConsuming()
     return worker
   }
@@ -135,7 +139,7 @@ final class RPCWorker: Sendable {
     configuration.logger.warning("worker \(name) lost its consumer, restoring: \(error)")
     record.withLockedValue { $0.activity = .restoring(reason: reason) }
     onNotice(.consumerLost(worker: name, reason: reason))
-    Task { await restoreConsumer() }
+    children.spawn { [self] in await restoreConsumer() }
   }
 
   /// Declares the queue (adopting it if it is back) and consumes again, on a new channel if
@@ -286,10 +290,12 @@ final class RPCWorker: Sendable {
       }
     case .asynchronous(let handle):
       let eventLoop = connection.eventLoop
-      Task {
+      let spawned = children.spawn {
         let content = await Self.asyncContent { try await handle(request) }
         eventLoop.execute { done(content) }
       }
+      // Only after the server's shutdown, which drains the workers first.
+      if !spawned { done(.error(.handlerFailed, message: "the server is shutting down")) }
     }
   }
 

@@ -51,6 +51,8 @@ final class ReplyPublisher: Sendable {
   private let judge: NIOLoopBoundBox<ReplyJudge<Reply>>
   private let isClosed = NIOLockedValueBox(false)
   private let logger: Logger
+  /// Repairs of the reply channel under way.
+  private let children = ChildTasks()
 
   private init(connection: AMQPConnection, channel: AMQPChannel, logger: Logger) {
     self.connection = connection
@@ -97,6 +99,7 @@ final class ReplyPublisher: Sendable {
     let waiting = try? await connection.eventLoop.submit { [judge] in judge.value.drain() }.get()
     for reply in waiting ?? [] { reply.settle(.dropped) }
     try? await connection.close()
+    await children.close()
   }
 
   private func perform(_ actions: [ReplyJudge<Reply>.Action]) {
@@ -134,7 +137,7 @@ final class ReplyPublisher: Sendable {
         // second, never in a tight loop.
         if wasUp, error.code != .connectionClosedByServer, connection.isOpen {
           let channelClosed = error.code == .channelClosedByServer || error.code == .channelClosed
-          Task { await repair(after: channelClosed ? .zero : .seconds(1)) }
+          children.spawn { [self] in await repair(after: channelClosed ? .zero : .seconds(1)) }
         }
       }
     }
@@ -144,7 +147,7 @@ final class ReplyPublisher: Sendable {
   private func linkChanged(_ event: AMQPConnectionEvent) {
     switch event {
     case .disconnected: judge.value.linkLost()
-    case .recovered: Task { await repair(after: .zero) }
+    case .recovered: children.spawn { [self] in await repair(after: .zero) }
     case .reconnecting, .recoveryFailed, .blocked, .unblocked: break
     }
   }
