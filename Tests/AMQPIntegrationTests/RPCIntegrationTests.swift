@@ -98,7 +98,7 @@ extension BrokerTests {
       let id = try #require(request.properties.correlationID)
       // Wait until the client gave up on this id…
       _ = try await rpc.client.waitForEvent(events, "the timeout") {
-        if case .completed(id, _, .failure) = $0 { return true }
+        if case .completed(id, .failure) = $0 { return true }
         return false
       }
       // …then answer.

@@ -62,7 +62,7 @@ extension RPCClient {
     }
     switch handling {
     case .answered(let entry, let result):
-      events?.yield(.completed(correlationID: id, n: entry.n, result: result))
+      events?.yield(.completed(correlationID: id, result: result))
       entry.waiter.complete(result)
     case .discarded(let kind, let id, let lateBy):
       if kind != .duplicate {
@@ -87,7 +87,7 @@ extension RPCClient {
       (state.failAll(code, message: message, now: now), state.events)
     }
     for (entry, error) in failed {
-      events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
+      events?.yield(.completed(correlationID: entry.id, result: .failure(error)))
       entry.waiter.complete(.failure(error))
     }
   }

@@ -128,7 +128,7 @@ extension RPCClient {
       return (failed, resent, state.events)
     }
     for (entry, error) in failed {
-      events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
+      events?.yield(.completed(correlationID: entry.id, result: .failure(error)))
       entry.waiter.complete(.failure(error))
     }
     return (failed.count, resent)

@@ -325,7 +325,7 @@ public final class RPCClient: Sendable {
         .failure(RPCError(code: .cancelled, message: "the client is closed", correlationID: id)))
       return
     }
-    events?.yield(.sent(correlationID: id, n: request.n))
+    events?.yield(.sent(correlationID: id))
     if case .continuation = completion, Task.isCancelled {
       fail(id: id, code: .cancelled, message: "the call was cancelled")
       return
@@ -366,7 +366,7 @@ public final class RPCClient: Sendable {
       (state.fail(id: id, code: code, message: message, now: now), state.events)
     }
     guard let (entry, error) = failed else { return }
-    events?.yield(.completed(correlationID: id, n: entry.n, result: .failure(error)))
+    events?.yield(.completed(correlationID: id, result: .failure(error)))
     entry.waiter.complete(.failure(error))
   }
 
@@ -392,7 +392,7 @@ public final class RPCClient: Sendable {
       return (expired, state.events)
     }
     for (entry, error) in expired {
-      events?.yield(.completed(correlationID: entry.id, n: entry.n, result: .failure(error)))
+      events?.yield(.completed(correlationID: entry.id, result: .failure(error)))
       entry.waiter.complete(.failure(error))
     }
   }

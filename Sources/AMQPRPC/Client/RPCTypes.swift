@@ -6,7 +6,7 @@ public struct RPCReply: Sendable, Hashable {
   /// The request's correlation id.
   public var correlationID: String
   /// The n asked for, when the call was a Fibonacci call.
-  public var n: Int?
+  package var n: Int?
   /// The reply body, as it came.
   public var body: ByteBuffer
   /// The reply's properties, as they came (`content_type`, headers…).
@@ -21,7 +21,7 @@ public struct RPCReply: Sendable, Hashable {
   /// The round trip split by the server's timestamps, when the reply carries them.
   public var timing: RPCTiming?
 
-  public init(
+  package init(
     correlationID: String, n: Int?, body: ByteBuffer,
     properties: AMQPBasicProperties = AMQPBasicProperties(), worker: String?,
     roundTrip: Duration, timing: RPCTiming?
@@ -35,8 +35,19 @@ public struct RPCReply: Sendable, Hashable {
     self.timing = timing
   }
 
-  /// A reply whose body is `value` as UTF-8 text.
+  /// A reply (for tests and stand-ins; the client makes its own).
   public init(
+    correlationID: String, body: ByteBuffer,
+    properties: AMQPBasicProperties = AMQPBasicProperties(), worker: String? = nil,
+    roundTrip: Duration, timing: RPCTiming? = nil
+  ) {
+    self.init(
+      correlationID: correlationID, n: nil, body: body, properties: properties, worker: worker,
+      roundTrip: roundTrip, timing: timing)
+  }
+
+  /// A reply whose body is `value` as UTF-8 text.
+  package init(
     correlationID: String, n: Int?, value: String, worker: String?, roundTrip: Duration,
     timing: RPCTiming?
   ) {
@@ -154,9 +165,9 @@ public enum RPCDiscardKind: String, Sendable, Hashable, CaseIterable {
 /// One thing that happened in a client, for UIs and logs.
 public enum RPCClientEvent: Sendable, Hashable {
   /// A request was published.
-  case sent(correlationID: String, n: Int?)
+  case sent(correlationID: String)
   /// A call ended: `.success` with the reply, or the error.
-  case completed(correlationID: String, n: Int?, result: Result<RPCReply, RPCError>)
+  case completed(correlationID: String, result: Result<RPCReply, RPCError>)
   /// A reply was discarded; `lateBy` is set for late ones.
   case discarded(RPCDiscardKind, correlationID: String, lateBy: Duration?)
   /// Something happened to the client's link to the broker or its callback queue.

@@ -19,12 +19,13 @@ public struct RPCServerEvent: Sendable, Hashable {
   /// The request's correlation id (empty when it had none).
   public var correlationID: String
   /// n, when the request was a Fibonacci request whose body parsed.
-  public var n: Int?
+  package var n: Int?
   public var outcome: Outcome
   /// Time from receiving the request to having its answer (before the reply is published).
   public var service: Duration
 
-  public init(worker: String, correlationID: String, n: Int?, outcome: Outcome, service: Duration) {
+  package init(worker: String, correlationID: String, n: Int?, outcome: Outcome, service: Duration)
+  {
     self.worker = worker
     self.correlationID = correlationID
     self.n = n

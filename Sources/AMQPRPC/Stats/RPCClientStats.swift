@@ -61,13 +61,13 @@ public struct RPCClientStats: Sendable, Hashable {
 /// A call waiting for its reply.
 public struct RPCInFlightCall: Sendable, Hashable {
   public var correlationID: String
-  public var n: Int?
+  package var n: Int?
   /// How long it has waited.
   public var age: Duration
   /// Until its deadline (negative when overdue).
   public var timeLeft: Duration
 
-  public init(correlationID: String, n: Int?, age: Duration, timeLeft: Duration) {
+  package init(correlationID: String, n: Int?, age: Duration, timeLeft: Duration) {
     self.correlationID = correlationID
     self.n = n
     self.age = age
@@ -78,10 +78,10 @@ public struct RPCInFlightCall: Sendable, Hashable {
 /// A call that ended: its reply, or why it failed.
 public struct RPCEndedCall: Sendable, Hashable {
   public var correlationID: String
-  public var n: Int?
+  package var n: Int?
   public var result: Result<RPCReply, RPCError>
 
-  public init(correlationID: String, n: Int?, result: Result<RPCReply, RPCError>) {
+  package init(correlationID: String, n: Int?, result: Result<RPCReply, RPCError>) {
     self.correlationID = correlationID
     self.n = n
     self.result = result
