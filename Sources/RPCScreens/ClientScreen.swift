@@ -32,7 +32,7 @@ package final class ClientScreen: Sendable {
 
   /// Shows the screen until the user quits, a signal arrives or the terminal goes away;
   /// from then on nothing more is sent (close the client to end the calls in flight).
-  package func run(signals: SignalWatcher) async {
+  package func run() async {
     let (client, connection) = (self.client, self.connection)
     let (inbox, watch, consumers, commands) = (self.inbox, self.watch, self.consumers, commands)
     let (stopRequested, links) = (self.stopRequested, self.links)
@@ -40,7 +40,7 @@ package final class ClientScreen: Sendable {
     host.pump(client.events(), into: inbox)
     host.add(watch.start(connection) + consumers.start(client, period: .seconds(2)))
     let stop: @Sendable () -> Void = { stopRequested.withLockedValue { $0 = true } }
-    host.onSignal(signals, stop)
+    host.onGracefulShutdown(stop)
     await host.run(
       model: { unicode in
         var dashboard = ClientDashboard(

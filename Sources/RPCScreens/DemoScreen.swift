@@ -29,12 +29,16 @@ package final class DemoScreen: Sendable {
   private let left = NIOLockedValueBox(false)
   private let takenBack = NIOLockedValueBox(Set<String>())
   private let pace: Duration
+  /// Whether the guided tour starts at once, and then repeats.
+  private let startTour: Bool
+  private let loopTour: Bool
   /// How long quitting waits for the calls the workers hold.
   private let quitWait: Duration = .seconds(5)
 
   package init(
     client: RPCClient, clientConnection: AMQPConnection, server: RPCServer,
-    serverConnection: AMQPConnection, tourPace: Duration
+    serverConnection: AMQPConnection, tourPace: Duration, startTour: Bool = false,
+    loopTour: Bool = false
   ) {
     self.client = client
     self.server = server
@@ -44,11 +48,15 @@ package final class DemoScreen: Sendable {
     self.serverCommands = ServerCommandRunner(
       server: server, consumersChanged: { [consumers] in consumers.refresh() })
     self.pace = tourPace
+    self.startTour = startTour
+    self.loopTour = loopTour
   }
 
-  /// Shows the demo until the user quits or a signal arrives; `tour` starts the guided tour
-  /// at once (`loopTour`: over and over, for a screen left running at a meetup).
-  package func run(signals: SignalWatcher, tour startTour: Bool, loopTour: Bool) async {
+  /// Shows the demo until the user quits or the group shuts down (a signal); `startTour`
+  /// starts the guided tour at once (`loopTour`: over and over, for a screen left running at
+  /// a meetup).
+  package func run() async {
+    let loopTour = self.loopTour
     let notices = server.notices()
     let (serverNotices, consumers) = (self.serverNotices, self.consumers)
     var host = ScreenHost(name: "rpc-demo-ui")
@@ -65,7 +73,7 @@ package final class DemoScreen: Sendable {
     ])
     host.add(watch.start(clientConnection) + serverWatch.start(serverConnection))
     host.add(consumers.start(client, period: .seconds(1)))
-    host.onSignal(signals) { [self] in startLeaving() }
+    host.onGracefulShutdown { [self] in startLeaving() }
     if startTour { toggleTour(loop: loopTour) }
     await host.run(
       model: { [self] unicode in makeDashboard(unicode: unicode) },

@@ -1,10 +1,10 @@
 import Foundation
 import NIOCore
-import RPCCommandLine
+import ServiceLifecycle
 import TerminalUI
 
 /// The run loop the screens share: tasks that feed the screen from outside (event pumps into
-/// inboxes, connection and queue watches, signal handling), then curses on a thread of its
+/// inboxes, connection and queue watches), then curses on a thread of its
 /// own (it blocks on key reads, which must not happen on the concurrency pool) drawing a
 /// view model once per frame and handing it the keys, until the screen says stop; then the
 /// feeding tasks are cancelled.
@@ -12,6 +12,7 @@ struct ScreenHost: Sendable {
   /// The UI thread's name.
   let name: String
   private var tasks: [Task<Void, Never>] = []
+  private var stopOnShutdown: [@Sendable () -> Void] = []
 
   init(name: String) {
     self.name = name
@@ -28,13 +29,10 @@ struct ScreenHost: Sendable {
     self.tasks += tasks
   }
 
-  /// Runs `action` when SIGINT, SIGTERM or SIGHUP arrives.
-  mutating func onSignal(_ signals: SignalWatcher, _ action: @escaping @Sendable () -> Void) {
-    tasks.append(
-      Task {
-        _ = await signals.next()
-        action()
-      })
+  /// Runs `action` when the screen's service group shuts down gracefully (a signal): the
+  /// screen must then stop as on `q`.
+  mutating func onGracefulShutdown(_ action: @escaping @Sendable () -> Void) {
+    stopOnShutdown.append(action)
   }
 
   /// Shows the screen until `shouldStop` holds (or `handle` returns false), with the
@@ -55,6 +53,23 @@ struct ScreenHost: Sendable {
     hungUp: @escaping @Sendable () -> Void,
     shouldStop: @escaping @Sendable () -> Bool
   ) async {
+    let stopOnShutdown = self.stopOnShutdown
+    await withGracefulShutdownHandler {
+      await show(
+        model: makeModel, render: render, handle: handle, hungUp: hungUp, shouldStop: shouldStop)
+    } onGracefulShutdown: {
+      for stop in stopOnShutdown { stop() }
+    }
+    for task in tasks { task.cancel() }
+  }
+
+  private func show<Model>(
+    model makeModel: @escaping @Sendable (_ unicode: Bool) -> Model,
+    render: @escaping @Sendable (inout Model, inout ScreenBuffer, NIODeadline) -> Bool,
+    handle: @escaping @Sendable (inout Model, Key, NIODeadline) -> Bool,
+    hungUp: @escaping @Sendable () -> Void,
+    shouldStop: @escaping @Sendable () -> Bool
+  ) async {
     await TerminalLoop.onDedicatedThread(name: name) {
       let terminal = CursesTerminal(environment: ProcessInfo.processInfo.environment)
       defer { terminal.restore() }
@@ -66,6 +81,5 @@ struct ScreenHost: Sendable {
         hungUp: hungUp,
         shouldStop: shouldStop)
     }
-    for task in tasks { task.cancel() }
   }
 }

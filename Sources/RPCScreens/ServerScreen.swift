@@ -26,13 +26,13 @@ package final class ServerScreen: Sendable {
 
   /// Shows the screen until the user quits or a signal arrives; either way the workers are
   /// drained (with the screen still up, saying so) before this returns.
-  package func run(signals: SignalWatcher) async {
+  package func run() async {
     let commands = self.commands
     var host = ScreenHost(name: "rpc-server-ui")
     host.pump(server.events(), into: inbox)
     host.pump(server.notices(), into: notices)
     host.add([queueStatus.start(server)] + watch.start(connection))
-    host.onSignal(signals) { commands.startDrain() }
+    host.onGracefulShutdown { commands.startDrain() }
     await host.run(
       model: { [self] unicode in
         var dashboard = ServerDashboard(server: server, connection: connection)

@@ -5,6 +5,7 @@ import Logging
 import RPCCommandLine
 import RPCDashboards
 import RPCScreens
+import ServiceLifecycle
 import TerminalUI
 
 #if canImport(Glibc)
@@ -109,22 +110,25 @@ struct RPCClientCommand: AsyncParsableCommand {
         " [!] \(problem): line mode (set TERM, e.g. xterm-256color, for the screen)")
       interactive = false
     }
-    // Only the screen needs signals as events; elsewhere Ctrl-C keeps its default meaning.
-    let signals = interactive ? await SignalWatcher.install() : nil
     do {
       let amqpConnection = try await connect(amqp, logger: logger)
       let client = try await RPCClient.start(
         connection: amqpConnection,
         configuration: clientConfiguration(logger: logger, oneShot: oneShot))
-      if let signals {
+      if interactive {
         let screen = ClientScreen(client: client, connection: amqpConnection)
-        await screen.run(signals: signals)
-        // Closing ends the calls still in flight as cancelled: the summary accounts for all.
-        try? await client.close()
+        // Only the screen takes signals as a stop; elsewhere Ctrl-C keeps its default meaning.
+        // Closing the client ends the calls still in flight as cancelled: the summary
+        // accounts for all.
+        try await StopSignals().run(
+          [
+            .init(service: amqpConnection, failureTerminationBehavior: .ignore),
+            .init(service: client),
+            .init(service: screen, successTerminationBehavior: .gracefullyShutdownGroup),
+          ], logger: logger)
         var accounting = CallAccounting(client.stats())
         (accounting.linkLosses, accounting.recoveries) = screen.linkCounts
         print(" [x] " + accounting.text)
-        try? await amqpConnection.close()
         return
       }
       let output = ResultOutput(toStandardError: json)

@@ -4,6 +4,7 @@ import ArgumentParser
 import Logging
 import RPCCommandLine
 import RPCScreens
+import ServiceLifecycle
 import TerminalUI
 
 #if canImport(Glibc)
@@ -73,7 +74,6 @@ struct RPCDemoCommand: AsyncParsableCommand {
   func run() async throws {
     lineBufferStandardOutput()
     let logger = try connection.logger(label: "rpc-demo")
-    let signals = await SignalWatcher.install()
     do {
       let serverConnection = try await connect(
         connection.configurations(name: "rpc-demo", role: "server"), logger: logger)
@@ -89,15 +89,23 @@ struct RPCDemoCommand: AsyncParsableCommand {
           queue: queue, timeout: timeout, logger: logger))
       let screen = DemoScreen(
         client: client, clientConnection: clientConnection, server: server,
-        serverConnection: serverConnection, tourPace: tourPace)
-      await screen.run(signals: signals, tour: tour || tourOnce, loopTour: !tourOnce)
-      // The workers answer what they hold while the callback queue still exists; then what
-      // a drain timeout put back (or a send published late) is taken out: no orphan request.
-      await server.shutdown()
-      _ = try? await screen.removeOwnRequests()
-      try? await client.close()
-      try? await clientConnection.close()
-      try? await serverConnection.close()
+        serverConnection: serverConnection, tourPace: tourPace, startTour: tour || tourOnce,
+        loopTour: !tourOnce)
+      // Shut down in reverse: the screen, then the workers answer what they hold while the
+      // callback queue still exists; then what a drain timeout put back (or a send published
+      // late) is taken out (no orphan request); then the client and the connections close.
+      // The screen shows a link that ended for good until the user leaves.
+      let sweep = ClosureService {
+        guard (try? await gracefulShutdown()) != nil else { return }
+        _ = try? await screen.removeOwnRequests()
+      }
+      try await StopSignals().run(
+        [
+          .init(service: serverConnection, failureTerminationBehavior: .ignore),
+          .init(service: clientConnection, failureTerminationBehavior: .ignore),
+          .init(service: client), .init(service: sweep), .init(service: server),
+          .init(service: screen, successTerminationBehavior: .gracefullyShutdownGroup),
+        ], logger: logger)
       // Every request in one class, as rpc-client's summary; those taken back out of the
       // queue are among the calls cancelled at the quit.
       let accounting = CallAccounting(client.stats())

@@ -5,7 +5,9 @@ import Logging
 import RPCCommandLine
 import RPCDashboards
 import RPCScreens
+import ServiceLifecycle
 import TerminalUI
+import UnixSignals
 
 #if canImport(Glibc)
   import Glibc
@@ -108,7 +110,6 @@ struct RPCServerCommand: AsyncParsableCommand {
   }
 
   private func serve(_ amqp: [AMQPConnectionConfiguration], logger: Logging.Logger) async throws {
-    let signals = await SignalWatcher.install()
     let connection = try await connect(amqp, logger: logger)
     let configuration = RPCServerConfiguration(
       queue: queue, workers: workers, prefetch: prefetch, queueType: queueType, logger: logger,
@@ -123,11 +124,27 @@ struct RPCServerCommand: AsyncParsableCommand {
       screen = false
     }
     if screen {
-      await ServerScreen(server: server, connection: connection).run(signals: signals)
-      try? await connection.close()
+      // A signal or `q` ends the screen once the workers drained (it shows them doing so);
+      // a link that ended for good stays on it until then.
+      try await StopSignals().run(
+        [
+          .init(service: connection, failureTerminationBehavior: .ignore),
+          .init(service: server),
+          .init(
+            service: ServerScreen(server: server, connection: connection),
+            successTerminationBehavior: .gracefullyShutdownGroup),
+        ], logger: logger)
       print(" [x] Stopped cleanly after handling \(server.handledCount) requests.")
       return
     }
+    try await serveLines(server, connection: connection, logger: logger)
+  }
+
+  /// Line mode: a line per request until a signal drains the workers (a second one stops at
+  /// once) or the link ends for good.
+  private func serveLines(
+    _ server: RPCServer, connection: AMQPConnection, logger: Logging.Logger
+  ) async throws {
     let events = quiet ? nil : server.events()
     let notices = server.notices()
     let origin =
@@ -137,7 +154,7 @@ struct RPCServerCommand: AsyncParsableCommand {
       " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(describeEndpoint(of: connection))"
         + (connection.tlsSession.map { " (\($0))" } ?? "") + ": "
         + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(Prefetch.describe(prefetch)), \(work.rawValue) fib, "
-        + "n ≤ \(fibonacci.maximumN)")
+        + "n ≤ \(server.fibonacci.maximumN)")
     let printer = Task {
       guard let events else { return }
       for await event in events { print(LineFormat.describe(event)) }
@@ -149,43 +166,36 @@ struct RPCServerCommand: AsyncParsableCommand {
       }
     }
     defer { noticePrinter.cancel() }
-    switch await StopReason.first(signals: signals, connection: connection) {
-    case .signal(let number):
-      print(
-        " [x] Signal \(number): draining \(server.workerIDs.count) "
-          + "worker\(server.workerIDs.count == 1 ? "" : "s") (at most "
-          + "\(Format.duration(drainTimeout.timeAmount)); a second signal stops at once)…")
-      let end = await firstOf(
-        { () async -> DrainEnd in .drained(requeued: await server.shutdown()) },
-        { () async -> DrainEnd in .signal(await signals.next()) })
-      switch end {
-      case .drained(let requeued):
-        await printer.value
-        let handled = server.handledCount
-        try? await connection.close()
-        if requeued > 0 {
-          print(
-            " [x] \(requeued) request\(requeued == 1 ? "" : "s") still held after \(Format.duration(drainTimeout.timeAmount)) were requeued."
-          )
-        }
-        print(" [x] Stopped cleanly after handling \(handled) requests.")
-      case .signal(let second):
-        // Exiting closes the connection: the broker requeues whatever is unacknowledged.
+    let drainTimeout = self.drainTimeout
+    let signals = await StopSignals(
+      onFirst: { signal in
+        let count = server.workerIDs.count
         print(
-          " [x] Signal \(second.map(String.init) ?? "") again: stopping now; held requests go back to the queue."
+          " [x] Signal \(signal.rawValue): draining \(count) worker\(count == 1 ? "" : "s") (at most "
+            + "\(Format.duration(drainTimeout.timeAmount)); a second signal stops at once)…")
+      },
+      onRepeat: { signal in
+        print(
+          " [x] Signal \(signal.rawValue) again: stopping now; held requests go back to the queue."
         )
-        throw ExitCode(128 + (second ?? SIGTERM))
-      }
-    case .connectionClosed(let reason):
+      })
+    do {
+      try await signals.run([.init(service: connection), .init(service: server)], logger: logger)
+    } catch let repeated as StopSignals.Repeated {
+      // The group was cancelled: the workers requeued what they held, the link is closed.
+      throw ExitCode(128 + repeated.signal.rawValue)
+    } catch let reason as AMQPError {
       throw CommandFailure("the connection closed: \(reason)")
     }
+    await printer.value
+    let requeued = server.requeuedCount
+    if requeued > 0 {
+      print(
+        " [x] \(requeued) request\(requeued == 1 ? "" : "s") still held after \(Format.duration(drainTimeout.timeAmount)) were requeued."
+      )
+    }
+    print(" [x] Stopped cleanly after handling \(server.handledCount) requests.")
   }
-}
-
-/// How a drain ended: done (with how many held requests it requeued), or cut short.
-private enum DrainEnd: Sendable {
-  case drained(requeued: Int)
-  case signal(Int32?)
 }
 
 enum LineFormat {

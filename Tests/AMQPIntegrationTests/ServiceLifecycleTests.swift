@@ -1,6 +1,8 @@
 import AMQPClient
+import AMQPProtocol
 import AMQPRPC
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Testing
 
@@ -57,5 +59,46 @@ import Testing
     let cleanup = try await Broker.connect(name: Broker.uniqueName("service-cleanup"))
     try await cleanup.openChannel().queueDelete(queue)
     try await cleanup.close()
+  }
+
+  /// A second Ctrl-C: cancelled during its drain, the server requeues what it holds at once
+  /// instead of waiting out the drain timeout.
+  @Test func cancellingTheGroupDuringTheDrainRequeuesTheHeldRequestAtOnce() async throws {
+    let connection = try await Broker.connect(name: Broker.uniqueName("service-cut"))
+    let queue = Broker.uniqueName("service-cut-rpc")
+    let (started, startedContinuation) = AsyncStream.makeStream(of: Void.self)
+    let server = try await RPCServer.start(
+      connection: connection,
+      configuration: RPCServerConfiguration(queue: queue, drainTimeout: .seconds(3600)),
+      handler: RPCHandler { _ in
+        startedContinuation.yield()
+        try? await Task.sleep(for: .seconds(20))
+        return RPCServerResponse(text: "too late")
+      })
+    let group = ServiceGroup(
+      services: [connection, server], logger: Logger(label: "service-group-test"))
+    let running = Task { try await group.run() }
+    let other = try await Broker.connect(name: Broker.uniqueName("service-cut-peer"))
+    let channel = try await other.openChannel()
+    let replies = try await channel.queueDeclare(exclusive: true).name
+    try await channel.publish(
+      ByteBuffer(string: "held"), routingKey: queue,
+      properties: AMQPBasicProperties(correlationID: "held", replyTo: replies))
+    _ = try await withTimeout(10, "the handler to start") {
+      for await _ in started { return true }
+      return false
+    }
+    await group.triggerGracefulShutdown()
+    try await withTimeout(10, "the drain to start") {
+      while server.stats().workers.allSatisfy({ $0.state != .stopping }) {
+        try await Task.sleep(for: .milliseconds(5))
+      }
+    }
+    running.cancel()
+    try await withTimeout(10, "the group to end") { try await running.value }
+    #expect(server.requeuedCount == 1)
+    try await Broker.waitForQueue(queue, "the request to be back") { $0.ready == 1 }
+    try await channel.queueDelete(queue)
+    try await other.close()
   }
 }

@@ -7,7 +7,8 @@ extension RPCServer: Service {
   /// Serves until graceful shutdown, then shuts down gracefully (``shutdown(gracePeriod:)``:
   /// what the workers hold is answered, or requeued after
   /// ``RPCServerConfiguration/drainTimeout``); when the task is cancelled instead, requeues
-  /// what the workers hold at once.
+  /// what the workers hold at once, also when that comes during the graceful shutdown (a
+  /// second Ctrl-C: the user will not wait for the drain).
   public func run() async throws {
     do {
       try await gracefulShutdown()
@@ -15,6 +16,10 @@ extension RPCServer: Service {
       await shutdown(gracePeriod: .zero)
       return
     }
-    await shutdown()
+    await withTaskCancellationHandler {
+      await shutdown()
+    } onCancel: {
+      cutDrainsShort()
+    }
   }
 }

@@ -39,6 +39,8 @@ public final class RPCServer: Sendable {
     var leaving: [Int: Task<Int, Never>] = [:]
     /// The final counts of the workers removed.
     var retired = RPCWorkerTotals()
+    /// Requests the removed workers still held after their grace period, requeued.
+    var requeued = 0
 
     /// The running workers that are not being removed, by id.
     var staying: [Int: RPCWorker] { workers.filter { leaving[$0.key] == nil } }
@@ -198,6 +200,7 @@ public final class RPCServer: Sendable {
     await worker.close()
     roster.withLockedValue { roster in
       roster.retired = roster.retired + worker.snapshot(now: .now()).totals
+      roster.requeued += requeued
       roster.workers[worker.id] = nil
       roster.leaving[worker.id] = nil
     }
@@ -233,6 +236,16 @@ public final class RPCServer: Sendable {
 
   /// Requests handled since start by every worker, removed ones included.
   public var handledCount: Int { handledTotal.withLockedValue { $0 } }
+
+  /// Requests that stopping workers still held after their grace period and requeued, since
+  /// start: what a graceful shutdown run as a `Service` could not answer.
+  package var requeuedCount: Int { roster.withLockedValue { $0.requeued } }
+
+  /// Cuts every drain short, those under way and those to come, as if the grace period had
+  /// passed: what the workers hold is requeued at once.
+  func cutDrainsShort() {
+    for worker in roster.withLockedValue({ Array($0.workers.values) }) { worker.cutDrainShort() }
+  }
 
   /// The ids of the running workers not being removed, ascending.
   public var workerIDs: [Int] { roster.withLockedValue { $0.staying.keys.sorted() } }

@@ -52,6 +52,8 @@ final class RPCWorker: Sendable {
     var abandoned = false
     /// Paused, removed or stopping: a lost consumer is not restored.
     var stayStopped = false
+    /// Drains end at once, as if their grace period had passed (see ``cutDrainShort()``).
+    var drainCutShort = false
   }
 
   private init(
@@ -210,19 +212,32 @@ final class RPCWorker: Sendable {
   /// Waits until no delivered request is outstanding (true), or `gracePeriod` passes (false).
   private func waitUntilDrained(within gracePeriod: Duration?) async -> Bool {
     await withCheckedContinuation { (drained: CheckedContinuation<Bool, Never>) in
-      let key = consumption.withLockedValue { consumption -> Int? in
-        if consumption.outstanding == 0 { return nil }
+      // The key of the wait registered, or, with none, whether it is drained already.
+      let (key, drainedNow) = consumption.withLockedValue { consumption -> (Int?, Bool) in
+        if consumption.outstanding == 0 { return (nil, true) }
+        if consumption.drainCutShort { return (nil, false) }
         consumption.nextDrainKey += 1
         consumption.drained[consumption.nextDrainKey] = drained
-        return consumption.nextDrainKey
+        return (consumption.nextDrainKey, false)
       }
-      guard let key else { return drained.resume(returning: true) }
+      guard let key else { return drained.resume(returning: drainedNow) }
       guard let gracePeriod else { return }
       connection.eventLoop.scheduleTask(in: gracePeriod.timeAmount) { [self] in
         let waiter = consumption.withLockedValue { $0.drained.removeValue(forKey: key) }
         waiter?.resume(returning: false)
       }
     }
+  }
+
+  /// Ends this worker's drain now and from now on, as if its grace period had passed: what
+  /// it holds goes back to the queue.
+  func cutDrainShort() {
+    let waiters = consumption.withLockedValue { consumption in
+      consumption.drainCutShort = true
+      defer { consumption.drained = [:] }
+      return Array(consumption.drained.values)
+    }
+    for waiter in waiters { waiter.resume(returning: false) }
   }
 
   /// Closes the channel; anything delivered but unacknowledged goes back to the queue.
