@@ -16,7 +16,7 @@ extension RPCServer: Service {
       await shutdown(gracePeriod: .zero)
       return
     }
-    await withTaskCancellationHandler {
+    _ = await withTaskCancellationHandler {
       await shutdown()
     } onCancel: {
       cutDrainsShort()
