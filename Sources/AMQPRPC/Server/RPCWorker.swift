@@ -286,31 +286,45 @@ final class RPCWorker: Sendable {
       record.withLockedValue {
         $0.began(.init(n: n, correlationID: correlationID, since: started))
       }
-      run(served) { [self] content in answer(request, replyTo: served.replyTo, n: n, content) }
+      run(served, for: request, n: n)
     }
   }
 
-  /// Runs the handler on `request` and passes what it answered (or threw, as an error reply)
-  /// to `done`, on the event loop.
-  private func run(
-    _ request: RPCServerRequest,
-    done: @escaping @Sendable (RPCRequestTriage.ReplyContent) -> Void
-  ) {
+  /// Runs the handler on `served` and answers `request` with what it returned (or threw, as
+  /// an error reply), on the event loop. An answer ready at once goes out in place, with no
+  /// closure or future made for it (the fast path).
+  private func run(_ served: RPCServerRequest, for request: Request, n: Int?) {
+    let replyTo = served.replyTo
     switch handler.body {
     case .synchronous(let handle):
-      done(Self.content { try handle(request) })
+      answer(request, replyTo: replyTo, n: n, Self.content { try handle(served) })
+    case .inlineOrLater(let handle):
+      switch Result(catching: { try handle(served, connection.eventLoop) }) {
+      case .success(.now(let response)):
+        answer(request, replyTo: replyTo, n: n, .response(response))
+      case .success(.later(let future)):
+        future.whenComplete { [self] result in
+          answer(request, replyTo: replyTo, n: n, Self.content { try result.get() })
+        }
+      case .failure(let error):
+        answer(request, replyTo: replyTo, n: n, Self.errorContent(error))
+      }
     case .eventLoopFuture(let handle):
-      handle(request, connection.eventLoop).whenComplete { result in
-        done(Self.content { try result.get() })
+      handle(served, connection.eventLoop).whenComplete { [self] result in
+        answer(request, replyTo: replyTo, n: n, Self.content { try result.get() })
       }
     case .asynchronous(let handle):
       let eventLoop = connection.eventLoop
-      let spawned = children.spawn {
-        let content = await Self.asyncContent { try await handle(request) }
-        eventLoop.execute { done(content) }
+      let spawned = children.spawn { [self] in
+        let content = await Self.asyncContent { try await handle(served) }
+        eventLoop.execute { self.answer(request, replyTo: replyTo, n: n, content) }
       }
       // Only after the server's shutdown, which drains the workers first.
-      if !spawned { done(.error(.handlerFailed, message: "the server is shutting down")) }
+      if !spawned {
+        answer(
+          request, replyTo: replyTo, n: n,
+          .error(.handlerFailed, message: "the server is shutting down"))
+      }
     }
   }
 

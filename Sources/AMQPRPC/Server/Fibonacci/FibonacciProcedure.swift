@@ -27,19 +27,19 @@ public struct FibonacciProcedure: Sendable, Hashable {
   public var handler: RPCHandler {
     let parser = FibonacciRequestParser(maximumN: maximumN, maximumBodyBytes: maximumBodyBytes)
     let work = self.work
-    return RPCHandler.eventLoopFuture { request, eventLoop in
+    return RPCHandler.inlineOrLater { request, eventLoop in
       let n: Int
       switch parser.parse(request.body) {
       case .success(let parsed): n = parsed
-      case .failure(let refusal):
-        return eventLoop.makeFailedFuture(RPCHandlerError(refusal.kind, refusal.message))
+      case .failure(let refusal): throw RPCHandlerError(refusal.kind, refusal.message)
       }
       if work == .iterative || n <= Self.inlineRecursiveLimit {
-        return eventLoop.makeSucceededFuture(Self.response(fibonacci(n, mode: work)))
+        return .now(Self.response(fibonacci(n, mode: work)))
       }
-      return NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
-        Self.response(fibonacci(n, mode: work))
-      }
+      return .later(
+        NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+          Self.response(fibonacci(n, mode: work))
+        })
     }.describing(self) { body in
       guard case .success(let n) = parser.parse(body) else { return nil }
       return n

@@ -19,6 +19,15 @@ public struct RPCHandler: Sendable {
     case synchronous(@Sendable (RPCServerRequest) throws -> RPCServerResponse)
     case eventLoopFuture(
       @Sendable (RPCServerRequest, any EventLoop) -> EventLoopFuture<RPCServerResponse>)
+    /// An answer now when it is cheap, a future when the work moves off the loop (the
+    /// Fibonacci procedure's shape: no future made for the common, instant answer).
+    case inlineOrLater(@Sendable (RPCServerRequest, any EventLoop) throws -> InlineOrLater)
+  }
+
+  /// What an ``Body/inlineOrLater(_:)`` handler answers.
+  package enum InlineOrLater: Sendable {
+    case now(RPCServerResponse)
+    case later(EventLoopFuture<RPCServerResponse>)
   }
 
   package let body: Body
@@ -51,6 +60,13 @@ public struct RPCHandler: Sendable {
       >
   ) -> RPCHandler {
     RPCHandler(.eventLoopFuture(handle))
+  }
+
+  /// A handler answering now or with a future, on the connection's event loop.
+  package static func inlineOrLater(
+    _ handle: @escaping @Sendable (RPCServerRequest, any EventLoop) throws -> InlineOrLater
+  ) -> RPCHandler {
+    RPCHandler(.inlineOrLater(handle))
   }
 
   /// This handler, marked as the Fibonacci procedure for the screens.
