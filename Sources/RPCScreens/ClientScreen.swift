@@ -18,10 +18,13 @@ package final class ClientScreen: Sendable {
   private let stopRequested = NIOLockedValueBox(false)
   private let commands: ClientCommandRunner
   private let links = NIOLockedValueBox(LinkCounts())
+  /// Raw mode: each line typed is sent as it is (see ``ClientDashboard/rawMode``).
+  let raw: Bool
 
-  package init(client: RPCClient, connection: AMQPConnection) {
+  package init(client: RPCClient, connection: AMQPConnection, raw: Bool = false) {
     self.client = client
     self.connection = connection
+    self.raw = raw
     self.commands = ClientCommandRunner(client: client)
   }
 
@@ -35,7 +38,7 @@ package final class ClientScreen: Sendable {
   package func run() async {
     let (client, connection) = (self.client, self.connection)
     let (inbox, watch, consumers, commands) = (self.inbox, self.watch, self.consumers, commands)
-    let (stopRequested, links) = (self.stopRequested, self.links)
+    let (stopRequested, links, raw) = (self.stopRequested, self.links, self.raw)
     var host = ScreenHost(name: "rpc-client-ui")
     host.pump(client.events(), into: inbox)
     host.add(watch.start(connection) + consumers.start(client, period: .seconds(2)))
@@ -49,6 +52,7 @@ package final class ClientScreen: Sendable {
           queue: client.configuration.queue, timeout: client.configuration.timeout)
         dashboard.tls = connection.tlsSession?.description
         dashboard.asciiOnly = !unicode
+        dashboard.rawMode = raw
         return dashboard
       },
       render: { dashboard, buffer, now in

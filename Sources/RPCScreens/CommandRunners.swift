@@ -22,6 +22,10 @@ struct ClientCommandRunner: Sendable {
     case .injectUnknownReply:
       let client = self.client
       Task { _ = try? await client.injectForeignReply() }
+    case .sendText(let text):
+      send(text)
+    case .sendLateText(let text):
+      send(text, timeout: .milliseconds(1), propagateDeadline: false)
     case .sendLateRequest:
       sendLate(27)
     case .setTimeout(let value):
@@ -42,6 +46,20 @@ struct ClientCommandRunner: Sendable {
         guard !closed.withLockedValue({ $0 }) else { return }
         _ = try? await client.call(n, timeout: timeout)
       }
+    }
+  }
+
+  /// Raw mode: calls with `text` as it is, with the screen's timeout unless `timeout` is
+  /// given (nothing once closed).
+  func send(_ text: String, timeout: Duration? = nil, propagateDeadline: Bool? = nil) {
+    let client = self.client
+    let timeout = timeout ?? self.timeout.withLockedValue { $0 }
+    let closed = self.closed
+    Task {
+      guard !closed.withLockedValue({ $0 }) else { return }
+      _ = try? await client.call(
+        text, label: ClientDashboard.requestLabel(text), timeout: timeout,
+        propagateDeadline: propagateDeadline)
     }
   }
 

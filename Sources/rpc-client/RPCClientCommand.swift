@@ -54,7 +54,13 @@ struct RPCClientCommand: AsyncParsableCommand {
     help: ArgumentHelp(
       "Send each argument as it is (UTF-8 text) and print each reply body as it is.",
       discussion: """
-        For any RPC service on RabbitMQ, in any language: rpc-client --queue Q --raw TEXT….         Replies are printed in the order of the arguments, one per line; error replies and         failures go to standard error. Exit 0 when every call got a reply.
+        For any RPC service on RabbitMQ, in any language: rpc-client --queue Q --raw TEXT…. \
+        Replies are printed in the order of the arguments, one per line; error replies and \
+        failures go to standard error. Exit 0 when every call got a reply. Without texts, on \
+        a terminal, the screen opens in raw mode: each line typed is sent as it is. With \
+        --no-tui, or when not on a terminal, each line of standard input is sent as it is \
+        (an empty line sends nothing), each reply body is printed on its own line in the \
+        order of the lines, and the summary ends the output.
         """))
   var raw = false
 
@@ -88,10 +94,7 @@ struct RPCClientCommand: AsyncParsableCommand {
   var json = false
 
   func validate() throws {
-    if raw {
-      guard !numbers.isEmpty else { throw ValidationError("--raw needs at least one text") }
-      return
-    }
+    if raw { return }  // texts, or none: the screen or the line mode, raw
     if case .failure(let error) = NumberList.parse(numbers.joined(separator: " ")) {
       throw ValidationError("\(error)")
     }
@@ -103,7 +106,7 @@ struct RPCClientCommand: AsyncParsableCommand {
     let amqp = try connection.configurations(name: "rpc-client")
     let requested =
       raw ? [] : (try? NumberList.parse(numbers.joined(separator: " ")).get()) ?? []
-    let oneShot = raw || !requested.isEmpty
+    let oneShot = raw ? !numbers.isEmpty : !requested.isEmpty
     var interactive = !oneShot && !noTui && !json && isatty(0) == 1 && isatty(1) == 1
     if interactive, let problem = TerminalCapability.screenProblem() {
       printToStandardError(
@@ -116,7 +119,7 @@ struct RPCClientCommand: AsyncParsableCommand {
         connection: amqpConnection,
         configuration: clientConfiguration(logger: logger, oneShot: oneShot))
       if interactive {
-        let screen = ClientScreen(client: client, connection: amqpConnection)
+        let screen = ClientScreen(client: client, connection: amqpConnection, raw: raw)
         // Only the screen takes signals as a stop; elsewhere Ctrl-C keeps its default meaning.
         // Closing the client ends the calls still in flight as cancelled: the summary
         // accounts for all.
@@ -134,8 +137,10 @@ struct RPCClientCommand: AsyncParsableCommand {
       let output = ResultOutput(toStandardError: json)
       let link = LinkReport(client: client)
       let ok: Bool
-      if raw {
+      if raw, oneShot {
         ok = await RawCalls(client: client).run(numbers)
+      } else if raw {
+        ok = await RawLineMode(client: client, output: output).run()
       } else if requested.isEmpty {
         ok = await LineMode(client: client, output: output).run()
       } else {

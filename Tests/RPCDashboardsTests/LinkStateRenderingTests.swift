@@ -130,8 +130,20 @@ import Testing
       lines[0].contains(width > 80 ? "│ recovered 2.31 s │" : "│ recovered │ workers 3 │"),
       "\(lines[0])")
     #expect(lines[0].contains("reply_to \(Self.newQueue)"), "\(lines[0])")
-    #expect(lines[2] == " reply_to now \(Self.newQueue) · 3 calls lost in the break")
+    // The note says how long the outage lasted, which the header drops at 80 columns; it
+    // wraps to a second row there.
+    let note = width > 80 ? lines[2] : lines[2] + lines[3]
+    #expect(
+      note
+        == " recovered after 2.31 s · reply_to now \(Self.newQueue) · 3 calls lost in the break",
+      "\(lines)")
     #expect(!board.isAnimating(now: t0 + ConnectionStatus.recoveredShownFor))
+    // After the header gives the state back to `connected`, the note still says it.
+    let later = render(
+      { board.render(into: &$0, now: t0 + ConnectionStatus.recoveredShownFor) }, width: width,
+      height: height)
+    #expect(later[0].contains("│ connected │"), "\(later[0])")
+    #expect(later[2].hasPrefix(" recovered after 2.31 s · reply_to now "), "\(later[2])")
   }
 
   @Test func clientHeaderAt80ColumnsDropsTheLeastImportantPartsFirst() {
@@ -270,7 +282,10 @@ import Testing
       now: t0)
     lines = render({ board.render(into: &$0, now: t0) }, width: width, height: height)
     #expect(lines[0].contains("│ recovered │"), "\(lines[0])")
-    #expect(lines.contains(" reply_to now \(Self.newQueue) · 4 calls lost in the break"))
+    #expect(
+      lines.joined().contains(
+        " recovered after 1.20 s · reply_to now \(Self.newQueue) · 4 calls lost in the break"),
+      "\(lines)")
   }
 
   @Test func headerPartsAreShortenedThenDroppedLeastImportantFirst() {

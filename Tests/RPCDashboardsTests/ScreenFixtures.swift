@@ -65,6 +65,65 @@ enum ScreenFixtures {
     return board
   }
 
+  /// The texts of raw mode's fixture: plain words, JSON, a text longer than any column,
+  /// wide characters and emoji (two cells each), a tab and an escape (shown as a space and
+  /// `�`).
+  static let rawTexts = [
+    "hello world", #"{"a": 1, "b": 2}"#, "the quick brown fox jumps over the lazy dog " + "again",
+    "東京 👩‍💻 café", "tab\there\u{1B}[2J", "ping",
+  ]
+
+  /// The client screen in raw mode (`rpc-client --raw`) before a service that uppercases its
+  /// texts: two calls in flight, replies as text, an error reply and a timeout.
+  static func rawClient() -> ClientDashboard {
+    var board = ClientDashboard(
+      brokerURL: "amqp://guest:***@127.0.0.1:5672/%2F", serverProduct: "RabbitMQ 4.1.4",
+      callbackQueue: "amq.gen-Xk2vQ9dLr0bYqW3nF7sT1g", queue: "upper",
+      timeout: .seconds(30))
+    board.rawMode = true
+    board.status = .connected
+    board.workersListening = .some(2)
+    var ended: [RPCEndedCall] = []
+    for (counter, text) in rawTexts.enumerated() {
+      let call = id(counter)
+      let result: Result<RPCReply, RPCError>
+      switch counter {
+      case 4:
+        result = .failure(
+          RPCError(
+            code: .serverError, message: "escape sequences are refused",
+            serverErrorKind: .invalidInput, correlationID: call))
+      case 5:
+        result = .failure(
+          RPCError(code: .timedOut, message: "no reply within 30.00 s", correlationID: call))
+      default:
+        result = .success(
+          RPCReply(
+            correlationID: call, n: nil, value: text.uppercased(),
+            worker: "\(serverName)/w\(counter % 2 + 1)",
+            roundTrip: .microseconds(Int64(1_200 + counter * 150)), timing: nil))
+      }
+      var listed = RPCEndedCall(correlationID: call, n: nil, result: result)
+      listed.label = text
+      ended.append(listed)
+    }
+    let inFlight = ["slow: sleep 5", String(repeating: "payload ", count: 30)].enumerated().map {
+      counter, text in
+      var call = RPCInFlightCall(
+        correlationID: id(10 + counter), n: nil, age: .milliseconds(Int64(900 - counter * 300)),
+        timeLeft: .milliseconds(Int64(29_100 + counter * 300)))
+      call.label = ClientDashboard.requestLabel(text)
+      return call
+    }
+    let latency = LatencySummary(
+      count: 4, p50: 1_350, p90: 1_650, p99: 1_650, p999: 1_650, max: 1_650, mean: 1_425)
+    board.update(
+      stats: .addingUp(
+        ended: ended, inFlight: inFlight, latency: latency, completionsPerSecond: 0),
+      now: now)
+    return board
+  }
+
   /// A client snapshot whose counters are those of the lists given, so that they add up.
   static func snapshot(
     ended: [RPCEndedCall], inFlight: [RPCInFlightCall], discarded: [RPCDiscardedReply]

@@ -10,4 +10,11 @@ import Testing
     try GoldenFile.check(
       ScreenRendering.fixture(screen, size: size), against: "\(screen)-\(size).txt")
   }
+
+  /// The client screen in raw mode at the sizes terminals open at.
+  @Test(arguments: ["80x24", "120x40"])
+  func rawClientScreenMatchesItsGolden(size: String) throws {
+    try GoldenFile.check(
+      ScreenRendering.fixture("client-raw", size: size), against: "client-raw-\(size).txt")
+  }
 }

@@ -50,6 +50,7 @@ enum ScreenRendering {
     switch name {
     case "demo": demo(size)
     case "client": client(size)
+    case "client-raw": lines(ScreenFixtures.rawClient(), size: size)
     case "server": server(size)
     default: []
     }

@@ -13,13 +13,19 @@ package struct PendingCallTable<Waiter> {
   package struct Entry {
     package var id: String
     package var n: Int?
+    /// What the screens show for the request instead of n (see ``RPCInFlightCall/label``).
+    package var label: String?
     package var sentAt: NIODeadline
     package var deadline: NIODeadline
     package var waiter: Waiter
 
-    package init(id: String, n: Int?, sentAt: NIODeadline, deadline: NIODeadline, waiter: Waiter) {
+    package init(
+      id: String, n: Int?, label: String? = nil, sentAt: NIODeadline, deadline: NIODeadline,
+      waiter: Waiter
+    ) {
       self.id = id
       self.n = n
+      self.label = label
       self.sentAt = sentAt
       self.deadline = deadline
       self.waiter = waiter

@@ -166,6 +166,16 @@ public final class RPCClient: Sendable {
       propagateDeadline: propagateDeadline)
   }
 
+  /// Calls with `text` as the body (UTF-8, `text/plain`), listed in the stats with `label`
+  /// (the screens' raw mode: what they show for the request).
+  package func call(
+    _ text: String, label: String, timeout: Duration? = nil, propagateDeadline: Bool? = nil
+  ) async throws -> RPCReply {
+    try await call(
+      RPCRequestContent(body: ByteBuffer(string: text), contentType: "text/plain", label: label),
+      timeout: timeout, propagateDeadline: propagateDeadline)
+  }
+
   private func call(
     _ request: RPCRequestContent, timeout: Duration?, propagateDeadline: Bool?,
     idempotent: Bool = false
@@ -306,7 +316,8 @@ public final class RPCClient: Sendable {
     var waiter = CallWaiter(completion: completion, sentWallMicroseconds: sentWall)
     if idempotent { waiter.resend = held }
     let entry = PendingCallTable<CallWaiter>.Entry(
-      id: id, n: request.n, sentAt: now, deadline: deadline, waiter: waiter)
+      id: id, n: request.n, label: request.label, sentAt: now, deadline: deadline,
+      waiter: waiter)
     // Register before publishing, so even an instant reply finds its call.
     let (registered, isHeld, events) = state.withLockedValue {
       state -> (Bool, Bool, AsyncStream<RPCClientEvent>.Continuation?) in

@@ -103,7 +103,9 @@ struct RPCClientState: Sendable {
     }
     outcomes[outcome.index] += 1
     completions.record(now)
-    recentlyEnded.append(RPCEndedCall(correlationID: entry.id, n: entry.n, result: result))
+    var ended = RPCEndedCall(correlationID: entry.id, n: entry.n, result: result)
+    ended.label = entry.label
+    recentlyEnded.append(ended)
     if recentlyEnded.count > RPCClientStats.recentLimit { recentlyEnded.removeFirst() }
   }
 
@@ -176,9 +178,11 @@ struct RPCClientState: Sendable {
 
   mutating func snapshot(now: NIODeadline) -> RPCClientStats {
     let oldest = table.entries.sorted { $0.sentAt < $1.sentAt }.prefix(1_000).map {
-      RPCInFlightCall(
+      var call = RPCInFlightCall(
         correlationID: $0.id, n: $0.n, age: (now - $0.sentAt).duration,
         timeLeft: ($0.deadline - now).duration)
+      call.label = $0.label
+      return call
     }
     let counts = RPCOutcome.allCases.map { ($0, outcomes[$0.index]) }.filter { $0.1 > 0 }
     return RPCClientStats(

@@ -62,6 +62,9 @@ public struct RPCClientStats: Sendable, Hashable {
 public struct RPCInFlightCall: Sendable, Hashable {
   public var correlationID: String
   package var n: Int?
+  /// What the screens show for the request instead of n: the text of a raw call they made
+  /// (cut short); `nil` for other calls.
+  package var label: String?
   /// How long it has waited.
   public var age: Duration
   /// Until its deadline (negative when overdue).
@@ -79,6 +82,8 @@ public struct RPCInFlightCall: Sendable, Hashable {
 public struct RPCEndedCall: Sendable, Hashable {
   public var correlationID: String
   package var n: Int?
+  /// As ``RPCInFlightCall/label``.
+  package var label: String?
   public var result: Result<RPCReply, RPCError>
 
   package init(correlationID: String, n: Int?, result: Result<RPCReply, RPCError>) {

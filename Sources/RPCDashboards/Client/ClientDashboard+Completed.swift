@@ -33,23 +33,38 @@ extension ClientDashboard {
     return table
   }
 
+  /// Why a call failed: the outcome, the server's error kind for an error reply, the
+  /// message (`server error (invalid-input): "abc" is not a whole number`).
+  static func failureText(_ error: RPCError) -> String {
+    let kind = error.serverErrorKind.map { " (\($0.rawValue))" } ?? ""
+    return "\(error.code.rawValue)\(kind): \(error.message)"
+  }
+
   /// The worker column's index.
   static let workerColumn = 4
 
   /// Completed with the worker's full name (`vm-17118/w2`), or its short label.
   func completedTable(idWidth: Int, fullWorker: Bool) -> Table {
+    // Raw mode: the request's text (cut short) and the reply's in the room left.
+    let request: Table.Column =
+      rawMode ? .init("request", .fit) : .init("n", .fit, alignment: .right)
     let columns: [Table.Column] = [
-      .init("correlation id", .fixed(idWidth)), .init("n", .fit, alignment: .right),
-      .init("result", .fit), .init("round trip", .fit, alignment: .right),
+      .init("correlation id", .fixed(idWidth)), request,
+      rawMode ? .init("reply", .flexible(minimum: 8)) : .init("result", .fit),
+      .init("round trip", .fit, alignment: .right),
       .init("worker", .fit, dropOrder: 2),
       .init("wait / service / return", .fit, dropOrder: 1),
     ]
     let legend = WorkerLegend(fullWorker ? [] : completed.map(\.worker))
     let rows = completed.map { call -> Table.Row in
+      let request =
+        rawMode
+        ? Self.requestText(call.label, cells: Self.completedRequestCells)
+        : call.n.map(String.init) ?? "-"
       switch call.result {
       case .success(let reply):
         return Table.Row([
-          call.id, call.n.map(String.init) ?? "-", reply.value, Format.duration(reply.roundTrip),
+          call.id, request, reply.value, Format.duration(reply.roundTrip),
           fullWorker ? (reply.worker ?? "-") : legend.label(reply.worker),
           reply.timing.map {
             "\(Format.duration($0.queueWait)) / \(Format.duration($0.service)) / \(Format.duration($0.returnTrip))"
@@ -57,7 +72,7 @@ extension ClientDashboard {
         ])
       case .failure(let error):
         return Table.Row(
-          [call.id, call.n.map(String.init) ?? "-", "\(error.code.rawValue): \(error.message)"],
+          [call.id, request, Self.failureText(error)],
           style: error.code == .timedOut || error.code == .cancelled ? .warning : .error,
           spansFrom: 2)
       }

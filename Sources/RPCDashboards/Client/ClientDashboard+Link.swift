@@ -1,10 +1,11 @@
+import AMQPClient
 import AMQPRPC
 import TerminalUI
 
 /// The client's link to the broker on screen: the header's state (see ``ConnectionStatus``)
 /// and a note under the input line saying what the latest break did — how many calls it
-/// affected, the callback queue after it — with the facts first and the broker's reason
-/// last, so that at 80 columns only the reason can be cut.
+/// affected, how long it lasted, the callback queue after it — with the facts first and the
+/// broker's reason last, so that at 80 columns only the reason can be cut.
 extension ClientDashboard {
   mutating func applyLink(_ link: RPCLinkEvent) {
     switch link {
@@ -18,11 +19,13 @@ extension ClientDashboard {
       linkNote = ("link lost: \(calls) · new calls wait · \(reason)", .warning)
     case .reconnecting:
       break  // the header counts down to the next attempt
-    case .recovered(_, let replyTo, _):
+    case .recovered(let downtime, let replyTo, _):
+      // The header's state drops the downtime at 80 columns; the note keeps it.
       let renamed = replyTo != callbackQueue
       callbackQueue = replyTo
       linkNote = (
-        "reply_to \(renamed ? "now" : "still") \(replyTo) · \(breakText)", .ok
+        "recovered after \(Format.duration(downtime.timeAmount)) · reply_to "
+          + "\(renamed ? "now" : "still") \(replyTo) · \(breakText)", .ok
       )
     case .callbackQueueLost(_, let failed, let resent):
       // The header still names the deleted queue.

@@ -13,23 +13,28 @@ extension ClientDashboard {
     guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, row: 0, now: now)
     renderPanels(into: &buffer, in: panels, now: now)
-    Footer(Self.keymap.footer).render(
+    Footer(keymap.footer).render(
       into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if showHelp {
       HelpOverlay(
         title: "rpc-client help",
-        intro: [
-          "Each request goes to \(queue) with reply_to = \(callbackQueue)",
-          "and a unique correlation id; replies are matched by that id.",
-          "Late (after the timeout), unknown and duplicate replies are discarded.",
-          "\(asciiOnly ? "=" : "✓") beside sent: sent = ok + error + timeout + unroutable",
-          "+ lost + cancelled + in flight.",
-          "Commands: :timeout SECONDS, :late, :unknown, :quit.",
-        ],
-        lines: Self.keymap.helpLines
+        intro: rawMode ? rawHelpIntro : helpIntro,
+        lines: keymap.helpLines
       ).render(
         into: &buffer, in: Rect(row: 0, column: 0, width: buffer.width, height: buffer.height))
     }
+  }
+
+  /// The help overlay's introduction for numbers.
+  private var helpIntro: [String] {
+    [
+      "Each request goes to \(queue) with reply_to = \(callbackQueue)",
+      "and a unique correlation id; replies are matched by that id.",
+      "Late (after the timeout), unknown and duplicate replies are discarded.",
+      "\(asciiOnly ? "=" : "✓") beside sent: sent = ok + error + timeout + unroutable",
+      "+ lost + cancelled + in flight.",
+      "Commands: :timeout SECONDS, :late, :unknown, :quit.",
+    ]
   }
 
   /// Draws everything but the header, footer and help into `area`: the input line, the
@@ -76,7 +81,9 @@ extension ClientDashboard {
       }
     }
     notes += caption.map { ($0, StyleRole.accent) }
-    if notes.isEmpty {
+    if notes.isEmpty, rawMode {
+      notes.append((rawHint, .dim))
+    } else if notes.isEmpty {
       notes.append(
         (
           "type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
@@ -114,7 +121,7 @@ extension ClientDashboard {
   }
 
   private func renderInput(into buffer: inout ScreenBuffer, row: Int) {
-    let prompt = "fib(n)> "
+    let prompt = rawMode ? rawPrompt(width: buffer.width) : "fib(n)> "
     let start = buffer.write(prompt, row: row, column: 1, style: .accent)
     let room = buffer.width - start - 1
     // Scroll long input so the cursor stays visible.
@@ -196,7 +203,10 @@ extension ClientDashboard {
       }
     }
     let besideWidth = top.width - inFlightWidth - 2
-    if besideWidth >= completedTable(idWidth: idWidth, fullWorker: false).minimumWidth {
+    // Raw mode stacks them: the texts take what room there is.
+    if !rawMode,
+      besideWidth >= completedTable(idWidth: idWidth, fullWorker: false).minimumWidth
+    {
       let left = Rect(row: top.row, column: top.column, width: inFlightWidth, height: top.height)
       let right = Rect(
         row: top.row, column: top.column + inFlightWidth + 2, width: besideWidth,
@@ -227,16 +237,23 @@ extension ClientDashboard {
     // Eight cells hold every duration up to `-99.9 ms`, `-9.99 s` and `999m59s`, so the
     // table keeps its width as calls come and go.
     let left = timeLeft ? [Table.Column("left", .fixed(8), alignment: .right, dropOrder: 1)] : []
+    // Raw mode lists the request's text in the room the other columns leave.
+    let request: Table.Column =
+      rawMode
+      ? .init("request", .flexible(minimum: 8)) : .init("n", .fit, alignment: .right)
     var table = Table(
       title: inFlightTitle,
       columns: [
-        .init("correlation id", .fixed(idWidth)), .init("n", .fit, alignment: .right),
+        .init("correlation id", .fixed(idWidth)), request,
         .init("age", .fixed(8), alignment: .right),
       ] + left,
       rows: calls.map { call in
         Table.Row(
-          [call.correlationID, call.n.map(String.init) ?? "-", Format.duration(call.age)]
-            + (timeLeft ? [Format.duration(call.timeLeft)] : []),
+          [
+            call.correlationID,
+            rawMode ? Self.requestText(call.label) : call.n.map(String.init) ?? "-",
+            Format.duration(call.age),
+          ] + (timeLeft ? [Format.duration(call.timeLeft)] : []),
           style: call.timeLeft < .zero ? .warning : .normal)
       },
       emptyText: "nothing in flight")

@@ -10,6 +10,10 @@ package struct ClientDashboard: Sendable {
   /// What the screen asks the application to do.
   package enum Command: Sendable, Hashable {
     case send([Int])
+    /// Raw mode: send the text as it is.
+    case sendText(String)
+    /// Raw mode: send the text again with a 1 ms timeout and no deadline (its reply is late).
+    case sendLateText(String)
     case injectUnknownReply
     case sendLateRequest
     case setTimeout(Duration)
@@ -35,11 +39,18 @@ package struct ClientDashboard: Sendable {
   package var workersListening: Int??
   package var timeout: Duration
   package var asciiOnly = false
+  /// Raw mode (`rpc-client --raw`): each line typed is sent as it is, and the lists show the
+  /// request and the reply as text (see ClientDashboard+Raw.swift).
+  package var rawMode = false {
+    didSet { input.maximumLength = rawMode ? Self.rawInputLimit : InputLine().maximumLength }
+  }
+  /// The latest line sent in raw mode: what F3 sends again, late.
+  var lastRawText: String?
   /// The largest n typed numbers may ask for: the server's bound when the screen knows it
   /// (rpc-demo sets its workers'), else ``NumberList/largestN``.
   package var maximumN = NumberList.largestN
 
-  package private(set) var input = InputLine()
+  package internal(set) var input = InputLine()
   package private(set) var stats: RPCClientStats?
   /// The newest ended calls, newest first, from the same snapshot as ``stats``.
   package private(set) var completed: Deque<CompletedCall> = []
@@ -170,15 +181,16 @@ package struct ClientDashboard: Sendable {
   /// Handles a key; returns what the application must do.
   package mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
     // The screen says it is too small and that q quits: nothing else is taken blind.
-    if tooSmall { return Self.keymap.action(for: key) == .quit ? [.quit] : [] }
+    if tooSmall { return keymap.action(for: key) == .quit ? [.quit] : [] }
     if transient.helpTakes(key) { return [] }
     if key != .enter, key != .resize, awaitingConfirmation != nil {
       // Anything but Enter withdraws the question.
       awaitingConfirmation = nil
       transient.clearMessage()
     }
+    // q and ? are keys on an empty line, except in raw mode where every character is text.
     if case .character(let character) = key,
-      !(input.text.isEmpty && (character == "q" || character == "?"))
+      rawMode || !(input.text.isEmpty && (character == "q" || character == "?"))
     {
       input.insert(character)
       return []
@@ -195,11 +207,11 @@ package struct ClientDashboard: Sendable {
     case .pageUp: scroll = min(max(0, completed.count - 1), scroll + 10)
     case .pageDown: scroll = max(0, scroll - 10)
     default:
-      switch Self.keymap.action(for: key) {
-      case .submit: return submit(now: now)
+      switch keymap.action(for: key) {
+      case .submit: return rawMode ? submitRaw(now: now) : submit(now: now)
       case .clearLine: input.clear()
       case .injectUnknown: return [.injectUnknownReply]
-      case .sendLate: return [.sendLateRequest]
+      case .sendLate: return rawMode ? sendLateRaw(now: now) : [.sendLateRequest]
       case .help: transient.openHelp()
       case .quit: return [.quit]
       case .history, .scroll, nil: break
@@ -323,15 +335,18 @@ package struct ClientDashboard: Sendable {
 package struct CompletedCall: Sendable, Hashable {
   package var id: String
   package var n: Int?
+  /// The request's text, for a call of raw mode.
+  package var label: String?
   package var result: Result<RPCReply, RPCError>
 
   init(_ call: RPCEndedCall) {
-    self.init(id: call.correlationID, n: call.n, result: call.result)
+    self.init(id: call.correlationID, n: call.n, label: call.label, result: call.result)
   }
 
-  init(id: String, n: Int?, result: Result<RPCReply, RPCError>) {
+  init(id: String, n: Int?, label: String? = nil, result: Result<RPCReply, RPCError>) {
     self.id = id
     self.n = n
+    self.label = label
     self.result = result
   }
 }
