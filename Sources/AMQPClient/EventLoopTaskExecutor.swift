@@ -6,7 +6,7 @@ import NIOCore
 ///
 /// ```swift
 /// await withTaskExecutorPreference(connection.taskExecutor) {
-///   for n in 1...100 { _ = try await client.call(n) }
+///   for n in 1...100 { _ = try await client.fibonacci(n) }
 /// }
 /// ```
 ///

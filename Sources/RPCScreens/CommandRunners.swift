@@ -44,7 +44,7 @@ struct ClientCommandRunner: Sendable {
     for n in numbers {
       Task {
         guard !closed.withLockedValue({ $0 }) else { return }
-        _ = try? await client.call(n, timeout: timeout)
+        _ = try? await client.fibonacci(n, timeout: timeout)
       }
     }
   }
@@ -70,7 +70,7 @@ struct ClientCommandRunner: Sendable {
     let closed = self.closed
     Task {
       guard !closed.withLockedValue({ $0 }) else { return }
-      _ = try? await client.call(n, timeout: .milliseconds(1), propagateDeadline: false)
+      _ = try? await client.fibonacci(n, timeout: .milliseconds(1), propagateDeadline: false)
     }
   }
 

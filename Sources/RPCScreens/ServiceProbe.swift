@@ -54,7 +54,7 @@ struct ServiceProbe: Sendable {
   /// One call's service time in seconds (its round trip when the server sends no timing,
   /// or when `roundTrip`), never 0.
   private func time(_ n: Int, roundTrip: Bool = false) async throws -> Double {
-    let reply = try await client.call(n, timeout: .seconds(60))
+    let reply = try await client.fibonacci(n, timeout: .seconds(60))
     let amount = (roundTrip ? nil : reply.timing?.service) ?? reply.roundTrip
     let (seconds, attoseconds) = amount.components
     return max(1e-6, Double(seconds) + Double(attoseconds) / 1e18)

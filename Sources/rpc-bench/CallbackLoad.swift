@@ -80,7 +80,7 @@ final class CallbackLoad: Sendable {
     }
     recorder.sent()
     let begin = NIODeadline.now()
-    client.call(n) { [self] result in
+    client.fibonacci(n) { [self] result in
       switch result {
       case .success:
         recorder.replied(latency: .now() - begin, measured: number > warmup)

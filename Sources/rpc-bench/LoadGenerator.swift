@@ -53,7 +53,7 @@ struct LoadGenerator: Sendable {
         recorder.sent()
         let begin = NIODeadline.now()
         do {
-          _ = try await client.call(n)
+          _ = try await client.fibonacci(n)
           recorder.replied(latency: .now() - begin, measured: number > warmup)
         } catch let error as RPCError {
           recorder.failed(timedOut: error.code == .timedOut)

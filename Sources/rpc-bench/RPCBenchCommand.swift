@@ -298,11 +298,11 @@ struct RPCBenchCommand: AsyncParsableCommand {
       connection: clientConnection,
       configuration: RPCClientConfiguration(
         queue: queueName, timeout: .seconds(600), logger: logger))
-    _ = try? await client.call(0, timeout: .milliseconds(1))  // warm the code paths up
+    _ = try? await client.fibonacci(0, timeout: .milliseconds(1))  // warm the code paths up
     if !asyncAPI {
       // The callback API needs no task per call: this is the client's own cost.
       let before = ProcessMetrics.residentBytes()
-      for _ in 0..<calls { client.call(1) { _ in } }
+      for _ in 0..<calls { client.fibonacci(1) { _ in } }
       while client.stats().inFlight < calls { try await Task.sleep(for: .milliseconds(50)) }
       let growth = ProcessMetrics.residentBytes() - before
       let perCall = Double(growth) / Double(calls)
@@ -324,7 +324,7 @@ struct RPCBenchCommand: AsyncParsableCommand {
     while parked.count < calls { try await Task.sleep(for: .milliseconds(50)) }
     let baselineAfter = ProcessMetrics.residentBytes()
     let before = ProcessMetrics.residentBytes()
-    let tasks = (0..<calls).map { _ in Task { _ = try? await client.call(1) } }
+    let tasks = (0..<calls).map { _ in Task { _ = try? await client.fibonacci(1) } }
     // Poll the client's own count until every call is registered.
     while client.stats().inFlight < calls {
       try await Task.sleep(for: .milliseconds(50))

@@ -66,7 +66,8 @@ struct RPCClientCommand: AsyncParsableCommand {
 
   @Flag(
     help: """
-      Send even when the queue has no consumer, and wait (within --timeout) for a server;       by default a call to a queue nobody consumes fails at once as "no responders".
+      Send even when the queue has no consumer, and wait (within --timeout) for a server; \
+      by default a call to a queue nobody consumes fails at once as "no responders".
       """)
   var waitForServer = false
 
@@ -138,7 +139,7 @@ struct RPCClientCommand: AsyncParsableCommand {
       let link = LinkReport(client: client)
       let ok: Bool
       if raw, oneShot {
-        ok = await RawCalls(client: client).run(numbers)
+        ok = await RawCalls(client: client, output: output).run(numbers)
       } else if raw {
         ok = await RawLineMode(client: client, output: output).run()
       } else if requested.isEmpty {
@@ -206,7 +207,7 @@ struct OneShot {
       for n in numbers {
         group.addTask {
           do {
-            let reply = try await client.call(n)
+            let reply = try await client.fibonacci(n)
             output(" [.] Got \(reply.value)" + (numbers.count > 1 ? "  (fib(\(n)))" : ""))
             return true
           } catch {
@@ -247,7 +248,7 @@ struct LineMode {
 
   private func call(_ n: Int) async -> Bool {
     do {
-      let reply = try await client.call(n)
+      let reply = try await client.fibonacci(n)
       let milliseconds = reply.roundTrip.milliseconds
       output(
         " [.] fib(\(n)) = \(reply.value)  (\(reply.correlationID), "

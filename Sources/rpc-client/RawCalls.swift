@@ -12,6 +12,8 @@ import RPCCommandLine
 /// a terminal, control characters a server sent are shown escaped rather than obeyed.)
 struct RawCalls {
   let client: RPCClient
+  /// Standard output, or standard error when it is kept for the JSON summary.
+  let output: ResultOutput
 
   /// Returns whether every call got a reply (not an error reply).
   func run(_ texts: [String]) async -> Bool {
@@ -31,7 +33,8 @@ struct RawCalls {
     for index in texts.indices {
       switch results[index] {
       case .success(let reply)?:
-        print(isatty(1) == 1 ? reply.value.escapingControlCharacters : reply.value)
+        let onTerminal = isatty(output.toStandardError ? 2 : 1) == 1
+        output(onTerminal ? reply.value.escapingControlCharacters : reply.value)
       case .failure(let error)?:
         allReplied = false
         printToStandardError(" [!] \(texts[index].escapingControlCharacters): \(error)")

@@ -67,7 +67,7 @@ extension BrokerTests {
       // Int64.min is long past: expired, not worked on.
       let smallest = try #require(deadlines.firstIndex(of: .int64(.min)))
       #expect(replies[smallest].properties.headers?[RPCWire.errorKindHeader] == "expired")
-      #expect(try await rpc.client.call(7).value == "13")
+      #expect(try await rpc.client.fibonacci(7).value == "13")
       try await rpc.stop()
     }
 
@@ -112,7 +112,7 @@ extension BrokerTests {
       let server = try #require(rpc.server)
       let client = rpc.client
       // fib(38), recursive in a debug build: far longer than the 10 ms grace period below.
-      let call = Task { try await client.call(38, timeout: .seconds(50)) }
+      let call = Task { try await client.fibonacci(38, timeout: .seconds(50)) }
       try await withTimeout(20, "the worker to start fib(38)") {
         while !server.stats().workers.contains(where: {
           if case .busy(38, _, _) = $0.state { true } else { false }

@@ -82,7 +82,7 @@ struct FaultRun {
   func expectAccountedAndWorking(sent: Int, sourceLocation: SourceLocation = #_sourceLocation)
     async throws -> RPCClientStats
   {
-    let reply = try await client.call(10, timeout: .seconds(10))
+    let reply = try await client.fibonacci(10, timeout: .seconds(10))
     #expect(reply.value == "55", sourceLocation: sourceLocation)
     let stats = client.stats()
     #expect(stats.inFlight == 0, sourceLocation: sourceLocation)
@@ -118,7 +118,7 @@ final class SteadyStream: Sendable {
         while !stopped.withLockedValue({ $0 }) {
           made += 1
           let n = 22 + made % 5  // a few ms each: calls are in flight at the fault
-          group.addTask { _ = try? await client.call(n) }
+          group.addTask { _ = try? await client.fibonacci(n) }
           try? await Task.sleep(for: interval)  // pacing, not synchronisation
         }
         await group.waitForAll()

@@ -20,14 +20,14 @@ extension BrokerTests {
     @Test func clientConnectionClosedByTheBrokerIsRecovered() async throws {
       let run = try await FaultRun.start()
       let stream = run.steadyStream()
-      _ = try await run.client.call(5)
+      _ = try await run.client.fibonacci(5)
       // Two calls surely in flight at the fault (the workers are paused): a plain one ends
       // as connection lost, an idempotent one is sent again with the same correlation id and
       // answered once the workers resume.
       for id in run.server.workerIDs { await run.server.pauseWorker(id) }
       let client = run.client
-      let plain = Task { try await client.call(30) }
-      let idempotent = Task { try await client.call(30, idempotent: true) }
+      let plain = Task { try await client.fibonacci(30) }
+      let idempotent = Task { try await client.fibonacci(30, idempotent: true) }
       try await withTimeout(10, "two calls in flight") {
         while client.stats().oldestInFlight.filter({ $0.n == 30 }).count < 2 { await Task.yield() }
       }
@@ -59,7 +59,7 @@ extension BrokerTests {
     @Test func workerConnectionClosedByTheBrokerIsRecoveredAndItsRequestsAnswered() async throws {
       let run = try await FaultRun.start()
       let stream = run.steadyStream()
-      _ = try await run.client.call(5)
+      _ = try await run.client.fibonacci(5)
       let started = ContinuousClock.now
       try await BrokerFaults.closeConnection(named: run.serverName, reason: "fault test")
       _ = try await run.serverNotice("server recovered") {
@@ -77,7 +77,7 @@ extension BrokerTests {
     @Test func deletedRequestQueueIsDeclaredAgainAndConsumedByEveryWorker() async throws {
       let run = try await FaultRun.start()
       let stream = run.steadyStream()
-      _ = try await run.client.call(5)
+      _ = try await run.client.fibonacci(5)
       let started = ContinuousClock.now
       try await BrokerFaults.deleteQueue(run.queue)
       var restored: Set<String> = []
@@ -97,7 +97,7 @@ extension BrokerTests {
     @Test func deletedCallbackQueueIsReplacedAndNewCallsNameTheNewOne() async throws {
       let run = try await FaultRun.start()
       let stream = run.steadyStream()
-      _ = try await run.client.call(5)
+      _ = try await run.client.fibonacci(5)
       let old = run.client.callbackQueue
       let started = ContinuousClock.now
       try await BrokerFaults.deleteQueue(old)
@@ -118,7 +118,7 @@ extension BrokerTests {
       _ fault: String, run: FaultRun, _ inject: () async throws -> Void
     ) async throws {
       let stream = run.steadyStream()
-      _ = try await run.client.call(5)
+      _ = try await run.client.fibonacci(5)
       let started = ContinuousClock.now
       try await inject()
       _ = try await run.clientEvent("client recovered", within: 45) {
@@ -182,7 +182,7 @@ extension BrokerTests {
     @Test func memoryAlarmHoldsCallsBackWithoutLosingAny() async throws {
       let run = try await FaultRun.start()
       let stream = run.steadyStream()
-      _ = try await run.client.call(5)
+      _ = try await run.client.fibonacci(5)
       let started = ContinuousClock.now
       try await BrokerFaults.raiseMemoryAlarm()
       do {

@@ -11,7 +11,7 @@ extension BrokerTests {
       let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
         for index in 0..<500 {
           let n = index % 90
-          group.addTask { (n, try await rpc.client.call(n).value) }
+          group.addTask { (n, try await rpc.client.fibonacci(n).value) }
         }
         return try await group.reduce(into: [(Int, String)]()) { $0.append($1) }
       }
@@ -30,7 +30,7 @@ extension BrokerTests {
       let outcomes = try await withThrowingTaskGroup(of: (Bool, String).self) { group in
         for n in 0..<20 {
           group.addTask(executorPreference: rpc.connection.taskExecutor) {
-            let reply = try await rpc.client.call(n)
+            let reply = try await rpc.client.fibonacci(n)
             return (eventLoop.inEventLoop, reply.value)  // resumed where the reply arrived
           }
         }
@@ -46,7 +46,7 @@ extension BrokerTests {
 
     @Test func replyCarriesWorkerAndTimingSplit() async throws {
       let rpc = try await RPCFixture.start(workers: 1)
-      let reply = try await rpc.client.call(30)
+      let reply = try await rpc.client.fibonacci(30)
       #expect(reply.value == "832040")
       #expect(reply.worker?.hasSuffix("/w1") == true)
       let timing = try #require(reply.timing)
@@ -61,7 +61,7 @@ extension BrokerTests {
       try await channel.queueDeclare(rpc.queue)  // routable, but nobody consumes
       #expect(try await rpc.client.workersListening() == 0)
       let error = await #expect(throws: RPCError.self) {
-        _ = try await rpc.client.call(5, timeout: .milliseconds(200))
+        _ = try await rpc.client.fibonacci(5, timeout: .milliseconds(200))
       }
       #expect(error?.code == .timedOut)
       let stats = rpc.client.stats()
@@ -75,7 +75,7 @@ extension BrokerTests {
       let error = await #expect(throws: RPCError.self) {
         // The timeout is long; the return must end the call well before it.
         _ = try await withTimeout(10, "the unroutable call") {
-          try await rpc.client.call(5, timeout: .seconds(60))
+          try await rpc.client.fibonacci(5, timeout: .seconds(60))
         }
       }
       #expect(error?.code == .unroutable)
@@ -92,7 +92,7 @@ extension BrokerTests {
       try await handlerChannel.queueDeclare(rpc.queue)
       let requests = try await handlerChannel.consume(queue: rpc.queue, noAck: true)
       let events = rpc.client.events()
-      let call = Task { try await rpc.client.call(7, timeout: .milliseconds(100)) }
+      let call = Task { try await rpc.client.fibonacci(7, timeout: .milliseconds(100)) }
       var iterator = requests.makeAsyncIterator()
       let request = try #require(try await iterator.next())
       let id = try #require(request.properties.correlationID)
@@ -126,7 +126,7 @@ extension BrokerTests {
       try await handlerChannel.queueDeclare(rpc.queue)
       let requests = try await handlerChannel.consume(queue: rpc.queue, noAck: true)
       let events = rpc.client.events()
-      let call = Task { try await rpc.client.call(7) }
+      let call = Task { try await rpc.client.fibonacci(7) }
       var iterator = requests.makeAsyncIterator()
       let request = try #require(try await iterator.next())
       let id = try #require(request.properties.correlationID)
@@ -153,7 +153,7 @@ extension BrokerTests {
         return false
       }
       #expect(rpc.client.stats().count(.unknown) == 1)
-      #expect(try await rpc.client.call(10).value == "55")
+      #expect(try await rpc.client.fibonacci(10).value == "55")
       try await rpc.stop()
     }
 
@@ -194,7 +194,7 @@ extension BrokerTests {
       }
       // It is gone for good: nothing ready, nothing redelivered.
       #expect(try await channel.queueDeclare(rpc.queue, passive: true).messageCount == 0)
-      #expect(try await rpc.client.call(5).value == "5")
+      #expect(try await rpc.client.fibonacci(5).value == "5")
       #expect(server.stats().workers.first?.rejected == 1)
       try await rpc.stop()
     }
@@ -228,7 +228,7 @@ extension BrokerTests {
               if index % 20 == 0 {
                 _ = try await rpc.client.call(body: "bad")
               } else {
-                _ = try await rpc.client.call(index % 50)
+                _ = try await rpc.client.fibonacci(index % 50)
               }
               return "ok"
             } catch let error as RPCError {
@@ -257,7 +257,9 @@ extension BrokerTests {
       let server = try #require(rpc.server)
       let burst = Task {
         try await withThrowingTaskGroup(of: String.self) { group in
-          for index in 0..<2_000 { group.addTask { try await rpc.client.call(index % 60).value } }
+          for index in 0..<2_000 {
+            group.addTask { try await rpc.client.fibonacci(index % 60).value }
+          }
           return try await group.reduce(into: 0) { count, _ in count += 1 }
         }
       }
@@ -282,7 +284,7 @@ extension BrokerTests {
       let rpc = try await RPCFixture.start(workers: 2, directReplyTo: true)
       #expect(rpc.client.callbackQueue == "amq.rabbitmq.reply-to")
       let values = try await withThrowingTaskGroup(of: String.self) { group in
-        for n in [10, 20, 30] { group.addTask { try await rpc.client.call(n).value } }
+        for n in [10, 20, 30] { group.addTask { try await rpc.client.fibonacci(n).value } }
         return try await group.reduce(into: Set<String>()) { $0.insert($1) }
       }
       #expect(values == ["55", "6765", "832040"])
@@ -301,7 +303,7 @@ extension BrokerTests {
       #expect(server.queue.declaredType == nil)
       let client = try await RPCClient.start(
         connection: connection, configuration: RPCClientConfiguration(queue: queue))
-      #expect(try await client.call(20).value == "6765")
+      #expect(try await client.fibonacci(20).value == "6765")
       try await client.close()
       await server.shutdown()
       try await channel.queueDelete(queue)
@@ -317,7 +319,7 @@ extension BrokerTests {
       let client = try await RPCClient.start(
         connection: connection,
         configuration: RPCClientConfiguration(queue: queue, timeout: .seconds(20)))
-      let reply = try await client.call(30)
+      let reply = try await client.fibonacci(30)
       #expect(reply.value == "832040")
       #expect(reply.worker == nil && reply.timing == nil)  // tutorial servers send no headers
       try await client.close()
@@ -356,7 +358,7 @@ extension BrokerTests.RPC {
     let channel = try await rpc.connection.openChannel()
     try await channel.queueDeclare(rpc.queue)  // nobody answers
     let events = rpc.client.events()
-    let call = Task { try await rpc.client.call(5, timeout: .seconds(60)) }
+    let call = Task { try await rpc.client.fibonacci(5, timeout: .seconds(60)) }
     _ = try await rpc.client.waitForEvent(events, "the request to go out") {
       if case .sent = $0 { return true }
       return false
@@ -373,7 +375,8 @@ extension BrokerTests.RPC {
     let channel = try await rpc.connection.openChannel()
     try await channel.queueDeclare(rpc.queue, autoDelete: true)
     let events = rpc.client.events()
-    let calls = (0..<5).map { n in Task { try await rpc.client.call(n, timeout: .seconds(60)) } }
+    let calls = (0..<5).map { n in Task { try await rpc.client.fibonacci(n, timeout: .seconds(60)) }
+    }
     try await withTimeout(15, "five requests to go out") {
       var sent = 0
       for await event in events {
@@ -400,7 +403,7 @@ extension BrokerTests.RPC {
       await withCheckedContinuation { (done: CheckedContinuation<[String], Never>) in
         @Sendable func next(_ n: Int, _ collected: [String]) {
           guard n < 10 else { return done.resume(returning: collected) }
-          client.call(n) { result in
+          client.fibonacci(n) { result in
             next(n + 1, collected + [(try? result.get().value) ?? "failed"])
           }
         }
@@ -409,7 +412,7 @@ extension BrokerTests.RPC {
     }
     #expect(values == (0..<10).map { String(fibonacci($0, mode: .iterative)) })
     let failure = await withCheckedContinuation { (done: CheckedContinuation<RPCError?, Never>) in
-      client.call(1, timeout: .milliseconds(1)) { done.resume(returning: $0.failure) }
+      client.fibonacci(1, timeout: .milliseconds(1)) { done.resume(returning: $0.failure) }
     }
     // A 1 ms timeout usually loses the race; either way the outcome is counted exactly once.
     #expect(failure == nil || failure?.code == .timedOut)

@@ -24,7 +24,18 @@ extension BrokerTests {
       let failing = try ChildProcess.product("rpc-client", ["--queue", queue, "--raw", "fail"])
       let (failingStatus, failingOutput) = try await failing.finish()
       #expect(failingStatus == 1)
-      #expect(failingOutput.contains("server error: as asked"), "\(failingOutput)")
+      #expect(failingOutput.contains("server error (refused): as asked"), "\(failingOutput)")
+
+      // With --json, standard output holds the summary alone; the replies go to stderr.
+      let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("rpc-client").path
+      let json = try ChildProcess(
+        executable: "/bin/sh",
+        arguments: ["-c", "'\(binary)' --queue \(queue) --raw --json hello 2>/dev/null"])
+      let (jsonStatus, jsonOutput) = try await json.finish()
+      #expect(jsonStatus == 0, "\(jsonOutput)")
+      #expect(jsonOutput.hasPrefix("{\"") && jsonOutput.contains("\"ok\": 1,"), "\(jsonOutput)")
+      #expect(jsonOutput.split(separator: "\n").count == 1, "\(jsonOutput)")
       await server.shutdown(gracePeriod: .zero)
       try await connection.openChannel().queueDelete(queue)
       try await connection.close()
@@ -61,7 +72,7 @@ extension BrokerTests {
       configuration.noResponders = .fail
       let client = try await RPCClient.start(connection: connection, configuration: configuration)
       await #expect {
-        _ = try await client.call(5)
+        _ = try await client.fibonacci(5)
       } throws: { ($0 as? RPCError)?.code == .noResponders }
       let stats = client.stats()
       #expect(stats.sent == 1 && stats.count(.unroutable) == 1 && stats.inFlight == 0)
@@ -69,7 +80,7 @@ extension BrokerTests {
       let server = try await RPCServer.start(
         connection: connection, configuration: RPCServerConfiguration(queue: queue),
         handler: .fibonacci())
-      #expect(try await client.call(10).value == "55")
+      #expect(try await client.fibonacci(10).value == "55")
       try await client.close()
       await server.shutdown(gracePeriod: .zero)
       try await channel.queueDelete(queue)

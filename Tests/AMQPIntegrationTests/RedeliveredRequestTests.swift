@@ -61,7 +61,7 @@ extension BrokerTests {
       // Still serving.
       let client = try await RPCClient.start(
         connection: peer, configuration: RPCClientConfiguration(queue: queue))
-      #expect(try await client.call(10).value == "55")
+      #expect(try await client.fibonacci(10).value == "55")
       try await client.close()
       await server.shutdown(gracePeriod: .zero)
       try await channel.queueDelete(queue)

@@ -86,7 +86,7 @@ extension BrokerTests {
     func refusedReplyEndsOnlyItsRequest(_ type: RPCQueueType) async throws {
       let run = try await Run.start(type)
       let stream = SteadyStream(client: run.client, interval: .milliseconds(20))
-      #expect(try await run.client.call(5).value == "5")
+      #expect(try await run.client.fibonacci(5).value == "5")
       try await run.publishRequest(
         correlationID: "poison\u{1b}[31m", replyTo: Self.unresolvableReplyTo)
       let seen = try await run.notices(until: "the refused reply's notice") {
@@ -100,7 +100,7 @@ extension BrokerTests {
       #expect(seen.count == 1, "notices before the refusal: \(seen.dropLast())")
       // Calls made during and after the poison request are all answered.
       let sent = await stream.stop()
-      #expect(try await run.client.call(10).value == "55")
+      #expect(try await run.client.fibonacci(10).value == "55")
       let stats = run.client.stats()
       #expect(stats.sent == sent + 2)
       #expect(stats.outcomes == [.ok: stats.sent], "every good call answered: \(stats.outcomes)")
@@ -118,7 +118,7 @@ extension BrokerTests {
     @Test func severalRefusedRepliesAtOnceAreEachFoundAndOnlyTheyRejected() async throws {
       let run = try await Run.start(.classic)
       let stream = SteadyStream(client: run.client, interval: .milliseconds(10))
-      #expect(try await run.client.call(5).value == "5")
+      #expect(try await run.client.fibonacci(5).value == "5")
       for index in 1...3 {
         try await run.publishRequest(
           correlationID: "poison-\(index)", replyTo: Self.unresolvableReplyTo)
@@ -133,7 +133,7 @@ extension BrokerTests {
       }
       #expect(refused == ["poison-1", "poison-2", "poison-3"])
       let sent = await stream.stop()
-      #expect(try await run.client.call(10).value == "55")
+      #expect(try await run.client.fibonacci(10).value == "55")
       let stats = run.client.stats()
       #expect(stats.sent == sent + 2)
       #expect(stats.outcomes == [.ok: stats.sent], "every good call answered: \(stats.outcomes)")
@@ -178,7 +178,7 @@ extension BrokerTests.RefusedReplies {
     // Still serving, on the same connection.
     let client = try await RPCClient.start(
       connection: connection, configuration: RPCClientConfiguration(queue: queue))
-    #expect(try await client.call(10).value == "55")
+    #expect(try await client.fibonacci(10).value == "55")
     try await Broker.waitForQueue(queue, "the queue to be empty") {
       $0.ready == 0 && $0.unacknowledged == 0
     }

@@ -36,7 +36,7 @@ extension BrokerTests {
       /// Sends `count` requests of fib(n), published by our client.
       func send(_ count: Int) -> [Task<RPCReply, any Error>] {
         let client = self.client
-        return (0..<count).map { _ in Task { try await client.call(ServerWorkers.n) } }
+        return (0..<count).map { _ in Task { try await client.fibonacci(ServerWorkers.n) } }
       }
 
       /// Waits for the first snapshot that `match` accepts, and returns it.

@@ -76,7 +76,10 @@ extension RPCClient {
     switch event {
     case .disconnected(let error):
       let (failed, resent) = callsInFlightLost(
-        "the connection was lost: \(error.message)", holdingFor: \.reconnecting)
+        error.message, holdingFor: \.reconnecting)
+      configuration.logger.warning(
+        "rpc client lost its link; calls in flight ended or held",
+        metadata: ["reason": "\(error.message)", "failed": "\(failed)", "resent": "\(resent)"])
       emit(.lost(reason: error.message, failed: failed, resent: resent))
     case .reconnecting(let attempt, let delay, _):
       emit(.reconnecting(attempt: attempt, delay: delay))
@@ -88,6 +91,9 @@ extension RPCClient {
         return (state.replyTo, state.releasable())
       }
       publishOnLoop(released)
+      configuration.logger.info(
+        "rpc client recovered",
+        metadata: ["downtime": "\(recovery.downtime)", "replyTo": "\(replyTo)"])
       emit(.recovered(downtime: recovery.downtime, replyTo: replyTo, released: released.count))
     case .blocked(let reason):
       state.withLockedValue { $0.blockedReason = reason }

@@ -93,8 +93,8 @@ public final class RPCClient: Sendable {
   /// An `idempotent` call (one the server may safely run twice) that is in flight when the
   /// link is lost is sent again, with the same correlation id, once the link is back; the
   /// first reply to either completes it and a second one is discarded as a duplicate.
-  public func call(
-    _ n: Int, timeout: Duration? = nil, propagateDeadline: Bool? = nil, idempotent: Bool = false
+  public func fibonacci(
+    _ n: Int, timeout: Duration? = nil, idempotent: Bool = false, propagateDeadline: Bool? = nil
   ) async throws -> RPCReply {
     try await call(
       RPCRequestContent(body: RPCWire.requestBuffer(n), contentType: "text/plain", n: n),
@@ -111,8 +111,8 @@ public final class RPCClient: Sendable {
   ///   - contentType: The request's `content_type` (a MIME type), if any.
   ///   - headers: Headers to send; the deadline header is added when the deadline travels.
   ///   - timeout: How long to wait; ``RPCClientConfiguration/timeout`` when `nil`.
-  ///   - idempotent: See ``call(_:timeout:propagateDeadline:idempotent:)``.
-  ///   - propagateDeadline: See ``call(_:timeout:propagateDeadline:idempotent:)``.
+  ///   - idempotent: See ``fibonacci(_:timeout:idempotent:propagateDeadline:)``.
+  ///   - propagateDeadline: See ``fibonacci(_:timeout:idempotent:propagateDeadline:)``.
   /// - Throws: ``RPCError`` — a thrown handler error arrives as
   ///   ``RPCError/Code/serverError`` — or `CancellationError` when the task is cancelled.
   public func call(
@@ -145,15 +145,16 @@ public final class RPCClient: Sendable {
   /// ```
   ///
   /// - Throws: ``RPCError``, or `CancellationError`; a reply that does not decode as
-  ///   `Response` throws the coder's error.
+  ///   `Response` throws the coder's error (a `DecodingError` for JSON) — the call itself
+  ///   succeeded, and the client's stats count it as ok.
   public func call<Request: Encodable, Response: Decodable>(
     _ request: Request, returning: Response.Type, to queue: String? = nil,
     coder: some RPCCoder = JSONRPCCoder(), headers: AMQPFieldTable = [:],
-    timeout: Duration? = nil, idempotent: Bool = false
+    timeout: Duration? = nil, idempotent: Bool = false, propagateDeadline: Bool? = nil
   ) async throws -> Response {
     let reply = try await call(
       try coder.encode(request), to: queue, contentType: coder.contentType, headers: headers,
-      timeout: timeout, idempotent: idempotent)
+      timeout: timeout, idempotent: idempotent, propagateDeadline: propagateDeadline)
     return try coder.decode(Response.self, from: reply.body)
   }
 
@@ -209,7 +210,7 @@ public final class RPCClient: Sendable {
   /// arrive, on the connection's event loop (a timeout or failure may call it elsewhere). For
   /// load generators and event-driven code: no task, no hop per call. `completion` must not
   /// block; it may start the next call.
-  public func call(
+  public func fibonacci(
     _ n: Int, timeout: Duration? = nil,
     completion: @escaping @Sendable (Result<RPCReply, RPCError>) -> Void
   ) {
@@ -221,7 +222,7 @@ public final class RPCClient: Sendable {
   }
 
   /// Calls with `body` (see the `async` form) and hands the outcome to `completion` instead
-  /// of suspending, as ``call(_:timeout:completion:)`` does for fib(n): the fast path for
+  /// of suspending, as ``fibonacci(_:timeout:completion:)`` does for fib(n): the fast path for
   /// bulk callers of any procedure. (``RPCClientConfiguration/noResponders`` is not applied
   /// here: asking the broker would need a suspension.)
   public func call(

@@ -16,7 +16,7 @@ public struct RPCClientConfiguration: Sendable {
   /// as unroutable instead of timing out.
   public var mandatory: Bool
   /// What a call does when its queue exists but no server consumes it.
-  public var noResponders: RPCNoResponders = .wait
+  public var noResponders: RPCNoResponders
   /// Where the client logs (nowhere by default).
   public var logger: Logger
 
@@ -26,6 +26,7 @@ public struct RPCClientConfiguration: Sendable {
   public init(
     queue: String = RPCWire.defaultQueue, timeout: Duration = .seconds(30),
     directReplyTo: Bool = false, propagatesDeadlines: Bool = true, mandatory: Bool = true,
+    noResponders: RPCNoResponders = .wait,
     logger: Logger = Logger(label: "rpc-client", factory: { _ in SwiftLogNoOpLogHandler() })
   ) {
     self.queue = queue
@@ -33,6 +34,7 @@ public struct RPCClientConfiguration: Sendable {
     self.directReplyTo = directReplyTo
     self.propagatesDeadlines = propagatesDeadlines
     self.mandatory = mandatory
+    self.noResponders = noResponders
     self.logger = logger
   }
 }

@@ -119,7 +119,11 @@ public struct RPCError: Error, Sendable, Hashable, CustomStringConvertible {
   /// The request's correlation id.
   public var correlationID: String
 
-  public var description: String { "\(code.rawValue): \(message)" }
+  /// `timed out: …`; a server error names its kind: `server error (out-of-stock): …`.
+  public var description: String {
+    guard let kind = serverErrorKind else { return "\(code.rawValue): \(message)" }
+    return "\(code.rawValue) (\(kind)): \(message)"
+  }
 
   public init(
     code: Code, message: String, serverErrorKind: RPCServerErrorKind? = nil, correlationID: String

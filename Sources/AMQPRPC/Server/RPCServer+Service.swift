@@ -7,8 +7,10 @@ extension RPCServer: Service {
   /// Serves until graceful shutdown, then shuts down gracefully (``shutdown(gracePeriod:)``:
   /// what the workers hold is answered, or requeued after
   /// ``RPCServerConfiguration/drainTimeout``); when the task is cancelled instead, requeues
-  /// what the workers hold at once, also when that comes during the graceful shutdown (a
-  /// second Ctrl-C: the user will not wait for the drain).
+  /// what the workers hold at once, also when that comes during the graceful shutdown. (A
+  /// `ServiceGroup` cancels on its `cancellationSignals` or once its
+  /// `maximumGracefulShutdownDuration` has passed; a second graceful-shutdown signal alone
+  /// does not.)
   public func run() async throws {
     do {
       try await gracefulShutdown()

@@ -79,7 +79,7 @@ public final class RPCServer: Sendable {
   /// Adopts or declares the request queue, opens a connection of their own for the replies
   /// beside `connection` and starts ``RPCServerConfiguration/workers`` workers, serving
   /// `handler` (``RPCHandler/fibonacci(maximumN:work:)``,
-  /// ``RPCHandler/codable(coder:_:)``, ``RPCHandler/synchronous(_:)``…).
+  /// ``RPCHandler/codable(coder:_:)-(_,(Request)->Response)``, ``RPCHandler/synchronous(_:)``…).
   public static func start(
     connection: AMQPConnection, configuration: RPCServerConfiguration = RPCServerConfiguration(),
     handler: RPCHandler
@@ -92,9 +92,19 @@ public final class RPCServer: Sendable {
       replies: replies)
     let notices = server.noticeSink
     let roster = server.roster
+    let logger = configuration.logger
     connection.addEventListener { event in
-      if case .disconnected = event {
+      switch event {
+      case .disconnected(let error):
+        logger.warning(
+          "rpc server lost its link; held requests go back to the queue",
+          metadata: ["reason": "\(error.message)"])
         for worker in roster.withLockedValue({ Array($0.workers.values) }) { worker.linkLost() }
+      case .recovered(let recovery):
+        logger.info(
+          "rpc server recovered; workers consume again",
+          metadata: ["downtime": "\(recovery.downtime)", "endpoint": "\(recovery.endpoint)"])
+      case .reconnecting, .recoveryFailed, .blocked, .unblocked: break
       }
       _ = notices.withLockedValue { $0 }?.yield(.connection(event))
     }

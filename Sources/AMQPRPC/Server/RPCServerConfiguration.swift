@@ -49,14 +49,14 @@ public struct RPCServerConfiguration: Sendable {
   /// lost link of the workers, as this server saw it, or as a quorum queue's
   /// `x-delivery-count` says) is rejected without requeue, so that no request can take the
   /// service down in a loop.
-  public var redeliveryLimit: Int = 3
+  public var redeliveryLimit: Int
 
   public init(
     queue: String = RPCWire.defaultQueue, workers: Int = 1, prefetch: UInt16 = 1,
     queueType: RPCQueueType = .classic, maximumBodyBytes: Int = 1 << 20,
     serverName: String = defaultServerName(),
     logger: Logger = Logger(label: "rpc-server", factory: { _ in SwiftLogNoOpLogHandler() }),
-    drainTimeout: Duration = .seconds(30)
+    drainTimeout: Duration = .seconds(30), redeliveryLimit: Int = 3
   ) {
     self.queue = queue
     self.workers = workers
@@ -66,6 +66,7 @@ public struct RPCServerConfiguration: Sendable {
     self.serverName = serverName
     self.logger = logger
     self.drainTimeout = drainTimeout
+    self.redeliveryLimit = redeliveryLimit
   }
 
   /// `<hostname>-<pid>`.

@@ -11,6 +11,21 @@ extension RPCHandler {
     coder: some RPCCoder = JSONRPCCoder(),
     _ handle: @escaping @Sendable (Request) async throws -> Response
   ) -> RPCHandler {
+    codable(coder: coder) { (value: Request, _: RPCServerRequest) in try await handle(value) }
+  }
+
+  /// As ``codable(coder:_:)-(_,(Request)->Response)``, with the request as it came too: its
+  /// headers, `redelivered` flag, deadline (``RPCServerRequest/timeRemaining``) and the rest.
+  ///
+  /// ```swift
+  /// let handler = RPCHandler.codable { (sum: Sum, request: RPCServerRequest) in
+  ///   Total(value: sum.a + sum.b, tenant: request.headers["x-tenant"]?.stringValue)
+  /// }
+  /// ```
+  public static func codable<Request: Decodable & Sendable, Response: Encodable & Sendable>(
+    coder: some RPCCoder = JSONRPCCoder(),
+    _ handle: @escaping @Sendable (Request, RPCServerRequest) async throws -> Response
+  ) -> RPCHandler {
     RPCHandler { request in
       let value: Request
       do {
@@ -20,7 +35,8 @@ extension RPCHandler {
           .invalidInput, "the request is not a \(Request.self) in \(coder.contentType): \(error)")
       }
       return RPCServerResponse(
-        body: try coder.encode(try await handle(value)), contentType: coder.contentType)
+        body: try coder.encode(try await handle(value, request)),
+        contentType: coder.contentType)
     }
   }
 }
