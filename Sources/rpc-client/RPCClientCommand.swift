@@ -56,8 +56,9 @@ struct RPCClientCommand: AsyncParsableCommand {
       discussion: """
         For any RPC service on RabbitMQ, in any language: rpc-client --queue Q --raw TEXT…. \
         Replies are printed in the order of the arguments, one per line; error replies and \
-        failures go to standard error. Exit 0 when every call got a reply. Without texts, on \
-        a terminal, the screen opens in raw mode: each line typed is sent as it is. With \
+        failures go to standard error. Exit 0 when every call got a reply that is not an \
+        error reply. Without texts, on a terminal, the screen opens in raw mode: each line \
+        typed is sent as it is. With \
         --no-tui, or when not on a terminal, each line of standard input is sent as it is \
         (an empty line sends nothing), each reply body is printed on its own line in the \
         order of the lines, and the summary ends the output.
