@@ -215,6 +215,10 @@ enum LineFormat {
       return " [!] refused \(kind.rawValue): \(message)  (\(event.worker), id \(id))"
     case .rejected(let reason):
       return " [!] \(reason)  (\(event.worker))"
+    case .interrupted:
+      return
+        " [!] link lost before the answer left: not answered, the broker requeued it  "
+        + "(\(event.worker), id \(id))"
     }
   }
 

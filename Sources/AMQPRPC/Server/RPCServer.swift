@@ -164,7 +164,7 @@ public final class RPCServer: Sendable {
       id: id, prefetch: prefetch, connection: connection, configuration: configuration,
       handler: handler, replies: replies, interrupted: interrupted, children: children,
       onEvent: { event in
-        handled.withLockedValue { $0 += 1 }
+        if event.outcome != .interrupted { handled.withLockedValue { $0 += 1 } }
         _ = sink.withLockedValue { $0 }?.yield(event)
       },
       onNotice: { notice in _ = notices.withLockedValue { $0 }?.yield(notice) })

@@ -12,6 +12,9 @@ public struct RPCServerEvent: Sendable, Hashable {
     case refused(RPCServerErrorKind, message: String)
     /// Rejected without a reply: it had no `reply_to`.
     case rejected(reason: String)
+    /// Not answered: the link that delivered it was lost before its answer left, so the
+    /// broker requeued it and a worker gets it again (a reply now would be a second one).
+    case interrupted
   }
 
   /// The worker's name.

@@ -8,12 +8,18 @@ public struct RPCWorkerTotals: Sendable, Hashable {
   public var expired: Int
   /// Rejected without a reply (no reply_to).
   public var rejected: Int
+  /// Not answered: the link that delivered them was lost before the answer left, so the
+  /// broker gives them to a worker again (not in ``handled``).
+  public var interrupted: Int
 
-  public init(processed: Int = 0, errors: Int = 0, expired: Int = 0, rejected: Int = 0) {
+  public init(
+    processed: Int = 0, errors: Int = 0, expired: Int = 0, rejected: Int = 0, interrupted: Int = 0
+  ) {
     self.processed = processed
     self.errors = errors
     self.expired = expired
     self.rejected = rejected
+    self.interrupted = interrupted
   }
 
   /// Every request handled: processed + errors + expired + rejected.
@@ -23,7 +29,8 @@ public struct RPCWorkerTotals: Sendable, Hashable {
   public static func + (lhs: Self, rhs: Self) -> Self {
     Self(
       processed: lhs.processed + rhs.processed, errors: lhs.errors + rhs.errors,
-      expired: lhs.expired + rhs.expired, rejected: lhs.rejected + rhs.rejected)
+      expired: lhs.expired + rhs.expired, rejected: lhs.rejected + rhs.rejected,
+      interrupted: lhs.interrupted + rhs.interrupted)
   }
 }
 

@@ -33,6 +33,9 @@ final class RPCWorker: Sendable {
   private let children: ChildTasks
   /// The requests this worker holds, by delivery tag: what a lost link would interrupt.
   let held = NIOLockedValueBox<[UInt64: InterruptedRequests.Key]>([:])
+  /// Counts the links (or channels) this worker lost: a request's answer is sent only on the
+  /// link it came on.
+  let linkEpoch = NIOLockedValueBox(0)
   private let triage: RPCRequestTriage
   /// The procedure served.
   private let handler: RPCHandler
@@ -264,8 +267,8 @@ final class RPCWorker: Sendable {
     let properties = message.properties
     let correlationID = properties.correlationID ?? ""
     let request = Request(
-      deliveryTag: message.deliveryTag, properties: properties, started: started,
-      receivedWall: receivedWall)
+      deliveryTag: message.deliveryTag, linkEpoch: linkEpoch.withLockedValue { $0 },
+      properties: properties, started: started, receivedWall: receivedWall)
     let decision =
       holding(message).map { .reject(reason: $0) }
       ?? triage.decide(
@@ -352,6 +355,8 @@ final class RPCWorker: Sendable {
 
   private struct Request: Sendable {
     var deliveryTag: UInt64
+    /// The worker's link (``linkEpoch``) the request came on.
+    var linkEpoch: Int
     /// The request's properties: the reply echoes its `correlation_id` exactly.
     var properties: AMQPBasicProperties
     var started: NIODeadline
@@ -366,6 +371,14 @@ final class RPCWorker: Sendable {
   ) {
     // Requeued at the drain timeout: another worker answers it; this answer is dropped.
     guard consumption.withLockedValue({ !$0.abandoned }) else { return }
+    // Its link is gone: the broker requeued it, so this answer is not sent (nor counted).
+    guard request.linkEpoch == linkEpoch.withLockedValue({ $0 }) else {
+      finish(
+        request.started, correlationID: request.properties.correlationID ?? "", n: n,
+        outcome: .interrupted)
+      released(request.deliveryTag, settled: false)
+      return settled()
+    }
     // Counted before the reply leaves, so whoever sees the reply also sees the count.
     finish(
       request.started, correlationID: request.properties.correlationID ?? "", n: n,
@@ -452,6 +465,7 @@ final class RPCWorker: Sendable {
       case .refused(.expired, _): record.expired += 1
       case .refused: record.errors += 1
       case .rejected: record.rejected += 1
+      case .interrupted: record.interrupted += 1
       }
       record.handledRate.record(now)
       record.ended(correlationID: correlationID, since: started, now: now)

@@ -36,6 +36,9 @@ public struct RPCWorkerStats: Sendable, Hashable {
   public var expired: Int
   /// Requests rejected without a reply (no reply_to).
   public var rejected: Int
+  /// Requests not answered because the link that delivered them was lost first (the broker
+  /// delivers them again).
+  public var interrupted: Int
   /// Requests handled per second over the last 5 s.
   public var rate: Double
   /// Service times of answered requests.
@@ -46,7 +49,7 @@ public struct RPCWorkerStats: Sendable, Hashable {
   public init(
     id: Int, name: String, state: State, prefetch: UInt16, processed: Int, errors: Int,
     expired: Int, rejected: Int, rate: Double, service: LatencySummary, utilisation: Double,
-    held: Int = 0
+    held: Int = 0, interrupted: Int = 0
   ) {
     self.id = id
     self.name = name
@@ -57,6 +60,7 @@ public struct RPCWorkerStats: Sendable, Hashable {
     self.errors = errors
     self.expired = expired
     self.rejected = rejected
+    self.interrupted = interrupted
     self.rate = rate
     self.service = service
     self.utilisation = utilisation
@@ -64,6 +68,8 @@ public struct RPCWorkerStats: Sendable, Hashable {
 
   /// The worker's counts alone.
   public var totals: RPCWorkerTotals {
-    RPCWorkerTotals(processed: processed, errors: errors, expired: expired, rejected: rejected)
+    RPCWorkerTotals(
+      processed: processed, errors: errors, expired: expired, rejected: rejected,
+      interrupted: interrupted)
   }
 }

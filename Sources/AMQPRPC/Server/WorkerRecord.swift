@@ -26,6 +26,7 @@ struct WorkerRecord: Sendable {
   var errors = 0
   var expired = 0
   var rejected = 0
+  var interrupted = 0
   var handledRate = RateMeter()
   var service = LatencyRecorder()
   var busy = BusyWindow()
@@ -78,6 +79,6 @@ struct WorkerRecord: Sendable {
     return RPCWorkerStats(
       id: id, name: name, state: state, prefetch: prefetch, processed: processed, errors: errors,
       expired: expired, rejected: rejected, rate: rate.rate(now), service: service.summary,
-      utilisation: busy.utilisation(now: now), held: held)
+      utilisation: busy.utilisation(now: now), held: held, interrupted: interrupted)
   }
 }

@@ -227,6 +227,9 @@ extension ServerDashboard {
       case .rejected(let reason):
         fields = [worker, reason]
         style = .warning
+      case .interrupted:
+        fields = [worker, "link lost: not answered, the broker requeued it", id]
+        style = .warning
       }
       var kept = fields
       while kept.count > 2, kept.joined(separator: "  ").cellWidth > rect.width {
