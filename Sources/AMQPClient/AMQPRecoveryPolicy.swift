@@ -16,10 +16,12 @@ public struct AMQPRecoveryPolicy: Sendable, Hashable {
   /// How many attempts to make before giving up and closing for good; `nil` for no limit.
   public var maximumAttempts: Int?
 
-  /// Defaults: enabled, 0.5 s doubling up to 15 s, no attempt limit.
+  /// Defaults: enabled, 0.5 s doubling up to 5 s (the Java client retries every 5 s; a
+  /// broker restart takes seconds, and a longer cap made recovery lag the outage by up to
+  /// 15 s), no attempt limit.
   public init(
     isEnabled: Bool = true, initialDelay: Duration = .milliseconds(500),
-    maximumDelay: Duration = .seconds(15), multiplier: Double = 2, maximumAttempts: Int? = nil
+    maximumDelay: Duration = .seconds(5), multiplier: Double = 2, maximumAttempts: Int? = nil
   ) {
     self.isEnabled = isEnabled
     self.initialDelay = initialDelay

@@ -44,7 +44,7 @@ package struct ConnectionOptions: ParsableArguments {
   @Option(
     help: "The longest delay between reconnection attempts (at least --reconnect-delay)",
     range: .reconnectDelay)
-  package var reconnectMaxDelay: Duration = .seconds(15)
+  package var reconnectMaxDelay: Duration = .seconds(5)
 
   @Option(
     help: "Reconnection attempts before giving up and stopping; without it, no limit",
