@@ -27,9 +27,7 @@ struct DemoTour: Sendable {
   func run(loop: Bool) async throws {
     repeat {
       try await runOnce()
-      caption(
-        "Tour finished. "
-          + (loop ? "It starts again in a moment — F8 stops it." : "F8 runs it again."))
+      caption(TourCaption.finished(loop: loop))
       if loop { try await Task.sleep(for: pace * 2) }
     } while loop && !Task.isCancelled
   }
@@ -51,8 +49,7 @@ struct DemoTour: Sendable {
   }
 
   private func runOnce() async throws {
-    caption(
-      "Tour — timing a few calls one at a time, to size each step for this machine and build.")
+    caption(TourCaption.timing)
     let probe = ServiceProbe(client: client, work: server.fibonacci.work, nRange: nRange)
     let model = try await probe.measure()
     let workers = consumingWorkers
@@ -61,25 +58,18 @@ struct DemoTour: Sendable {
       workers: workers, nRange: nRange, stepLength: stepLength)
     let queue = client.configuration.queue
 
-    caption(
-      "Tour 1/5 — one request: fib(\(plan.single)) to \(queue), reply_to "
-        + "\(client.callbackQueue), a fresh correlation id: in flight, then completed."
-    )
+    caption(TourCaption.single(n: plan.single, queue: queue))
     try await expect("the reply to fib(\(plan.single))", calls: 1) {
       clientCommands.send([plan.single])
     }
 
     caption(
-      "Tour 2/5 — a burst of \(plan.burst.count) × fib(\(plan.burst.n)): with prefetch "
-        + "\(server.prefetch) each worker holds one request at a time, so the broker spreads "
-        + "them over every worker.")
+      TourCaption.burst(count: plan.burst.count, n: plan.burst.n, prefetch: server.prefetch))
     try await send(plan.burst, what: "the burst")
 
     let ids = server.workerIDs
     if let first = ids.first, ids.count > 1 {
-      caption(
-        "Tour 3/5 — w\(first) is paused: its consumer is cancelled, so the broker sends the next "
-          + "\(plan.paused.count) requests to the other workers only.")
+      caption(TourCaption.paused(worker: first, count: plan.paused.count))
       await serverCommands.pause(first)
       do {
         try await send(plan.paused, what: "the requests while w\(first) is paused")
@@ -91,22 +81,16 @@ struct DemoTour: Sendable {
         throw error
       }
       try await serverCommands.resume(first)
-      caption(
-        "Tour 3/5 — w\(first) resumed: it consumes again and takes its share of the next "
-          + "\(plan.resumed.count).")
+      caption(TourCaption.resumed(worker: first, count: plan.resumed.count))
       try await send(plan.resumed, what: "the requests after w\(first) resumed")
     }
 
-    caption(
-      "Tour 4/5 — a late reply: fib(\(plan.late)) with a 1 ms timeout. The call times out, the "
-        + "server still answers, and the client discards that reply as late.")
+    caption(TourCaption.late(n: plan.late))
     try await expect(
       "a late reply", action: { clientCommands.sendLate(plan.late) },
       done: { $0.count(.late) >= $1.count(.late) + 1 })
 
-    caption(
-      "Tour 5/5 — an unknown reply among \(plan.backdrop.count) real ones: its correlation id was "
-        + "never ours, so the client counts it and throws it away.")
+    caption(TourCaption.unknown(among: plan.backdrop.count))
     try await expect(
       "an unknown reply",
       action: {

@@ -62,3 +62,19 @@ extension ServerDashboardTests {
     }
   }
 }
+
+/// The footer names the prefetch keys that work now, at 80 columns as at wider ones.
+extension ServerDashboardTests {
+  @Test(arguments: [(UInt16(3), "[ ] prefetch"), (1, "] prefetch"), (0, "[ prefetch")])
+  func footerShowsThePrefetchKeysThatWork(prefetch: UInt16, expected: String) {
+    for width in [80, 120] {
+      var board = dashboard()
+      board.prefetch = prefetch
+      let footer = render(&board, width: width, height: 24).last ?? ""
+      #expect(footer.contains(expected), "\(width): \(footer)")
+      if prefetch != 3 {
+        #expect(!footer.contains("[ ]"), "\(width): \(footer)")
+      }
+    }
+  }
+}

@@ -103,3 +103,56 @@ import Testing
     #expect(board.caption == nil)
   }
 }
+
+/// Notes under the client's input that outlived what they said: `sending N requests` after
+/// the answers, a refusal after the line was cleared, a link note hidden by a typed call.
+extension TransientStateTests {
+  static func stats(sent: Int, ended: Int) -> RPCClientStats {
+    RPCClientStats(
+      sent: sent, outcomes: ended > 0 ? [.ok: ended] : [:], discarded: [:],
+      inFlight: sent - ended, oldestInFlight: [], latency: .empty, completionsPerSecond: 0)
+  }
+
+  func notes(_ client: inout ClientDashboard, at moment: NIODeadline) -> String {
+    ScreenRendering.lines(of: &client, now: moment).prefix(6).joined(separator: "\n")
+  }
+
+  @Test func theSendingNoteGoesOnceItsCallsHaveEnded() {
+    var client = ClientDashboard.forTests()
+    client.update(stats: Self.stats(sent: 0, ended: 0), now: now)
+    for character in "1 2 3 4 5 6 7 8 9 10 11 12" {
+      _ = client.handle(.character(character), now: now)
+    }
+    #expect(client.handle(.enter, now: now) == [.send(Array(1...12))])
+    let soon = now + .milliseconds(100)
+    client.update(stats: Self.stats(sent: 12, ended: 5), now: soon)
+    #expect(notes(&client, at: soon).contains("sending 12 requests"))
+    client.update(stats: Self.stats(sent: 12, ended: 12), now: soon)
+    #expect(!notes(&client, at: soon).contains("sending 12"), "\(notes(&client, at: soon))")
+  }
+
+  @Test(arguments: [Key.control("u"), .escape, .enter])
+  func aRefusalGoesWhenTheLineIsClearedOrAnEmptyLineIsEntered(key: Key) {
+    var client = ClientDashboard.forTests()
+    for character in "abc" { _ = client.handle(.character(character), now: now) }
+    #expect(client.handle(.enter, now: now).isEmpty)
+    #expect(notes(&client, at: now).contains("nothing sent"))
+    if key == .enter {
+      for _ in 0..<3 { _ = client.handle(.backspace, now: now) }
+    }
+    _ = client.handle(key, now: now)
+    #expect(!notes(&client, at: now).contains("nothing sent"), "\(notes(&client, at: now))")
+  }
+
+  @Test func aCallTypedWhileReconnectingKeepsTheLinkNoteInView() {
+    var client = ClientDashboard.forTests()
+    client.apply(
+      .link(.lost(reason: "CONNECTION_FORCED", failed: 6, resent: 0)), now: now)
+    client.status = .reconnecting(attempt: 1, nextTry: now + .seconds(1), reason: "x")
+    for character in "30" { _ = client.handle(.character(character), now: now) }
+    #expect(client.handle(.enter, now: now) == [.send([30])])
+    let screen = notes(&client, at: now)
+    #expect(screen.contains("link lost: 6 calls lost"), "\(screen)")
+    #expect(screen.contains("sending 1 request"), "\(screen)")
+  }
+}

@@ -66,18 +66,22 @@ extension ClientDashboard {
   }
 
   /// Sends the line as it is; nothing for an empty line, and the line is refused (nothing
-  /// sent) when part of what was typed did not fit.
+  /// sent, what fitted kept to be edited) when part of what was typed did not fit.
   mutating func submitRaw(now: NIODeadline) -> [Command] {
     let dropped = input.dropped
     let maximum = input.maximumLength
-    let text = input.submit()
     guard dropped == 0 else {
+      // The line keeps what fitted, to be edited (refused again if sent unchanged).
       say(
         "input longer than \(maximum) characters (\(dropped) more did not fit) — nothing sent",
         style: .error, now: now)
       return []
     }
-    guard !text.isEmpty else { return [] }
+    let text = input.submit()
+    guard !text.isEmpty else {
+      clearMessage()  // an empty line answers nothing: an old refusal goes
+      return []
+    }
     lastRawText = text
     return [.sendText(text)]
   }

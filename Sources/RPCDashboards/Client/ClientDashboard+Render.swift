@@ -70,12 +70,13 @@ extension ClientDashboard {
     3 + noteLines(caption: caption, width: width - 1).count
   }
 
-  /// The message (or the latest link note) wrapped to at most two rows of `width` cells, so
-  /// that a broker's reason at its end is not cut at 80 columns; then the caption; the
+  /// The message or the latest link note, or both (``noteMessages``), each wrapped to at most
+  /// two rows of `width` cells, so that a broker's reason at its end is not cut at 80
+  /// columns; then the caption; the
   /// typing hint when neither.
   private func noteLines(caption: [String], width: Int) -> [(text: String, style: StyleRole)] {
     var notes: [(text: String, style: StyleRole)] = []
-    if let message = visibleMessage ?? linkNote {
+    for message in noteMessages {
       notes += TextWrap.lines(message.text, width: width, maximumLines: 2).map {
         ($0, message.style)
       }

@@ -75,6 +75,9 @@ package struct ClientDashboard: Sendable {
   /// A line asking for more than ``confirmationThreshold`` requests, refused once: Enter
   /// again on it sends it; any other key forgets it.
   private var awaitingConfirmation: String?
+  /// The `sending N requests` note and the count of calls sent once its calls are: it goes
+  /// when a snapshot shows them sent and none in flight, rather than stay over the answers.
+  private var sendingNote: (text: String, sent: Int)?
 
   /// The most completed calls and discarded replies kept for display.
   package static let historyLimit = RPCClientStats.recentLimit
@@ -159,6 +162,10 @@ package struct ClientDashboard: Sendable {
     }
     completionRate.record(ended: ended, at: now)
     self.stats = stats
+    if let note = sendingNote, stats.sent >= note.sent, stats.inFlight == 0 {
+      if transient.flash?.text == note.text { transient.clearMessage() }
+      sendingNote = nil
+    }
   }
 
   /// Calls ended per second over the last ``RateWindow/seconds``.
@@ -193,6 +200,7 @@ package struct ClientDashboard: Sendable {
       rawMode || !(input.text.isEmpty && (character == "q" || character == "?"))
     {
       input.insert(character)
+      if input.dropped > 0 { sayInputFull(now: now) }
       return []
     }
     switch key {
@@ -209,7 +217,9 @@ package struct ClientDashboard: Sendable {
     default:
       switch keymap.action(for: key) {
       case .submit: return rawMode ? submitRaw(now: now) : submit(now: now)
-      case .clearLine: input.clear()
+      case .clearLine:
+        input.clear()
+        transient.clearMessage()  // what the message said was about the line cleared
       case .injectUnknown: return [.injectUnknownReply]
       case .sendLate: return rawMode ? sendLateRaw(now: now) : [.sendLateRequest]
       case .help: transient.openHelp()
@@ -220,14 +230,21 @@ package struct ClientDashboard: Sendable {
     return []
   }
 
+  /// Says, as soon as a key did not fit, that the line is full (the characters beyond are
+  /// not kept, and Enter will refuse the line).
+  mutating func sayInputFull(now: NIODeadline) {
+    say(
+      "input full: \(input.maximumLength) characters — \(input.dropped) more not kept",
+      style: .warning, now: now)
+  }
+
   /// Sends the line, or refuses it with the reason and leaves it in place to be edited.
   private mutating func submit(now: NIODeadline) -> [Command] {
     let dropped = input.dropped
     let maximum = input.maximumLength
     guard dropped == 0 else {
-      // Part of what was typed did not fit: sending the rest would send something else, and
-      // what stays in the line is not what was typed, so it goes.
-      _ = input.submit()
+      // Part of what was typed did not fit: sending the rest would send something else. The
+      // line keeps what fitted, to be edited (refused again if sent unchanged).
       say(
         "input longer than \(maximum) characters (\(dropped) more did not fit) — nothing sent",
         style: .error, now: now)
@@ -236,6 +253,7 @@ package struct ClientDashboard: Sendable {
     let text = input.text.trimmingWhitespace()
     guard !text.isEmpty else {
       input.clear()
+      transient.clearMessage()  // an empty line answers nothing: an old refusal goes
       return []
     }
     let commands =
@@ -264,9 +282,9 @@ package struct ClientDashboard: Sendable {
       }
       awaitingConfirmation = nil
       // Sending takes a moment for a large line: the counters say how far it got.
-      say(
-        "sending \(Format.count(numbers.count)) request\(numbers.count == 1 ? "" : "s")",
-        style: .ok, now: now, for: 2)
+      let note = "sending \(Format.count(numbers.count)) request\(numbers.count == 1 ? "" : "s")"
+      say(note, style: .ok, now: now, for: 2)
+      sendingNote = (note, (stats?.sent ?? 0) + numbers.count)
       return [.send(numbers)]
     }
   }
@@ -328,7 +346,17 @@ package struct ClientDashboard: Sendable {
   }
   var scrollOffset: Int { scroll }
 
+  /// The notes under the input line, each wrapped to two rows at most: the message in place
+  /// of the latest link note, except while the link is in trouble (reconnecting, blocked,
+  /// closed), when the link note stays and the message follows it.
+  var noteMessages: [(text: String, style: StyleRole)] {
+    guard let message = visibleMessage else { return linkNote.map { [$0] } ?? [] }
+    guard let linkNote, status.isTrouble else { return [message] }
+    return [linkNote, message]
+  }
+
   mutating func expireMessage(now: NIODeadline) { transient.expire(now: now) }
+  mutating func clearMessage() { transient.clearMessage() }
 }
 
 /// A finished call, as listed.

@@ -3,6 +3,22 @@ import NIOCore
 import TerminalUI
 
 extension ServerDashboard {
+  /// The footer's items: the keymap's, the prefetch item with the keys that change the
+  /// prefetch now (`[ ]` for both; `]` alone at 1, `[` alone at unlimited), so that a key
+  /// that works is never left out when the footer abbreviates.
+  package var footerItems: [Footer.Item] {
+    Self.keymap.footer.map { item in
+      guard item.keys == ["]"] else { return item }
+      let keys =
+        switch (Prefetch.lowered(prefetch) != prefetch, Prefetch.raised(prefetch) != prefetch) {
+        case (true, true): "[ ]"
+        case (true, false): "["
+        case (false, _): "]"
+        }
+      return Footer.Item(keys: [keys], label: item.label)
+    }
+  }
+
   /// Draws the whole screen for `now` (messages expire).
   package mutating func render(into buffer: inout ScreenBuffer, now: NIODeadline) {
     expireMessage(now: now)
@@ -12,7 +28,7 @@ extension ServerDashboard {
     guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, now: now)
     renderPanels(into: &buffer, in: panels, showLog: true)
-    Footer(Self.keymap.footer).render(
+    Footer(footerItems).render(
       into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if showHelp {
       HelpOverlay(

@@ -26,9 +26,19 @@ package struct HelpOverlay: Widget, Sendable {
     let text = TextWrap.lines(paragraph, width: inner)
     // Rows: title, blank, intro, blank, bindings, blank, close hint.
     let fixedRows = 2 + (text.isEmpty ? 0 : text.count + 1) + 2
-    let room = area.height - 2 - fixedRows
-    let columns = lines.count > room && room > 0 ? 2 : 1
-    let bindingRows = min(max(0, room), (lines.count + columns - 1) / columns)
+    let room = max(0, area.height - 2 - fixedRows)
+    // One column when every binding, its explanation wrapped, fits the height; else two.
+    var layout = BindingLayout(lines: lines, inner: inner, keyWidth: keyWidth, columns: 1)
+    if layout.rowsNeeded > room, room > 0 {
+      layout = BindingLayout(lines: lines, inner: inner, keyWidth: keyWidth, columns: 2)
+    }
+    if layout.placed(room: room).count < lines.count {
+      // Too many to show whole: every key still shows, its explanation cut to one row.
+      layout = BindingLayout(
+        lines: lines, inner: inner, keyWidth: keyWidth, columns: 2, wrap: false)
+    }
+    let placed = layout.placed(room: room)
+    let bindingRows = placed.map { $0.row + $0.text.count }.max() ?? 0
     let height = min(area.height - 2, fixedRows + bindingRows)
     let top = area.row + (area.height - height) / 2
     let left = area.column + (area.width - width) / 2
@@ -48,21 +58,74 @@ package struct HelpOverlay: Widget, Sendable {
       row += 1
     }
     if !text.isEmpty { row += 1 }
-    let columnWidth = columns == 2 ? (inner - 2) / 2 : inner
-    for (index, line) in lines.enumerated() {
-      let column = index / max(1, bindingRows)
-      guard column < columns else { break }
-      let y = row + index % max(1, bindingRows)
-      guard y < top + height - 2 else { continue }
-      let x = left + 2 + column * (columnWidth + 2)
-      let keys = min(keyWidth, columnWidth / 2)
-      buffer.write(line.keys, row: y, column: x, style: .key, width: keys)
-      buffer.write(
-        line.help.clipped(toCells: columnWidth - keys), row: y, column: x + keys, style: .bar,
-        width: columnWidth - keys)
+    for binding in placed {
+      let x = left + 2 + binding.column * (layout.columnWidth + 2)
+      for (offset, part) in binding.text.enumerated() {
+        let y = row + binding.row + offset
+        guard y < top + height - 2 else { break }
+        if offset == 0 {
+          buffer.write(binding.keys, row: y, column: x, style: .key, width: layout.keys)
+        }
+        buffer.write(
+          part, row: y, column: x + layout.keys, style: .bar, width: layout.helpWidth)
+      }
     }
     buffer.write(
       closeHint, row: top + height - 1, column: left + 2, style: .dim, width: inner)
+  }
+}
+
+/// Where each binding goes in the help box: its column, its first row and its explanation
+/// wrapped to the column (continuation rows under the explanation, not under the keys).
+struct BindingLayout {
+  var lines: [(keys: String, help: String)]
+  var columns: Int
+  var columnWidth: Int
+  /// Cells of the keys column.
+  var keys: Int
+  /// Cells of the explanation.
+  var helpWidth: Int
+  /// Every binding's explanation wrapped to ``helpWidth``.
+  var wrapped: [[String]]
+
+  init(
+    lines: [(keys: String, help: String)], inner: Int, keyWidth: Int, columns: Int,
+    wrap: Bool = true
+  ) {
+    self.lines = lines
+    self.columns = columns
+    columnWidth = columns == 2 ? (inner - 2) / 2 : inner
+    keys = min(keyWidth, columnWidth / 2)
+    let helpWidth = max(1, columnWidth - keys)
+    self.helpWidth = helpWidth
+    wrapped = lines.map { line in
+      let parts =
+        wrap
+        ? TextWrap.lines(line.help, width: helpWidth) : [line.help.clipped(toCells: helpWidth)]
+      return parts.isEmpty ? [""] : parts
+    }
+  }
+
+  /// Rows the bindings take in one column.
+  var rowsNeeded: Int { wrapped.reduce(0) { $0 + $1.count } }
+
+  /// Each binding's column, first row (from 0) and text, filling the first column up to
+  /// `room` rows (half the rows when two columns share them), the next column after it;
+  /// bindings that do not fit whole are left out, never cut.
+  func placed(room: Int) -> [(keys: String, column: Int, row: Int, text: [String])] {
+    let perColumn = columns == 2 ? min(room, (rowsNeeded + 1) / 2) : room
+    guard perColumn > 0 else { return [] }
+    var result: [(keys: String, column: Int, row: Int, text: [String])] = []
+    var (column, row) = (0, 0)
+    for (line, text) in zip(lines, wrapped) {
+      if row > 0, row + text.count > perColumn, column + 1 < columns {
+        (column, row) = (column + 1, 0)
+      }
+      guard row + text.count <= room else { break }
+      result.append((line.keys, column, row, text))
+      row += text.count
+    }
+    return result
   }
 }
 

@@ -8,7 +8,8 @@ package struct InputLine: Sendable, Equatable {
   /// The longest input kept; characters typed or pasted beyond it are counted in
   /// ``dropped`` so that the line is refused, never sent cut.
   package var maximumLength = 200
-  /// Characters that did not fit since the line was last cleared.
+  /// Characters that did not fit since the line was last cleared or shortened: a line
+  /// refused for them stays as it is until edited, and is refused again if sent unchanged.
   package private(set) var dropped = 0
 
   package init() {}
@@ -29,11 +30,13 @@ package struct InputLine: Sendable, Equatable {
     let index = text.index(text.startIndex, offsetBy: cursor - 1)
     text.remove(at: index)
     cursor -= 1
+    dropped = 0
   }
 
   package mutating func deleteForward() {
     guard cursor < text.count else { return }
     text.remove(at: text.index(text.startIndex, offsetBy: cursor))
+    dropped = 0
   }
 
   package mutating func moveLeft() { cursor = max(0, cursor - 1) }
