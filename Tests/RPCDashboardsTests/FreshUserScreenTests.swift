@@ -97,13 +97,18 @@ import Testing
   }
 
   @Test func anUnroutableCallNamesItsQueueWholeAt80Columns() {
+    // `rpc-client --queue nosuchq`, then `5`: ids as a real client makes them.
+    let id = "71ba300f-44"
     let unroutable = RPCError(
       code: .unroutable,
       message: "no queue \"nosuchq\" to take the request (312 NO_ROUTE); is any server running?",
-      correlationID: ScreenFixtures.id(0))
-    let lines = ScreenRendering.lines(client([failure(0, unroutable, n: 5)]), size: "80x24")
-    let row = lines.first { $0.contains(ScreenFixtures.id(0)) } ?? ""
+      correlationID: id)
+    let lines = ScreenRendering.lines(
+      client([RPCEndedCall(correlationID: id, n: 5, result: .failure(unroutable))]),
+      size: "80x24")
+    let row = lines.first { $0.contains(id) } ?? ""
     #expect(row.contains("\"nosuchq\""), "\(lines.joined(separator: "\n"))")
+    #expect(!row.contains("\"n…"), "\(row)")
   }
 
   @Test func aCutReasonEndsAfterAWholeWord() {
@@ -143,12 +148,15 @@ import Testing
     )
   }
 
-  @Test(arguments: ["80x24", "100x30", "120x40"])
-  func columnsStayAsCallsComeAndGo(size: String) {
-    let empty = headings(size, inFlight: [])
-    let full = headings(size, inFlight: ScreenFixtures.inFlight)
-    #expect(empty.completed == full.completed)
-    #expect(empty.inFlight.contains("left") == full.inFlight.contains("left"))
+  /// Every width from 60 to 140 columns: In flight empty or full shows the same columns.
+  @Test func columnsStayAsCallsComeAndGo() {
+    for width in 60...140 {
+      let size = "\(width)x30"
+      let empty = headings(size, inFlight: [])
+      let full = headings(size, inFlight: ScreenFixtures.inFlight)
+      #expect(empty.completed == full.completed, "\(size)")
+      #expect(empty.inFlight.contains("left") == full.inFlight.contains("left"), "\(size)")
+    }
   }
 
   @Test func theWorkersTrendDependsOnTheWidthOnly() {
@@ -156,11 +164,13 @@ import Testing
     var stats = idle.stats
     for index in stats.workers.indices { stats.workers[index].state = .idle }
     idle.update(stats: stats, now: now)
-    for size in ["80x24", "100x30", "120x40"] {
+    for width in 60...140 {
+      let size = "\(width)x30"
       let busy = ScreenRendering.lines(ScreenFixtures.server(), size: size)
       let calm = ScreenRendering.lines(idle, size: size)
       #expect(
-        busy.contains { $0.contains("trend") } == calm.contains { $0.contains("trend") }, "\(size)")
+        busy.contains { $0.contains("trend") } == calm.contains { $0.contains("trend") },
+        "\(size)")
     }
   }
 }
