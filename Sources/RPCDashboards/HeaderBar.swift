@@ -2,7 +2,9 @@ import TerminalUI
 
 /// A screen's one-line header: parts separated by `│`, fitted to the width by shortening,
 /// then dropping, the least important parts first, so that what matters most (the
-/// connection state, the callback queue) is never cut. The parts keep their order.
+/// connection state, the callback queue) is never cut. Essential parts take their shorter
+/// forms last (`reply_to amq.gen-…` becomes the bare queue name); what still cannot fit
+/// ends in `…`. The parts keep their order.
 struct HeaderBar {
   struct Part {
     var text: String
@@ -50,7 +52,14 @@ struct HeaderBar {
         let least = kept.indices.filter({ kept[$0].priority != Self.essential }).min(by: {
           (kept[$0].priority, -$0) < (kept[$1].priority, -$1)
         })
-      else { break }
+      else {
+        // Only essential parts left: their shorter forms, the rightmost first.
+        guard let essential = kept.indices.last(where: { !kept[$0].shorter.isEmpty }) else {
+          break
+        }
+        kept[essential].text = kept[essential].shorter.removeFirst()
+        continue
+      }
       if kept[least].shorter.isEmpty {
         kept.remove(at: least)
         origins.remove(at: least)
@@ -79,7 +88,10 @@ struct HeaderBar {
     var column = buffer.write(" ", row: row, column: 0, style: .bar)
     for (index, part) in fitted(width: buffer.width).enumerated() {
       if index > 0 { column = buffer.write(Self.separator, row: row, column: column, style: .bar) }
-      column = buffer.write(part.text, row: row, column: column, style: part.style)
+      // What cannot fit even so is cut with a mark, never silently.
+      let room = buffer.width - column
+      column = buffer.write(
+        part.text.clipped(toCells: max(0, room)), row: row, column: column, style: part.style)
     }
   }
 }

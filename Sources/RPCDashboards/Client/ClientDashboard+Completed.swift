@@ -40,6 +40,21 @@ extension ClientDashboard {
     return "\(error.code.rawValue)\(kind): \(error.message)"
   }
 
+  /// Shorter forms of ``failureText(_:)`` for a narrow column, the message kept longest:
+  /// the server's kind without `server error` (`too-large: n = 46 is above …`), then the
+  /// message alone; a timeout as `timed out after 1.00 ms`, its number whole.
+  static func shorterFailureTexts(_ error: RPCError) -> [String] {
+    if error.code == .timedOut, error.message.hasPrefix(timeoutPrefix) {
+      let amount = error.message.dropFirst(timeoutPrefix.count)
+      return ["timed out after \(amount)", "timeout \(amount)"]
+    }
+    let kind = error.serverErrorKind.map { ["\($0.rawValue): \(error.message)"] } ?? []
+    return kind + [error.message]
+  }
+
+  /// How the client words a timeout's reason (`no reply within 1.00 ms`).
+  private static let timeoutPrefix = "no reply within "
+
   /// The worker column's index.
   static let workerColumn = 4
 
@@ -74,7 +89,7 @@ extension ClientDashboard {
         return Table.Row(
           [call.id, request, Self.failureText(error)],
           style: error.code == .timedOut || error.code == .cancelled ? .warning : .error,
-          spansFrom: 2)
+          spansFrom: 2, shorterSpans: Self.shorterFailureTexts(error))
       }
     }
     var table = Table(

@@ -116,7 +116,9 @@ extension ClientDashboard {
         .init(text: brokerURL, priority: 0, shorter: [hostAndPort(of: brokerURL)]),
       ] + (tls.map { [HeaderBar.tlsPart($0)] } ?? []) + [
         .init(text: serverProduct, priority: 1),
-        .init(text: "reply_to \(callbackQueue)", priority: HeaderBar.essential),
+        .init(
+          text: "reply_to \(callbackQueue)", priority: HeaderBar.essential,
+          shorter: [callbackQueue]),
       ]
     ).render(into: &buffer, row: row)
   }
@@ -191,7 +193,9 @@ extension ClientDashboard {
   /// label and the servers named in its title); then the worker.
   private func renderBody(into buffer: inout ScreenBuffer, in body: Rect, now: NIODeadline) {
     guard body.height > 0 else { return }
-    let discardedHeight = min(max(4, body.height / 4), 8, body.height / 2)
+    // An empty Discarded takes two rows (its title and `none yet`).
+    let discardedHeight =
+      discarded.isEmpty ? min(2, body.height / 2) : min(max(4, body.height / 4), 8, body.height / 2)
     let (top, discardedRect) = body.splitBottom(discardedHeight)
     let idWidth = correlationIDWidth()
     var inFlight = inFlightTable(now: now, idWidth: idWidth, timeLeft: true)
@@ -215,13 +219,21 @@ extension ClientDashboard {
       inFlight.render(into: &buffer, in: left)
       completedTable(idWidth: idWidth, width: right.width).render(into: &buffer, in: right)
     } else {
-      let rows = stats?.inFlight ?? 0
-      let inFlightHeight = min(max(4, rows + 2), max(4, top.height / 2))
+      let inFlightHeight = Self.stackedInFlightHeight(
+        calls: stats?.oldestInFlight.count ?? 0, height: top.height)
       let (upper, lower) = top.splitTop(inFlightHeight)
       inFlight.render(into: &buffer, in: upper)
       completedTable(idWidth: idWidth, width: lower.width).render(into: &buffer, in: lower)
     }
     discardedTable(idWidth: idWidth).render(into: &buffer, in: discardedRect)
+  }
+
+  /// In flight's rows when stacked above Completed in `height` rows, by need: an empty
+  /// list two (its title and `nothing in flight`), else its calls up to half the rows, so
+  /// that Completed keeps rows too.
+  static func stackedInFlightHeight(calls: Int, height: Int) -> Int {
+    guard calls > 0 else { return min(2, height) }
+    return min(calls + 2, max(3, height / 2))
   }
 
   /// The longest correlation id the lists hold (at least the heading's width).
@@ -241,7 +253,8 @@ extension ClientDashboard {
     // Raw mode lists the request's text in the room the other columns leave.
     let request: Table.Column =
       rawMode
-      ? .init("request", .flexible(minimum: 8)) : .init("n", .fit, alignment: .right)
+      ? .init("request", .flexible(minimum: 8))
+      : .init("n", .fixed(Self.inFlightNumberWidth(calls)), alignment: .right)
     var table = Table(
       title: inFlightTitle,
       columns: [
@@ -261,6 +274,12 @@ extension ClientDashboard {
     table.shorterTitle = Self.listTitle(
       "In flight", shown: calls.count, total: stats?.inFlight ?? 0)
     return table
+  }
+
+  /// In flight's `n` column: two cells (`35`) empty or not, so that the panel keeps its
+  /// width, and Completed its columns, as calls come and go; wider only for a wider number.
+  static func inFlightNumberWidth(_ calls: [RPCInFlightCall]) -> Int {
+    calls.lazy.compactMap { $0.n.map { String($0).count } }.reduce(2, max)
   }
 
   private func discardedTable(idWidth: Int) -> Table {

@@ -148,24 +148,29 @@ extension ServerDashboard {
     }
   }
 
-  /// The worker table for `width` cells: the richest state that fits with every column but
-  /// the trend (`busy fib(35) <correlation id> 31.0 ms`, then without the id), else
-  /// `busy fib(35)` with columns dropped (the trend first), else `busy`.
+  /// The worker table for `width` cells: the richest state that fits with every column
+  /// (`busy fib(35) <correlation id> 31.0 ms`, then without the id), else `busy fib(35)`
+  /// with columns dropped, else `busy`.
+  ///
+  /// Whether the trend shows depends on the width alone (``trendMinimumWidth``), not on the
+  /// states of the moment, so that the column does not come and go between frames.
   private func workerTable(width: Int) -> Table {
+    let trend = width >= Self.trendMinimumWidth
     for level in 0..<2 {
-      // The trend may go; every other column must stay.
-      let table = workerTable(stateLevel: level)
+      // Every column must stay.
+      let table = workerTable(stateLevel: level, trend: trend)
       let layout = table.layout(for: width)
-      if table.columns.indices.allSatisfy({ layout.shows($0) || table.columns[$0].dropOrder == 1 })
-      {
-        return table
-      }
+      if table.columns.indices.allSatisfy({ layout.shows($0) }) { return table }
     }
-    let table = workerTable(stateLevel: 2)
-    return table.layout(for: width).total <= width ? table : workerTable(stateLevel: 3)
+    let table = workerTable(stateLevel: 2, trend: trend)
+    return table.layout(for: width).total <= width
+      ? table : workerTable(stateLevel: 3, trend: trend)
   }
 
-  private func workerTable(stateLevel: Int) -> Table {
+  /// The narrowest worker table that shows the trend column.
+  static let trendMinimumWidth = 100
+
+  private func workerTable(stateLevel: Int, trend: Bool) -> Table {
     var table = Table(
       title: "Workers (\(stats.workers.count)) · req/s over \(RateWindow.seconds) s",
       columns: [
@@ -215,6 +220,10 @@ extension ServerDashboard {
           ], style: .title))
     }
     table.rows = rows
+    if !trend {
+      table.columns.removeLast()
+      for index in table.rows.indices { table.rows[index].cells.removeLast() }
+    }
     return table
   }
 

@@ -53,11 +53,35 @@ package struct Table: Widget, Sendable {
     /// The cell at this index runs over the columns after it (an error message in place of
     /// a result and its timings); it is left out when fitting those columns.
     package var spansFrom: Int?
+    /// Shorter forms of the spanning cell, tried in order when it does not fit (a reason
+    /// without its prefix); the last one, if still too long, is cut between words.
+    package var shorterSpans: [String]
 
-    package init(_ cells: [String], style: StyleRole = .normal, spansFrom: Int? = nil) {
+    package init(
+      _ cells: [String], style: StyleRole = .normal, spansFrom: Int? = nil,
+      shorterSpans: [String] = []
+    ) {
       self.cells = cells
       self.style = style
       self.spansFrom = spansFrom
+      self.shorterSpans = shorterSpans
+    }
+
+    /// The spanning cell's text for `room` cells: the first form that fits whole, else the
+    /// last cut after a whole word with `…`, so that no number is cut inside.
+    func spanText(_ text: String, room: Int) -> String {
+      let forms = [text] + shorterSpans
+      if let whole = forms.first(where: { $0.cellWidth <= room }) { return whole }
+      let last = forms.last ?? text
+      let clipped = last.clipped(toCells: room)
+      guard clipped.hasSuffix("…") else { return clipped }
+      let kept = clipped.dropLast()
+      // The cut falls inside a word: keep the words before it.
+      if let space = kept.lastIndex(of: " "), last.dropFirst(kept.count).first != " " {
+        let words = kept[..<space].reversed().drop { $0 == " " }.reversed()
+        if !words.isEmpty { return String(words) + " …" }
+      }
+      return clipped
     }
   }
 
@@ -153,6 +177,13 @@ package struct Table: Widget, Sendable {
       shownTitle.clipped(toCells: rect.width), row: rect.row, column: rect.column, style: .title,
       width: rect.width)
     guard rect.height > 1 else { return }
+    // An empty table given two rows says it is empty under its title.
+    if rows.isEmpty, rect.height == 2 {
+      buffer.write(
+        emptyText.clipped(toCells: rect.width), row: rect.row + 1, column: rect.column,
+        style: .dim, width: rect.width)
+      return
+    }
     let layout = layout(for: rect.width, height: rect.height)
     draw(Row(columns.map(\.heading)), layout: layout, row: rect.row + 1, style: .heading)
     let visible = Self.visibleRows(height: rect.height)
@@ -176,7 +207,8 @@ package struct Table: Widget, Sendable {
           cellWidth = rect.right - column
         }
         let room = min(cellWidth, rect.right - column)
-        let clipped = text.clipped(toCells: room)
+        let clipped =
+          cells.spansFrom == index ? cells.spanText(text, room: room) : text.clipped(toCells: room)
         let padded =
           columns[index].alignment == .right && cells.spansFrom != index
           ? String(repeating: " ", count: max(0, room - clipped.cellWidth)) + clipped : clipped
