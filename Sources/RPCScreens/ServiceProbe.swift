@@ -1,5 +1,6 @@
 import AMQPRPC
 import NIOCore
+import RPCDashboards
 
 /// Measures how long the workers take per call, one call at a time, to size the tour.
 struct ServiceProbe: Sendable {
@@ -56,7 +57,6 @@ struct ServiceProbe: Sendable {
   private func time(_ n: Int, roundTrip: Bool = false) async throws -> Double {
     let reply = try await client.fibonacci(n, timeout: .seconds(60))
     let amount = (roundTrip ? nil : reply.timing?.service) ?? reply.roundTrip
-    let (seconds, attoseconds) = amount.components
-    return max(1e-6, Double(seconds) + Double(attoseconds) / 1e18)
+    return max(1e-6, amount.milliseconds / 1e3)
   }
 }

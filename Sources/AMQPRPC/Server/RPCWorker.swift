@@ -76,9 +76,7 @@ final class RPCWorker: Sendable {
     self.interrupted = interrupted
     self.children = children
     self.handler = handler
-    self.triage = RPCRequestTriage(
-      maximumBodyBytes: configuration.maximumBodyBytes, worker: "\(configuration.serverName)/w\(id)"
-    )
+    self.triage = RPCRequestTriage(maximumBodyBytes: configuration.maximumBodyBytes, worker: name)
     self.onEvent = onEvent
     self.onNotice = onNotice
   }
