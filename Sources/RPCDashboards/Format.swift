@@ -7,13 +7,15 @@ package enum Format {
     let nanoseconds = amount.nanoseconds
     let sign = nanoseconds < 0 ? "-" : ""
     let magnitude = Double(nanoseconds.magnitude)  // abs(Int64.min) would trap
+    // Each bound is where the rounded figure would reach the next unit's first value, so
+    // 999.6 ms reads `1.00 s`, never `1000 ms`.
     switch magnitude {
-    case ..<10_000_000: return sign + fixed(magnitude / 1e6, 2) + " ms"
-    case ..<100_000_000: return sign + fixed(magnitude / 1e6, 1) + " ms"
-    case ..<1_000_000_000: return sign + fixed(magnitude / 1e6, 0) + " ms"
-    case ..<60_000_000_000: return sign + fixed(magnitude / 1e9, 2) + " s"
+    case ..<9_995_000: return sign + fixed(magnitude / 1e6, 2) + " ms"
+    case ..<99_950_000: return sign + fixed(magnitude / 1e6, 1) + " ms"
+    case ..<999_500_000: return sign + fixed(magnitude / 1e6, 0) + " ms"
+    case ..<59_995_000_000: return sign + fixed(magnitude / 1e9, 2) + " s"
     default:
-      let seconds = Int(magnitude / 1e9)
+      let seconds = Int((magnitude / 1e9).rounded())
       let remainder = seconds % 60
       return sign + "\(seconds / 60)m" + (remainder < 10 ? "0" : "") + "\(remainder)s"
     }
