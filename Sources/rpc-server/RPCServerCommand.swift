@@ -75,6 +75,16 @@ struct RPCServerCommand: AsyncParsableCommand {
   @Option(help: "Type of the queue when it has to be declared: classic or quorum.")
   var queueType = RPCQueueType.classic
 
+  @Flag(
+    help: ArgumentHelp(
+      "Spread the workers over every --url endpoint (the nodes of a cluster).",
+      discussion: """
+        One connection per endpoint, each failing over to the others in turn when its node \
+        goes; each new worker goes to the connection with the fewest workers. Without it, \
+        one connection to the first endpoint that answers carries every worker.
+        """))
+  var spread = false
+
   @Flag(help: "One line per request instead of the screen (also when not on a terminal).")
   var noTui = false
 
@@ -110,13 +120,15 @@ struct RPCServerCommand: AsyncParsableCommand {
   }
 
   private func serve(_ amqp: [AMQPConnectionConfiguration], logger: Logging.Logger) async throws {
-    let connection = try await connect(amqp, logger: logger)
+    let connections =
+      spread ? try await connectSpread(amqp, logger: logger) : [try await connect(amqp, logger: logger)]
+    let connection = connections[0]
     let configuration = RPCServerConfiguration(
       queue: queue, workers: workers, prefetch: prefetch, queueType: queueType, logger: logger,
       drainTimeout: drainTimeout)
     let fibonacci = FibonacciProcedure(maximumN: maxN, work: work)
     let server = try await RPCServer.start(
-      connection: connection, configuration: configuration, handler: fibonacci.handler)
+      connections: connections, configuration: configuration, handler: fibonacci.handler)
     var screen = !noTui && isatty(0) == 1 && isatty(1) == 1
     if screen, let problem = TerminalCapability.screenProblem() {
       printToStandardError(
@@ -127,8 +139,7 @@ struct RPCServerCommand: AsyncParsableCommand {
       // A signal or `q` ends the screen once the workers drained (it shows them doing so);
       // a link that ended for good stays on it until then.
       try await StopSignals().run(
-        [
-          .init(service: connection, failureTerminationBehavior: .ignore),
+        connections.map { .init(service: $0, failureTerminationBehavior: .ignore) } + [
           .init(service: server),
           .init(
             service: ServerScreen(server: server, connection: connection),
@@ -137,23 +148,24 @@ struct RPCServerCommand: AsyncParsableCommand {
       print(" [x] Stopped cleanly after handling \(server.handledCount) requests.")
       return
     }
-    try await serveLines(server, connection: connection, logger: logger)
+    try await serveLines(server, logger: logger)
   }
 
   /// Line mode: a line per request until a signal drains the workers (a second one stops at
   /// once) or the link ends for good.
-  private func serveLines(
-    _ server: RPCServer, connection: AMQPConnection, logger: Logging.Logger
-  ) async throws {
+  private func serveLines(_ server: RPCServer, logger: Logging.Logger) async throws {
+    let connection = server.connection
     let events = quiet ? nil : server.events()
     let notices = server.notices()
     let origin =
       server.queue.declaredType.map { "declared \($0.rawValue)" }
       ?? "existing, \(server.queue.consumerCount) other consumers"
+    let tls = connection.tlsSession.map { " (\($0))" } ?? ""
+    let spread = spreadText(server)
     print(
       " [x] Awaiting RPC requests on \(queue) (\(origin)) at \(describeEndpoint(of: connection))"
-        + (connection.tlsSession.map { " (\($0))" } ?? "") + ": "
-        + "\(workers) worker\(workers == 1 ? "" : "s"), prefetch \(Prefetch.describe(prefetch)), \(work.rawValue) fib, "
+        + tls + ": \(workers) worker\(workers == 1 ? "" : "s")" + spread
+        + ", prefetch \(Prefetch.describe(prefetch)), \(work.rawValue) fib, "
         + "n ≤ \(server.fibonacci.maximumN)")
     let printer = Task {
       guard let events else { return }
@@ -180,7 +192,8 @@ struct RPCServerCommand: AsyncParsableCommand {
         )
       })
     do {
-      try await signals.run([.init(service: connection), .init(service: server)], logger: logger)
+      try await signals.run(
+        server.connections.map { .init(service: $0) } + [.init(service: server)], logger: logger)
     } catch let repeated as StopSignals.Repeated {
       // The group was cancelled: the workers requeued what they held, the link is closed.
       throw ExitCode(128 + repeated.signal.rawValue)
@@ -195,6 +208,14 @@ struct RPCServerCommand: AsyncParsableCommand {
       )
     }
     print(" [x] Stopped cleanly after handling \(server.handledCount) requests.")
+  }
+
+  /// ` over 3 connections (127.0.0.1:5681: 2 workers, 127.0.0.1:5682: 1, …)` with --spread.
+  private func spreadText(_ server: RPCServer) -> String {
+    guard server.connections.count > 1 else { return "" }
+    let byNode = Dictionary(grouping: server.stats().workers, by: \.endpoint)
+    let counts = byNode.keys.sorted().map { "\($0): \(byNode[$0]?.count ?? 0)" }
+    return " over \(server.connections.count) connections (\(counts.joined(separator: ", ")))"
   }
 }
 
@@ -221,5 +242,4 @@ enum LineFormat {
         + "(\(event.worker), id \(id))"
     }
   }
-
 }

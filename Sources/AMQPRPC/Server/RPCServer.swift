@@ -8,17 +8,22 @@ import NIOCore
 /// error reply for what it throws) to `reply_to`, with the request's correlation id.
 /// Workers can be added and removed while it runs without losing a message.
 public final class RPCServer: Sendable {
-  /// The connection the workers share.
-  public let connection: AMQPConnection
+  /// The connections the workers are spread over: one, unless started with several (one
+  /// per node of a cluster, see ``start(connections:configuration:handler:)``).
+  public let connections: [AMQPConnection]
+  /// The first of ``connections``: the one the queue was adopted or declared on and the
+  /// replies' connection stands beside (the only one, unless started with several).
+  public var connection: AMQPConnection { connections[0] }
   /// The server's settings.
   public let configuration: RPCServerConfiguration
   /// The request queue as found (adopted) or declared at start.
   public let queue: RPCQueueInfo
   /// The procedure served.
   public let handler: RPCHandler
-  /// Where the workers' replies go out: a connection of its own, so that a reply the broker
+  /// Where the workers' replies go out, one per entry of ``connections`` (beside it, on its
+  /// event loop and to its node): a connection of its own, so that a reply the broker
   /// refuses by closing the connection does not take the workers with it.
-  let replies: ReplyPublisher
+  let replies: [ReplyPublisher]
 
   private let roster = NIOLockedValueBox(Roster())
   private let prefetchForNewWorkers: NIOLockedValueBox<UInt16>
@@ -47,10 +52,10 @@ public final class RPCServer: Sendable {
   }
 
   private init(
-    connection: AMQPConnection, configuration: RPCServerConfiguration, handler: RPCHandler,
-    queue: RPCQueueInfo, replies: ReplyPublisher
+    connections: [AMQPConnection], configuration: RPCServerConfiguration, handler: RPCHandler,
+    queue: RPCQueueInfo, replies: [ReplyPublisher]
   ) {
-    self.connection = connection
+    self.connections = connections
     self.handler = handler
     self.configuration = configuration
     self.queue = queue
@@ -84,36 +89,64 @@ public final class RPCServer: Sendable {
     connection: AMQPConnection, configuration: RPCServerConfiguration = RPCServerConfiguration(),
     handler: RPCHandler
   ) async throws -> RPCServer {
-    let queue = try await RPCQueueSetup.adoptOrDeclare(
-      configuration.queue, type: configuration.queueType, connection: connection)
-    let replies = try await ReplyPublisher.open(beside: connection, logger: configuration.logger)
-    let server = RPCServer(
-      connection: connection, configuration: configuration, handler: handler, queue: queue,
-      replies: replies)
-    let notices = server.noticeSink
-    let roster = server.roster
-    let logger = configuration.logger
-    connection.addEventListener { event in
-      switch event {
-      case .disconnected(let error):
-        logger.warning(
-          "rpc server lost its link; held requests go back to the queue",
-          metadata: ["reason": "\(error.message)"])
-        for worker in roster.withLockedValue({ Array($0.workers.values) }) { worker.linkLost() }
-      case .recovered(let recovery):
-        logger.info(
-          "rpc server recovered; workers consume again",
-          metadata: ["downtime": "\(recovery.downtime)", "endpoint": "\(recovery.endpoint)"])
-      case .reconnecting, .recoveryFailed, .blocked, .unblocked: break
-      }
-      _ = notices.withLockedValue { $0 }?.yield(.connection(event))
+    try await start(connections: [connection], configuration: configuration, handler: handler)
+  }
+
+  /// Like ``start(connection:configuration:handler:)``, with the workers spread over
+  /// `connections`: each new worker goes to the connection with the fewest workers, so that
+  /// on a cluster, with one connection per node, every node delivers requests (a quorum
+  /// queue's consumers may attach through any node) and a node that stops takes only its
+  /// share of the workers with it while it is recovered elsewhere.
+  ///
+  /// ```swift
+  /// // One connection per node, each trying the others when its own goes.
+  /// let nodes = try ["amqp://n1:5672", "amqp://n2:5672", "amqp://n3:5672"].map {
+  ///   try AMQPConnectionConfiguration(url: $0)
+  /// }
+  /// var connections: [AMQPConnection] = []
+  /// for first in nodes.indices {
+  ///   connections.append(
+  ///     try await AMQPConnection.connect(to: Array(nodes[first...] + nodes[..<first])))
+  /// }
+  /// let server = try await RPCServer.start(connections: connections, handler: .fibonacci())
+  /// ```
+  ///
+  /// The queue is adopted or declared through the first connection. The caller owns the
+  /// connections and closes them after ``shutdown(gracePeriod:)``.
+  /// - Throws: ``AMQPError`` with ``AMQPError/Code/invalidArgument`` when `connections` is
+  ///   empty; otherwise what adopting the queue or starting a worker throws.
+  public static func start(
+    connections: [AMQPConnection],
+    configuration: RPCServerConfiguration = RPCServerConfiguration(), handler: RPCHandler
+  ) async throws -> RPCServer {
+    guard let first = connections.first else {
+      throw AMQPError(.invalidArgument, "an RPC server needs at least one connection")
     }
-    // The broker blocks connections that publish: now the replies' one (its losses are its
-    // own business: replies wait, and a refusal has its own notice).
-    replies.connection.addEventListener { event in
-      switch event {
-      case .blocked, .unblocked: _ = notices.withLockedValue { $0 }?.yield(.connection(event))
-      case .disconnected, .reconnecting, .recovered, .recoveryFailed: break
+    let queue = try await RPCQueueSetup.adoptOrDeclare(
+      configuration.queue, type: configuration.queueType, connection: first)
+    var replies: [ReplyPublisher] = []
+    do {
+      for connection in connections {
+        replies.append(
+          try await ReplyPublisher.open(beside: connection, logger: configuration.logger))
+      }
+    } catch {
+      for publisher in replies { await publisher.close() }
+      throw error
+    }
+    let server = RPCServer(
+      connections: connections, configuration: configuration, handler: handler, queue: queue,
+      replies: replies)
+    for connection in connections { server.follow(connection) }
+    let notices = server.noticeSink
+    // The broker blocks connections that publish: now the replies' ones (their losses are
+    // their own business: replies wait, and a refusal has its own notice).
+    for publisher in replies {
+      publisher.connection.addEventListener { event in
+        switch event {
+        case .blocked, .unblocked: _ = notices.withLockedValue { $0 }?.yield(.connection(event))
+        case .disconnected, .reconnecting, .recovered, .recoveryFailed: break
+        }
       }
     }
     do {
@@ -123,6 +156,30 @@ public final class RPCServer: Sendable {
       throw error
     }
     return server
+  }
+
+  /// Follows one of the workers' connections: a lost link interrupts the requests of the
+  /// workers on it (the others carry on); every event becomes a notice.
+  private func follow(_ connection: AMQPConnection) {
+    let (notices, roster, logger) = (noticeSink, roster, configuration.logger)
+    connection.addEventListener { event in
+      switch event {
+      case .disconnected(let error):
+        logger.warning(
+          "rpc server lost its link; held requests go back to the queue",
+          metadata: ["reason": "\(error.message)", "endpoint": "\(connection.endpoint)"])
+        let affected = roster.withLockedValue { roster in
+          roster.workers.values.filter { $0.connection === connection }
+        }
+        for worker in affected { worker.linkLost() }
+      case .recovered(let recovery):
+        logger.info(
+          "rpc server recovered; workers consume again",
+          metadata: ["downtime": "\(recovery.downtime)", "endpoint": "\(recovery.endpoint)"])
+      case .reconnecting, .recoveryFailed, .blocked, .unblocked: break
+      }
+      _ = notices.withLockedValue { $0 }?.yield(.connection(event))
+    }
   }
 
   /// Connection events and workers' consumers lost and restored, from now on. One
@@ -160,9 +217,10 @@ public final class RPCServer: Sendable {
     let sink = eventSink
     let notices = noticeSink
     let handled = handledTotal
+    let index = leastLoadedConnection()
     let worker = try await RPCWorker.start(
-      id: id, prefetch: prefetch, connection: connection, configuration: configuration,
-      handler: handler, replies: replies, interrupted: interrupted, children: children,
+      id: id, prefetch: prefetch, connection: connections[index], configuration: configuration,
+      handler: handler, replies: replies[index], interrupted: interrupted, children: children,
       onEvent: { event in
         if event.outcome != .interrupted { handled.withLockedValue { $0 += 1 } }
         _ = sink.withLockedValue { $0 }?.yield(event)
@@ -171,6 +229,14 @@ public final class RPCServer: Sendable {
     roster.withLockedValue { $0.workers[id] = worker }
     configuration.logger.info("worker \(worker.name) started")
     return id
+  }
+
+  /// The index in ``connections`` of the one with the fewest workers staying (the first
+  /// of those, on a tie).
+  private func leastLoadedConnection() -> Int {
+    let staying = roster.withLockedValue { Array($0.staying.values) }
+    let load = connections.map { connection in staying.count { $0.connection === connection } }
+    return load.indices.min { load[$0] < load[$1] } ?? 0
   }
 
   /// Removes a worker (the newest when `id` is nil) after it finishes the requests already
@@ -298,7 +364,7 @@ public final class RPCServer: Sendable {
       if removals.isEmpty { break }
       for removal in removals { requeued += await removal.value }
     }
-    await replies.close()
+    for publisher in replies { await publisher.close() }
     await children.close()
     eventSink.withLockedValue { $0?.finish() }
     return requeued

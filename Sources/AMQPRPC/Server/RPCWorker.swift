@@ -252,9 +252,11 @@ final class RPCWorker: Sendable {
 
   func snapshot(now: NIODeadline) -> RPCWorkerStats {
     let unacknowledged = self.unacknowledged
-    return record.withLockedValue {
+    var stats = record.withLockedValue {
       $0.snapshot(id: id, name: name, prefetch: prefetch, held: unacknowledged, now: now)
     }
+    stats.endpoint = connection.endpoint
+    return stats
   }
 
   /// Handles one request on the event loop.

@@ -25,6 +25,9 @@ public struct RPCWorkerStats: Sendable, Hashable {
   public var state: State
   /// The worker's `basic.qos` prefetch.
   public var prefetch: UInt16
+  /// The broker endpoint (`host:port`) of the worker's connection, now or last: on a
+  /// cluster, the node it consumes through (see ``RPCServer/start(connections:configuration:handler:)``).
+  public var endpoint: String
   /// Requests delivered to this worker and not yet acknowledged (or rejected): 0…prefetch
   /// (any number with prefetch 0, unlimited).
   public var held: Int
@@ -49,9 +52,10 @@ public struct RPCWorkerStats: Sendable, Hashable {
   public init(
     id: Int, name: String, state: State, prefetch: UInt16, processed: Int, errors: Int,
     expired: Int, rejected: Int, rate: Double, service: LatencySummary, utilisation: Double,
-    held: Int = 0, interrupted: Int = 0
+    held: Int = 0, interrupted: Int = 0, endpoint: String = ""
   ) {
     self.id = id
+    self.endpoint = endpoint
     self.name = name
     self.state = state
     self.prefetch = prefetch
