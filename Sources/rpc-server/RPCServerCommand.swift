@@ -121,7 +121,8 @@ struct RPCServerCommand: AsyncParsableCommand {
 
   private func serve(_ amqp: [AMQPConnectionConfiguration], logger: Logging.Logger) async throws {
     let connections =
-      spread ? try await connectSpread(amqp, logger: logger) : [try await connect(amqp, logger: logger)]
+      spread
+      ? try await connectSpread(amqp, logger: logger) : [try await connect(amqp, logger: logger)]
     let connection = connections[0]
     let configuration = RPCServerConfiguration(
       queue: queue, workers: workers, prefetch: prefetch, queueType: queueType, logger: logger,
