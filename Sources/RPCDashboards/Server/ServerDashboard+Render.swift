@@ -187,6 +187,11 @@ extension ServerDashboard {
         .init("trend", .fixed(12), dropOrder: 1),
       ],
       rows: [], emptyText: noWorkersText)
+    // On a cluster (workers spread over connections to several nodes) each worker's node,
+    // kept longest of the droppable columns.
+    let nodes = Set(stats.workers.map(\.endpoint))
+    let showsNode = nodes.count > 1
+    if showsNode { table.columns.insert(.init("node", .fit, dropOrder: 7), at: 1) }
     var rows = stats.workers.enumerated().map { index, worker -> Table.Row in
       var style: StyleRole = index == selected ? .selected : .normal
       switch worker.state {
@@ -197,8 +202,8 @@ extension ServerDashboard {
       }
       let forms = stateForms(worker)
       return Table.Row(
-        [
-          "w\(worker.id)", forms[min(stateLevel, forms.count - 1)], heldText(worker),
+        ["w\(worker.id)"] + (showsNode ? [worker.endpoint] : []) + [
+          forms[min(stateLevel, forms.count - 1)], heldText(worker),
           "\(worker.processed)", "\(worker.errors)",
           "\(worker.rejected)/\(worker.expired)", Format.rate(rate(of: worker.id)),
           worker.service.count == 0 ? "-" : Format.microseconds(UInt64(worker.service.mean)),
@@ -213,8 +218,8 @@ extension ServerDashboard {
     if !stats.workers.isEmpty {
       rows.append(
         Table.Row(
-          [
-            "all", "", "\(heldTotal)", "\(totals.processed)", "\(totals.errors)",
+          ["all"] + (showsNode ? ["\(nodes.count) nodes"] : []) + [
+            "", "\(heldTotal)", "\(totals.processed)", "\(totals.errors)",
             "\(totals.rejected)/\(totals.expired)",
             Format.rate(rate), "", "", "", "",
           ], style: .title))
