@@ -125,7 +125,7 @@ let package = Package(
     .executableTarget(
       name: "rpc-demo",
       dependencies: [
-        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCScreens", "TerminalUI",
+        "AMQPRPC", "AMQPClient", "RPCCommandLine", "RPCDashboards", "RPCScreens", "TerminalUI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

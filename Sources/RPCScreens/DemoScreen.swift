@@ -34,12 +34,15 @@ package final class DemoScreen: Sendable {
   private let loopTour: Bool
   /// How long quitting waits for the calls the workers hold.
   private let quitWait: Duration = .seconds(5)
+  /// The local cluster's nodes, when the demo runs on one (`--cluster-nodes`).
+  private let cluster: ClusterWatch?
 
   package init(
     client: RPCClient, clientConnection: AMQPConnection, server: RPCServer,
     serverConnection: AMQPConnection, tourPace: Duration, startTour: Bool = false,
-    loopTour: Bool = false
+    loopTour: Bool = false, cluster: ClusterNodes? = nil
   ) {
+    self.cluster = cluster.map { ClusterWatch(nodes: $0, queue: client.configuration.queue) }
     self.client = client
     self.server = server
     self.clientConnection = clientConnection
@@ -73,6 +76,7 @@ package final class DemoScreen: Sendable {
     ])
     host.add(watch.start(clientConnection) + serverWatch.start(serverConnection))
     host.add(consumers.start(client, period: .seconds(1)))
+    if let cluster { host.add([cluster.start()]) }
     host.onGracefulShutdown { [self] in startLeaving() }
     if startTour { toggleTour(loop: loopTour) }
     await host.run(
@@ -186,6 +190,7 @@ package final class DemoScreen: Sendable {
     dashboard.client.maximumN = server.fibonacci.maximumN
     dashboard.client.asciiOnly = !unicode
     dashboard.server.asciiOnly = !unicode
+    dashboard.cluster = cluster?.current
     return dashboard
   }
 
@@ -216,6 +221,12 @@ package final class DemoScreen: Sendable {
     dashboard.client.update(stats: client.stats(), now: now)
     dashboard.server.queueStatus = queueStatus.current
     dashboard.server.update(stats: server.stats(), now: now)
+    if let cluster {
+      // The watch's view, keeping whether a node is being chosen (the dashboard's).
+      let choosing = dashboard.cluster?.choosing ?? false
+      dashboard.cluster = cluster.current
+      dashboard.cluster?.choosing = choosing
+    }
     dashboard.render(into: &buffer, now: now)
     return dashboard.isAnimating(now: now)
   }
@@ -235,6 +246,7 @@ package final class DemoScreen: Sendable {
         }
       case .server(let command): serverCommands.perform(command)
       case .toggleTour: toggleTour(loop: loopTour)
+      case .toggleNode(let index): cluster?.toggle(index)
       }
     }
     return true

@@ -3,6 +3,7 @@ import AMQPRPC
 import ArgumentParser
 import Logging
 import RPCCommandLine
+import RPCDashboards
 import RPCScreens
 import ServiceLifecycle
 import TerminalUI
@@ -59,7 +60,35 @@ struct RPCDemoCommand: AsyncParsableCommand {
   @Option(help: "Seconds each tour step stays on screen.", range: .tourPace)
   var tourPace: Duration = .seconds(4)
 
+  @Option(help: "Type of the queue when it has to be declared: classic or quorum.")
+  var queueType = RPCQueueType.classic
+
+  @Flag(
+    help: "Spread the workers over every --url endpoint (the nodes of a cluster; see rpc-server).")
+  var spread = false
+
+  @Option(
+    help: ArgumentHelp(
+      "The RabbitMQ node names of the --url endpoints, in the same order, comma-separated.",
+      discussion: """
+        For a cluster on this machine (Scripts/demo --cluster starts one): the demo names \
+        each connection's node, shows the request queue's leader (rabbitmqctl list_queues), \
+        and F9 then 1, 2, 3… stops or starts a node (rabbitmqctl stop_app / start_app), so \
+        that the failover can be watched live.
+        """,
+      valueName: "n1@host,n2@host,…"))
+  var clusterNodes: String?
+
   func validate() throws {
+    if let clusterNodes {
+      let endpoints = try connection.configurations(name: "rpc-demo").count
+      let names = clusterNodes.split(separator: ",", omittingEmptySubsequences: false)
+      guard names.count == endpoints, names.allSatisfy({ $0.contains("@") }) else {
+        throw ValidationError(
+          "--cluster-nodes needs one node name (name@host) per broker URL, in the same order: "
+            + "\(names.count) given for \(endpoints) URL\(endpoints == 1 ? "" : "s")")
+      }
+    }
     guard isatty(0) == 1, isatty(1) == 1 else {
       throw ValidationError(
         "rpc-demo needs a terminal; use rpc-server and rpc-client --no-tui in scripts")
@@ -75,13 +104,18 @@ struct RPCDemoCommand: AsyncParsableCommand {
     lineBufferStandardOutput()
     let logger = try connection.logger(label: "rpc-demo")
     do {
-      let serverConnection = try await connect(
-        connection.configurations(name: "rpc-demo", role: "server"), logger: logger)
+      let serverConfigurations = try connection.configurations(name: "rpc-demo", role: "server")
+      let serverConnections =
+        spread
+        ? try await connectSpread(serverConfigurations, logger: logger)
+        : [try await connect(serverConfigurations, logger: logger)]
+      let serverConnection = serverConnections[0]
       let clientConnection = try await connect(
         connection.configurations(name: "rpc-demo", role: "client"), logger: logger)
       let server = try await RPCServer.start(
-        connection: serverConnection,
-        configuration: RPCServerConfiguration(queue: queue, workers: workers, logger: logger),
+        connections: serverConnections,
+        configuration: RPCServerConfiguration(
+          queue: queue, workers: workers, queueType: queueType, logger: logger),
         handler: .fibonacci(maximumN: maxN, work: work))
       let client = try await RPCClient.start(
         connection: clientConnection,
@@ -90,7 +124,7 @@ struct RPCDemoCommand: AsyncParsableCommand {
       let screen = DemoScreen(
         client: client, clientConnection: clientConnection, server: server,
         serverConnection: serverConnection, tourPace: tourPace, startTour: tour || tourOnce,
-        loopTour: !tourOnce)
+        loopTour: !tourOnce, cluster: try cluster())
       // Shut down in reverse: the screen, then the workers answer what they hold while the
       // callback queue still exists; then what a drain timeout put back (or a send published
       // late) is taken out (no orphan request); then the client and the connections close.
@@ -100,8 +134,7 @@ struct RPCDemoCommand: AsyncParsableCommand {
         _ = try? await screen.removeOwnRequests()
       }
       try await StopSignals().run(
-        [
-          .init(service: serverConnection, failureTerminationBehavior: .ignore),
+        serverConnections.map { .init(service: $0, failureTerminationBehavior: .ignore) } + [
           .init(service: clientConnection, failureTerminationBehavior: .ignore),
           .init(service: client), .init(service: sweep), .init(service: server),
           .init(service: screen, successTerminationBehavior: .gracefullyShutdownGroup),
@@ -121,5 +154,13 @@ struct RPCDemoCommand: AsyncParsableCommand {
       print("rpc-demo: \(error)")
       throw ExitCode.failure
     }
+  }
+
+  /// The cluster's nodes from --cluster-nodes, matched to the endpoints in order.
+  private func cluster() throws -> ClusterNodes? {
+    guard let clusterNodes else { return nil }
+    let endpoints = try connection.configurations(name: "rpc-demo").map(\.endpoint)
+    return ClusterNodes(
+      names: clusterNodes.split(separator: ",").map(String.init), endpoints: endpoints)
   }
 }

@@ -10,10 +10,12 @@ package struct DemoDashboard: Sendable {
     case client(ClientDashboard.Command)
     case server(ServerDashboard.Command)
     case toggleTour
+    /// Stop the node at this index of ``ClusterNodes/nodes`` when it runs, else start it.
+    case toggleNode(Int)
   }
 
   package enum Action: Hashable, Sendable {
-    case selectWorker, addWorker, removeWorker, togglePause, tour
+    case selectWorker, addWorker, removeWorker, togglePause, tour, node
   }
 
   package var client: ClientDashboard
@@ -28,6 +30,9 @@ package struct DemoDashboard: Sendable {
   private(set) var captionUntil: NIODeadline?
   /// How long the last caption of a tour that ended stays (`Tour finished…`).
   package static let captionLinger = TimeAmount.seconds(8)
+  /// The local cluster the demo runs on (`--cluster-nodes`), drawn as one line above the
+  /// workers; `nil` on a single broker.
+  package var cluster: ClusterNodes?
   /// Whether the latest frame was too small to draw: only the quit keys work then.
   package internal(set) var tooSmall = false
 
@@ -50,6 +55,17 @@ package struct DemoDashboard: Sendable {
     .init([.function(8)], .tour, footer: "tour", help: "start / stop the guided tour"),
   ])
 
+  /// The cluster key, in the footer and help only when the demo runs on a cluster.
+  package static let clusterKeymap = Keymap<Action>([
+    .init(
+      [.function(9)], .node, footer: "node",
+      help: "stop / start a cluster node (then 1, 2, 3…)")
+  ])
+
+  private var keymaps: [Keymap<Action>] {
+    cluster == nil ? [Self.keymap] : [Self.keymap, Self.clusterKeymap]
+  }
+
   /// Applies a key: worker keys go to the server side, the rest to the client side.
   package mutating func handle(_ key: Key, now: NIODeadline) -> [Command] {
     // The screen says it is too small and that q quits: nothing else is taken blind.
@@ -59,7 +75,17 @@ package struct DemoDashboard: Sendable {
     if client.showHelp {
       return client.handle(key, now: now).map { .client($0) }
     }
-    switch Self.keymap.action(for: key) {
+    if let cluster, cluster.choosing {
+      self.cluster?.choosing = false
+      guard case .character(let character) = key, let digit = character.wholeNumberValue,
+        cluster.nodes.indices.contains(digit - 1)
+      else { return [] }
+      return [.toggleNode(digit - 1)]
+    }
+    switch keymaps.lazy.compactMap({ $0.action(for: key) }).first {
+    case .node:
+      cluster?.choosing = true
+      return []
     case .selectWorker:
       if server.selected + 1 >= server.stats.workers.count {
         for _ in 0..<server.stats.workers.count { _ = server.handle(.up, now: now) }
@@ -114,10 +140,21 @@ package struct DemoDashboard: Sendable {
       min(
         server.panelHeight(width: panels.width),
         panels.height - clientMinimum))
-    let (clientArea, serverArea) = panels.splitBottom(serverHeight)
+    let (clientArea, serverBlock) = panels.splitBottom(serverHeight)
     client.renderPanels(into: &buffer, in: clientArea, now: now, caption: captionLines)
+    var serverArea = serverBlock
+    if let cluster {
+      // The cluster's line takes the server block's first row (its summary shifts down).
+      let (row, rest) = serverBlock.splitTop(1)
+      let line = cluster.line(
+        clientEndpoint: hostAndPort(of: client.brokerURL),
+        workerEndpoints: server.stats.workers.map(\.endpoint), width: row.width - 1)
+      buffer.write(line.text, row: row.row, column: 1, style: line.style, width: row.width - 1)
+      serverArea = rest
+      server.nodeNames = cluster.shortNames
+    }
     server.renderPanels(into: &buffer, in: serverArea, showLog: false)
-    Footer(Self.keymap.footer + ClientDashboard.keymap.footer).render(
+    Footer(keymaps.flatMap(\.footer) + ClientDashboard.keymap.footer).render(
       into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if client.showHelp {
       HelpOverlay(
@@ -128,7 +165,7 @@ package struct DemoDashboard: Sendable {
           "Below: the server's workers, each consuming \(server.queue) with prefetch \(Prefetch.describe(server.prefetch)).",
           "Everything goes through the broker. F8 runs a guided tour.",
         ],
-        lines: Self.keymap.helpLines + ClientDashboard.keymap.helpLines
+        lines: keymaps.flatMap(\.helpLines) + ClientDashboard.keymap.helpLines
       ).render(
         into: &buffer, in: Rect(row: 0, column: 0, width: buffer.width, height: buffer.height))
     }

@@ -202,7 +202,7 @@ extension ServerDashboard {
       }
       let forms = stateForms(worker)
       return Table.Row(
-        ["w\(worker.id)"] + (showsNode ? [worker.endpoint] : []) + [
+        ["w\(worker.id)"] + (showsNode ? [nodeNames[worker.endpoint] ?? worker.endpoint] : []) + [
           forms[min(stateLevel, forms.count - 1)], heldText(worker),
           "\(worker.processed)", "\(worker.errors)",
           "\(worker.rejected)/\(worker.expired)", Format.rate(rate(of: worker.id)),

@@ -36,6 +36,9 @@ package struct ServerDashboard: Sendable {
   package var prefetch: UInt16
   package var work: RPCWorkMode
   package var maximumN: Int
+  /// Short names of nodes by endpoint (`127.0.0.1:5681` → `n1`) for the node column, when
+  /// the demo knows the cluster's nodes; otherwise the endpoints are shown.
+  package var nodeNames: [String: String] = [:]
   package var asciiOnly = false
   /// True while the application drains its workers before quitting.
   package var draining = false

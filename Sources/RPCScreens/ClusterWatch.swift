@@ -1,0 +1,112 @@
+import Foundation
+import NIOConcurrencyHelpers
+import RPCDashboards
+
+/// The local cluster behind `rpc-demo --cluster-nodes`: looks every 2 s at the request
+/// queue's leader and members through `rabbitmqctl list_queues` (the AMQP 0-9-1 passive
+/// declare does not say them), and stops or starts a node with `rabbitmqctl stop_app` /
+/// `start_app` (the Erlang node stays up, so a start takes seconds; to the clients a
+/// stopped app is a stopped node: their connections are closed and the port refuses).
+///
+/// Only for nodes on this machine, run by a user allowed to use `rabbitmqctl` on them
+/// (`Scripts/cluster` starts such a cluster).
+struct ClusterWatch: Sendable {
+  private let state: NIOLockedValueBox<ClusterNodes>
+  private let queue: String
+
+  init(nodes: ClusterNodes, queue: String) {
+    self.state = NIOLockedValueBox(nodes)
+    self.queue = queue
+  }
+
+  var current: ClusterNodes { state.withLockedValue { $0 } }
+
+  /// The task that keeps the leader, members and node states current until cancelled.
+  func start() -> Task<Void, Never> {
+    Task { [self] in
+      while !Task.isCancelled {
+        await look()
+        try? await Task.sleep(for: .seconds(2))  // a refresh period, not a synchronisation
+      }
+    }
+  }
+
+  /// Stops the node at `index` when it runs, else starts it; its state shows the step under
+  /// way until `rabbitmqctl` returns.
+  func toggle(_ index: Int) {
+    let node = state.withLockedValue { nodes -> ClusterNodes.Node? in
+      guard nodes.nodes.indices.contains(index) else { return nil }
+      let node = nodes.nodes[index]
+      switch node.state {
+      case .stopping, .starting: return nil  // one step at a time
+      case .running, .stopped, .unknown: break
+      }
+      nodes.nodes[index].state = node.state == .running ? .stopping : .starting
+      return node
+    }
+    guard let node else { return }
+    Task { [self] in
+      let stopping = node.state == .running
+      let done = await Self.rabbitmqctl(["-n", node.name, stopping ? "stop_app" : "start_app"])
+      state.withLockedValue { nodes in
+        guard let at = nodes.nodes.firstIndex(where: { $0.name == node.name }) else { return }
+        nodes.nodes[at].state =
+          done != nil ? (stopping ? .stopped : .running) : .unknown
+      }
+      await look()
+    }
+  }
+
+  /// Asks the first node that answers for the queue's leader and members, and each node
+  /// whether its app runs (`rabbitmqctl -n NODE list_queues` fails on a stopped app).
+  private func look() async {
+    let nodes = current.nodes
+    var found: ClusterQueueInfo?
+    var running: [String: Bool] = [:]
+    for node in nodes {
+      let output = await Self.rabbitmqctl([
+        "-n", node.name, "-q", "list_queues", "name", "leader", "members", "online",
+        "--formatter", "json",
+      ])
+      running[node.name] = output != nil
+      if found == nil, let output { found = ClusterQueueInfo(json: output, queue: queue) }
+    }
+    state.withLockedValue { cluster in
+      for index in cluster.nodes.indices {
+        guard let up = running[cluster.nodes[index].name] else { continue }
+        switch cluster.nodes[index].state {
+        case .stopping, .starting: continue  // rabbitmqctl answers when the step is done
+        case .running, .stopped, .unknown: cluster.nodes[index].state = up ? .running : .stopped
+        }
+      }
+      cluster.leader = found?.leader
+      cluster.members = found?.members ?? []
+      cluster.online = found?.online ?? []
+    }
+  }
+
+  /// Runs `rabbitmqctl` with `arguments` on a thread of its own (not the concurrency
+  /// pool's); its standard output when it exits 0, else nil. The output is read to its end
+  /// before waiting, so that a long listing cannot block the command on a full pipe.
+  static func rabbitmqctl(_ arguments: [String]) async -> String? {
+    await withCheckedContinuation { (done: CheckedContinuation<String?, Never>) in
+      Thread.detachNewThread {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["rabbitmqctl"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else {
+          done.resume(returning: nil)
+          return
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        done.resume(
+          returning: process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil)
+      }
+    }
+  }
+}
