@@ -2,7 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import RPCDashboards
 
-/// The local cluster behind `rpc-demo --cluster-nodes`: looks every 2 s at the request
+/// The local cluster behind `rpc-demo --cluster-nodes`: looks every 3 s at the request
 /// queue's leader and members through `rabbitmqctl list_queues` (the AMQP 0-9-1 passive
 /// declare does not say them), and stops or starts a node with `rabbitmqctl stop_app` /
 /// `start_app` (the Erlang node stays up, so a start takes seconds; to the clients a
@@ -26,7 +26,7 @@ struct ClusterWatch: Sendable {
     Task { [self] in
       while !Task.isCancelled {
         await look()
-        try? await Task.sleep(for: .seconds(2))  // a refresh period, not a synchronisation
+        try? await Task.sleep(for: .seconds(3))  // a refresh period, not a synchronisation
       }
     }
   }
@@ -57,31 +57,39 @@ struct ClusterWatch: Sendable {
     }
   }
 
-  /// Asks the first node that answers for the queue's leader and members, and each node
-  /// whether its app runs (`rabbitmqctl -n NODE list_queues` fails on a stopped app).
+  /// Asks the first node that answers which nodes run (`cluster_status`) and where the
+  /// request queue's leader and members are (`list_queues`): two `rabbitmqctl` runs of about
+  /// half a second of CPU each, hence the 3 s period. No node answering: all unknown.
   private func look() async {
-    let nodes = current.nodes
-    var found: ClusterQueueInfo?
-    var running: [String: Bool] = [:]
-    for node in nodes {
-      let output = await Self.rabbitmqctl([
+    var running: Set<String>?
+    var queueInfo: ClusterQueueInfo?
+    for node in current.nodes {
+      guard
+        let status = await Self.rabbitmqctl(
+          ["-n", node.name, "-q", "cluster_status", "--formatter", "json"]),
+        let nodes = ClusterNodes.runningNodes(clusterStatusJSON: status)
+      else { continue }
+      running = nodes
+      let listing = await Self.rabbitmqctl([
         "-n", node.name, "-q", "list_queues", "name", "leader", "members", "online",
         "--formatter", "json",
       ])
-      running[node.name] = output != nil
-      if found == nil, let output { found = ClusterQueueInfo(json: output, queue: queue) }
+      queueInfo = listing.flatMap { ClusterQueueInfo(json: $0, queue: queue) }
+      break
     }
     state.withLockedValue { cluster in
       for index in cluster.nodes.indices {
-        guard let up = running[cluster.nodes[index].name] else { continue }
         switch cluster.nodes[index].state {
         case .stopping, .starting: continue  // rabbitmqctl answers when the step is done
-        case .running, .stopped, .unknown: cluster.nodes[index].state = up ? .running : .stopped
+        case .running, .stopped, .unknown:
+          cluster.nodes[index].state =
+            running.map { $0.contains(cluster.nodes[index].name) ? .running : .stopped }
+            ?? .unknown
         }
       }
-      cluster.leader = found?.leader
-      cluster.members = found?.members ?? []
-      cluster.online = found?.online ?? []
+      cluster.leader = queueInfo?.leader
+      cluster.members = queueInfo?.members ?? []
+      cluster.online = queueInfo?.online ?? []
     }
   }
 

@@ -105,6 +105,9 @@ package final class DemoScreen: Sendable {
       $0 = nil
     }
     clientCommands.close()
+    captions.append(
+      "Quitting: sending stopped; taking this demo's requests back out of "
+        + "\(client.configuration.queue)…")
     Task {
       await drainCalls()
       left.withLockedValue { $0 = true }
@@ -128,14 +131,17 @@ package final class DemoScreen: Sendable {
 
   /// Takes this client's requests still waiting in the request queue out of it, so that no
   /// server answers them after the demo ended; returns their correlation ids.
+  /// Their calls end at once as cancelled (no server can answer them now).
   @discardableResult
   package func removeOwnRequests() async throws -> [String] {
-    let removed = try await RequestSweep(
-      connection: clientConnection, queue: client.configuration.queue,
-      replyTo: client.callbackQueue
-    ).removeOwnRequests()
-    takenBack.withLockedValue { $0.formUnion(removed) }
-    return removed
+    let (client, takenBack) = (self.client, self.takenBack)
+    let queue = client.configuration.queue
+    return try await RequestSweep(
+      connection: clientConnection, queue: queue, replyTo: client.callbackQueue
+    ).removeOwnRequests { ids in
+      takenBack.withLockedValue { $0.formUnion(ids) }
+      client.cancelCalls(ids, reason: "the demo quit and took the request back out of \(queue)")
+    }
   }
 
   /// Requests taken back out of the request queue unanswered (see ``removeOwnRequests()``).

@@ -78,6 +78,15 @@ extension BrokerTests {
       try demo.sendKeys("q")
       let after = try await demo.waitFor("EXIT=0", seconds: 45)
       #expect(after.contains("taken back out of \(queue) unanswered"), "\(after)")
+      // The calls whose requests were taken back ended at once as cancelled.
+      let flat = after.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+      func count(before words: String) -> Int? {
+        guard let range = flat.range(of: " " + words) else { return nil }
+        return Int(flat[..<range.lowerBound].split(separator: " ").last ?? "")
+      }
+      let takenBack = count(before: "taken back out of")
+      let cancelled = count(before: "cancelled")
+      #expect((takenBack ?? 0) >= 40 && (cancelled ?? 0) >= (takenBack ?? .max), "\(flat)")
       // The other client's request was put back: either it is still there, alone, or the
       // demo's worker answered it before the demo ended.
       let left = try await channel.queueDeclare(queue, passive: true)

@@ -1,3 +1,4 @@
+import AMQPRPC
 import NIOCore
 import Testing
 
@@ -84,5 +85,22 @@ import Testing
     #expect(info?.online == ["n1@localhost", "n2@localhost"])
     #expect(ClusterQueueInfo(json: json, queue: "other")?.leader == nil)
     #expect(ClusterQueueInfo(json: "not json", queue: "rpc_queue") == nil)
+  }
+
+  @Test func theRunningNodesAreReadFromClusterStatusJSON() {
+    let json = """
+      {"alarms":[],"disk_nodes":["n1@localhost","n2@localhost","n3@localhost"],
+       "running_nodes":["n3@localhost","n2@localhost"]}
+      """
+    #expect(ClusterNodes.runningNodes(clusterStatusJSON: json) == ["n2@localhost", "n3@localhost"])
+    #expect(ClusterNodes.runningNodes(clusterStatusJSON: "Error: …") == nil)
+  }
+
+  @Test func theDemoWithoutWorkersNamesItsOwnAddKey() {
+    var demo = ScreenFixtures.demo()
+    demo.server.update(stats: RPCServerStats(workers: []), now: .uptimeNanoseconds(1))
+    var buffer = ScreenBuffer(width: 80, height: 24)
+    demo.render(into: &buffer, now: .uptimeNanoseconds(1))
+    #expect(buffer.trimmedLines.contains { $0.contains("no workers — press F5 to add one") })
   }
 }

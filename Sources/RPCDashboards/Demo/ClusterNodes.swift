@@ -112,3 +112,15 @@ package struct ClusterQueueInfo: Sendable, Hashable {
     online = row["online"] as? [String] ?? []
   }
 }
+
+extension ClusterNodes {
+  /// The nodes whose RabbitMQ application runs, from `rabbitmqctl cluster_status
+  /// --formatter json` (`running_nodes`); nil when the text is not that.
+  package static func runningNodes(clusterStatusJSON json: String) -> Set<String>? {
+    guard
+      let status = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+      let running = status["running_nodes"] as? [String]
+    else { return nil }
+    return Set(running)
+  }
+}

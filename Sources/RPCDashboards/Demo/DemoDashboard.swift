@@ -41,6 +41,7 @@ package struct DemoDashboard: Sendable {
   package init(client: ClientDashboard, server: ServerDashboard) {
     self.client = client
     self.server = server
+    self.server.addWorkerKey = "F5"  // the demo's add key (`+` types into the input)
   }
 
   /// The demo's own keys; everything else goes to the client panels.

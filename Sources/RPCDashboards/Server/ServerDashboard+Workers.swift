@@ -28,7 +28,7 @@ extension ServerDashboard {
 
   /// The worker table's line when no worker is listed.
   var noWorkersText: String {
-    draining ? "every worker has ended; quitting" : "no workers — press + to add one"
+    draining ? "every worker has ended; quitting" : "no workers — press \(addWorkerKey) to add one"
   }
 
   /// Requests `worker` holds: none while the link is down, whatever the last snapshot

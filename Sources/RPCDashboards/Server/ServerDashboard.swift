@@ -36,6 +36,8 @@ package struct ServerDashboard: Sendable {
   package var prefetch: UInt16
   package var work: RPCWorkMode
   package var maximumN: Int
+  /// The key that adds a worker, as the empty table names it (`F5` in rpc-demo).
+  package var addWorkerKey = "+"
   /// Short names of nodes by endpoint (`127.0.0.1:5681` → `n1`) for the node column, when
   /// the demo knows the cluster's nodes; otherwise the endpoints are shown.
   package var nodeNames: [String: String] = [:]
