@@ -21,11 +21,14 @@ package final class ClientScreen: Sendable {
   /// Raw mode: each line typed is sent as it is (see ``ClientDashboard/rawMode``).
   let raw: Bool
 
-  package init(client: RPCClient, connection: AMQPConnection, raw: Bool = false) {
+  /// `idempotent`: fib calls are marked so (sent again after a lost link).
+  package init(
+    client: RPCClient, connection: AMQPConnection, raw: Bool = false, idempotent: Bool = false
+  ) {
     self.client = client
     self.connection = connection
     self.raw = raw
-    self.commands = ClientCommandRunner(client: client)
+    self.commands = ClientCommandRunner(client: client, idempotent: idempotent)
   }
 
   /// Times the link was lost and recovered while the screen showed, for the summary.

@@ -8,9 +8,12 @@ struct ClientCommandRunner: Sendable {
   let client: RPCClient
   let timeout: NIOLockedValueBox<Duration>
   private let closed = NIOLockedValueBox(false)
+  /// Whether fib calls are marked idempotent (sent again after a lost link).
+  let idempotent: Bool
 
-  init(client: RPCClient) {
+  init(client: RPCClient, idempotent: Bool = false) {
     self.client = client
+    self.idempotent = idempotent
     self.timeout = NIOLockedValueBox(client.configuration.timeout)
   }
 
@@ -40,11 +43,11 @@ struct ClientCommandRunner: Sendable {
   func send(_ numbers: [Int]) {
     let client = self.client
     let timeout = self.timeout.withLockedValue { $0 }
-    let closed = self.closed
+    let (closed, idempotent) = (self.closed, self.idempotent)
     for n in numbers {
       Task {
         guard !closed.withLockedValue({ $0 }) else { return }
-        _ = try? await client.fibonacci(n, timeout: timeout)
+        _ = try? await client.fibonacci(n, timeout: timeout, idempotent: idempotent)
       }
     }
   }

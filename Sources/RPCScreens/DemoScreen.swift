@@ -40,14 +40,14 @@ package final class DemoScreen: Sendable {
   package init(
     client: RPCClient, clientConnection: AMQPConnection, server: RPCServer,
     serverConnection: AMQPConnection, tourPace: Duration, startTour: Bool = false,
-    loopTour: Bool = false, cluster: ClusterNodes? = nil
+    loopTour: Bool = false, cluster: ClusterNodes? = nil, idempotent: Bool = false
   ) {
     self.cluster = cluster.map { ClusterWatch(nodes: $0, queue: client.configuration.queue) }
     self.client = client
     self.server = server
     self.clientConnection = clientConnection
     self.serverConnection = serverConnection
-    self.clientCommands = ClientCommandRunner(client: client)
+    self.clientCommands = ClientCommandRunner(client: client, idempotent: idempotent)
     self.serverCommands = ServerCommandRunner(
       server: server, consumersChanged: { [consumers] in consumers.refresh() })
     self.pace = tourPace

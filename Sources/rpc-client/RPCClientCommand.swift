@@ -78,6 +78,17 @@ struct RPCClientCommand: AsyncParsableCommand {
   @Option(help: "The request queue.")
   var queue = RPCWire.defaultQueue
 
+  @Flag(
+    help: ArgumentHelp(
+      "Mark fib calls idempotent: a call in flight when the link is lost is sent again.",
+      discussion: """
+        fib(n) may safely run twice. Without it such a call fails as connection lost; with \
+        it the request is published again once the link is recovered (on a cluster, through \
+        another node) with the new reply_to, and a second answer is discarded as a \
+        duplicate or late reply.
+        """))
+  var idempotent = false
+
   @Flag(help: "Use RabbitMQ's Direct Reply-to instead of an exclusive callback queue.")
   var directReplyTo = false
 
@@ -121,7 +132,8 @@ struct RPCClientCommand: AsyncParsableCommand {
         connection: amqpConnection,
         configuration: clientConfiguration(logger: logger, oneShot: oneShot))
       if interactive {
-        let screen = ClientScreen(client: client, connection: amqpConnection, raw: raw)
+        let screen = ClientScreen(
+          client: client, connection: amqpConnection, raw: raw, idempotent: idempotent)
         // Only the screen takes signals as a stop; elsewhere Ctrl-C keeps its default meaning.
         // Closing the client ends the calls still in flight as cancelled: the summary
         // accounts for all.
@@ -144,10 +156,10 @@ struct RPCClientCommand: AsyncParsableCommand {
       } else if raw {
         ok = await RawLineMode(client: client, output: output).run()
       } else if requested.isEmpty {
-        ok = await LineMode(client: client, output: output).run()
+        ok = await LineMode(client: client, idempotent: idempotent, output: output).run()
       } else {
         await warnWithoutWorkers(client, output: output)
-        ok = await OneShot(client: client, output: output).run(requested)
+        ok = await OneShot(client: client, output: output, idempotent: idempotent).run(requested)
       }
       var accounting = CallAccounting(client.stats())
       try? await client.close()
@@ -201,6 +213,7 @@ struct RPCClientCommand: AsyncParsableCommand {
 struct OneShot {
   let client: RPCClient
   let output: ResultOutput
+  let idempotent: Bool
 
   func run(_ numbers: [Int]) async -> Bool {
     for n in numbers { output(" [x] Requesting fib(\(n))") }
@@ -208,7 +221,7 @@ struct OneShot {
       for n in numbers {
         group.addTask {
           do {
-            let reply = try await client.fibonacci(n)
+            let reply = try await client.fibonacci(n, idempotent: idempotent)
             output(" [.] Got \(reply.value)" + (numbers.count > 1 ? "  (fib(\(n)))" : ""))
             return true
           } catch {
@@ -226,6 +239,7 @@ struct OneShot {
 /// `rpc-client --no-tui`: numbers from standard input, one line out per request.
 struct LineMode {
   let client: RPCClient
+  let idempotent: Bool
   let output: ResultOutput
 
   func run() async -> Bool {
@@ -249,7 +263,7 @@ struct LineMode {
 
   private func call(_ n: Int) async -> Bool {
     do {
-      let reply = try await client.fibonacci(n)
+      let reply = try await client.fibonacci(n, idempotent: idempotent)
       let milliseconds = reply.roundTrip.milliseconds
       output(
         " [.] fib(\(n)) = \(reply.value)  (\(reply.correlationID), "

@@ -64,6 +64,10 @@ struct RPCDemoCommand: AsyncParsableCommand {
   var queueType = RPCQueueType.classic
 
   @Flag(
+    help: "Mark fib calls idempotent: calls in flight when a link is lost are sent again.")
+  var idempotent = false
+
+  @Flag(
     help: "Spread the workers over every --url endpoint (the nodes of a cluster; see rpc-server).")
   var spread = false
 
@@ -124,7 +128,7 @@ struct RPCDemoCommand: AsyncParsableCommand {
       let screen = DemoScreen(
         client: client, clientConnection: clientConnection, server: server,
         serverConnection: serverConnection, tourPace: tourPace, startTour: tour || tourOnce,
-        loopTour: !tourOnce, cluster: try cluster())
+        loopTour: !tourOnce, cluster: try cluster(), idempotent: idempotent)
       // Shut down in reverse: the screen, then the workers answer what they hold while the
       // callback queue still exists; then what a drain timeout put back (or a send published
       // late) is taken out (no orphan request); then the client and the connections close.

@@ -161,3 +161,39 @@ extension BrokerTests {
     }
   }
 }
+
+extension BrokerTests.LinkFaultExecutables {
+  /// `--idempotent`: the calls a forced close catches in flight are sent again once the link
+  /// is recovered, so every one of them is answered and none fails as connection lost.
+  @Test func idempotentCallsAreSentAgainAfterAForcedCloseAndAllAnswered() async throws {
+    let queue = Broker.uniqueName("resent")
+    let server = try ChildProcess.product(
+      "rpc-server", ["--no-tui", "--quiet", "--workers", "4", "--queue", queue])
+    defer { server.stop() }
+    _ = try await server.waitForOutput(containing: "Awaiting RPC requests")
+    let name = Broker.uniqueName("idempotent-client")
+    let client = try PipedProcess(
+      product: "rpc-client",
+      [
+        "--no-tui", "--json", "--idempotent", "--queue", queue, "--url",
+        Broker.url(connectionName: name),
+      ])
+    defer { client.stop() }
+    // fib(30) takes about 0.1 s: 4 workers are still busy with 40 when the link goes.
+    client.write("30x40\n")
+    _ = try await client.waitForErrors(containing: "fib(30) = 832040")
+    try await Broker.closeConnection(named: name)
+    let report = try await client.waitForErrors(containing: " [x] recovered after ")
+    #expect(report.contains(" [!] connection lost: "), "\(report)")
+    try client.closeInput()
+    let (status, output, _) = try await client.finish()
+    #expect(status == 0, "\(output)")
+    let summary = try JSONSummary(output)
+    #expect(summary["sent"] == 40 && summary["ok"] == 40, "\(output)")
+    #expect(summary["connection_lost"] == 0, "\(output)")
+    #expect(summary["link_lost"] == 1 && summary["recovered"] == 1, "\(output)")
+    server.signal(SIGINT)
+    _ = try await server.finish()
+    try await deleteQueue(queue)
+  }
+}
