@@ -111,6 +111,19 @@ import Testing
     #expect(!row.contains("\"n…"), "\(row)")
   }
 
+  @Test func aCallLostWithTheLinkSaysConnectionLostAt80Columns() {
+    let id = "71ba300f-45"
+    let lost = RPCError(
+      code: .connectionLost,
+      message: "the broker closed the connection: 320 CONNECTION_FORCED - broker forced "
+        + "connection closure with reason 'shutdown'",
+      correlationID: id)
+    let lines = ScreenRendering.lines(
+      client([RPCEndedCall(correlationID: id, n: 36, result: .failure(lost))]), size: "80x24")
+    let row = lines.first { $0.contains(id) } ?? ""
+    #expect(row.contains("connection lost: the broker"), "\(lines.joined(separator: "\n"))")
+  }
+
   @Test func aCutReasonEndsAfterAWholeWord() {
     let row = Table.Row(
       ["x"], spansFrom: 0, shorterSpans: ["timed out after 12.5 ms"])

@@ -42,14 +42,20 @@ extension ClientDashboard {
 
   /// Shorter forms of ``failureText(_:)`` for a narrow column, the message kept longest:
   /// the server's kind without `server error` (`too-large: n = 46 is above …`), then the
-  /// message alone; a timeout as `timed out after 1.00 ms`, its number whole.
+  /// message alone; when none fits, the outcome and the start of its message
+  /// (`connection lost: the broker closed …`), never a message cut before it says what
+  /// happened; a timeout as `timed out after 1.00 ms`, its number whole.
   static func shorterFailureTexts(_ error: RPCError) -> [String] {
     if error.code == .timedOut, error.message.hasPrefix(timeoutPrefix) {
       let amount = error.message.dropFirst(timeoutPrefix.count)
       return ["timed out after \(amount)", "timeout \(amount)"]
     }
-    let kind = error.serverErrorKind.map { ["\($0.rawValue): \(error.message)"] } ?? []
-    return kind + [error.message]
+    // The last form is the one cut when none fits whole.
+    if let kind = error.serverErrorKind {
+      let withKind = "\(kind.rawValue): \(error.message)"
+      return [withKind, error.message, withKind]
+    }
+    return [error.message, failureText(error)]
   }
 
   /// How the client words a timeout's reason (`no reply within 1.00 ms`).
