@@ -28,6 +28,8 @@ package final class DemoScreen: Sendable {
   private let leaving = NIOLockedValueBox(false)
   private let left = NIOLockedValueBox(false)
   private let takenBack = NIOLockedValueBox(Set<String>())
+  /// The client's link lost and recovered, for the summary (as rpc-client's).
+  private let links = NIOLockedValueBox(LinkCounts())
   private let pace: Duration
   /// Whether the guided tour starts at once, and then repeats.
   private let startTour: Bool
@@ -144,6 +146,11 @@ package final class DemoScreen: Sendable {
     }
   }
 
+  /// Times the client's link was lost and recovered while the screen showed.
+  package var linkCounts: (losses: Int, recoveries: Int) {
+    links.withLockedValue { ($0.losses, $0.recoveries) }
+  }
+
   /// Requests taken back out of the request queue unanswered (see ``removeOwnRequests()``).
   package var requestsTakenBack: Int { takenBack.withLockedValue { $0.count } }
 
@@ -204,7 +211,10 @@ package final class DemoScreen: Sendable {
   private func render(
     _ dashboard: inout DemoDashboard, into buffer: inout ScreenBuffer, now: NIODeadline
   ) -> Bool {
-    for event in clientInbox.drain() { dashboard.client.apply(event, now: now) }
+    for event in clientInbox.drain() {
+      links.withLockedValue { $0.count(event) }
+      dashboard.client.apply(event, now: now)
+    }
     for event in serverInbox.drain() { dashboard.server.apply(event) }
     for notice in serverNotices.drain() { dashboard.server.apply(notice) }
     for caption in captions.drain() {

@@ -156,9 +156,10 @@ struct RPCClientCommand: AsyncParsableCommand {
       } else if raw {
         ok = await RawLineMode(client: client, output: output).run()
       } else if requested.isEmpty {
+        await warnWithoutWorkers(client, output: output, waits: true)
         ok = await LineMode(client: client, idempotent: idempotent, output: output).run()
       } else {
-        await warnWithoutWorkers(client, output: output)
+        await warnWithoutWorkers(client, output: output, waits: waitForServer)
         ok = await OneShot(client: client, output: output, idempotent: idempotent).run(requested)
       }
       var accounting = CallAccounting(client.stats())
@@ -188,7 +189,9 @@ struct RPCClientCommand: AsyncParsableCommand {
     return configuration
   }
 
-  private func warnWithoutWorkers(_ client: RPCClient, output: ResultOutput) async {
+  /// `waits`: requests wait in the queue for a server (line mode, --wait-for-server); else
+  /// they fail at once, unsent (the one-shot's no-responders policy).
+  private func warnWithoutWorkers(_ client: RPCClient, output: ResultOutput, waits: Bool) async {
     let listening: Int?
     do {
       listening = try await client.workersListening()
@@ -202,9 +205,11 @@ struct RPCClientCommand: AsyncParsableCommand {
     }
     if listening == 0 {
       output(
-        waitForServer
-          ? " [!] no workers are listening on \(queue); requests wait for one (or time out)"
-          : " [!] no server consumes \(queue): no request is sent (--wait-for-server waits)")
+        waits
+          ? " [!] no workers are listening on \(queue) yet; requests wait there for one "
+            + "(at most the timeout, \(Format.duration(client.configuration.timeout)))"
+          : " [!] no server consumes \(queue): each request fails at once, unsent "
+            + "(--wait-for-server sends them to wait for one)")
     }
   }
 }

@@ -145,7 +145,8 @@ struct RPCDemoCommand: AsyncParsableCommand {
         ], logger: logger)
       // Every request in one class, as rpc-client's summary; those taken back out of the
       // queue are among the calls cancelled at the quit.
-      let accounting = CallAccounting(client.stats())
+      var accounting = CallAccounting(client.stats())
+      (accounting.linkLosses, accounting.recoveries) = screen.linkCounts
       let takenBack = screen.requestsTakenBack
       print(
         " [x] rpc-demo: \(accounting.text)"

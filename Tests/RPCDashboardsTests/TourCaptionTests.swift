@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import RPCDashboards
@@ -39,5 +40,20 @@ import Testing
       trimmed[first] == caption ? trimmed[first] : trimmed[first] + " " + trimmed[first + 1]
     #expect(shown == caption, "\(size)\n\(lines.joined(separator: "\n"))")
     #expect(!shown.contains("…"), "\(size): \(shown)")
+  }
+
+  /// A note from before the tour (`:timeout 10` says `timeout is now 10.00 s`) does not sit
+  /// above the first caption for the whole step.
+  @Test func aCaptionReplacesTheNoteFromBefore() {
+    var demo = ScreenFixtures.demo()
+    let now = NIODeadline.uptimeNanoseconds(5_000_000_000)
+    demo.client.say("timeout is now 10.00 s", now: now)
+    var buffer = ScreenBuffer(width: 80, height: 24)
+    demo.render(into: &buffer, now: now)
+    #expect(buffer.trimmedLines.contains { $0.contains("timeout is now 10.00 s") })
+    demo.caption = "Tour 1/5 — one request: fib(37) to rpc_queue"
+    demo.render(into: &buffer, now: now)
+    #expect(!buffer.trimmedLines.contains { $0.contains("timeout is now") })
+    #expect(buffer.trimmedLines.contains { $0.contains("Tour 1/5") })
   }
 }

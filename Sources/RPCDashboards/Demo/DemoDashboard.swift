@@ -24,7 +24,12 @@ package struct DemoDashboard: Sendable {
   /// The tour's caption for its current step, wrapped to two rows under the input line
   /// until the next one (`nil`: none); once the tour has ended, for ``captionLinger``.
   package var caption: String? {
-    didSet { captionUntil = nil }
+    didSet {
+      captionUntil = nil
+      // A caption explains what happens now: a note from before (`timeout is now 10.00 s`)
+      // would sit above it for the whole step.
+      if caption != nil { client.clearMessage() }
+    }
   }
   /// When the caption of a tour that ended goes.
   private(set) var captionUntil: NIODeadline?

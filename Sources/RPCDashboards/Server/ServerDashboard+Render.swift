@@ -82,7 +82,8 @@ extension ServerDashboard {
   private func renderHeader(into buffer: inout ScreenBuffer, now: NIODeadline) {
     let queueText: String
     var shorter: [String] = []
-    if let queueStatus {
+    // While the link is down the last counts are stale: the queue's name alone.
+    if let queueStatus, !status.isDown {
       queueText =
         "\(queue) (\(queueOrigin)): ready \(queueStatus.ready) · consumers \(queueStatus.consumers) (all servers)"
       shorter = ["\(queue): ready \(queueStatus.ready) · consumers \(queueStatus.consumers)"]
