@@ -124,6 +124,20 @@ import Testing
     #expect(row.contains("connection lost: the broker"), "\(lines.joined(separator: "\n"))")
   }
 
+  /// Labels `a:w1`, `b:w2`, `c:w1` always come with the legend that names the servers,
+  /// also with three of them at 80 columns.
+  @Test(arguments: ["80x24", "120x40"])
+  func threeServersAreNamedWheneverTheirLabelsShow(size: String) {
+    let servers = ["vm-3349", "vm-4935", "vm-2197"]
+    let ended = (0..<9).map { reply($0, worker: "\(servers[$0 % 3])/w\($0 % 2 + 1)") }
+    let lines = ScreenRendering.lines(client(ended), size: size)
+    let screen = lines.joined(separator: "\n")
+    guard screen.contains("a:w") else { return }  // full names shown: no legend needed
+    let title = lines.first { $0.contains("Completed (9)") } ?? ""
+    for server in servers { #expect(title.contains(server), "\(screen)") }
+    #expect(title.contains("a vm-") && title.contains("c vm-"), "\(screen)")
+  }
+
   @Test func aCutReasonEndsAfterAWholeWord() {
     let row = Table.Row(
       ["x"], spansFrom: 0, shorterSpans: ["timed out after 12.5 ms"])

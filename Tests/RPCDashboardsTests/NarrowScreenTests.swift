@@ -74,7 +74,7 @@ import Testing
     #expect(legend.label(nil) == "-")
     #expect(legend.text(width: 200) == "w on build-agent-eu-west-1-0427.internal-48213")
     #expect(legend.text(width: 22) == "w on build-ag…al-48213")
-    #expect(legend.text(width: 16) == nil)
+    #expect(legend.text(width: 12) == nil)
     #expect(WorkerLegend([nil]).text(width: 80) == nil)
   }
 

@@ -51,8 +51,9 @@ struct WorkerLegend: Sendable, Equatable {
   func isWhole(_ text: String) -> Bool { servers.allSatisfy { text.contains($0) } }
 
   static let separator = " · "
-  /// The shortest a server name is shortened to: less would not tell servers apart.
-  static let shortestName = 12
+  /// The shortest a server name is shortened to (`vm-…3349`, its pid kept): less would not
+  /// tell servers apart; three servers at 80 columns need this little.
+  static let shortestName = 8
 
   /// `build-agen…-48213`: the start and the end of `name`, `…` between, in `cells` cells.
   static func abbreviated(_ name: String, toCells cells: Int) -> String {
