@@ -138,6 +138,20 @@ import Testing
     #expect(title.contains("a vm-") && title.contains("c vm-"), "\(screen)")
   }
 
+  /// The note after a broker stop keeps the broker's reason to its end at 80 columns.
+  @Test func theBrokersReasonForALostLinkIsWholeAt80Columns() {
+    var board = client([])
+    let reason =
+      "the broker closed the connection: 320 CONNECTION_FORCED - broker forced connection "
+      + "closure with reason 'shutdown'"
+    board.apply(.link(.lost(reason: reason, failed: 0, resent: 0)), now: .uptimeNanoseconds(1))
+    var buffer = ScreenBuffer(width: 80, height: 24)
+    board.render(into: &buffer, now: .uptimeNanoseconds(1))
+    let text = buffer.trimmedLines.prefix(6).joined(separator: " ")
+      .split(separator: " ").joined(separator: " ")
+    #expect(text.contains("closure with reason 'shutdown'"), "\(buffer.trimmedLines)")
+  }
+
   @Test func aCutReasonEndsAfterAWholeWord() {
     let row = Table.Row(
       ["x"], spansFrom: 0, shorterSpans: ["timed out after 12.5 ms"])

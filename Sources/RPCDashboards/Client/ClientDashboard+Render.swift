@@ -71,13 +71,14 @@ extension ClientDashboard {
   }
 
   /// The message or the latest link note, or both (``noteMessages``), each wrapped to at most
-  /// two rows of `width` cells, so that a broker's reason at its end is not cut at 80
-  /// columns; then the caption; the
+  /// three rows of `width` cells, so that a broker's reason at its end is not cut at 80
+  /// columns (`link lost: … · the broker closed the connection: 320 CONNECTION_FORCED - …`
+  /// takes more than two); then the caption; the
   /// typing hint when neither.
   private func noteLines(caption: [String], width: Int) -> [(text: String, style: StyleRole)] {
     var notes: [(text: String, style: StyleRole)] = []
     for message in noteMessages {
-      notes += TextWrap.lines(message.text, width: width, maximumLines: 2).map {
+      notes += TextWrap.lines(message.text, width: width, maximumLines: 3).map {
         ($0, message.style)
       }
     }
