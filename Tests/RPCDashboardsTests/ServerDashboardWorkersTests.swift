@@ -87,6 +87,21 @@ import Testing
     #expect(try #require(row(lines, "w3")).contains(" 3.2/s "))
   }
 
+  /// A worker added between two snapshots that already handled a request counts it in its
+  /// own rate as the summary does: with one worker, the two agree.
+  @Test func aNewWorkersFirstRequestsCountInItsRate() throws {
+    var board = dashboard()
+    board.update(
+      stats: RPCServerStats(workers: [], retired: RPCWorkerTotals(processed: 5)), now: t0)
+    board.update(
+      stats: RPCServerStats(
+        workers: [worker(4, processed: 1)], retired: RPCWorkerTotals(processed: 5)),
+      now: t0 + .milliseconds(100))
+    let lines = panels(board)
+    #expect(lines[0].contains("rate 0.2/s over 5 s"), "\(lines)")
+    #expect(try #require(row(lines, "w4")).contains(" 0.2/s "), "\(lines)")
+  }
+
   @Test func aRemovedWorkerIsStoppingUntilItHasEndedThenItsRowGoes() throws {
     var board = dashboard()
     board.update(

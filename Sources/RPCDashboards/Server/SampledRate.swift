@@ -11,6 +11,9 @@ struct SampledRate: Sendable {
 
   static var window: TimeAmount { .seconds(Int64(RateWindow.seconds)) }
 
+  /// Whether any total was taken.
+  var hasSamples: Bool { !samples.isEmpty }
+
   /// Takes the total at `now` (times must not go back).
   mutating func record(total: Int, now: NIODeadline) {
     samples.append((now, total))

@@ -121,12 +121,19 @@ package struct ServerDashboard: Sendable {
   /// says when a worker asked for has appeared or one removed has ended; expires the message.
   package mutating func update(stats: RPCServerStats, now: NIODeadline) {
     let listed = Set(self.stats.workers.map(\.id))
+    let firstSnapshot = !overallRate.hasSamples
     self.stats = stats
     throughput.record(total: stats.handled, now: now)
     overallRate.record(total: stats.handled, now: now)
     for worker in stats.workers {
       workerHistory[worker.id, default: ThroughputHistory()].record(
         total: worker.totals.handled, now: now)
+      if workerRates[worker.id] == nil, !firstSnapshot {
+        // A worker added since the last snapshot started from nothing: what it handled
+        // before this first sight counts in its rate, as it does in the summary's.
+        workerRates[worker.id] = SampledRate()
+        workerRates[worker.id]?.record(total: 0, now: now)
+      }
       workerRates[worker.id, default: SampledRate()].record(total: worker.totals.handled, now: now)
     }
     let live = Set(stats.workers.map(\.id))
