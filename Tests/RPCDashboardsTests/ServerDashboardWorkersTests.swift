@@ -102,6 +102,27 @@ import Testing
     #expect(try #require(row(lines, "w4")).contains(" 0.2/s "), "\(lines)")
   }
 
+  /// The columns stay put while workers go busy and idle again (at 80 columns, where the
+  /// state column is the one that varies), and settle once no busy state was seen for 10 s.
+  @Test func columnsDoNotJumpWhenAWorkerGoesBusyAndBack() throws {
+    var board = dashboard()
+    let busy = RPCWorkerStats.State.busy(n: 30, correlationID: "0a7ec0d9-106", since: .zero)
+    board.update(stats: RPCServerStats(workers: [worker(1), worker(2)]), now: t0)
+    let idleHeading = try #require(panels(board, width: 80).first { $0.hasPrefix("id") })
+    board.update(
+      stats: RPCServerStats(workers: [worker(1, busy, held: 1), worker(2)]),
+      now: t0 + .milliseconds(100))
+    let busyHeading = try #require(panels(board, width: 80).first { $0.hasPrefix("id") })
+    board.update(
+      stats: RPCServerStats(workers: [worker(1), worker(2)]), now: t0 + .milliseconds(200))
+    let afterHeading = try #require(panels(board, width: 80).first { $0.hasPrefix("id") })
+    #expect(busyHeading != idleHeading, "the busy state widens the column")
+    #expect(afterHeading == busyHeading)
+    board.update(stats: RPCServerStats(workers: [worker(1), worker(2)]), now: t0 + .seconds(11))
+    let settled = try #require(panels(board, width: 80).first { $0.hasPrefix("id") })
+    #expect(settled == idleHeading)
+  }
+
   @Test func aRemovedWorkerIsStoppingUntilItHasEndedThenItsRowGoes() throws {
     var board = dashboard()
     board.update(

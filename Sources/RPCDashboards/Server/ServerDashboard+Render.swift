@@ -175,7 +175,8 @@ extension ServerDashboard {
     var table = Table(
       title: "Workers (\(stats.workers.count)) · req/s over \(RateWindow.seconds) s",
       columns: [
-        .init("id", .fit), .init("state", .fit),
+        // As wide as the widest state of the last seconds (see StateColumnWidths).
+        .init("id", .fit), .init("state", .fixed(max(5, stateWidths.width(level: stateLevel)))),
         // Requests delivered and not yet acknowledged, of the prefetch (`3/4`).
         .init("held", .fit, alignment: .right),
         .init("done", .fit, alignment: .right),

@@ -62,6 +62,8 @@ package struct ServerDashboard: Sendable {
   /// the totals row), and each listed worker's: one computation, one window.
   private var overallRate = SampledRate()
   private var workerRates: [Int: SampledRate] = [:]
+  /// The state column's recent widest, per form level.
+  var stateWidths = StateColumnWidths()
   /// Workers asked for and not yet listed: until when each is announced as it appears (an
   /// add that failed, said by the application, is not awaited for ever).
   var addsAwaited: [NIODeadline] = []
@@ -136,6 +138,13 @@ package struct ServerDashboard: Sendable {
       }
       workerRates[worker.id, default: SampledRate()].record(total: worker.totals.handled, now: now)
     }
+    stateWidths.record(
+      (0..<4).map { level in
+        stats.workers.map { worker in
+          let forms = stateForms(worker)
+          return forms[min(level, forms.count - 1)].cellWidth
+        }.max() ?? 0
+      }, now: now)
     let live = Set(stats.workers.map(\.id))
     workerHistory = workerHistory.filter { live.contains($0.key) }
     workerRates = workerRates.filter { live.contains($0.key) }
