@@ -152,6 +152,20 @@ import Testing
     #expect(text.contains("closure with reason 'shutdown'"), "\(buffer.trimmedLines)")
   }
 
+  /// Narrow screens abbreviate whole: the discarded counts at 50×16, the typing hint at 70.
+  @Test func titlesAndHintsShortenWithoutCuts() {
+    let client = ScreenRendering.lines(ScreenFixtures.client(), size: "50x16")
+    let discarded = client.first { $0.hasPrefix("Discarded") } ?? ""
+    #expect(discarded.hasPrefix("Discarded: late "), "\(client.joined(separator: "\n"))")
+    #expect(!discarded.contains("…"), "\(discarded)")
+    var demo = ScreenFixtures.demo()
+    demo.caption = nil
+    var buffer = ScreenBuffer(width: 70, height: 24)
+    demo.render(into: &buffer, now: .uptimeNanoseconds(1))
+    let hint = buffer.trimmedLines.first { $0.contains("numbers: ") } ?? ""
+    #expect(hint.contains("? help") && !hint.contains("…"), "\(buffer.trimmedLines)")
+  }
+
   @Test func aCutReasonEndsAfterAWholeWord() {
     let row = Table.Row(
       ["x"], spansFrom: 0, shorterSpans: ["timed out after 12.5 ms"])

@@ -40,6 +40,14 @@ extension ClientDashboard {
 
   /// The title of the discarded list: `Discarded replies: late 1 · unknown 0 · duplicate 2`,
   /// with `(1,000 shown of 2,345)` when the list holds only the newest.
+  /// ``discardedTitle`` for narrow screens: `Discarded: late 1 · unknown 0 · duplicate 2`.
+  var discardedShorterTitle: String {
+    guard let stats else { return "Discarded:" }
+    return "Discarded: "
+      + RPCDiscardKind.allCases.map { "\($0.rawValue) \(Format.count(stats.count($0)))" }
+      .joined(separator: " · ")
+  }
+
   var discardedTitle: String {
     guard let stats else { return "Discarded replies:" }
     let counts = RPCDiscardKind.allCases.map { "\($0.rawValue) \(Format.count(stats.count($0)))" }

@@ -86,11 +86,12 @@ extension ClientDashboard {
     if notes.isEmpty, rawMode {
       notes.append((rawHint, .dim))
     } else if notes.isEmpty {
-      notes.append(
-        (
-          "type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
-          .dim
-        ))
+      let hints = [
+        "type numbers: 35 · 30 31 32 · 30x50 · 1..40 — :timeout 2 — F2/F3 demos — ? help",
+        "type numbers: 35 · 30 31 32 · 30x50 · 1..40 — F2/F3 demos — ? help",
+        "numbers: 35 · 30x50 · 1..40 — ? help",
+      ]
+      notes.append((hints.first { $0.cellWidth <= width } ?? hints[hints.count - 1], .dim))
     }
     return notes
   }
@@ -284,7 +285,7 @@ extension ClientDashboard {
   }
 
   private func discardedTable(idWidth: Int) -> Table {
-    Table(
+    var table = Table(
       title: discardedTitle,
       columns: [
         .init("kind", .fixed(9)), .init("correlation id", .fixed(idWidth)),
@@ -301,5 +302,7 @@ extension ClientDashboard {
         return Table.Row([reply.kind.rawValue, reply.id, detail], style: .warning)
       },
       emptyText: "none yet — F2 injects an unknown reply, F3 provokes a late one")
+    table.shorterTitle = discardedShorterTitle
+    return table
   }
 }
