@@ -71,7 +71,9 @@ public final class AMQPConnection: Sendable {
   /// Connects to the first endpoint that answers, trying them in order; recovery later
   /// tries them in turn. The recovery policy is the first configuration's.
   ///
-  /// - Throws: the last endpoint's error (see ``connect(to:eventLoopGroup:logger:)``);
+  /// - Throws: with one endpoint, its error (see ``connect(to:eventLoopGroup:logger:)``);
+  ///   with several, an ``AMQPError`` with the last one's code whose message names every
+  ///   endpoint and why it failed (`127.0.0.1:5681: connection refused; 127.0.0.1:5682: …`);
   ///   ``AMQPError/Code/invalidArgument`` for an empty list.
   public static func connect(
     to configurations: [AMQPConnectionConfiguration],
@@ -81,19 +83,28 @@ public final class AMQPConnection: Sendable {
     guard !configurations.isEmpty else {
       throw AMQPError(.invalidArgument, "no broker endpoint to connect to")
     }
-    var lastError: any Error = AMQPError(.connectFailed, "no endpoint answered")
+    var failures: [(endpoint: String, error: any Error)] = []
     for index in configurations.indices {
       do {
         return try await connect(
           configurations, index: index, eventLoop: eventLoopGroup.next(), logger: logger)
       } catch {
-        lastError = error
+        failures.append((configurations[index].endpoint, error))
         logger.info(
           "cannot connect",
           metadata: ["endpoint": "\(configurations[index].endpoint)", "error": "\(error)"])
       }
     }
-    throw lastError
+    guard failures.count > 1, let last = failures.last else {
+      throw failures.last?.error ?? AMQPError(.connectFailed, "no endpoint answered")
+    }
+    // Every endpoint's reason: the first may differ from the last (refused, then a timeout).
+    let reasons = failures.map { failure in
+      "\(failure.endpoint): \((failure.error as? AMQPError)?.message ?? "\(failure.error)")"
+    }
+    throw AMQPError(
+      (last.error as? AMQPError)?.code ?? .connectFailed,
+      "no endpoint answered (" + reasons.joined(separator: "; ") + ")")
   }
 
   private static func connect(

@@ -45,6 +45,26 @@ extension BrokerTests {
       #expect(error?.code == .connectFailed)
     }
 
+    /// Every node of a cluster down: the error says why each endpoint failed, not only the
+    /// last one's reason.
+    @Test func noEndpointAnsweringNamesEveryEndpointsReason() async throws {
+      var first = try Broker.configuration
+      first.host = "127.0.0.1"
+      first.port = 1
+      var second = first
+      second.port = 2
+      let error = await #expect(throws: AMQPError.self) {
+        try await AMQPConnection.connect(to: [first, second])
+      }
+      #expect(error?.code == .connectFailed)
+      let message = error?.message ?? ""
+      #expect(message.contains("127.0.0.1:1: ") && message.contains("127.0.0.1:2: "), "\(message)")
+      // The first endpoint that answers wins; the others' failures are not reported.
+      let connection = try await AMQPConnection.connect(to: [first, try Broker.configuration])
+      #expect(connection.endpoint == (try Broker.configuration).endpoint)
+      try await connection.close()
+    }
+
     @Test func manyChannelsOpenConcurrently() async throws {
       let connection = try await Broker.connect()
       let ids = try await withThrowingTaskGroup(of: UInt16.self) { group in
