@@ -106,6 +106,7 @@ struct ClusterFailover {
 
   struct Run {
     var queue: String
+    /// The bench client's connection name (`rabbitmqctl list_connections`).
     var clientName: String
     var servers: [Server]
     var bench: ClusterProcess
@@ -147,7 +148,9 @@ struct ClusterFailover {
       defer { bench.stop() }
       // The load flows: a fault now hits requests in flight.
       try await bench.waitForOutput(containing: "[2s] sent")
-      let run = Run(queue: queue, clientName: clientName, servers: servers, bench: bench)
+      // rpc-bench names its connections after the URL's name and their role.
+      let run = Run(
+        queue: queue, clientName: "\(clientName) client 1", servers: servers, bench: bench)
       let recovery = try await inflict(run)
 
       let (status, output) = try await bench.finish(seconds: Double(duration) + 60)

@@ -83,8 +83,8 @@ enum Cluster {
     return nil
   }
 
-  /// The node (index) the connection named `name` is on (the broker's own view: the port it
-  /// accepted it on); waits until the connection is listed.
+  /// The node (index) the connection named exactly `name` is on (the broker's own view: the
+  /// port it accepted it on); waits until the connection is listed.
   static func nodeOfConnection(named name: String, askingAnyOf nodes: [Int] = [0, 1, 2])
     async throws -> Int
   {
@@ -93,7 +93,7 @@ enum Cluster {
         let listing = try await ctl(
           on: nodes, "list_connections", "--no-table-headers", "port", "client_properties")
         for row in listing.split(separator: "\n")
-        where row.contains("{\"connection_name\",\"longstr\",\"\(name)\"}") {
+        where row.contains("{\"connection_name\",\"\(name)\"}") {
           if let port = row.split(separator: "\t").first.flatMap({ Int($0) }),
             let index = node(ofPort: port)
           {
@@ -206,7 +206,9 @@ enum RecoveryLines {
   /// Every downtime reported on the lines that contain `prefix` (`rpc-bench client 1:`), in
   /// seconds.
   static func downtimes(in output: String, prefix: String = "") -> [Double] {
-    output.split(separator: "\n").filter { $0.contains(prefix) }.compactMap { line in
+    // (Foundation's `contains("")` is false: no prefix means every line.)
+    output.split(separator: "\n").filter { prefix.isEmpty || $0.contains(prefix) }.compactMap {
+      line in
       line.firstMatch(of: /\[x\] recovered after (\d+\.\d) s/).flatMap { Double($0.1) }
     }
   }
