@@ -151,12 +151,15 @@ struct ClusterFailover {
       // rpc-bench names its connections after the URL's name and their role.
       let run = Run(
         queue: queue, clientName: "\(clientName) client 1", servers: servers, bench: bench)
+      let faultAt = bench.output.count
       let recovery = try await inflict(run)
 
       let (status, output) = try await bench.finish(seconds: Double(duration) + 60)
       #expect(status == 0, "\(output)")
       let summary = try JSONSummary(output)
-      let row = FailoverRow(fault: fault, summary: summary, recovery: recovery)
+      let row = FailoverRow(
+        fault: fault, summary: summary, recovery: recovery,
+        rates: FailoverRow.rates(in: output, faultAt: faultAt))
       #expect(row.sent > 0, "\(output)")
       #expect(summary.accountedFor == row.sent, "every request in one class: \(output)")
       #expect(summary["in_flight"] == 0, "\(output)")

@@ -214,11 +214,25 @@ enum RecoveryLines {
   }
 }
 
+/// rpc-bench's progress lines on standard error: `[3s] sent 2294  replied 2286  failed 0  753
+/// RPC/s  p50 …`, one a second.
+enum ProgressLines {
+  /// The RPC/s of every progress line in `output`.
+  static func rates(in output: Substring) -> [Int] {
+    output.split(separator: "\n").compactMap { line in
+      line.firstMatch(of: /^\[\d+s\] sent .* (\d+) RPC\/s/).flatMap { Int($0.1) }
+    }
+  }
+}
+
 /// One row of the failover table the cluster tests print, and what it checks.
 struct FailoverRow {
   var fault: String
   var summary: JSONSummary
   var recovery: String
+  /// The load's steadiest figure before the fault (the median second) and its slowest second
+  /// from the fault on, in replies per second.
+  var rates: (before: Int, slowestAfter: Int)?
 
   var sent: Int { summary["sent"] ?? 0 }
   var ok: Int { summary["ok"] ?? 0 }
@@ -228,6 +242,15 @@ struct FailoverRow {
     let percent = sent == 0 ? 0 : Double(ok) * 100 / Double(sent)
     return "FAILOVER | \(fault) | sent \(sent) | accounted \(summary.accountedFor) | ok \(ok) ("
       + String(format: "%.1f", percent) + " %) | \(recovery)"
+      + (rates.map { " | \($0.before) RPC/s before, slowest second after \($0.slowestAfter)" } ?? "")
+  }
+
+  /// ``rates`` from the bench's output, split where the fault began (`faultAt` characters in).
+  static func rates(in output: String, faultAt: Int) -> (before: Int, slowestAfter: Int)? {
+    let before = ProgressLines.rates(in: output.prefix(faultAt)).sorted()
+    let after = ProgressLines.rates(in: output.dropFirst(faultAt))
+    guard !before.isEmpty, let slowest = after.min() else { return nil }
+    return (before[before.count / 2], slowest)
   }
 
   /// `1.2 s`.
