@@ -4,7 +4,8 @@ import Testing
 /// Failover on the three-node cluster of `Scripts/cluster` (run by `Scripts/test-cluster`,
 /// skipped unless `$AMQP_CLUSTER_URLS` is set). Each test runs, on a quorum request queue of
 /// its own, two `rpc-server`s attached to different nodes (server A on n2, then n3, n1;
-/// server B on n3, then n1, n2) and an `rpc-bench --no-server` client on n1 (then n2, n3)
+/// server B on n3, then n1, n2), a third spread over all three (`--spread`: one worker's
+/// connection per node) and an `rpc-bench --no-server` client on n1 (then n2, n3)
 /// keeping 8 calls in flight; it inflicts one fault while the requests stream, then checks
 /// that the client's summary accounts for every request sent, that at least 90 % were
 /// answered, and that a new `rpc-client` call is answered afterwards. It prints one line of
@@ -100,7 +101,8 @@ struct ClusterFailover {
   // MARK: - The run every test shares
 
   struct Server {
-    var node: Int
+    /// The node it is attached to; nil for the server spread over every node.
+    var node: Int?
     var process: ClusterProcess
   }
 
@@ -138,6 +140,17 @@ struct ClusterFailover {
         // adopts it.
         try await process.waitForOutput(containing: "Awaiting RPC requests")
       }
+      // A third server spreads its three workers over the three nodes (`--spread`), so every
+      // fault takes one of its workers' links while the other two keep answering.
+      let spread = try ClusterProcess(
+        product: "rpc-server",
+        [
+          "--no-tui", "--quiet", "--workers", "3", "--work", "iterative", "--queue", queue,
+          "--spread", "--reconnect-max-delay", "1",
+        ] + Cluster.urlOptions(first: 0))
+      servers.append(Server(node: nil, process: spread))
+      let spreadStart = try await spread.waitForOutput(containing: "Awaiting RPC requests")
+      #expect(spreadStart.contains("3 workers over 3 connections"), "\(spreadStart)")
       let clientName = Broker.uniqueName("cluster-bench")
       let bench = try ClusterProcess(
         product: "rpc-bench",
