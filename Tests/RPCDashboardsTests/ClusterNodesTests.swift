@@ -28,6 +28,12 @@ import Testing
         == "cluster: n1 up (client, 1 worker) · n2 up (leader, 2 workers) · n3 DOWN · F9 stop/start a node"
     )
     #expect(wide.style == .warning)
+    var withMembers = nodes()
+    withMembers.members = ["n1@localhost", "n2@localhost", "n3@localhost"]
+    withMembers.online = ["n1@localhost", "n2@localhost"]
+    #expect(
+      withMembers.line(clientEndpoint: "127.0.0.1:5681", workerEndpoints: workers, width: 200)
+        .text.contains(" · queue members 2/3 online · F9 stop/start a node"))
     let narrow = nodes().line(clientEndpoint: "127.0.0.1:5681", workerEndpoints: workers, width: 60)
     #expect(narrow.text == "n1 up (client, w1) · n2 up (leader, w2) · n3 DOWN")
     let tiny = nodes().line(clientEndpoint: "127.0.0.1:5681", workerEndpoints: workers, width: 20)

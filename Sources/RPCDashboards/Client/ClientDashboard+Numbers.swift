@@ -38,8 +38,6 @@ extension ClientDashboard {
       + ", newest first"
   }
 
-  /// The title of the discarded list: `Discarded replies: late 1 · unknown 0 · duplicate 2`,
-  /// with `(1,000 shown of 2,345)` when the list holds only the newest.
   /// ``discardedTitle`` for narrow screens: `Discarded: late 1 · unknown 0 · duplicate 2`.
   var discardedShorterTitle: String {
     guard let stats else { return "Discarded:" }
@@ -48,6 +46,8 @@ extension ClientDashboard {
       .joined(separator: " · ")
   }
 
+  /// The title of the discarded list: `Discarded replies: late 1 · unknown 0 · duplicate 2`,
+  /// with `(1,000 shown of 2,345)` when the list holds only the newest.
   var discardedTitle: String {
     guard let stats else { return "Discarded replies:" }
     let counts = RPCDiscardKind.allCases.map { "\($0.rawValue) \(Format.count(stats.count($0)))" }

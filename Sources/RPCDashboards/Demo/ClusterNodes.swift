@@ -36,11 +36,6 @@ package struct ClusterNodes: Sendable, Hashable {
     nodes = zip(names, endpoints).map { Node(name: $0, endpoint: $1) }
   }
 
-  /// The short name of the node at `endpoint` (`n2`), for the node column and the header.
-  package func shortName(of endpoint: String) -> String? {
-    nodes.first { $0.endpoint == endpoint }?.shortName
-  }
-
   /// Endpoint → short name, for the server's node column.
   package var shortNames: [String: String] {
     Dictionary(nodes.map { ($0.endpoint, $0.shortName) }, uniquingKeysWith: { first, _ in first })
@@ -78,7 +73,13 @@ package struct ClusterNodes: Sendable, Hashable {
     let long = nodes.map { describe($0, long: true) }.joined(separator: " · ")
     let short = nodes.map { describe($0, long: false) }.joined(separator: " · ")
     let bare = nodes.map { $0.shortName + " " + Self.label($0.state) }.joined(separator: " ")
-    let forms = ["cluster: " + long + " · F9 stop/start a node", "cluster: " + long, short, bare]
+    // The quorum queue's replicas: how many of its members run (a majority must).
+    let replicas =
+      members.isEmpty ? "" : " · queue members \(online.count)/\(members.count) online"
+    let forms = [
+      "cluster: " + long + replicas + " · F9 stop/start a node", "cluster: " + long + replicas,
+      "cluster: " + long, short, bare,
+    ]
     let trouble = nodes.contains { $0.state != .running }
     return (forms.first { $0.cellWidth <= width } ?? bare, trouble ? .warning : .normal)
   }

@@ -144,7 +144,7 @@ package struct DemoDashboard: Sendable {
     let serverHeight = max(
       6,
       min(
-        server.panelHeight(width: panels.width),
+        server.panelHeight(width: panels.width) + (cluster == nil ? 0 : 1),
         panels.height - clientMinimum))
     let (clientArea, serverBlock) = panels.splitBottom(serverHeight)
     client.renderPanels(into: &buffer, in: clientArea, now: now, caption: captionLines)
