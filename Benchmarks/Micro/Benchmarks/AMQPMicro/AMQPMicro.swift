@@ -7,26 +7,32 @@ import NIOCore
 // matched call). Every benchmark counts mallocs per operation; `Scripts/benchmarks check`
 // compares them (and, loosely, time) with the static thresholds in `Thresholds/`.
 //
+// Names have no spaces: `thresholds update` writes a space as "_" but `thresholds check` looks
+// the file up by the name as it is (ordo-one/benchmark 1.38.1).
+//
 // `PendingCallTable.swift` in this folder is a link to the client's own source file
 // (`Sources/AMQPRPC/Client/PendingCallTable.swift`): the type is `package`, which a separate
 // package cannot import, so it is compiled here again, unchanged.
 
 let benchmarks: @Sendable () -> Void = {
-  /// Allocations per operation must match the stored p90 exactly (fewer fails too, so that the
-  /// stored figure is updated and kept). Time on a shared two-core machine varies by tens of
-  /// percent, so it fails only past 3 times the stored p90. Only these two metrics are measured:
-  /// a stored metric without a tolerance here would be checked with none.
+  /// Each sample is 1,000 operations, and the figures (and thresholds) are per sample.
+  /// Allocations may differ from the stored p90 by at most 50 per sample (0.05 per operation:
+  /// the table's amortised heap rebuilds move it by a few), either way: fewer fails too, so
+  /// that a saving is stored with `Scripts/benchmarks update` and kept. Time on a shared
+  /// two-core machine varies by tens of percent, so it fails only past 3 times the stored
+  /// p90. Only these two metrics are measured: a stored metric without a tolerance here
+  /// would be checked with none.
   let tolerances: [BenchmarkMetric: BenchmarkThresholds] = [
-    .mallocCountTotal: .init(absolute: [.p90: 0]),
+    .mallocCountTotal: .init(absolute: [.p90: 50]),
     .wallClock: .init(relative: [.p90: 200]),
   ]
   Benchmark.defaultConfiguration = .init(
     metrics: [.wallClock, .mallocCountTotal],
     timeUnits: .nanoseconds,
     warmupIterations: 10,
-    scalingFactor: .one,
+    scalingFactor: .kilo,
     maxDuration: .seconds(2),
-    maxIterations: .kilo(200),
+    maxIterations: .kilo(1),
     thresholds: tolerances
   )
 
@@ -69,8 +75,9 @@ func codecBenchmarks() {
   let body = ByteBuffer(string: "35")
 
   // As the connection handler writes a publish: method, header, body into one buffer. The
-  // buffer is new each time (the handler reuses one per event-loop tick): 1 allocation.
-  Benchmark("Codec: encode publish (3 frames)") { benchmark in
+  // buffer is new each time (the handler reuses one per event-loop tick), so its storage is
+  // allocated here: any allocation beyond that is the encoder's.
+  Benchmark("Codec.encodePublish") { benchmark in
     for _ in benchmark.scaledIterations {
       var buffer = ByteBuffer()
       buffer.reserveCapacity(256)
@@ -82,23 +89,31 @@ func codecBenchmarks() {
   }
 
   // What the client adds to each publish: the 255-byte short-string check.
-  Benchmark("Codec: check short strings of a publish") { benchmark in
+  Benchmark("Codec.checkShortStrings") { benchmark in
     for _ in benchmark.scaledIterations {
       blackHole(publish.oversizedShortString ?? requestProperties.oversizedShortString)
     }
   }
 
   let deliver = encodedDeliver(correlationID: "a1b2c3d4-123456")
-  Benchmark("Codec: decode deliver (3 frames)") { benchmark in
-    var decoder = AMQPFrameDecoder()  // one per connection: it has seen the first frame
+  // One decoder per connection: it has seen the first frame.
+  let decoder = Shared(AMQPFrameDecoder())
+  Benchmark("Codec.decodeDeliver") { benchmark in
     for _ in benchmark.scaledIterations {
       var input = deliver
-      while let frame = try? decoder.decodeFrame(from: &input) { blackHole(frame) }
+      while let frame = try? decoder.value.decodeFrame(from: &input) { blackHole(frame) }
     }
   }
 }
 
 // MARK: - Pending-call table
+
+/// State that lives across samples: a benchmark's closure runs once per sample, and state
+/// made (and freed) inside it would be measured with it. Samples run one at a time.
+final class Shared<Value>: @unchecked Sendable {
+  var value: Value
+  init(_ value: Value) { self.value = value }
+}
 
 /// Stands in for the client's waiter (a reference the table holds per call).
 final class Waiter: Sendable {
@@ -127,20 +142,31 @@ func entry(_ id: String, slot: Int, now: NIODeadline) -> PendingCallTable<Waiter
 }
 
 func pendingCallBenchmarks() {
+  // How RPCClient makes an id (`idPrefixAndDash + String(number)`, private there): up to 15
+  // UTF-8 bytes a Swift string is stored inline; from the millionth call on, ids have 16 and
+  // each one is a heap allocation.
+  for (digits, first) in [(6, 100_000), (7, 1_000_000)] {
+    Benchmark("CorrelationID.make.\(digits)Digits") { benchmark in
+      let prefix = "a1b2c3d4-"
+      for iteration in benchmark.scaledIterations {
+        blackHole(prefix + String(first + iteration % 800_000))
+      }
+    }
+  }
+
   for inFlight in [1, 100, 1000] {
     let ids = correlationIDs(inFlight)
     let now = NIODeadline.now()
     // A reply answers the oldest call and a new call takes its place, as in a steady run.
-    Benchmark("Pending calls: resolve + register, \(inFlight) in flight") { benchmark in
-      var table = filledTable(ids, now: now)
-      let waiters = ids.indices.map { Waiter(slot: $0) }
-      benchmark.startMeasurement()
+    let table = Shared(filledTable(ids, now: now))
+    let waiters = ids.indices.map { Waiter(slot: $0) }
+    Benchmark("PendingCalls.resolveAndRegister.inFlight\(inFlight)") { benchmark in
       for iteration in benchmark.scaledIterations {
         let slot = iteration % inFlight
-        let resolution = table.resolve(id: ids[slot], issuedByUs: true, now: now)
+        let resolution = table.value.resolve(id: ids[slot], issuedByUs: true, now: now)
         guard case .matched(var matched) = resolution else { fatalError("not matched") }
         matched.waiter = waiters[slot]
-        blackHole(table.register(matched))
+        blackHole(table.value.register(matched))
       }
     }
   }
@@ -148,24 +174,24 @@ func pendingCallBenchmarks() {
   let ids = correlationIDs(100)
   let now = NIODeadline.now()
   // A reply that matches no waiting call (its call gave up, or it is not ours).
-  Benchmark("Pending calls: lookup of an unknown id, 100 in flight") { benchmark in
-    var table = filledTable(ids, now: now)
-    benchmark.startMeasurement()
+  let table = Shared(filledTable(ids, now: now))
+  Benchmark("PendingCalls.unknownID.inFlight100") { benchmark in
     for _ in benchmark.scaledIterations {
-      blackHole(table.resolve(id: "ffffffff-999999", issuedByUs: false, now: now))
+      blackHole(table.value.resolve(id: "ffffffff-999999", issuedByUs: false, now: now))
     }
   }
 
   // A call cancelled (or unroutable) and a new one sent: the id is remembered as given up.
-  Benchmark("Pending calls: remove + register, 100 in flight") { benchmark in
-    var table = filledTable(ids, now: now)
-    let waiters = ids.indices.map { Waiter(slot: $0) }
-    benchmark.startMeasurement()
+  let cancelling = Shared(filledTable(ids, now: now))
+  let waiters = ids.indices.map { Waiter(slot: $0) }
+  Benchmark("PendingCalls.removeAndRegister.inFlight100") { benchmark in
     for iteration in benchmark.scaledIterations {
       let slot = iteration % ids.count
-      guard var removed = table.remove(id: ids[slot], now: now) else { fatalError("missing") }
+      guard var removed = cancelling.value.remove(id: ids[slot], now: now) else {
+        fatalError("missing")
+      }
       removed.waiter = waiters[slot]
-      blackHole(table.register(removed))
+      blackHole(cancelling.value.register(removed))
     }
   }
 }
@@ -182,18 +208,17 @@ func replyMatchingBenchmarks() {
   let ids = correlationIDs(inFlight)
   let delivers = ids.map { encodedDeliver(correlationID: $0) }
   let now = NIODeadline.now()
-  Benchmark("Reply matching: decode deliver + resolve, 100 in flight") { benchmark in
-    var table = filledTable(ids, now: now)
-    let waiters = ids.indices.map { Waiter(slot: $0) }
-    var decoder = AMQPFrameDecoder()
-    benchmark.startMeasurement()
+  let table = Shared(filledTable(ids, now: now))
+  let waiters = ids.indices.map { Waiter(slot: $0) }
+  let decoder = Shared(AMQPFrameDecoder())
+  Benchmark("ReplyMatching.decodeAndResolve.inFlight100") { benchmark in
     for iteration in benchmark.scaledIterations {
       let slot = iteration % inFlight
       var input = delivers[slot]
       var correlationID: String?
       var headers: AMQPFieldTable?
       var body: ByteBuffer?
-      while let frame = try? decoder.decodeFrame(from: &input) {
+      while let frame = try? decoder.value.decodeFrame(from: &input) {
         switch frame {
         case .header(_, let header):
           correlationID = header.properties.correlationID
@@ -204,12 +229,12 @@ func replyMatchingBenchmarks() {
           break
         }
       }
-      let resolution = table.resolve(id: correlationID ?? "", issuedByUs: true, now: now)
+      let resolution = table.value.resolve(id: correlationID ?? "", issuedByUs: true, now: now)
       guard case .matched(var matched) = resolution else { fatalError("not matched") }
       blackHole(headers)
       blackHole(body)
       matched.waiter = waiters[slot]
-      blackHole(table.register(matched))
+      blackHole(table.value.register(matched))
     }
   }
 }
