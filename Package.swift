@@ -163,15 +163,6 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .executableTarget(
-      name: "amqp-codec-bench",
-      dependencies: [
-        "AMQPProtocol", "AllocationCounter", .product(name: "NIOCore", package: "swift-nio"),
-      ],
-      path: "Benchmarks/CodecBenchmark",
-      swiftSettings: swiftSettings
-    ),
-    .target(name: "AllocationCounter", path: "Benchmarks/AllocationCounter"),
-    .executableTarget(
       name: "FrameDecoderFuzzer",
       dependencies: [
         "AMQPProtocol", "FuzzHarness", .product(name: "NIOCore", package: "swift-nio"),

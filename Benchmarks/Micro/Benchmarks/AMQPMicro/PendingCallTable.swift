@@ -1,0 +1,1 @@
+../../../../Sources/AMQPRPC/Client/PendingCallTable.swift
