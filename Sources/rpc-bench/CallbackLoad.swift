@@ -17,6 +17,8 @@ final class CallbackLoad: Sendable {
   let clients: [RPCClient]
   let inflight: Int
   let n: Int
+  /// Whether calls are marked idempotent (sent again after a lost link).
+  let idempotent: Bool
   let warmup: Int
   let total: Int
   let duration: TimeAmount?
@@ -24,12 +26,13 @@ final class CallbackLoad: Sendable {
   private let state = NIOLockedValueBox(State())
 
   init(
-    clients: [RPCClient], inflight: Int, n: Int, warmup: Int, count: Int?, duration: TimeAmount,
-    recorder: BenchRecorder
+    clients: [RPCClient], inflight: Int, n: Int, idempotent: Bool, warmup: Int, count: Int?,
+    duration: TimeAmount, recorder: BenchRecorder
   ) {
     self.clients = clients
     self.inflight = inflight
     self.n = n
+    self.idempotent = idempotent
     self.warmup = warmup
     self.total = warmup + (count ?? Int.max / 2)
     self.duration = count == nil ? duration : nil
@@ -80,7 +83,7 @@ final class CallbackLoad: Sendable {
     }
     recorder.sent()
     let begin = NIODeadline.now()
-    client.fibonacci(n) { [self] result in
+    client.fibonacci(n, idempotent: idempotent) { [self] result in
       switch result {
       case .success:
         recorder.replied(latency: .now() - begin, measured: number > warmup)

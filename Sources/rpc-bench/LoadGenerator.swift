@@ -15,6 +15,8 @@ struct LoadGenerator: Sendable {
   let clients: [RPCClient]
   let inflight: Int
   let n: Int
+  /// Whether calls are marked idempotent (sent again after a lost link).
+  let idempotent: Bool
   let warmup: Int
   let count: Int?
   let duration: TimeAmount
@@ -35,7 +37,7 @@ struct LoadGenerator: Sendable {
     let issued = NIOLockedValueBox(0)
     let recorder = self.recorder
     let warmup = self.warmup
-    let n = self.n
+    let (n, idempotent) = (self.n, self.idempotent)
     let deadlineAfterStart = duration
     let useDuration = count == nil
     /// One in-flight slot: calls until the run is over.
@@ -53,7 +55,7 @@ struct LoadGenerator: Sendable {
         recorder.sent()
         let begin = NIODeadline.now()
         do {
-          _ = try await client.fibonacci(n)
+          _ = try await client.fibonacci(n, idempotent: idempotent)
           recorder.replied(latency: .now() - begin, measured: number > warmup)
         } catch let error as RPCError {
           recorder.failed(timedOut: error.code == .timedOut)

@@ -147,6 +147,14 @@ struct RPCBenchCommand: AsyncParsableCommand {
 
   @Flag(
     help: ArgumentHelp(
+      "Mark calls idempotent: those in flight when a link is lost are sent again.",
+      discussion:
+        "fib(n) may run twice; without it such calls end as connection lost (see rpc-client --idempotent)."
+    ))
+  var idempotent = false
+
+  @Flag(
+    help: ArgumentHelp(
       "Send requests as the tutorial clients do: only reply_to and correlation_id.",
       discussion:
         "By default requests also carry their deadline (expiration and a header) and are published as mandatory; this leaves all three out, for a like-for-like comparison with other clients."
@@ -232,13 +240,14 @@ struct RPCBenchCommand: AsyncParsableCommand {
     let result: LoadGenerator.Result
     if asyncAPI {
       result = try await LoadGenerator(
-        clients: rpcClients.map(\.0), inflight: inflight, n: n, warmup: warmup, count: count,
-        duration: duration.timeAmount, recorder: recorder, onLoop: onLoop
+        clients: rpcClients.map(\.0), inflight: inflight, n: n, idempotent: idempotent,
+        warmup: warmup, count: count, duration: duration.timeAmount, recorder: recorder,
+        onLoop: onLoop
       ).run()
     } else {
       result = await CallbackLoad(
-        clients: rpcClients.map(\.0), inflight: inflight, n: n, warmup: warmup, count: count,
-        duration: duration.timeAmount, recorder: recorder
+        clients: rpcClients.map(\.0), inflight: inflight, n: n, idempotent: idempotent,
+        warmup: warmup, count: count, duration: duration.timeAmount, recorder: recorder
       ).run()
     }
     printer.cancel()

@@ -6,7 +6,7 @@ import Testing
 /// its own, two `rpc-server`s attached to different nodes (server A on n2, then n3, n1;
 /// server B on n3, then n1, n2), a third spread over all three (`--spread`: one worker's
 /// connection per node) and an `rpc-bench --no-server` client on n1 (then n2, n3)
-/// keeping 8 calls in flight; it inflicts one fault while the requests stream, then checks
+/// keeping 8 idempotent calls in flight; it inflicts one fault while the requests stream, then checks
 /// that the client's summary accounts for every request sent, that at least 90 % were
 /// answered, and that a new `rpc-client` call is answered afterwards. It prints one line of
 /// the failover table (`FAILOVER | …`) and leaves the cluster with three running nodes.
@@ -26,8 +26,8 @@ struct ClusterFailover {
   static let clientNode = 0
 
   /// a. The client's node stops RabbitMQ (`stop_app`, fast: its VM stays): the client's link
-  /// is closed, it fails over to the next URL; calls in flight on the old link fail as
-  /// "connection lost" and are counted so.
+  /// is closed, it fails over to the next URL; calls in flight on the old link (idempotent)
+  /// are sent again there with the new reply_to.
   @Test func stopTheClientsNode() async throws {
     try await failover("stop the client's node (stop_app)", duration: 10) { run in
       let node = try await Cluster.nodeOfConnection(named: run.clientName)
@@ -157,6 +157,8 @@ struct ClusterFailover {
         [
           "--no-server", "--queue", queue, "--inflight", "8", "--duration", "\(duration)",
           "--warmup", "0", "--timeout", "10", "--json", "--reconnect-max-delay", "1",
+          // fib is idempotent: calls caught in flight by a lost link are sent again.
+          "--idempotent",
         ] + Cluster.urlOptions(first: Self.clientNode, connectionName: clientName))
       defer { bench.stop() }
       // The load flows: a fault now hits requests in flight.

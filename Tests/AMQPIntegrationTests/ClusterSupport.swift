@@ -237,11 +237,24 @@ struct FailoverRow {
   var sent: Int { summary["sent"] ?? 0 }
   var ok: Int { summary["ok"] ?? 0 }
 
-  /// `FAILOVER | stop the client's node … | sent 4123 | accounted 4123 | ok 4101 (99.5 %) | …`
+  /// The calls that did not end ok, by class (`1 timed out, 8 connection lost`), or `none`.
+  var notOK: String {
+    let classes = [
+      ("error", "errors"), ("timed_out", "timed out"), ("unroutable", "unroutable"),
+      ("connection_lost", "connection lost"), ("cancelled", "cancelled"),
+    ]
+    let counts = classes.compactMap { key, label in
+      (summary[key] ?? 0) > 0 ? "\(summary[key] ?? 0) \(label)" : nil
+    }
+    return counts.isEmpty ? "none" : counts.joined(separator: ", ")
+  }
+
+  /// `FAILOVER | stop the client's node … | sent 4123 | accounted 4123 | ok 4101 (99.5 %) |
+  /// not ok: 22 connection lost | …`
   var line: String {
     let percent = sent == 0 ? 0 : Double(ok) * 100 / Double(sent)
     return "FAILOVER | \(fault) | sent \(sent) | accounted \(summary.accountedFor) | ok \(ok) ("
-      + String(format: "%.1f", percent) + " %) | \(recovery)"
+      + String(format: "%.1f", percent) + " %) | not ok: \(notOK) | \(recovery)"
       + (rates.map { " | \($0.before) RPC/s before, slowest second after \($0.slowestAfter)" } ?? "")
   }
 

@@ -210,19 +210,22 @@ public final class RPCClient: Sendable {
   /// arrive, on the connection's event loop (a timeout or failure may call it elsewhere). For
   /// load generators and event-driven code: no task, no hop per call. `completion` must not
   /// block; it may start the next call.
+  ///
+  /// `idempotent`: see ``fibonacci(_:timeout:idempotent:propagateDeadline:)``.
   public func fibonacci(
-    _ n: Int, timeout: Duration? = nil,
+    _ n: Int, timeout: Duration? = nil, idempotent: Bool = false,
     completion: @escaping @Sendable (Result<RPCReply, RPCError>) -> Void
   ) {
     start(
       id: nextCorrelationID(),
       RPCRequestContent(body: RPCWire.requestBuffer(n), contentType: "text/plain", n: n),
       timeout: (timeout ?? configuration.timeout).timeAmount,
-      propagateDeadline: configuration.propagatesDeadlines, completion: .callback(completion))
+      propagateDeadline: configuration.propagatesDeadlines, idempotent: idempotent,
+      completion: .callback(completion))
   }
 
   /// Calls with `body` (see the `async` form) and hands the outcome to `completion` instead
-  /// of suspending, as ``fibonacci(_:timeout:completion:)`` does for fib(n): the fast path for
+  /// of suspending, as ``fibonacci(_:timeout:idempotent:completion:)`` does for fib(n): the fast path for
   /// bulk callers of any procedure. (``RPCClientConfiguration/noResponders`` is not applied
   /// here: asking the broker would need a suspension.)
   public func call(
