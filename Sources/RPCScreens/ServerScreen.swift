@@ -89,5 +89,6 @@ extension ServerDashboard {
       maximumN: server.fibonacci.maximumN)
     tls = connection.tlsSession?.description
     serverName = server.configuration.serverName
+    spreadOverNodes = server.connections.count > 1
   }
 }

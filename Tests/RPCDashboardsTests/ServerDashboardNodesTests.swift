@@ -1,3 +1,4 @@
+import AMQPClient
 import AMQPRPC
 import NIOCore
 import Testing
@@ -10,19 +11,23 @@ import Testing
 @Suite struct ServerDashboardNodesTests {
   let t0 = NIODeadline.uptimeNanoseconds(80_000_000_000)
 
-  func worker(_ id: Int, on endpoint: String) -> RPCWorkerStats {
+  func worker(_ id: Int, on endpoint: String, connected: Bool = true) -> RPCWorkerStats {
     RPCWorkerStats(
       id: id, name: "vm-17118/w\(id)", state: .idle, prefetch: 1, processed: id, errors: 0,
       expired: 0, rejected: 0, rate: 0,
       service: LatencySummary(count: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0),
-      utilisation: 0, endpoint: endpoint)
+      utilisation: 0, held: 1, endpoint: endpoint, connected: connected)
   }
 
-  func panels(_ workers: [RPCWorkerStats], width: Int) -> [String] {
+  func panels(
+    _ workers: [RPCWorkerStats], width: Int, spread: Bool = false,
+    status: ConnectionStatus = .connected
+  ) -> [String] {
     var board = ServerDashboard(
       brokerURL: "amqp://guest:***@127.0.0.1:5681/%2F", queue: "rpc_queue",
       queueOrigin: "declared quorum", prefetch: 1, work: .recursive, maximumN: 45)
-    board.status = .connected
+    board.status = status
+    board.spreadOverNodes = spread
     board.update(stats: RPCServerStats(workers: workers), now: t0)
     var buffer = ScreenBuffer(width: width, height: 10)
     board.renderPanels(
@@ -52,5 +57,30 @@ import Testing
       [worker(1, on: "127.0.0.1:5672"), worker(2, on: "127.0.0.1:5672")], width: 120)
     #expect(lines.contains { $0.hasPrefix("id state") }, "\(lines)")
     #expect(!lines.joined().contains("5672"), "\(lines)")
+  }
+
+  /// `rpc-server --spread` when the first connection's node stops: only the workers on
+  /// that node have no link; the others keep their state and what they hold.
+  @Test func aSpreadServerShowsNoLinkOnlyForTheWorkersOnTheNodeThatWent() {
+    let down = ConnectionStatus.connected.applying(
+      .disconnected(AMQPError(.connectionClosedByServer, "CONNECTION_FORCED")),
+      now: .uptimeNanoseconds(1))
+    let lines = panels(
+      [
+        worker(1, on: "127.0.0.1:5681", connected: false), worker(2, on: "127.0.0.1:5683"),
+        worker(3, on: "127.0.0.1:5682"),
+      ], width: 120, spread: true, status: down)
+    #expect(lines.contains { $0.hasPrefix("w1 127.0.0.1:5681 NO LINK 0/1") }, "\(lines)")
+    #expect(lines.contains { $0.hasPrefix("w2 127.0.0.1:5683 idle 1/1") }, "\(lines)")
+    #expect(lines.contains { $0.hasPrefix("w3 127.0.0.1:5682 idle 1/1") }, "\(lines)")
+  }
+
+  /// After failovers put every spread worker on one node, the column stays.
+  @Test func aSpreadServerKeepsTheNodeColumnWithEveryWorkerOnOneNode() {
+    let lines = panels(
+      [worker(1, on: "127.0.0.1:5683"), worker(2, on: "127.0.0.1:5683")], width: 120,
+      spread: true)
+    #expect(lines.contains { $0.hasPrefix("id node state") }, "\(lines)")
+    #expect(lines.contains { $0.hasPrefix("all 1 node ") }, "\(lines)")
   }
 }

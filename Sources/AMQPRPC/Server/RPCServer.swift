@@ -176,6 +176,10 @@ public final class RPCServer: Sendable {
         logger.info(
           "rpc server recovered; workers consume again",
           metadata: ["downtime": "\(recovery.downtime)", "endpoint": "\(recovery.endpoint)"])
+        let affected = roster.withLockedValue { roster in
+          roster.workers.values.filter { $0.connection === connection }
+        }
+        for worker in affected { worker.linkUp.withLockedValue { $0 = true } }
       case .reconnecting, .recoveryFailed, .blocked, .unblocked: break
       }
       _ = notices.withLockedValue { $0 }?.yield(.connection(event))

@@ -34,6 +34,7 @@ extension RPCWorker {
   /// The worker's link or channel is gone: every request it held goes back to the queue,
   /// interrupted.
   func linkLost() {
+    linkUp.withLockedValue { $0 = false }
     linkEpoch.withLockedValue { $0 += 1 }
     let keys = held.withLockedValue { held in
       defer { held.removeAll() }

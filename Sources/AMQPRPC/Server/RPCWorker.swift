@@ -36,6 +36,8 @@ final class RPCWorker: Sendable {
   /// Counts the links (or channels) this worker lost: a request's answer is sent only on the
   /// link it came on.
   let linkEpoch = NIOLockedValueBox(0)
+  /// Whether the worker's connection has a link now (false from a loss to its recovery).
+  let linkUp = NIOLockedValueBox(true)
   private let triage: RPCRequestTriage
   /// The procedure served.
   private let handler: RPCHandler
@@ -256,6 +258,7 @@ final class RPCWorker: Sendable {
       $0.snapshot(id: id, name: name, prefetch: prefetch, held: unacknowledged, now: now)
     }
     stats.endpoint = connection.endpoint
+    stats.connected = linkUp.withLockedValue { $0 }
     return stats
   }
 

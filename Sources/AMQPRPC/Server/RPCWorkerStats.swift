@@ -28,6 +28,9 @@ public struct RPCWorkerStats: Sendable, Hashable {
   /// The broker endpoint (`host:port`) of the worker's connection, now or last: on a
   /// cluster, the node it consumes through (see ``RPCServer/start(connections:configuration:handler:)``).
   public var endpoint: String
+  /// Whether the worker's connection has a link now: false from its loss to its recovery
+  /// (the worker then holds nothing; the broker took its deliveries back).
+  public var connected: Bool
   /// Requests delivered to this worker and not yet acknowledged (or rejected): 0…prefetch
   /// (any number with prefetch 0, unlimited).
   public var held: Int
@@ -52,10 +55,11 @@ public struct RPCWorkerStats: Sendable, Hashable {
   public init(
     id: Int, name: String, state: State, prefetch: UInt16, processed: Int, errors: Int,
     expired: Int, rejected: Int, rate: Double, service: LatencySummary, utilisation: Double,
-    held: Int = 0, interrupted: Int = 0, endpoint: String = ""
+    held: Int = 0, interrupted: Int = 0, endpoint: String = "", connected: Bool = true
   ) {
     self.id = id
     self.endpoint = endpoint
+    self.connected = connected
     self.name = name
     self.state = state
     self.prefetch = prefetch

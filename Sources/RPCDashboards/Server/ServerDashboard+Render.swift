@@ -191,15 +191,16 @@ extension ServerDashboard {
       rows: [], emptyText: noWorkersText)
     // On a cluster (workers spread over connections to several nodes) each worker's node,
     // kept longest of the droppable columns.
+    // Spread workers keep the column when failovers put them all on one node.
     let nodes = Set(stats.workers.map(\.endpoint))
-    let showsNode = nodes.count > 1
+    let showsNode = nodes.count > 1 || spreadOverNodes
     if showsNode { table.columns.insert(.init("node", .fit, dropOrder: 7), at: 1) }
     var rows = stats.workers.enumerated().map { index, worker -> Table.Row in
       var style: StyleRole = index == selected ? .selected : .normal
       switch worker.state {
       case .paused, .restoring: if index != selected { style = .warning }
       case .stopped: if index != selected { style = .error }
-      case .idle, .busy: if status.isDown, index != selected { style = .warning }
+      case .idle, .busy: if hasNoLink(worker), index != selected { style = .warning }
       case .stopping: break
       }
       let forms = stateForms(worker)
@@ -220,7 +221,7 @@ extension ServerDashboard {
     if !stats.workers.isEmpty {
       rows.append(
         Table.Row(
-          ["all"] + (showsNode ? ["\(nodes.count) nodes"] : []) + [
+          ["all"] + (showsNode ? ["\(nodes.count) node\(nodes.count == 1 ? "" : "s")"] : []) + [
             "", "\(heldTotal)", "\(totals.processed)", "\(totals.errors)",
             "\(totals.rejected)/\(totals.expired)",
             Format.rate(rate), "", "", "", "",

@@ -31,12 +31,18 @@ extension ServerDashboard {
     draining ? "every worker has ended; quitting" : "no workers — press \(addWorkerKey) to add one"
   }
 
-  /// Requests `worker` holds: none while the link is down, whatever the last snapshot
-  /// says, since the broker took back every unacknowledged delivery with the connection.
-  func held(_ worker: RPCWorkerStats) -> Int { status.isDown ? 0 : worker.held }
+  /// Whether `worker` has no link now: its own connection's state when the workers are
+  /// spread over several connections (one per node), else the screen's one connection's.
+  func hasNoLink(_ worker: RPCWorkerStats) -> Bool {
+    !worker.connected || (status.isDown && !spreadOverNodes)
+  }
 
-  /// Requests every worker holds (none while the link is down).
-  var heldTotal: Int { status.isDown ? 0 : stats.held }
+  /// Requests `worker` holds: none while its link is down, whatever the last snapshot
+  /// says, since the broker took back every unacknowledged delivery with the connection.
+  func held(_ worker: RPCWorkerStats) -> Int { hasNoLink(worker) ? 0 : worker.held }
+
+  /// Requests every worker holds (none on a link that is down).
+  var heldTotal: Int { stats.workers.map(held).reduce(0, +) }
 
   /// `3/4`: requests a worker holds (delivered, not yet acknowledged) of its prefetch; the
   /// count alone when the prefetch is unlimited.
@@ -48,7 +54,7 @@ extension ServerDashboard {
   /// nothing (its request went back to the queue) and says so.
   func stateForms(_ worker: RPCWorkerStats) -> [String] {
     switch worker.state {
-    case .idle, .busy: status.isDown ? ["NO LINK"] : Self.stateForms(worker.state)
+    case .idle, .busy: hasNoLink(worker) ? ["NO LINK"] : Self.stateForms(worker.state)
     case .stopping, .paused, .restoring, .stopped: Self.stateForms(worker.state)
     }
   }

@@ -36,6 +36,9 @@ package struct ServerDashboard: Sendable {
   package var prefetch: UInt16
   package var work: RPCWorkMode
   package var maximumN: Int
+  /// Whether the workers are spread over several connections (`--spread`): each worker's
+  /// link and node are its own, shown in its row.
+  package var spreadOverNodes = false
   /// The key that adds a worker, as the empty table names it (`F5` in rpc-demo).
   package var addWorkerKey = "+"
   /// Short names of nodes by endpoint (`127.0.0.1:5681` → `n1`) for the node column, when
