@@ -70,4 +70,17 @@ import Testing
       DemoDashboard.keymap.helpLines + ClientDashboard.keymap.helpLines, in: lines,
       screen: "demo")
   }
+
+  /// On a cluster the demo has one key more (F9): its help still fits whole at 80×24.
+  @Test func clusterDemoHelpFitsAt80x24() {
+    var demo = ScreenFixtures.demo()
+    demo.cluster = ClusterNodes(
+      names: ["n1@localhost", "n2@localhost", "n3@localhost"],
+      endpoints: ["127.0.0.1:5681", "127.0.0.1:5682", "127.0.0.1:5683"])
+    _ = demo.handle(.function(1), now: ScreenFixtures.now)
+    let lines = ScreenRendering.lines(of: &demo)
+    expectWhole(
+      DemoDashboard.keymap.helpLines + DemoDashboard.clusterKeymap.helpLines
+        + ClientDashboard.keymap.helpLines, in: lines, screen: "cluster demo")
+  }
 }

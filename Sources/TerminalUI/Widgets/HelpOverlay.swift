@@ -23,15 +23,28 @@ package struct HelpOverlay: Widget, Sendable {
       area.width - 2, max(title.cellWidth + 4, min(paragraph.cellWidth, 76), bindingWidth) + 4)
     guard width > 20, area.height > 6 else { return }
     let inner = width - 4
-    let text = TextWrap.lines(paragraph, width: inner)
+    var text = TextWrap.lines(paragraph, width: inner)
     // Rows: title, blank, intro, blank, bindings, blank, close hint.
-    let fixedRows = 2 + (text.isEmpty ? 0 : text.count + 1) + 2
-    let room = max(0, area.height - 2 - fixedRows)
-    // One column when every binding, its explanation wrapped, fits the height; else two.
-    var layout = BindingLayout(lines: lines, inner: inner, keyWidth: keyWidth, columns: 1)
-    if layout.rowsNeeded > room, room > 0 {
-      layout = BindingLayout(lines: lines, inner: inner, keyWidth: keyWidth, columns: 2)
+    func room(intro: [String]) -> Int {
+      max(0, area.height - 2 - (2 + (intro.isEmpty ? 0 : intro.count + 1) + 2))
     }
+    /// One column when every binding, its explanation wrapped, fits the height; else two.
+    func wrappedLayout(room: Int) -> BindingLayout {
+      let one = BindingLayout(lines: lines, inner: inner, keyWidth: keyWidth, columns: 1)
+      guard one.rowsNeeded > room, room > 0 else { return one }
+      return BindingLayout(lines: lines, inner: inner, keyWidth: keyWidth, columns: 2)
+    }
+    var layout = wrappedLayout(room: room(intro: text))
+    if layout.placed(room: room(intro: text)).count < lines.count, !text.isEmpty {
+      // The keys matter more than the introduction: without it they may fit whole.
+      let keysAlone = wrappedLayout(room: room(intro: []))
+      if keysAlone.placed(room: room(intro: [])).count == lines.count {
+        text = []
+        layout = keysAlone
+      }
+    }
+    let fixedRows = 2 + (text.isEmpty ? 0 : text.count + 1) + 2
+    let room = room(intro: text)
     if layout.placed(room: room).count < lines.count {
       // Too many to show whole: every key still shows, its explanation cut to one row.
       layout = BindingLayout(
