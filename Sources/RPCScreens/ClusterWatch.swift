@@ -13,6 +13,8 @@ import RPCDashboards
 struct ClusterWatch: Sendable {
   private let state: NIOLockedValueBox<ClusterNodes>
   private let queue: String
+  /// What a stop or start did, for the screen to say (taken once).
+  private let notices = NIOLockedValueBox<[(text: String, isError: Bool)]>([])
 
   init(nodes: ClusterNodes, queue: String) {
     self.state = NIOLockedValueBox(nodes)
@@ -20,6 +22,14 @@ struct ClusterWatch: Sendable {
   }
 
   var current: ClusterNodes { state.withLockedValue { $0 } }
+
+  /// What the stops and starts did since the last call.
+  func takeNotices() -> [(text: String, isError: Bool)] {
+    notices.withLockedValue { notices in
+      defer { notices.removeAll() }
+      return notices
+    }
+  }
 
   /// The task that keeps the leader, members and node states current until cancelled.
   func start() -> Task<Void, Never> {
@@ -34,24 +44,50 @@ struct ClusterWatch: Sendable {
   /// Stops the node at `index` when it runs, else starts it; its state shows the step under
   /// way until `rabbitmqctl` returns.
   func toggle(_ index: Int) {
+    let notices = self.notices
     let node = state.withLockedValue { nodes -> ClusterNodes.Node? in
       guard nodes.nodes.indices.contains(index) else { return nil }
       let node = nodes.nodes[index]
       switch node.state {
-      case .stopping, .starting: return nil  // one step at a time
+      case .stopping, .starting:
+        notices.withLockedValue {
+          $0.append(("\(node.shortName) is still \(ClusterNodes.label(node.state))", false))
+        }
+        return nil  // one step at a time
       case .running, .stopped, .unknown: break
       }
       nodes.nodes[index].state = node.state == .running ? .stopping : .starting
       return node
     }
     guard let node else { return }
+    let stopping = node.state == .running
+    notices.withLockedValue {
+      $0.append(
+        (
+          stopping
+            ? "stopping RabbitMQ on \(node.shortName) (rabbitmqctl stop_app): its connections "
+              + "close, watch them fail over"
+            : "starting RabbitMQ on \(node.shortName) (rabbitmqctl start_app)…", false
+        ))
+    }
     Task { [self] in
-      let stopping = node.state == .running
       let done = await Self.rabbitmqctl(["-n", node.name, stopping ? "stop_app" : "start_app"])
       state.withLockedValue { nodes in
         guard let at = nodes.nodes.firstIndex(where: { $0.name == node.name }) else { return }
         nodes.nodes[at].state =
           done != nil ? (stopping ? .stopped : .running) : .unknown
+      }
+      if done == nil {
+        // start_app needs the node's Erlang VM: a node stopped for good (Scripts/cluster
+        // stop-node, a crash) must be started as a whole.
+        notices.withLockedValue {
+          $0.append(
+            (
+              "rabbitmqctl -n \(node.name) \(stopping ? "stop_app" : "start_app") failed: is the "
+                + "node itself running? (Scripts/cluster start-node \(node.shortName) starts "
+                + "a node stopped for good)", true
+            ))
+        }
       }
       await look()
     }

@@ -238,6 +238,9 @@ package final class DemoScreen: Sendable {
     dashboard.server.queueStatus = queueStatus.current
     dashboard.server.update(stats: server.stats(), now: now)
     if let cluster {
+      for notice in cluster.takeNotices() {
+        dashboard.client.say(notice.text, style: notice.isError ? .error : .accent, now: now)
+      }
       // The watch's view, keeping whether a node is being chosen (the dashboard's).
       let choosing = dashboard.cluster?.choosing ?? false
       dashboard.cluster = cluster.current

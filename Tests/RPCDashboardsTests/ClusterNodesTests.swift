@@ -53,7 +53,7 @@ import Testing
     #expect(demo.handle(.function(9), now: now).isEmpty)
     #expect(demo.cluster?.choosing == true)
     let prompt = demo.cluster?.line(clientEndpoint: "", workerEndpoints: [], width: 80).text
-    #expect(prompt == "Node: press 1 stops n1 · 2 stops n2 · 3 starts n3 (Esc: neither)")
+    #expect(prompt == "Node: press 1 stops n1 · 2 stops n2 · 3 starts n3 (any other key: none)")
     #expect(demo.handle(.character("3"), now: now) == [.toggleNode(2)])
     #expect(demo.cluster?.choosing == false)
     // Any other key cancels the choice and does nothing else (no digit reaches the input).

@@ -42,18 +42,19 @@ extension ClientDashboard {
 
   /// Shorter forms of ``failureText(_:)`` for a narrow column, the message kept longest:
   /// the server's kind without `server error` (`too-large: n = 46 is above …`), then the
-  /// message alone; when none fits, the outcome and the start of its message
-  /// (`connection lost: the broker closed …`), never a message cut before it says what
-  /// happened; a timeout as `timed out after 1.00 ms`, its number whole.
+  /// message alone, cut when nothing fits (`n = 92 is above this server's …`); any other
+  /// failure as its outcome and the start of its message (`connection lost: the broker
+  /// closed …`), never a message cut before it says what happened; a timeout as `timed out
+  /// after 1.00 ms`, its number whole.
   static func shorterFailureTexts(_ error: RPCError) -> [String] {
     if error.code == .timedOut, error.message.hasPrefix(timeoutPrefix) {
       let amount = error.message.dropFirst(timeoutPrefix.count)
       return ["timed out after \(amount)", "timeout \(amount)"]
     }
-    // The last form is the one cut when none fits whole.
+    // The last form is the one cut when none fits whole: for an error reply, the server's
+    // message (its kind is in the summary's error count and the help).
     if let kind = error.serverErrorKind {
-      let withKind = "\(kind.rawValue): \(error.message)"
-      return [withKind, error.message, withKind]
+      return ["\(kind.rawValue): \(error.message)", error.message]
     }
     return [error.message, failureText(error)]
   }

@@ -49,10 +49,14 @@ package struct ClusterNodes: Sendable, Hashable {
   ) {
     if choosing {
       let choices = nodes.enumerated().map { index, node in
-        "\(index + 1) \(node.state == .running ? "stops" : "starts") \(node.shortName)"
+        switch node.state {
+        case .running: "\(index + 1) stops \(node.shortName)"
+        case .stopping, .starting: "\(index + 1) \(node.shortName) \(Self.label(node.state))"
+        case .stopped, .unknown: "\(index + 1) starts \(node.shortName)"
+        }
       }
       let forms = [
-        "Node: press " + choices.joined(separator: " · ") + " (Esc: neither)",
+        "Node: press " + choices.joined(separator: " · ") + " (any other key: none)",
         "press " + choices.joined(separator: " · "),
         choices.joined(separator: " · "),
       ]
@@ -84,7 +88,7 @@ package struct ClusterNodes: Sendable, Hashable {
     return (forms.first { $0.cellWidth <= width } ?? bare, trouble ? .warning : .normal)
   }
 
-  static func label(_ state: State) -> String {
+  package static func label(_ state: State) -> String {
     switch state {
     case .running: "up"
     case .stopping: "STOPPING…"

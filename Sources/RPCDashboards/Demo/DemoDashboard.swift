@@ -182,7 +182,8 @@ package struct DemoDashboard: Sendable {
   /// connections always stays.
   private func renderHeader(into buffer: inout ScreenBuffer, now: NIODeadline) {
     let workers: String
-    switch client.workersListening {
+    // While the client's link is down the last count is stale: `consumers ?`.
+    switch client.status.isDown ? nil : client.workersListening {
     case .some(.some(let count)): workers = "consumers on \(client.queue): \(count)"
     case .some(.none): workers = "no \(client.queue)!"
     case .none: workers = "consumers ?"
