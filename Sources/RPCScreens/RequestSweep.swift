@@ -1,4 +1,5 @@
 import AMQPClient
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Takes one client's unanswered requests out of the request queue, so that none outlives
@@ -11,18 +12,21 @@ struct RequestSweep: Sendable {
   /// The client's callback queue: requests naming it in `reply_to` are the client's.
   let replyTo: String
 
-  /// Fetches every ready request (`basic.get`, at most `limit`), acknowledges — removes —
-  /// the client's own and keeps the others unacknowledged until the end, then returns them
-  /// to the queue in one `basic.nack` (they count one more delivery). Returns the
-  /// correlation ids removed; `removed` gets them as they go, in batches of
-  /// ``batchSize`` whose acknowledgements the broker has taken (thousands of requests take
-  /// seconds: one `basic.get` round trip each).
+  /// Consumes the ready requests on a channel of its own with no prefetch limit (the broker
+  /// streams them, thousands a second, where `basic.get` would take a round trip each),
+  /// acknowledges — removes — the client's own as they come and keeps the others
+  /// unacknowledged, then cancels the consumer and returns those to the queue in one
+  /// `basic.nack` (they count one more delivery). It stops once it has seen as many requests
+  /// as were ready at its start, when none has come for ``idleLimit`` (servers took the
+  /// rest), or at `deadline`. Returns the correlation ids removed; `removed` gets them as
+  /// they go, in batches whose acknowledgements the broker has taken.
   func removeOwnRequests(
-    limit: Int = 1_000_000, removed: @Sendable ([String]) -> Void = { _ in }
+    deadline: ContinuousClock.Instant = .now + .seconds(30),
+    removed: @escaping @Sendable ([String]) -> Void = { _ in }
   ) async throws -> [String] {
     let channel = try await connection.openChannel()
     do {
-      let all = try await sweep(channel, limit: limit, removed: removed)
+      let all = try await sweep(channel, deadline: deadline, removed: removed)
       try await channel.close()
       return all
     } catch {
@@ -31,41 +35,68 @@ struct RequestSweep: Sendable {
     }
   }
 
-  /// Requests acknowledged between two reports.
-  static let batchSize = 200
+  /// How long the sweep waits for a next request before it takes the queue as swept.
+  static let idleLimit = Duration.milliseconds(300)
+
+  /// What the consumer has seen, shared with its callback on the event loop.
+  private struct Progress: Sendable {
+    var seen = 0
+    var lastSeen = ContinuousClock.now
+    /// Own requests acknowledged, not yet reported: (correlation id, the ack's future).
+    var acked: [(id: String, ack: EventLoopFuture<Void>)] = []
+    /// The newest delivery tag of another client's request (kept unacknowledged).
+    var lastKept: UInt64?
+  }
 
   private func sweep(
-    _ channel: AMQPChannel, limit: Int, removed report: @Sendable ([String]) -> Void
+    _ channel: AMQPChannel, deadline: ContinuousClock.Instant,
+    removed report: @escaping @Sendable ([String]) -> Void
   ) async throws -> [String] {
-    var removed: [String] = []
-    var batch: [String] = []
-    var acks: [EventLoopFuture<Void>] = []
-    var lastKept: UInt64?
-    var fetched = 0
-    // Acknowledgements go out without waiting (they are pipelined behind the gets) and are
-    // awaited once per batch, before the batch is reported as removed.
+    let ready = try await channel.queueDeclare(queue, passive: true).messageCount
+    guard ready > 0 else { return [] }
+    try await channel.basicQos(prefetchCount: 0)
+    let progress = NIOLockedValueBox(Progress())
+    let replyTo = self.replyTo
+    let tag = try await channel.consume(
+      queue: queue,
+      onDelivery: { message in
+        let own = message.properties.replyTo == replyTo
+        let ack = own ? channel.ackWithFuture(deliveryTag: message.deliveryTag) : nil
+        progress.withLockedValue { progress in
+          progress.seen += 1
+          progress.lastSeen = .now
+          if let ack {
+            progress.acked.append((message.properties.correlationID ?? "", ack))
+          } else {
+            progress.lastKept = message.deliveryTag
+          }
+        }
+      }, onEnd: { _ in })
+    var all: [String] = []
     func flush() async throws {
-      guard !batch.isEmpty else { return }
-      try await EventLoopFuture.andAllSucceed(acks, on: connection.eventLoop).get()
-      report(batch)
-      removed += batch
-      batch.removeAll()
-      acks.removeAll()
-    }
-    while fetched < limit, let message = try await channel.get(queue: queue) {
-      fetched += 1
-      if message.properties.replyTo == replyTo {
-        acks.append(channel.ackWithFuture(deliveryTag: message.deliveryTag))
-        batch.append(message.properties.correlationID ?? "")
-        if batch.count >= Self.batchSize { try await flush() }
-      } else {
-        lastKept = message.deliveryTag  // held, so that the next get does not return it
+      let batch = progress.withLockedValue { progress in
+        defer { progress.acked.removeAll() }
+        return progress.acked
       }
+      guard !batch.isEmpty else { return }
+      try await EventLoopFuture.andAllSucceed(batch.map(\.ack), on: connection.eventLoop).get()
+      let ids = batch.map(\.id)
+      report(ids)
+      all += ids
     }
-    try await flush()
-    if let lastKept {
+    while true {
+      try await flush()
+      let (seen, lastSeen) = progress.withLockedValue { ($0.seen, $0.lastSeen) }
+      let now = ContinuousClock.now
+      if seen >= Int(ready) || now - lastSeen >= Self.idleLimit || now >= deadline { break }
+      // Checks the consumer's progress: bounded by the idle limit and the deadline.
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    try await channel.cancel(consumerTag: tag)
+    try await flush()  // own requests delivered before the cancel took effect
+    if let lastKept = progress.withLockedValue({ $0.lastKept }) {
       try await channel.nack(deliveryTag: lastKept, multiple: true, requeue: true)
     }
-    return removed
+    return all
   }
 }
