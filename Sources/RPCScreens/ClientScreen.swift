@@ -18,6 +18,7 @@ package final class ClientScreen: Sendable {
   private let stopRequested = NIOLockedValueBox(false)
   private let commands: ClientCommandRunner
   private let links = NIOLockedValueBox(LinkCounts())
+  private let takenBack = NIOLockedValueBox(0)
   /// Raw mode: each line typed is sent as it is (see ``ClientDashboard/rawMode``).
   let raw: Bool
 
@@ -36,8 +37,14 @@ package final class ClientScreen: Sendable {
     links.withLockedValue { ($0.losses, $0.recoveries) }
   }
 
+  /// Requests taken back out of the request queue unanswered when the screen closed.
+  package var requestsTakenBack: Int { takenBack.withLockedValue { $0 } }
+
   /// Shows the screen until the user quits, a signal arrives or the terminal goes away;
-  /// from then on nothing more is sent (close the client to end the calls in flight).
+  /// from then on nothing more is sent, and this client's requests still waiting in the
+  /// request queue are taken back out of it (at most 5 s; their calls end as cancelled), so
+  /// that no server answers them into a callback queue about to go. Close the client to end
+  /// the calls still in flight.
   package func run() async {
     let (client, connection) = (self.client, self.connection)
     let (inbox, watch, consumers, commands) = (self.inbox, self.watch, self.consumers, commands)
@@ -77,6 +84,13 @@ package final class ClientScreen: Sendable {
       shouldStop: { stopRequested.withLockedValue { $0 } })
     commands.close()
     for event in inbox.drain() { links.withLockedValue { $0.count(event) } }
+    let queue = client.configuration.queue
+    let removed = try? await RequestSweep(
+      connection: connection, queue: queue, replyTo: client.callbackQueue
+    ).removeOwnRequests(deadline: .now + .seconds(5)) { ids in
+      client.cancelCalls(ids, reason: "rpc-client quit and took the request back out of \(queue)")
+    }
+    takenBack.withLockedValue { $0 = removed?.count ?? 0 }
   }
 }
 

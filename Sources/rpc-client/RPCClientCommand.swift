@@ -145,7 +145,10 @@ struct RPCClientCommand: AsyncParsableCommand {
           ], logger: logger)
         var accounting = CallAccounting(client.stats())
         (accounting.linkLosses, accounting.recoveries) = screen.linkCounts
-        print(" [x] " + accounting.text)
+        let takenBack = screen.requestsTakenBack
+        print(
+          " [x] " + accounting.text
+            + (takenBack > 0 ? "; \(takenBack) taken back out of \(queue) unanswered" : ""))
         return
       }
       let output = ResultOutput(toStandardError: json)

@@ -104,3 +104,34 @@ extension BrokerTests {
     }
   }
 }
+
+extension BrokerTests.ClientScreen {
+  /// Quitting the client screen with requests still waiting in the queue takes them back
+  /// out (their calls end as cancelled), so that no server answers them after it left.
+  @Test func quittingTakesItsWaitingRequestsBackOutOfTheQueue() async throws {
+    let connection = try await Broker.connect(name: "screen-quit-server")
+    let queue = Broker.uniqueName("screen-quit")
+    let server = try await RPCServer.start(
+      connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 1),
+      handler: .fibonacci())
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("rpc-client").path
+    let session = try TmuxSession(
+      [binary, "--queue", queue, "--timeout", "120"], width: 120, height: 32)
+    defer { session.kill() }
+    try await session.waitFor("workers 1")
+    // One worker, 60 × fib(36): most requests wait in the queue.
+    try session.type("36x60")
+    try await Broker.waitForQueue(queue, "the requests to wait in the queue") { $0.ready >= 40 }
+    try session.sendKeys("q")
+    let after = try await session.waitFor("EXIT=0", seconds: 30)
+    let flat = after.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    #expect(flat.contains("taken back out of \(queue) unanswered"), "\(flat)")
+    #expect(flat.contains(" 0 timed out"), "\(flat)")
+    let left = try await server.queueStatus()
+    #expect(left.messageCount == 0, "the client left requests behind")
+    await server.shutdown()
+    try await connection.openChannel().queueDelete(queue)
+    try await connection.close()
+  }
+}
