@@ -19,6 +19,7 @@ package final class ClientScreen: Sendable {
   private let commands: ClientCommandRunner
   private let links = NIOLockedValueBox(LinkCounts())
   private let takenBack = NIOLockedValueBox(0)
+  private let orphanNotices = Inbox<String>()
   /// Raw mode: each line typed is sent as it is (see ``ClientDashboard/rawMode``).
   let raw: Bool
 
@@ -49,6 +50,9 @@ package final class ClientScreen: Sendable {
     let (client, connection) = (self.client, self.connection)
     let (inbox, watch, consumers, commands) = (self.inbox, self.watch, self.consumers, commands)
     let (stopRequested, links, raw) = (self.stopRequested, self.links, self.raw)
+    let orphanNotices = self.orphanNotices
+    let orphans = OrphanedRequests(
+      client: client, connection: connection, say: { orphanNotices.append($0) })
     var host = ScreenHost(name: "rpc-client-ui")
     host.pump(client.events(), into: inbox)
     host.add(watch.start(connection) + consumers.start(client, period: .seconds(2)))
@@ -68,8 +72,10 @@ package final class ClientScreen: Sendable {
       render: { dashboard, buffer, now in
         for event in inbox.drain() {
           links.withLockedValue { $0.count(event) }
+          orphans.note(event)
           dashboard.apply(event, now: now)
         }
+        for notice in orphanNotices.drain() { dashboard.say(notice, style: .accent, now: now) }
         dashboard.status = watch.current
         dashboard.brokerURL = watch.brokerURL ?? dashboard.brokerURL
         dashboard.workersListening = consumers.current

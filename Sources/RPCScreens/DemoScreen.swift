@@ -38,6 +38,9 @@ package final class DemoScreen: Sendable {
   private let quitWait: Duration = .seconds(5)
   /// The local cluster's nodes, when the demo runs on one (`--cluster-nodes`).
   private let cluster: ClusterWatch?
+  /// Takes requests for a lost callback queue back out of the request queue.
+  private let orphans: OrphanedRequests
+  private let orphanNotices = Inbox<String>()
 
   package init(
     client: RPCClient, clientConnection: AMQPConnection, server: RPCServer,
@@ -45,6 +48,9 @@ package final class DemoScreen: Sendable {
     loopTour: Bool = false, cluster: ClusterNodes? = nil, idempotent: Bool = false
   ) {
     self.cluster = cluster.map { ClusterWatch(nodes: $0, queue: client.configuration.queue) }
+    self.orphans = OrphanedRequests(
+      client: client, connection: clientConnection,
+      say: { [orphanNotices] in orphanNotices.append($0) })
     self.client = client
     self.server = server
     self.clientConnection = clientConnection
@@ -218,8 +224,10 @@ package final class DemoScreen: Sendable {
   ) -> Bool {
     for event in clientInbox.drain() {
       links.withLockedValue { $0.count(event) }
+      orphans.note(event)
       dashboard.client.apply(event, now: now)
     }
+    for notice in orphanNotices.drain() { dashboard.client.say(notice, style: .accent, now: now) }
     for event in serverInbox.drain() { dashboard.server.apply(event) }
     for notice in serverNotices.drain() { dashboard.server.apply(notice) }
     for caption in captions.drain() {

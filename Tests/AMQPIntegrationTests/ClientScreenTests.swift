@@ -135,3 +135,42 @@ extension BrokerTests.ClientScreen {
     try await connection.close()
   }
 }
+
+extension BrokerTests.ClientScreen {
+  /// `--idempotent` across a forced close with a backlog: the calls are sent again with the
+  /// new reply_to, and the requests left for the old one are taken out of the queue, so the
+  /// copies are served next and every call ends ok.
+  @Test func idempotentCallsAfterALostLinkAreServedWithoutWaitingBehindTheirOrphans()
+    async throws
+  {
+    let connection = try await Broker.connect(name: "screen-orphans-server")
+    let queue = Broker.uniqueName("screen-orphans")
+    let server = try await RPCServer.start(
+      connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 1),
+      handler: .fibonacci())
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("rpc-client").path
+    let name = Broker.uniqueName("screen-orphans-client")
+    let session = try TmuxSession(
+      [
+        binary, "--queue", queue, "--timeout", "120", "--idempotent", "--url",
+        Broker.url(connectionName: name),
+      ], width: 120, height: 32)
+    defer { session.kill() }
+    try await session.waitFor("workers 1")
+    // fib(34) takes ~0.15 s: one worker is still busy with most of them seconds later.
+    try session.type("34x60")
+    try await Broker.waitForQueue(queue, "requests waiting in the queue") { $0.ready >= 40 }
+    try await BrokerFaults.closeConnection(named: name)
+    _ = try await session.waitFor("for the old reply_to back out of \(queue)")
+    let done = try await session.waitFor("all 60 calls ok", seconds: 60) { screen in
+      screen.contains("sent 60 ") && screen.contains(" ok 60 ")
+    }
+    #expect(done.contains("timeout 0"), "\(done)")
+    try session.sendKeys("q")
+    _ = try await session.waitFor("EXIT=0", seconds: 30)
+    await server.shutdown()
+    try await connection.openChannel().queueDelete(queue)
+    try await connection.close()
+  }
+}
