@@ -34,6 +34,8 @@ extension AMQPConnection {
         "TCP connect to \(configuration.endpoint) did not finish within "
           + "\(configuration.connectionTimeout)")
     }
-    return AMQPError(.connectFailed, "cannot connect to \(configuration.endpoint): \(error)")
+    return AMQPError(
+      .connectFailed,
+      "cannot connect to \(configuration.endpoint): \(SocketErrorText.describe(error))")
   }
 }

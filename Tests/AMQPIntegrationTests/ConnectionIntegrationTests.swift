@@ -59,6 +59,9 @@ extension BrokerTests {
       #expect(error?.code == .connectFailed)
       let message = error?.message ?? ""
       #expect(message.contains("127.0.0.1:1: ") && message.contains("127.0.0.1:2: "), "\(message)")
+      // In words, not NIO's debug descriptions.
+      #expect(message.contains("Connection refused (errno 111)"), "\(message)")
+      #expect(!message.contains("SingleConnectionFailure"), "\(message)")
       // The first endpoint that answers wins; the others' failures are not reported.
       let connection = try await AMQPConnection.connect(to: [first, try Broker.configuration])
       #expect(connection.endpoint == (try Broker.configuration).endpoint)
