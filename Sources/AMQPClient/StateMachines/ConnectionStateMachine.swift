@@ -138,7 +138,9 @@ struct ConnectionStateMachine {
       return fail(closing)
     case .initialized, .awaitingStart, .awaitingTune, .awaitingOpenOk, .open:
       // TLS failures arrive already explained (TLSFailureTranslator).
-      return fail(error as? AMQPError ?? AMQPError(.connectionClosed, "socket error: \(SocketErrorText.describe(error))"))
+      return fail(
+        error as? AMQPError
+          ?? AMQPError(.connectionClosed, "socket error: \(SocketErrorText.describe(error))"))
     }
   }
 
