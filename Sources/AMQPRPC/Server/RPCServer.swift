@@ -92,11 +92,11 @@ public final class RPCServer: Sendable {
     try await start(connections: [connection], configuration: configuration, handler: handler)
   }
 
-  /// Like ``start(connection:configuration:handler:)``, with the workers spread over
-  /// `connections`: each new worker goes to the connection with the fewest workers, so that
-  /// on a cluster, with one connection per node, every node delivers requests (a quorum
-  /// queue's consumers may attach through any node) and a node that stops takes only its
-  /// share of the workers with it while it is recovered elsewhere.
+  /// Like ``start(connection:configuration:handler:)-(_,_,RPCHandler)``, with the workers
+  /// spread over `connections`: each new worker goes to the connection with the fewest
+  /// workers, so that on a cluster, with one connection per node, every node delivers
+  /// requests (a quorum queue's consumers may attach through any node) and a node that stops
+  /// takes only its share of the workers with it while it is recovered elsewhere.
   ///
   /// ```swift
   /// // One connection per node, each trying the others when its own goes.
@@ -113,7 +113,7 @@ public final class RPCServer: Sendable {
   ///
   /// The queue is adopted or declared through the first connection. The caller owns the
   /// connections and closes them after ``shutdown(gracePeriod:)``.
-  /// - Throws: ``AMQPError`` with ``AMQPError/Code/invalidArgument`` when `connections` is
+  /// - Throws: `AMQPError` with code `invalidArgument` when `connections` is
   ///   empty; otherwise what adopting the queue or starting a worker throws.
   public static func start(
     connections: [AMQPConnection],
