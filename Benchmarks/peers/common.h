@@ -36,4 +36,31 @@ static inline amqp_connection_state_t open_connection(const char *host, int port
   return conn;
 }
 
+static inline long long fib(int n) {
+  long long a = 0, b = 1;
+  for (int i = 0; i < n; i++) {
+    long long t = a + b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* The servers' one step, as the tutorial's: body "n" → fib(n) published to reply_to with the
+ * request's correlation_id, then the request acknowledged, on `channel`. */
+static inline void answer_and_ack(amqp_connection_state_t conn, amqp_channel_t channel,
+                                  const amqp_envelope_t *envelope) {
+  char body[32] = {0};
+  size_t length = envelope->message.body.len < 31 ? envelope->message.body.len : 31;
+  memcpy(body, envelope->message.body.bytes, length);
+  char answer[32];
+  snprintf(answer, sizeof answer, "%lld", fib(atoi(body)));
+  amqp_basic_properties_t props;
+  props._flags = AMQP_BASIC_CORRELATION_ID_FLAG;
+  props.correlation_id = envelope->message.properties.correlation_id;
+  amqp_basic_publish(conn, channel, amqp_empty_bytes, envelope->message.properties.reply_to, 0,
+                     0, &props, amqp_cstring_bytes(answer));
+  amqp_basic_ack(conn, channel, envelope->delivery_tag, 0);
+}
+
 #endif

@@ -8,16 +8,6 @@
 static const char *host, *queue;
 static int port, prefetch = 1;
 
-static long long fib(int n) {
-  long long a = 0, b = 1;
-  for (int i = 0; i < n; i++) {
-    long long t = a + b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 static void *worker(void *unused) {
   (void)unused;
   amqp_connection_state_t conn = open_connection(host, port);
@@ -31,17 +21,7 @@ static void *worker(void *unused) {
     amqp_maybe_release_buffers(conn);
     amqp_rpc_reply_t result = amqp_consume_message(conn, &envelope, NULL, 0);
     if (result.reply_type != AMQP_RESPONSE_NORMAL) break;
-    char body[32] = {0};
-    size_t length = envelope.message.body.len < 31 ? envelope.message.body.len : 31;
-    memcpy(body, envelope.message.body.bytes, length);
-    char answer[32];
-    snprintf(answer, sizeof answer, "%lld", fib(atoi(body)));
-    amqp_basic_properties_t props;
-    props._flags = AMQP_BASIC_CORRELATION_ID_FLAG;
-    props.correlation_id = envelope.message.properties.correlation_id;
-    amqp_basic_publish(conn, 1, amqp_empty_bytes, envelope.message.properties.reply_to, 0, 0, &props,
-                       amqp_cstring_bytes(answer));
-    amqp_basic_ack(conn, 1, envelope.delivery_tag, 0);
+    answer_and_ack(conn, 1, &envelope);
     amqp_destroy_envelope(&envelope);
   }
   return NULL;

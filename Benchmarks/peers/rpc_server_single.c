@@ -8,16 +8,6 @@
  * Usage: rpc_server_single HOST PORT QUEUE [CHANNELS] [PREFETCH] */
 #include "common.h"
 
-static long long fib(int n) {
-  long long a = 0, b = 1;
-  for (int i = 0; i < n; i++) {
-    long long t = a + b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: %s HOST PORT QUEUE [CHANNELS] [PREFETCH]\n", argv[0]);
@@ -52,18 +42,7 @@ int main(int argc, char **argv) {
     amqp_maybe_release_buffers(conn);
     result = amqp_consume_message(conn, &envelope, NULL, 0);
     if (result.reply_type != AMQP_RESPONSE_NORMAL) break;
-    char body[32] = {0};
-    size_t length = envelope.message.body.len < 31 ? envelope.message.body.len : 31;
-    memcpy(body, envelope.message.body.bytes, length);
-    char answer[32];
-    snprintf(answer, sizeof answer, "%lld", fib(atoi(body)));
-    amqp_basic_properties_t props;
-    props._flags = AMQP_BASIC_CORRELATION_ID_FLAG;
-    props.correlation_id = envelope.message.properties.correlation_id;
-    amqp_basic_publish(conn, envelope.channel, amqp_empty_bytes,
-                       envelope.message.properties.reply_to, 0, 0, &props,
-                       amqp_cstring_bytes(answer));
-    amqp_basic_ack(conn, envelope.channel, envelope.delivery_tag, 0);
+    answer_and_ack(conn, envelope.channel, &envelope);
     amqp_destroy_envelope(&envelope);
   }
   fprintf(stderr, "rpc_server_single: consume failed (reply type %d, library error %d)\n",

@@ -137,18 +137,9 @@ enum BrokerFaults {
     _ body: () async throws -> T
   ) async throws -> T {
     let watermark = (try? await memoryHighWatermark()) ?? 0.4
-    let result: Result<T, any Error>
-    do {
-      result = .success(try await body())
-    } catch {
-      result = .failure(error)
-    }
-    do {
-      try await restoreBroker(watermark: watermark)
-    } catch {
-      Issue.record("could not restore the broker after the test: \(error)")
-    }
-    return try result.get()
+    return try await runThenRestore(
+      body, restore: { try await restoreBroker(watermark: watermark) },
+      failing: "could not restore the broker after the test")
   }
 
   /// Makes the broker healthy again (see ``withBrokerRestored(_:)``).
@@ -221,6 +212,25 @@ typealias RabbitMQCtl = @Sendable ([String]) async throws -> String
 struct FaultError: Error, CustomStringConvertible {
   var description: String
   init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`, then `restore` whatever happened (a failed restore is recorded as an issue
+/// `failing`); `body`'s error, if any, is rethrown after that.
+func runThenRestore<T: Sendable>(
+  _ body: () async throws -> T, restore: () async throws -> Void, failing: String
+) async throws -> T {
+  let result: Result<T, any Error>
+  do {
+    result = .success(try await body())
+  } catch {
+    result = .failure(error)
+  }
+  do {
+    try await restore()
+  } catch {
+    Issue.record("\(failing): \(error)")
+  }
+  return try result.get()
 }
 
 /// Checks `condition` every 100 ms until it holds, failing with ``TimedOut`` after `timeout`

@@ -116,18 +116,8 @@ enum Cluster {
   /// Runs `body`, then restores the cluster (``restore()``) whatever happened; `body`'s error,
   /// if any, is rethrown after that.
   static func withClusterRestored<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-    let result: Result<T, any Error>
-    do {
-      result = .success(try await body())
-    } catch {
-      result = .failure(error)
-    }
-    do {
-      try await restore()
-    } catch {
-      Issue.record("could not restore the cluster after the test: \(error)")
-    }
-    return try result.get()
+    try await runThenRestore(
+      body, restore: restore, failing: "could not restore the cluster after the test")
   }
 }
 

@@ -67,18 +67,8 @@ enum SilentNetwork {
 
   /// Runs `body` and sets the link up again afterwards, whatever happened.
   static func withLinkRestored<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-    let result: Result<T, any Error>
-    do {
-      result = .success(try await body())
-    } catch {
-      result = .failure(error)
-    }
-    do {
-      try await linkUp()
-    } catch {
-      Issue.record("could not set the silent network's link up again: \(error)")
-    }
-    return try result.get()
+    try await runThenRestore(
+      body, restore: linkUp, failing: "could not set the silent network's link up again")
   }
 
   /// `rabbitmqctl ARGS…` against the node (inside the namespace); its output.

@@ -49,6 +49,11 @@ public final class RPCServer: Sendable {
 
     /// The running workers that are not being removed, by id.
     var staying: [Int: RPCWorker] { workers.filter { leaving[$0.key] == nil } }
+
+    /// The listed workers whose channel is on `connection`.
+    func workers(on connection: AMQPConnection) -> [RPCWorker] {
+      workers.values.filter { $0.connection === connection }
+    }
   }
 
   private init(
@@ -168,18 +173,14 @@ public final class RPCServer: Sendable {
         logger.warning(
           "rpc server lost its link; held requests go back to the queue",
           metadata: ["reason": "\(error.message)", "endpoint": "\(connection.endpoint)"])
-        let affected = roster.withLockedValue { roster in
-          roster.workers.values.filter { $0.connection === connection }
-        }
-        for worker in affected { worker.linkLost() }
+        for worker in roster.withLockedValue({ $0.workers(on: connection) }) { worker.linkLost() }
       case .recovered(let recovery):
         logger.info(
           "rpc server recovered; workers consume again",
           metadata: ["downtime": "\(recovery.downtime)", "endpoint": "\(recovery.endpoint)"])
-        let affected = roster.withLockedValue { roster in
-          roster.workers.values.filter { $0.connection === connection }
+        for worker in roster.withLockedValue({ $0.workers(on: connection) }) {
+          worker.linkRestored()
         }
-        for worker in affected { worker.linkUp.withLockedValue { $0 = true } }
       case .reconnecting, .recoveryFailed, .blocked, .unblocked: break
       }
       _ = notices.withLockedValue { $0 }?.yield(.connection(event))

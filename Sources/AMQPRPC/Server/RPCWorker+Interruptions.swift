@@ -31,6 +31,11 @@ extension RPCWorker {
     interrupted.withLockedValue { $0.settled(key) }
   }
 
+  /// Its connection has a link again (its consumer is being restored with it).
+  func linkRestored() {
+    linkUp.withLockedValue { $0 = true }
+  }
+
   /// The worker's link or channel is gone: every request it held goes back to the queue,
   /// interrupted.
   func linkLost() {
