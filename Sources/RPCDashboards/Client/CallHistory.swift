@@ -77,8 +77,11 @@ package struct CallHistory: Sendable {
   /// Appends the calls `stats` lists that ended since the previous snapshot absorbed
   /// (all it lists for the first), stamped `atMicroseconds`; returns their numbers.
   @discardableResult
+  /// A snapshot whose ``RPCClientStats/ended`` is below the previous one's comes from
+  /// another client: the history starts over from it.
   package mutating func absorb(_ stats: RPCClientStats, atMicroseconds: Int64) -> Range<Int> {
     let ended = stats.ended
+    if let lastEnded, ended < lastEnded { self = CallHistory(capacity: capacity) }
     let new = max(0, ended - (lastEnded ?? 0))
     lastEnded = max(ended, lastEnded ?? 0)
     let listed = min(new, stats.recentlyEnded.count)

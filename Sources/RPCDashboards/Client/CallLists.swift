@@ -42,8 +42,18 @@ struct CallLists: Sendable {
 
   /// Absorbs `stats` into the history; returns how many calls joined the shown list.
   mutating func absorb(_ stats: RPCClientStats, atMicroseconds: Int64) -> Int {
+    let endBefore = history.endSequence
     let added = history.absorb(stats, atMicroseconds: atMicroseconds)
     latest = stats
+    if history.endSequence < endBefore || added.lowerBound < endBefore {
+      // Started over (another client): numbers were reused.
+      if var moment = frozen {
+        moment.endSequence = min(moment.endSequence, history.endSequence)
+        frozen = moment
+      }
+      apply(filter)
+      return frozen == nil ? added.count : 0
+    }
     guard var kept = matches, let filter else { return frozen == nil ? added.count : 0 }
     while let first = kept.first, first < history.firstSequence { kept.removeFirst() }
     var joined = 0

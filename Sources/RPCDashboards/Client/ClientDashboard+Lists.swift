@@ -160,25 +160,28 @@ extension ClientDashboard {
 
   // MARK: - Titles
 
-  /// Completed's title: where the rows shown are in the list (`Completed 1,234–1,250 of
-  /// 54,321`, or `Completed (12)` when all show), the filter and how many it keeps of the
+  /// Completed's title: where the rows shown are in the list once scrolled (`Completed
+  /// 1,234–1,250 of 54,321`; `Completed (12)` at the top), the filter and how many it keeps of the
   /// kept calls (`filter "w:w2" 12 of 340`), and what the history could not keep.
   func completedListTitle(rows: Int?, short: Bool) -> String {
     let shown = lists.shownCount
     let first = min(shown, scroll + 1)
     let last = min(shown, scroll + (rows ?? shown))
+    let lost = lists.history.notListed + lists.history.evicted
     var title = frozenMark + "Completed"
-    if scroll == 0, last >= shown {
-      title += lists.filter == nil ? " (\(Format.count(shown)))" : ""
-    } else {
-      title +=
-        " \(Format.count(first))–\(Format.count(last))"
-        + (lists.filter == nil ? " of \(Format.count(shown))" : "")
+    var lossSaid = false
+    if scroll > 0 {
+      title += " \(Format.count(first))–\(Format.count(last))"
+      if lists.filter == nil { title += " of \(Format.count(shown))" }
+    } else if lists.filter == nil {
+      // `Completed (1,000 shown of 2,345)`: what the history could not keep, counted.
+      title += " " + Self.listTitle("", shown: shown, total: shown + lost).dropFirst()
+      lossSaid = true
     }
     if lists.filter != nil {
       title += filterTitle + " \(Format.count(shown)) of \(Format.count(lists.keptCount))"
     }
-    if let loss = lists.history.lossText { title += short ? "" : ", \(loss)" }
+    if !lossSaid, !short, let loss = lists.history.lossText { title += ", \(loss)" }
     return title + (short ? "" : ", newest first")
   }
 

@@ -30,9 +30,9 @@ extension ClientDashboard {
     .init([.up, .down], .history, footer: "history", help: "previous / next input"),
     .init(
       [.pageUp, .pageDown], .scroll, footer: "scroll", help: "scroll all kept completed calls"),
-    .init([.control("f")], .freeze, footer: nil, help: "freeze the screen / go live"),
     .init(
-      [.control("e")], .export, footer: nil, help: "export the calls shown to .jsonl + .csv"),
+      [.control("f"), .control("e")], .lists, footer: nil,
+      help: "freeze the screen / go live · export the calls shown to .jsonl + .csv"),
     .init(
       [.function(2)], .injectUnknown, footer: "unknown reply",
       help: "inject a reply with a foreign correlation id"),

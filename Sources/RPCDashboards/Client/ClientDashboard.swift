@@ -26,7 +26,9 @@ package struct ClientDashboard: Sendable {
     /// `history` and `scroll` are handled as editing keys; they are in the keymap for the
     /// footer and help only.
     case submit, clearLine, history, scroll, injectUnknown, sendLate
-    case filter, freeze, export
+    /// `/` filters; Ctrl-F freezes and Ctrl-E exports (handled as editing keys: one help
+    /// line for the three, so that the help fits at 80×24).
+    case lists
     case help, quit
   }
 
@@ -116,12 +118,8 @@ package struct ClientDashboard: Sendable {
     .init(
       [.pageUp, .pageDown], .scroll, footer: "scroll", help: "scroll all kept completed calls"),
     .init(
-      [.character("/")], .filter, footer: "filter",
-      help: "filter: words, id: n:30..35 o:error w:w2 kind:late (:filter)"),
-    .init([.control("f")], .freeze, footer: nil, help: "freeze the screen / go live (:freeze)"),
-    .init(
-      [.control("e")], .export, footer: nil,
-      help: "export the calls shown to .jsonl + .csv (:export [all] [PATH])"),
+      [.character("/"), .control("f"), .control("e")], .lists, footer: nil,
+      help: "filter (id: n:1..9 o:ok w:w2) · freeze · export calls"),
     .init(
       [.function(2)], .injectUnknown, footer: "unknown reply",
       help: "inject a reply with a foreign correlation id"),
@@ -240,6 +238,8 @@ package struct ClientDashboard: Sendable {
     case .up: input.previous()
     case .down: input.next()
     case .pageUp, .pageDown: scrollCompleted(up: key == .pageUp)
+    case .control("f"): toggleFreeze(now: now)
+    case .control("e"): return exportShown(all: false, path: nil, now: now)
     default:
       switch keymap.action(for: key) {
       case .submit: return rawMode ? submitRaw(now: now) : submit(now: now)
@@ -248,9 +248,7 @@ package struct ClientDashboard: Sendable {
         transient.clearMessage()  // what the message said was about the line cleared
       case .injectUnknown: return [.injectUnknownReply]
       case .sendLate: return rawMode ? sendLateRaw(now: now) : [.sendLateRequest]
-      case .filter: startFilter(now: now)
-      case .freeze: toggleFreeze(now: now)
-      case .export: return exportShown(all: false, path: nil, now: now)
+      case .lists: startFilter(now: now)
       case .help: transient.openHelp()
       case .quit: return [.quit]
       case .history, .scroll, nil: break

@@ -165,11 +165,11 @@ package struct DemoDashboard: Sendable {
     if client.showHelp {
       HelpOverlay(
         title: "rpc-demo help",
+        // Three rows at 80 columns, so that the keys fit under it at 80×24.
         intro: [
-          "Above: a client. Each request goes to \(client.queue) with reply_to =",
-          "\(client.callbackQueue) and a unique correlation id; replies are matched by it.",
-          "Below: the server's workers, each consuming \(server.queue) with prefetch \(Prefetch.describe(server.prefetch)).",
-          "Everything goes through the broker. F8 runs a guided tour.",
+          "Above: a client: requests to \(client.queue), replies to \(client.callbackQueue)",
+          "by correlation id. Below: the workers on \(server.queue), prefetch",
+          "\(Prefetch.describe(server.prefetch)). All through the broker. F8 runs a guided tour.",
         ],
         lines: keymaps.flatMap(\.helpLines) + ClientDashboard.keymap.helpLines
       ).render(
