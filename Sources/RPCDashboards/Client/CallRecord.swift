@@ -29,7 +29,7 @@ import AMQPRPC
 ///   result reached it; the screens the moment their snapshot listed it (within a frame,
 ///   0.1 s, of the end).
 ///
-/// Text fields are cut at ``fieldLimit`` Unicode scalars, so that a hostile 1 MiB reply
+/// Text fields are cut at ``fieldLimit`` Unicode scalars by the initialisers, so that a hostile 1 MiB reply
 /// cannot make a 1 MiB line: a cut value ends with ``cutMarker`` followed by the number of
 /// UTF-8 bytes the whole value had (`…[cut: 1048576 bytes]`).
 ///
@@ -73,18 +73,18 @@ package struct CallRecord: Sendable, Hashable {
     queueWaitMicroseconds: Int64?, serviceMicroseconds: Int64?, returnTripMicroseconds: Int64?,
     worker: String?, endedAtMicroseconds: Int64
   ) {
-    self.correlationID = correlationID
+    self.correlationID = Self.cut(correlationID)
     self.n = n
-    self.request = request
+    self.request = request.map { Self.cut($0) }
     self.outcome = outcome
-    self.result = result
-    self.error = error
-    self.errorKind = errorKind
+    self.result = result.map { Self.cut($0) }
+    self.error = error.map { Self.cut($0) }
+    self.errorKind = errorKind.map { Self.cut($0) }
     self.roundTripMicroseconds = roundTripMicroseconds
     self.queueWaitMicroseconds = queueWaitMicroseconds
     self.serviceMicroseconds = serviceMicroseconds
     self.returnTripMicroseconds = returnTripMicroseconds
-    self.worker = worker
+    self.worker = worker.map { Self.cut($0) }
     self.endedAtMicroseconds = endedAtMicroseconds
   }
 
@@ -109,11 +109,11 @@ package struct CallRecord: Sendable, Hashable {
       queueWaitMicroseconds = reply.timing.map { Self.microseconds($0.queueWait) }
       serviceMicroseconds = reply.timing.map { Self.microseconds($0.service) }
       returnTripMicroseconds = reply.timing.map { Self.microseconds($0.returnTrip) }
-      worker = reply.worker
+      worker = reply.worker.map { Self.cut($0) }
     case .failure(let failure):
       outcome = Self.outcome(failure.code)
-      error = failure.message
-      errorKind = failure.serverErrorKind?.rawValue ?? failure.code.rawValue
+      error = Self.cut(failure.message)
+      errorKind = Self.cut(failure.serverErrorKind?.rawValue ?? failure.code.rawValue)
     }
   }
 
@@ -147,9 +147,10 @@ package struct CallRecord: Sendable, Hashable {
     return String(kept) + cutMarker + "\(total) bytes]"
   }
 
-  /// The values in ``fieldNames``' order: text fields (cut), numbers, or `nil` when absent.
+  /// The values in ``fieldNames``' order: text fields (cut when made), numbers, or `nil`
+  /// when absent.
   private var values: [Value] {
-    func text(_ value: String?) -> Value { value.map { .text(Self.cut($0)) } ?? .none }
+    func text(_ value: String?) -> Value { value.map { .text($0) } ?? .none }
     func number(_ value: Int64?) -> Value { value.map { .number("\($0)") } ?? .none }
     return [
       text(correlationID), n.map { .number("\($0)") } ?? .none, text(request),
