@@ -57,7 +57,7 @@ struct CallExporter: Sendable {
       for path in created { LineFile.remove(path) }
       return .failure(error)
     }
-    let count = export.records.count
+    let count = export.calls.count
     return .success(
       "exported \(count) call\(count == 1 ? "" : "s") to \(jsonl) and .csv\(export.note)")
   }

@@ -132,7 +132,7 @@ import Testing
       Issue.record("\(commands)")
       return
     }
-    #expect(export.records.count == 750)
+    #expect(export.calls.count == 750)
     #expect(export.records.allSatisfy { $0.worker == "vm-9/w3" })
     #expect(export.records.first?.correlationID == "c-2")  // oldest first
     #expect(export.path == nil)
@@ -142,7 +142,7 @@ import Testing
       Issue.record("no export")
       return
     }
-    #expect(all.records.count == 3_000)
+    #expect(all.calls.count == 3_000)
     #expect(all.path == "/tmp/x")
   }
 
@@ -153,7 +153,7 @@ import Testing
       Issue.record("no export")
       return
     }
-    #expect(export.records.count == 1_000)
+    #expect(export.calls.count == 1_000)
     #expect(export.note.contains("1,345 ended too fast to be listed"))
     #expect(lines(&board, 120, 40).joined().contains("Completed (1,000 shown of 2,345)"))
   }

@@ -12,10 +12,14 @@ extension ClientDashboard {
 
   /// Absorbs `stats` into the history and, unless frozen, shows it.
   mutating func absorbSnapshot(_ stats: RPCClientStats, atMicroseconds: Int64) {
+    let endBefore = lists.history.endSequence
     let joined = lists.absorb(stats, atMicroseconds: atMicroseconds)
     // Keep the rows in view still while reading history.
     if scroll > 0 { scroll = min(scroll + joined, max(0, lists.shownCount - 1)) }
-    if lists.frozen == nil { refreshCompleted() }
+    // Rebuilt only when the history changed (10 snapshots a second, most of them idle).
+    if lists.frozen == nil, lists.history.endSequence != endBefore || joined > 0 {
+      refreshCompleted()
+    }
   }
 
   /// Rebuilds ``completed``: the shown calls from the scroll position, at most a snapshot's
@@ -204,7 +208,7 @@ extension ClientDashboard {
       (lists.filter.map { all ? "" : " (filter \"\($0.text)\")" } ?? "")
       + (lists.history.lossDetail.map { "; not kept: \($0)" } ?? "")
     say("exporting \(Format.count(calls.count)) calls…", now: now)
-    return [.export(CallExport(records: calls.map(\.record), path: path, note: what))]
+    return [.export(CallExport(calls: calls, path: path, note: what))]
   }
 
   /// `:export [all] [PATH]`.
@@ -219,16 +223,19 @@ extension ClientDashboard {
 
 /// Calls for the screen to write as JSON Lines and CSV (see ``CallRecord``).
 package struct CallExport: Sendable, Hashable {
-  /// The calls, oldest first.
-  package var records: [CallRecord]
+  /// The calls, oldest first, as kept: made into records by the writer, off the screen's
+  /// thread.
+  package var calls: [HistoryCall]
+  /// The calls as records.
+  package var records: LazyMapSequence<[HistoryCall], CallRecord> { calls.lazy.map(\.record) }
   /// The files' base (`PATH.jsonl`, `PATH.csv`); `nil`: `rpc-calls-YYYYMMDD-HHMMSS` in the
   /// current directory.
   package var path: String?
   /// What the message says after the count: the filter, what the history did not keep.
   package var note: String
 
-  package init(records: [CallRecord], path: String?, note: String) {
-    self.records = records
+  package init(calls: [HistoryCall], path: String?, note: String) {
+    self.calls = calls
     self.path = path
     self.note = note
   }
