@@ -93,5 +93,46 @@ extension BrokerTests {
       try await channel.queueDelete(queue)
       try await connection.close()
     }
+
+    /// `--record` from the screen: quitting with calls in flight still writes one line per
+    /// call, those in flight ending as cancelled.
+    @Test func theScreenRecordsEveryCallAlsoThoseCancelledByQuitting() async throws {
+      let connection = try await Broker.connect(name: "screen-record-server")
+      let queue = Broker.uniqueName("screen-record")
+      let server = try await RPCServer.start(
+        connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 2),
+        handler: .fibonacci())
+      let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("screen-record-\(UUID().uuidString).jsonl").path
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("rpc-client").path
+      let session = try TmuxSession(
+        [binary, "--queue", queue, "--record", path], width: 120, height: 40)
+      defer { session.kill() }
+      try await session.waitFor("workers 2")
+      try session.type("20x20")
+      try await session.waitFor("ok 20 ")
+      // Forty slow calls, then quit while most are in flight or queued.
+      try session.type("40x40")
+      try await session.waitFor("in flight 40")
+      try session.sendKeys("q")
+      let after = try await session.waitFor("EXIT=", seconds: 30)
+      #expect(after.contains("EXIT=0"), "\(after)")
+      #expect(after.contains("60 sent: "), "\(after)")
+      #expect(after.contains("recorded 60 calls to"), "\(after)")
+      let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+      #expect(lines.count == 60)
+      let outcomes = try lines.map { line in
+        let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        return record?["outcome"] as? String ?? "?"
+      }
+      #expect(outcomes.filter { $0 == "ok" }.count >= 20)
+      #expect(outcomes.contains("cancelled"), "\(outcomes)")
+      await server.shutdown()
+      let channel = try await connection.openChannel()
+      try await channel.queueDelete(queue)
+      try await connection.close()
+    }
   }
 }
