@@ -168,4 +168,24 @@ import Testing
     let footer = lines(&board, 80, 24).last ?? ""
     #expect(footer.contains("Enter send") && footer.contains("? help") && footer.contains("q quit"))
   }
+
+  @Test func theDemoHasTheSameKeys() {
+    var demo = ScreenFixtures.demo()
+    let keys: [Key] = [
+      .character("/"), .character("w"), .character(":"), .character("w"), .character("1"), .enter,
+    ]
+    for key in keys {
+      _ = demo.handle(key, now: t0)
+    }
+    #expect(demo.client.filter?.text == "w:w1")
+    _ = demo.handle(.control("f"), now: t0)
+    #expect(demo.client.isFrozen)
+    let commands = demo.handle(.control("e"), now: t0)
+    guard case .client(.export(let export))? = commands.first else {
+      Issue.record("\(commands)")
+      return
+    }
+    #expect(!export.calls.isEmpty)
+    #expect(export.calls.allSatisfy { $0.call.worker?.hasSuffix("/w1") == true })
+  }
 }
