@@ -140,7 +140,9 @@ struct RPCClientCommand: AsyncParsableCommand {
     let requested =
       raw ? [] : (try? NumberList.parse(numbers.joined(separator: " ")).get()) ?? []
     let oneShot = raw ? !numbers.isEmpty : !requested.isEmpty
-    var interactive = !oneShot && !noTui && !json && isatty(0) == 1 && isatty(1) == 1
+    // `--record -` takes standard output: the line mode then, as for --json.
+    var interactive =
+      !oneShot && !noTui && !json && record != "-" && isatty(0) == 1 && isatty(1) == 1
     if interactive, let problem = TerminalCapability.screenProblem() {
       printToStandardError(
         " [!] \(problem): line mode (set TERM, e.g. xterm-256color, for the screen)")

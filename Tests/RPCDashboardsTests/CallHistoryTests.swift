@@ -139,4 +139,21 @@ import Testing
     // The documented figure: about 1 KB a call.
     #expect(grown < 200_000_000)
   }
+
+  /// A filter over a full history, as each key typed after `/` applies it: timed, for the
+  /// figure in the report (debug builds are several times slower than release).
+  @Test func filteringAFullHistory() throws {
+    var lists = CallLists()
+    for batch in 1...100 {
+      _ = lists.absorb(
+        CallHistoryTests.snapshot(ended: batch * 1_000), atMicroseconds: 0)
+    }
+    let clock = ContinuousClock()
+    let filter = try CallFilter.parse("w:w1 n:30").get()
+    let elapsed = clock.measure { lists.apply(filter) }
+    print("CallLists: filter over \(lists.history.count) calls took \(elapsed)")
+    #expect(lists.shownCount == 100_000)
+    let word = try CallFilter.parse("c-9").get()
+    print("CallLists: word filter took \(clock.measure { lists.apply(word) })")
+  }
 }

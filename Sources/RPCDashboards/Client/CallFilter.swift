@@ -102,32 +102,76 @@ package struct CallFilter: Sendable, Hashable {
 
   /// Whether `call` matches every term.
   package func matches(_ call: CompletedCall) -> Bool {
+    matches(call, searchText: Self.searchText(call))
+  }
+
+  /// Whether a kept call matches every term (its search text made once, when kept).
+  package func matches(_ call: HistoryCall) -> Bool {
+    matches(call.call, searchText: call.searchText)
+  }
+
+  /// The lowercased text plain words are searched in: the correlation id, n, the request's
+  /// text, the start of the reply or the failure, the outcome and the worker, apart.
+  package static func searchText(_ call: CompletedCall) -> String {
     let outcome: RPCOutcome
     let text: String
     switch call.result {
     case .success(let reply):
       outcome = .ok
       // Only the start of a long reply is searched.
-      text = String(
-        decoding: reply.body.readableBytesView.prefix(Self.searchedBytes), as: UTF8.self)
+      text = String(decoding: reply.body.readableBytesView.prefix(searchedBytes), as: UTF8.self)
     case .failure(let error):
       outcome = CallRecord.outcome(error.code)
       text = ClientDashboard.failureText(error)
     }
-    let worker = call.worker
     let outcomeText = outcome == .timedOut ? "timed out timeout" : outcome.rawValue
-    return terms.allSatisfy { term in
+    return [call.id, call.n.map(String.init), call.label, text, outcomeText, call.worker]
+      .compactMap { $0 }.joined(separator: "\u{0}").lowercased()
+  }
+
+  private func matches(_ call: CompletedCall, searchText: String) -> Bool {
+    terms.allSatisfy { term in
       switch term {
-      case .word(let word):
-        return [call.id, call.n.map(String.init), call.label, text, outcomeText, worker]
-          .contains { $0.map { Self.contains($0, word) } ?? false }
+      case .word(let word): return Self.find(word, in: searchText)
       case .id(let part): return Self.contains(call.id, part)
       case .n(let range): return call.n.map(range.contains) ?? false
-      case .outcome(let wanted): return outcome == wanted
-      case .worker(let name): return worker.map { Self.worker($0, is: name) } ?? false
+      case .outcome(let wanted):
+        switch call.result {
+        case .success: return wanted == .ok
+        case .failure(let error): return CallRecord.outcome(error.code) == wanted
+        }
+      case .worker(let name): return call.worker.map { Self.worker($0, is: name) } ?? false
       case .kind: return false
       }
     }
+  }
+
+  /// Whether lowercased `text` holds `word`: bytewise for an ASCII word (fast: a filter runs
+  /// over 100,000 kept calls as each key is typed), else by characters.
+  static func find(_ word: String, in text: String) -> Bool {
+    guard word.utf8.allSatisfy({ $0 < 0x80 }) else { return text.contains(word) }
+    let needle = Array(word.utf8)
+    guard let first = needle.first else { return true }
+    var found = false
+    text.utf8.withContiguousStorageIfAvailable { haystack in
+      guard haystack.count >= needle.count else { return }
+      var index = 0
+      let last = haystack.count - needle.count
+      while index <= last {
+        if haystack[index] == first {
+          var matched = 1
+          while matched < needle.count, haystack[index + matched] == needle[matched] {
+            matched += 1
+          }
+          if matched == needle.count {
+            found = true
+            return
+          }
+        }
+        index += 1
+      }
+    } ?? { found = text.contains(word) }()
+    return found
   }
 
   /// Whether `call` (in flight) matches every term.

@@ -57,8 +57,7 @@ struct CallLists: Sendable {
     guard var kept = matches, let filter else { return frozen == nil ? added.count : 0 }
     while let first = kept.first, first < history.firstSequence { kept.removeFirst() }
     var joined = 0
-    for sequence in added where history[sequence: sequence].map({ filter.matches($0.call) }) == true
-    {
+    for sequence in added where history[sequence: sequence].map(filter.matches) == true {
       kept.append(sequence)
       joined += 1
     }
@@ -75,7 +74,7 @@ struct CallLists: Sendable {
     }
     self.filter = filter
     var kept = Deque<Int>()
-    for (offset, call) in history.calls.enumerated() where filter.matches(call.call) {
+    for (offset, call) in history.calls.enumerated() where filter.matches(call) {
       kept.append(history.firstSequence + offset)
     }
     matches = kept
