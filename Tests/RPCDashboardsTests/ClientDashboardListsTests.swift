@@ -67,6 +67,7 @@ import Testing
     var screen = lines(&board, width, height).joined(separator: "\n")
     #expect(screen.contains("filter> w:w2"), "\(screen)")
     #expect(screen.contains("filter \"w:w2\" 500 of 2,000"), "\(screen)")
+    #expect(screen.contains("filter: 500 of 2,000 calls match — Enter keeps, Esc clears"))
     #expect(board.completed.allSatisfy { $0.worker == "vm-9/w2" })
     _ = board.handle(.enter, now: t0)
     #expect(!board.isEditingFilter)

@@ -13,8 +13,7 @@ struct CallLists: Sendable {
   private(set) var filter: CallFilter?
   /// The numbers of the kept calls the filter keeps, ascending; `nil` unfiltered.
   private var matches: Deque<Int>?
-  /// While the filter is typed: the filter applied before `/`, restored by nothing (Esc
-  /// clears), kept to know the line was in filter mode.
+  /// Whether the input line edits the filter (after `/`, until Enter or Esc).
   var editingFilter = false
   /// Why the filter typed is refused, while it is.
   var filterProblem: String?

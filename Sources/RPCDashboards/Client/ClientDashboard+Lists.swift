@@ -48,7 +48,7 @@ extension ClientDashboard {
     lists.editingFilter = true
     input.clear()
     for character in lists.filter?.text ?? "" { input.insert(character) }
-    say("filter: words, id: n:30..35 o:ok w:w2 kind:late — Enter keeps, Esc clears", now: now)
+    sayFilterHint(now: now)
   }
 
   /// A key while the filter is typed: the lists follow each change.
@@ -71,6 +71,7 @@ extension ClientDashboard {
       lists.editingFilter = false
       input.clear()
       setFilter("", now: now)
+      clearMessage()
       return []
     case .pageUp, .pageDown:
       scrollCompleted(up: key == .pageUp)
@@ -91,7 +92,7 @@ extension ClientDashboard {
     case .success(let filter):
       lists.filterProblem = nil
       lists.apply(filter)
-      if lists.editingFilter { clearMessage() }
+      if lists.editingFilter { sayFilterHint(now: now) }
     case .failure(let problem):
       lists.filterProblem = problem.description
       lists.apply(nil)
@@ -99,6 +100,15 @@ extension ClientDashboard {
     }
     scroll = 0
     refreshCompleted()
+  }
+
+  /// While the filter is typed: its syntax, or how many calls it keeps.
+  private mutating func sayFilterHint(now: NIODeadline) {
+    let text =
+      lists.filter.map { _ in
+        "\(Format.count(lists.shownCount)) of \(Format.count(lists.keptCount)) calls match"
+      } ?? "words, id: n:30..35 o:ok w:w2 kind:late"
+    say("filter: \(text) — Enter keeps, Esc clears", now: now, for: 3_600)
   }
 
   /// `:filter TEXT` (`:filter` alone clears).
