@@ -97,5 +97,44 @@ extension BrokerTests {
       #expect(status == 1)
       #expect(output.contains("--record /proc/no-such-dir/calls.jsonl: No such file"), "\(output)")
     }
+
+    /// A broker outage mid-burst: the calls it ends as connection lost are recorded too, one
+    /// line per call the summary counts.
+    @Test func aForcedCloseRecordsTheLostCallsToo() async throws {
+      let queue = Broker.uniqueName("record-lost")
+      let server = try ChildProcess.product(
+        "rpc-server", ["--no-tui", "--workers", "4", "--queue", queue])
+      defer { server.stop() }
+      _ = try await server.waitForOutput(containing: "Awaiting RPC requests")
+      let path = Self.temporaryPath("record-lost")
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      let name = Broker.uniqueName("record-client")
+      let client = try PipedProcess(
+        product: "rpc-client",
+        [
+          "--no-tui", "--json", "--queue", queue, "--url", Broker.url(connectionName: name),
+          "--record", path,
+        ])
+      defer { client.stop() }
+      client.write("30x300\n")
+      _ = try await client.waitForErrors(containing: "fib(30) = 832040")
+      try await Broker.closeConnection(named: name)
+      _ = try await client.waitForErrors(containing: " [x] recovered after ")
+      try Broker.rabbitmqctl("purge_queue", queue)
+      try client.closeInput()
+      let (_, output, errors) = try await client.finish()
+      let summary = try JSONSummary(output)
+      let records = try Self.records(path)
+      #expect(records.count == summary["sent"], "\(output)")
+      #expect(errors.contains("recorded \(records.count) calls to \(path)"), "\(errors)")
+      var outcomes: [String: Int] = [:]
+      for record in records { outcomes[record["outcome"] as? String ?? "?", default: 0] += 1 }
+      #expect(outcomes["connection lost", default: 0] == summary["connection_lost"])
+      #expect((summary["connection_lost"] ?? 0) >= 1, "\(output)")
+      #expect(outcomes["ok", default: 0] == summary["ok"])
+      server.signal(SIGINT)
+      _ = try await server.finish()
+      try await BrokerFaults.deleteQueue(queue)
+    }
   }
 }
