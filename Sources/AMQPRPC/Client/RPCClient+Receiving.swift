@@ -65,6 +65,7 @@ extension RPCClient {
       events?.yield(.completed(correlationID: id, result: result))
       entry.waiter.complete(result)
     case .discarded(let kind, let id, let lateBy):
+      observer.discarded(kind)
       if kind != .duplicate {
         configuration.logger.debug("\(kind.rawValue) reply discarded", metadata: ["id": "\(id)"])
       }

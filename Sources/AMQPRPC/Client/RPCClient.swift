@@ -37,6 +37,8 @@ public final class RPCClient: Sendable {
   let respondersSeen = NIOLockedValueBox<[String: NIODeadline]>([:])
   /// The client's background work (returned requests, a callback queue being replaced).
   let children = ChildTasks()
+  /// The client's spans and metrics.
+  let observer: RPCClientObserver
 
   private init(
     connection: AMQPConnection, configuration: RPCClientConfiguration, channel: AMQPChannel,
@@ -48,6 +50,7 @@ public final class RPCClient: Sendable {
     self.state = NIOLockedValueBox(RPCClientState(replyTo: callbackQueue))
     self.idPrefix = Self.hex(UInt32.random(in: 0...UInt32.max))
     self.idPrefixAndDash = idPrefix + "-"
+    self.observer = RPCClientObserver(configuration: configuration)
   }
 
   /// Opens a channel, sets up the callback queue and starts receiving replies.
@@ -315,9 +318,16 @@ public final class RPCClient: Sendable {
       properties.expiration = String(max(1, timeout.nanoseconds / 1_000_000))
     }
     let routingKey = request.queue ?? configuration.queue
+    // Tracing off: one branch. On: the span, its context in the headers (resends keep it).
+    let span = observer.tracer.map {
+      observer.startSpan(
+        $0, id: id, routingKey: routingKey, bodySize: request.body.readableBytes,
+        endpoint: connection.endpoint, properties: &properties)
+    }
     let held = HeldRequest(
       id: id, routingKey: routingKey, body: request.body, properties: properties)
     var waiter = CallWaiter(completion: completion, sentWallMicroseconds: sentWall)
+    waiter.observation = RPCCallObservation(observer: observer, span: span, sentAt: now)
     if idempotent { waiter.resend = held }
     let entry = PendingCallTable<CallWaiter>.Entry(
       id: id, n: request.n, label: request.label, sentAt: now, deadline: deadline,
@@ -336,10 +346,11 @@ public final class RPCClient: Sendable {
       return (true, false, state.events)
     }
     guard registered else {
-      entry.waiter.complete(
-        .failure(RPCError(code: .cancelled, message: "the client is closed", correlationID: id)))
+      entry.waiter.completeUnsent(
+        RPCError(code: .cancelled, message: "the client is closed", correlationID: id))
       return
     }
+    observer.sent()
     events?.yield(.sent(correlationID: id))
     if case .continuation = completion, Task.isCancelled {
       fail(id: id, code: .cancelled, message: "the call was cancelled")

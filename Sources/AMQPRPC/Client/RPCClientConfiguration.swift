@@ -1,4 +1,6 @@
+import CoreMetrics
 import Logging
+import Tracing
 
 /// How an ``RPCClient`` calls.
 public struct RPCClientConfiguration: Sendable {
@@ -19,6 +21,13 @@ public struct RPCClientConfiguration: Sendable {
   public var noResponders: RPCNoResponders
   /// Where the client logs (nowhere by default).
   public var logger: Logger
+  /// The tracer each call makes its span with (`send <queue>`, its context carried in the
+  /// request's headers); `nil` takes `InstrumentationSystem.tracer` when the client starts.
+  /// When that is the no-op tracer, calls make no span and add no header.
+  public var tracer: (any Tracer)? = nil
+  /// Where the client's metrics are made, once, when it starts; `nil` takes
+  /// `MetricsSystem.factory`. See the README's "Tracing and metrics" for the names.
+  public var metricsFactory: (any MetricsFactory)? = nil
 
   /// With `propagatesDeadlines` and `mandatory` both `false`, a Fibonacci request carries
   /// only `reply_to`, `correlation_id` and `content_type`, as the RabbitMQ tutorial clients

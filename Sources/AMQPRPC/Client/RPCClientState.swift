@@ -15,8 +15,11 @@ struct CallWaiter: Sendable {
   var sentWallMicroseconds: Int64
   /// For a call marked idempotent: the request, to send again after a lost link.
   var resend: HeldRequest? = nil
+  /// The call's metrics and span, told when it completes.
+  var observation: RPCCallObservation? = nil
 
   func complete(_ result: Result<RPCReply, RPCError>) {
+    observation?.ended(result)
     switch completion {
     case .continuation(let continuation):
       continuation.resume(with: result.mapError { $0 as any Error })

@@ -1,4 +1,6 @@
+import CoreMetrics
 import Logging
+import Tracing
 
 #if canImport(Glibc)
   import Glibc
@@ -50,6 +52,13 @@ public struct RPCServerConfiguration: Sendable {
   /// `x-delivery-count` says) is rejected without requeue, so that no request can take the
   /// service down in a loop.
   public var redeliveryLimit: Int
+  /// The tracer each request's span (`process <queue>`, a child of the context its headers
+  /// carry) is made with; `nil` takes `InstrumentationSystem.tracer` when a worker starts.
+  /// When that is the no-op tracer, requests make no span and headers are not read.
+  public var tracer: (any Tracer)? = nil
+  /// Where the server's metrics are made, once per worker when it starts; `nil` takes
+  /// `MetricsSystem.factory`. See the README's "Tracing and metrics" for the names.
+  public var metricsFactory: (any MetricsFactory)? = nil
 
   public init(
     queue: String = RPCWire.defaultQueue, workers: Int = 1, prefetch: UInt16 = 1,
