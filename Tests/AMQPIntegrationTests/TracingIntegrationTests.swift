@@ -4,6 +4,7 @@ import AMQPRPC
 import Foundation
 import InMemoryTracing
 import NIOCore
+import Synchronization
 import Testing
 import Tracing
 
@@ -217,6 +218,71 @@ extension BrokerTests {
       let channel = try await connection.openChannel()
       try await channel.queueDelete(queue)
       try await connection.close()
+    }
+  }
+}
+
+extension BrokerTests.Tracing {
+  /// An idempotent call caught in flight by a lost link is sent again with the same headers:
+  /// both deliveries' spans are children of the one call span.
+  @Test func anIdempotentResendKeepsTheTraceContext() async throws {
+    let tracer = InMemoryTracer()
+    let serverConnection = try await Broker.connect(name: "tracing-test-server")
+    let clientName = Broker.uniqueName("tracing-test-client")
+    let clientConnection = try await Broker.connect(name: clientName)
+    let queue = Broker.uniqueName("trace-resend")
+    let (deliveries, delivered) = AsyncStream.makeStream(of: Void.self)
+    let first = FirstTime()
+    var serverConfiguration = RPCServerConfiguration(queue: queue, workers: 2)
+    serverConfiguration.tracer = tracer
+    let server = try await RPCServer.start(
+      connection: serverConnection, configuration: serverConfiguration,
+      handler: RPCHandler { request in
+        delivered.yield()
+        // The first delivery is held until its client's link is gone; the resend is not.
+        if first.take() {
+          try await Task.sleep(for: .milliseconds(1_500))
+        }
+        return RPCServerResponse(text: "ok")
+      })
+    var clientConfiguration = RPCClientConfiguration(queue: queue, timeout: .seconds(20))
+    clientConfiguration.tracer = tracer
+    let client = try await RPCClient.start(
+      connection: clientConnection, configuration: clientConfiguration)
+
+    async let reply = client.call("again", idempotent: true)
+    var arrivals = deliveries.makeAsyncIterator()
+    _ = await arrivals.next()
+    try await BrokerFaults.closeConnection(named: clientName)
+    #expect(try await reply.value == "ok")
+
+    let clientSpans = try await Self.finished(tracer, named: "send \(queue)")
+    let serverSpans = try await Self.finished(tracer, named: "process \(queue)", count: 2)
+    #expect(clientSpans.count == 1)
+    let clientSpan = try #require(clientSpans.first)
+    #expect(serverSpans.count == 2)
+    for span in serverSpans {
+      #expect(span.traceID == clientSpan.traceID)
+      #expect(span.parentSpanID == clientSpan.spanID)
+    }
+
+    try await client.close()
+    await server.shutdown()
+    try await clientConnection.close()
+    let channel = try await serverConnection.openChannel()
+    try await channel.queueDelete(queue)
+    try await serverConnection.close()
+  }
+}
+
+/// True once, then false, from any thread.
+final class FirstTime: Sendable {
+  private let first = Mutex(true)
+
+  func take() -> Bool {
+    first.withLock { first in
+      defer { first = false }
+      return first
     }
   }
 }
