@@ -101,6 +101,7 @@ let package = Package(
       dependencies: [
         "AMQPClient", "AMQPRPC",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -239,6 +240,7 @@ let package = Package(
       dependencies: [
         "RPCCommandLine", "AMQPClient", "AMQPRPC",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Tracing", package: "swift-distributed-tracing"),
       ],
       swiftSettings: swiftSettings
     ),

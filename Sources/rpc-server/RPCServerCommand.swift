@@ -51,6 +51,7 @@ struct RPCServerCommand: AsyncParsableCommand {
       """)
 
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var tracing: TracingOptions
 
   @Option(name: .shortAndLong, help: "Number of workers.", range: .workers)
   var workers = 1
@@ -133,6 +134,7 @@ struct RPCServerCommand: AsyncParsableCommand {
     // Before the server starts, so its metrics go to Prometheus; it listens until the
     // process exits.
     if let metricsPort { _ = try await MetricsExport.start(port: metricsPort) }
+    try tracing.bootstrap()
     let configuration = RPCServerConfiguration(
       queue: queue, workers: workers, prefetch: prefetch, queueType: queueType, logger: logger,
       drainTimeout: drainTimeout)
