@@ -286,3 +286,25 @@ final class FirstTime: Sendable {
     }
   }
 }
+
+extension BrokerTests.Tracing {
+  /// With no tracer configured and none bootstrapped (the tests never bootstrap one), a
+  /// request carries no header beyond the deadline: tracing is off, not merely empty.
+  @Test func withoutATracerRequestsCarryNoTraceHeaders() async throws {
+    let connection = try await Broker.connect(name: "tracing-test")
+    let queue = Broker.uniqueName("trace-off")
+    let server = try await RPCServer.start(
+      connection: connection, configuration: RPCServerConfiguration(queue: queue, workers: 1),
+      handler: .synchronous { request in
+        RPCServerResponse(text: request.headers.entries.map(\.key).joined(separator: ","))
+      })
+    let client = try await RPCClient.start(
+      connection: connection, configuration: RPCClientConfiguration(queue: queue))
+    #expect(try await client.call("keys?").value == RPCWire.deadlineHeader)
+    try await client.close()
+    await server.shutdown()
+    let channel = try await connection.openChannel()
+    try await channel.queueDelete(queue)
+    try await connection.close()
+  }
+}
