@@ -10,7 +10,7 @@ package struct TracingOptions: ParsableArguments {
         Bootstraps a small tracer (no collector needed): each call's span in rpc-client, \
         each request's in rpc-server, with W3C traceparent in the request headers, so the \
         lines of both files form one trace per call.
-        """))
+        """, valueName: "path"))
   package var traceFile: String?
 
   package init() {}
