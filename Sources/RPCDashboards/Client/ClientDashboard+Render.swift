@@ -13,7 +13,7 @@ extension ClientDashboard {
     guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, row: 0, now: now)
     renderPanels(into: &buffer, in: panels, now: now)
-    Footer(keymap.footer).render(
+    Footer(footerItems).render(
       into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if showHelp {
       HelpOverlay(
@@ -195,6 +195,10 @@ extension ClientDashboard {
   /// label and the servers named in its title); then the worker.
   private func renderBody(into buffer: inout ScreenBuffer, in body: Rect, now: NIODeadline) {
     guard body.height > 0 else { return }
+    if selection.panelOpen {
+      // The panel takes the lists' place (rpc-demo draws it over its workers too).
+      return renderDetailPanel(into: &buffer, in: body, now: now, workers: nil)
+    }
     // An empty Discarded takes two rows (its title and `none yet`).
     let discardedHeight =
       discarded.isEmpty ? min(2, body.height / 2) : min(max(4, body.height / 4), 8, body.height / 2)
@@ -218,16 +222,24 @@ extension ClientDashboard {
       let right = Rect(
         row: top.row, column: top.column + inFlightWidth + 2, width: besideWidth,
         height: top.height)
-      inFlight.render(into: &buffer, in: left)
-      completedTable(idWidth: idWidth, width: right.width).render(into: &buffer, in: right)
+      highlighted(inFlight, list: .inFlight, height: left.height).render(into: &buffer, in: left)
+      highlighted(
+        completedTable(idWidth: idWidth, width: right.width), list: .completed,
+        height: right.height
+      ).render(into: &buffer, in: right)
     } else {
       let inFlightHeight = Self.stackedInFlightHeight(
         calls: stats?.oldestInFlight.count ?? 0, height: top.height)
       let (upper, lower) = top.splitTop(inFlightHeight)
-      inFlight.render(into: &buffer, in: upper)
-      completedTable(idWidth: idWidth, width: lower.width).render(into: &buffer, in: lower)
+      highlighted(inFlight, list: .inFlight, height: upper.height).render(
+        into: &buffer, in: upper)
+      highlighted(
+        completedTable(idWidth: idWidth, width: lower.width), list: .completed,
+        height: lower.height
+      ).render(into: &buffer, in: lower)
     }
-    discardedTable(idWidth: idWidth).render(into: &buffer, in: discardedRect)
+    highlighted(discardedTable(idWidth: idWidth), list: .discarded, height: discardedRect.height)
+      .render(into: &buffer, in: discardedRect)
   }
 
   /// In flight's rows when stacked above Completed in `height` rows, by need: an empty
