@@ -70,12 +70,24 @@ extension BrokerTests {
       try await demo.waitFor("In flight (6")
       try demo.sendKeys("F4")
       try demo.sendKeys("Enter")
-      let panel = try await demo.waitFor("the panel of a call in flight") {
-        $0.contains("in flight")
-          && ($0.contains("queued") || $0.contains("at worker w1")
-            || $0.contains("computing at w1"))
+      let panel = try await demo.waitFor("the panel of a call in flight") { screen in
+        screen.contains("Details · in In flight") && screen.contains("· in flight ")
+          && ["queued (not yet at a worker)", "at worker w1 (held, ", "computing at w1 for "]
+            .contains { screen.contains($0) }
       }
-      #expect(panel.contains("Details"))
+      // The oldest call is the one the only worker computes.
+      #expect(panel.contains("computing at w1 for "), "\(panel)")
+      // The last one waits behind it: in the queue, or held by the worker (prefetch).
+      try demo.sendKeys("Escape")
+      try demo.sendKeys("End")
+      try demo.sendKeys("Enter")
+      let last = try await demo.waitFor("the panel of the last call in flight") { screen in
+        screen.contains("Details · in In flight")
+          && ["queued (not yet at a worker)", "at worker w1 (held, "].contains {
+            screen.contains($0)
+          }
+      }
+      #expect(!last.contains("computing at w1"), "\(last)")
       try demo.sendKeys("Escape")
       try demo.sendKeys("Escape")
       try demo.sendKeys("q")
