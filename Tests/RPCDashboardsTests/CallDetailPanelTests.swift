@@ -141,6 +141,20 @@ import Testing
     #expect(board.selection.panelScroll == 0)
   }
 
+  @Test func theClientGraphsTheQueuesReadyCountFrom120x40() {
+    var board = CallDetailFixtures.client()
+    for (second, ready) in [3, 9, 4].enumerated() {
+      board.queueReady = ready
+      _ = ScreenRendering.lines(
+        of: &board, width: 120, height: 40, now: now + .seconds(Int64(second)))
+    }
+    #expect(board.readyPath.ready == [3, 9, 4])
+    let wide = ScreenRendering.lines(of: &board, width: 120, height: 40, now: now + .seconds(2))
+    #expect(wide.contains { $0.contains("queue ready 4 0–9 ") })
+    let small = ScreenRendering.lines(of: &board, width: 80, height: 24)
+    #expect(!small.contains { $0.contains("queue ready") })
+  }
+
   // MARK: - Hostile replies
 
   static func hostileReply(_ id: String) -> RPCEndedCall {

@@ -32,6 +32,7 @@ enum ScreenFixtures {
       timeout: .seconds(30))
     board.status = .connected
     board.workersListening = .some(4)
+    board.queueReady = 12
     var ended: [RPCEndedCall] = []
     for counter in 0..<44 {
       let call = id(counter)

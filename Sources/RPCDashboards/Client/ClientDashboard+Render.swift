@@ -12,7 +12,17 @@ extension ClientDashboard {
     tooSmall = layout == nil
     guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, row: 0, now: now)
-    renderPanels(into: &buffer, in: panels, now: now)
+    readyPath.sample(ready: queueReady, unacknowledged: 0, now: now)
+    if panels.height >= Self.readyPathMinimumHeight, queueReady != nil {
+      // The request queue's depth over time, on the panels' last row.
+      let (lists, row) = panels.splitBottom(1)
+      renderPanels(into: &buffer, in: lists, now: now)
+      readyPath.renderReady(
+        into: &buffer, in: Rect(row: row.row, column: 1, width: row.width / 2, height: 1),
+        ready: queueReady, asciiOnly: asciiOnly)
+    } else {
+      renderPanels(into: &buffer, in: panels, now: now)
+    }
     Footer(footerItems).render(
       into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if showHelp {
@@ -24,6 +34,9 @@ extension ClientDashboard {
         into: &buffer, in: Rect(row: 0, column: 0, width: buffer.width, height: buffer.height))
     }
   }
+
+  /// The panels' height from which the queue's depth row shows (120×40 has it, 80×24 not).
+  static let readyPathMinimumHeight = 34
 
   /// The help overlay's introduction for numbers.
   private var helpIntro: [String] {

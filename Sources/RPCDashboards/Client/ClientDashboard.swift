@@ -40,6 +40,10 @@ package struct ClientDashboard: Sendable {
   package var status: ConnectionStatus = .connecting
   /// Consumers on the request queue; `.some(nil)` when the queue does not exist.
   package var workersListening: Int??
+  /// Messages ready in the request queue (its `message_count`, polled with the consumers);
+  /// `nil` until known. Graphed over time from 120×40 (see QueuePath).
+  package var queueReady: Int?
+  var readyPath = QueuePath()
   package var timeout: Duration
   package var asciiOnly = false
   /// Raw mode (`rpc-client --raw`): each line typed is sent as it is, and the lists show the

@@ -150,7 +150,8 @@ package struct DemoDashboard: Sendable {
     // The client's input, notes and stats, then In flight | Completed and Discarded with a
     // title, headings and two rows each.
     let clientMinimum = client.topRows(caption: captionLines, width: panels.width) + 4 + 4
-    path.sample(ready: server.queueStatus?.ready, unacknowledged: server.heldTotal, now: now)
+    path.sample(
+      ready: server.queueStatus.map { Int($0.ready) }, unacknowledged: server.heldTotal, now: now)
     let pathRows = panels.height >= Self.pathMinimumHeight ? 1 : 0
     let serverHeight = max(
       6,
@@ -174,7 +175,7 @@ package struct DemoDashboard: Sendable {
       let (row, rest) = serverArea.splitTop(1)
       path.render(
         into: &buffer, in: Rect(row: row.row, column: 1, width: row.width - 1, height: 1),
-        ready: server.queueStatus?.ready, unacknowledged: server.heldTotal,
+        ready: server.queueStatus.map { Int($0.ready) }, unacknowledged: server.heldTotal,
         asciiOnly: client.asciiOnly)
       serverArea = rest
     }
