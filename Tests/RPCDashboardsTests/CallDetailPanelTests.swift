@@ -171,6 +171,8 @@ import Testing
             ("x-nested", nested), ("x-bytes", .bytes(Array(repeating: 0xFF, count: 70_000))),
             ("x-decimal", .decimal(scale: 2, value: 12345)), ("x-void", .void),
             ("x-float", .double(.nan)), ("x-rpc-replied-us", .int64(.max)),
+            // One character carrying ten thousand combining marks.
+            ("x-zalgo", .string("a" + String(repeating: "\u{301}", count: 10_000))),
             ("x-rpc-received-us", .int64(.min)),
           ] + (0..<200).map { ("x-many-\($0)", AMQPFieldValue.int32(Int32($0))) }),
         correlationID: id, replyTo: String(repeating: "r", count: 300), messageID: huge),
@@ -191,14 +193,15 @@ import Testing
       return
     }
     #expect(lines.count < 120)
-    #expect(lines.allSatisfy { $0.text.count <= 400 })
+    #expect(lines.allSatisfy { $0.text.unicodeScalars.count <= 400 })
     let text = lines.map(\.text).joined(separator: "\n")
     #expect(text.contains("… 99,840 more bytes"))
     #expect(text.contains("… 1,048,448 more bytes"))
-    #expect(text.contains("… 169 more headers"))
+    #expect(text.contains("… 170 more headers"))
     #expect(text.contains("\\u{1B}"))
     #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
     #expect(text.contains("(70,000 bytes)"))
+    #expect(text.contains("… 19,682 more bytes"))  // the marks beyond the first 159
     // Every size draws, to the edge, without trapping.
     for (width, height) in [(80, 24), (120, 40), (200, 50), (50, 16)] {
       let rows = ScreenRendering.lines(of: &board, width: width, height: height)

@@ -18,30 +18,26 @@ enum DetailText {
   static let nestedLimit = 8
   static let depthLimit = 2
 
-  /// `text`, its control characters escaped, cut at `limit` characters with
+  /// `text`, its control characters escaped, cut after `limit` Unicode scalars (not
+  /// characters: one character may carry any number of combining marks) with
   /// `… N more bytes` (the rest counted in UTF-8 bytes).
   static func safe(_ text: String, limit: Int = stringLimit) -> String {
-    var shown = ""
+    var shown = String.UnicodeScalarView()
     var count = 0
-    var index = text.startIndex
-    while index < text.endIndex, count < limit {
-      shown += escaped(text[index])
+    var bytes = 0
+    for scalar in text.unicodeScalars {
+      guard count < limit else { break }
+      if isControl(scalar) {
+        shown.append(
+          contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+      } else {
+        shown.append(scalar)
+      }
       count += 1
-      index = text.index(after: index)
+      bytes += scalar.utf8.count
     }
-    guard index < text.endIndex else { return shown }
-    let rest = text.utf8[index...].count
-    return shown + "… \(Format.count(rest)) more bytes"
-  }
-
-  /// One character as shown: a control character (C0, DEL, C1) or a line break as a
-  /// `\u{…}` escape.
-  static func escaped(_ character: Character) -> String {
-    guard character.unicodeScalars.contains(where: isControl) else { return String(character) }
-    return character.unicodeScalars.map { scalar in
-      isControl(scalar)
-        ? "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" : String(scalar)
-    }.joined()
+    let rest = text.utf8.count - bytes
+    return rest > 0 ? String(shown) + "… \(Format.count(rest)) more bytes" : String(shown)
   }
 
   private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
