@@ -133,10 +133,15 @@ import Testing
     #expect(board.selection.panelScroll == ClientDashboard.selectionPage)
     let after = ScreenRendering.lines(of: &board, width: 80, height: 24)
     #expect(before != after)
-    // Never past the last line.
+    // Never past the page that shows the last line, so ↑ moves at once from there.
     for _ in 0..<50 { press([.pageDown], on: &board) }
     let lines = board.selectedCallDetail(workers: nil)?.lines().count ?? 0
-    #expect(board.selection.panelScroll == lines - 1)
+    let rows = board.selection.panelRows
+    #expect(rows == 17)
+    #expect(board.selection.panelScroll == lines - rows)
+    let last = ScreenRendering.lines(of: &board, width: 80, height: 24)
+    press([.up], on: &board)
+    #expect(ScreenRendering.lines(of: &board, width: 80, height: 24) != last)
     press([.home], on: &board)
     #expect(board.selection.panelScroll == 0)
   }

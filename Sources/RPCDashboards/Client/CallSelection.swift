@@ -27,6 +27,9 @@ package struct CallSelection: Sendable, Hashable {
   package var panelOpen = false
   /// The panel's first line shown.
   package var panelScroll = 0
+  /// Lines the panel showed at its last draw (0 before): scrolling stops where the last
+  /// line shows.
+  package var panelRows = 0
   /// The selected call is in none of the kept lists any more.
   package var gone = false
 

@@ -13,7 +13,11 @@ extension ClientDashboard {
     guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, row: 0, now: now)
     readyPath.sample(ready: queueReady, unacknowledged: 0, now: now)
-    if panels.height >= Self.readyPathMinimumHeight, queueReady != nil {
+    let showsReady = panels.height >= Self.readyPathMinimumHeight && queueReady != nil
+    // The detail panel's rows of lines, below its title, where the lists are.
+    selection.panelRows = max(
+      0, panels.height - (showsReady ? 1 : 0) - topRows(caption: [], width: panels.width) - 1)
+    if showsReady {
       // The request queue's depth over time, on the panels' last row.
       let (lists, row) = panels.splitBottom(1)
       renderPanels(into: &buffer, in: lists, now: now)

@@ -110,8 +110,7 @@ extension ClientDashboard {
 
   private mutating func move(by rows: Int) {
     if selection.panelOpen {
-      let lines = detailLineCount()
-      selection.panelScroll = max(0, min(selection.panelScroll + rows, lines - 1))
+      selection.panelScroll = max(0, min(selection.panelScroll + rows, lastPanelScroll))
       return
     }
     move(to: selection.index.addingReportingOverflow(rows).partialValue)
@@ -119,7 +118,7 @@ extension ClientDashboard {
 
   private mutating func move(to index: Int) {
     if selection.panelOpen {
-      selection.panelScroll = index == 0 ? 0 : max(0, detailLineCount() - 1)
+      selection.panelScroll = index == 0 ? 0 : lastPanelScroll
       return
     }
     select(selection.list, index: index)
@@ -224,9 +223,11 @@ extension ClientDashboard {
     return panel
   }
 
-  /// Lines the open panel has (for scrolling).
-  private func detailLineCount() -> Int {
-    selectedCallDetail(workers: nil)?.lines().count ?? 0
+  /// The scroll offset that shows the panel's last line at the bottom (the last line alone
+  /// before the panel was drawn).
+  private var lastPanelScroll: Int {
+    let lines = selectedCallDetail(workers: nil)?.lines().count ?? 0
+    return max(0, lines - max(1, selection.panelRows))
   }
 
   /// Draws the detail panel of the selected call over `area` (the lists), with the workers'
@@ -236,6 +237,7 @@ extension ClientDashboard {
     workers: [RPCWorkerStats]?
   ) {
     guard let panel = selectedCallDetail(workers: workers) else { return }
+    // (The rows it has are known to the keys from ``CallSelection/panelRows``.)
     panel.render(into: &buffer, in: area, scroll: selection.panelScroll, now: now)
   }
 }

@@ -5,7 +5,7 @@ import TerminalUI
 extension DemoDashboard {
   /// The selected call's detail panel over the client's lists and the workers (the input
   /// line, notes and stats stay), saying where a call in flight is from the workers' ids.
-  func renderDetailPanel(
+  mutating func renderDetailPanel(
     into buffer: inout ScreenBuffer, clientArea: Rect, panels: Rect, caption: [String],
     now: NIODeadline
   ) {
@@ -14,6 +14,7 @@ extension DemoDashboard {
     let area = Rect(
       row: clientArea.row + top, column: panels.column, width: panels.width,
       height: max(0, panels.row + panels.height - clientArea.row - top))
+    client.selection.panelRows = max(0, area.height - 1)
     client.renderDetailPanel(into: &buffer, in: area, now: now, workers: server.stats.workers)
   }
 }
