@@ -37,7 +37,7 @@ extension ServerDashboard {
     for index in table.rows.indices {
       let cell: String
       if stats.workers.indices.contains(index) {
-        cell = Self.heldIDsText(stats.workers[index])
+        cell = heldIDsText(stats.workers[index])
       } else {
         cell = ""
       }
@@ -45,10 +45,19 @@ extension ServerDashboard {
     }
   }
 
-  /// `3f9a-4 3f9a-5 +2`: the ids a worker holds (escaped, each cut), and how many more.
-  static func heldIDsText(_ worker: RPCWorkerStats) -> String {
+  /// `▮▮▯▯ 3f9a-4 3f9a-5 +2`: how full its prefetch is (for a prefetch up to 16), the ids a
+  /// worker holds (escaped, each cut), and how many more.
+  func heldIDsText(_ worker: RPCWorkerStats) -> String {
     let ids = worker.heldCorrelationIDs.prefix(4).map { DetailText.safe($0, limit: 24) }
     let more = worker.held - ids.count
-    return (ids + (more > 0 ? ["+\(more)"] : [])).joined(separator: " ")
+    var parts = ids + (more > 0 ? ["+\(more)"] : [])
+    if (1...16).contains(worker.prefetch) {
+      let full = min(Int(worker.prefetch), max(0, worker.held))
+      let (on, off): (Character, Character) = asciiOnly ? ("#", ".") : ("▮", "▯")
+      parts.insert(
+        String(repeating: on, count: full)
+          + String(repeating: off, count: Int(worker.prefetch) - full), at: 0)
+    }
+    return parts.joined(separator: " ")
   }
 }
