@@ -64,6 +64,8 @@ import Testing
     _ = board.handle(.tab, now: now)
     #expect(board.client.selection.list == .completed)
     #expect(board.server.selected == 1)
+    // The workers' keys still work while selecting.
+    #expect(board.handle(.function(7), now: now) == [.server(.pauseWorker(id: 2))])
   }
 
   @Test func theWorkerHoldingTheSelectedIdIsHighlightedWithItsIds() {

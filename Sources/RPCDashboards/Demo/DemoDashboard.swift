@@ -86,10 +86,6 @@ package struct DemoDashboard: Sendable {
     if client.showHelp {
       return client.handle(key, now: now).map { .client($0) }
     }
-    // F4's selection takes the keys (Tab included) until Esc or F4 leaves it.
-    if client.isSelecting || key == .function(4) {
-      return client.handle(key, now: now).map { .client($0) }
-    }
     if let cluster, cluster.choosing {
       self.cluster?.choosing = false
       guard case .character(let character) = key, let digit = character.wholeNumberValue,
@@ -97,7 +93,13 @@ package struct DemoDashboard: Sendable {
       else { return [] }
       return [.toggleNode(digit - 1)]
     }
-    switch keymaps.lazy.compactMap({ $0.action(for: key) }).first {
+    let action = keymaps.lazy.compactMap({ $0.action(for: key) }).first
+    // F4's selection takes the keys until Esc or F4 leaves it, Tab included (the workers'
+    // own keys still work).
+    if key == .function(4) || (client.isSelecting && (action == nil || action == .selectWorker)) {
+      return client.handle(key, now: now).map { .client($0) }
+    }
+    switch action {
     case .node:
       cluster?.choosing = true
       return []
