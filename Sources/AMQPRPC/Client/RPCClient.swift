@@ -324,25 +324,33 @@ public final class RPCClient: Sendable {
         $0, id: id, routingKey: routingKey, bodySize: request.body.readableBytes,
         endpoint: connection.endpoint, properties: &properties)
     }
-    let held = HeldRequest(
-      id: id, routingKey: routingKey, body: request.body, properties: properties)
-    var waiter = CallWaiter(completion: completion, sentWallMicroseconds: sentWall)
-    waiter.observation = RPCCallObservation(observer: observer, span: span, sentAt: now)
-    if idempotent { waiter.resend = held }
-    let entry = PendingCallTable<CallWaiter>.Entry(
+    var entry = PendingCallTable<CallWaiter>.Entry(
       id: id, n: request.n, label: request.label, sentAt: now, deadline: deadline,
-      waiter: waiter)
+      waiter: CallWaiter(
+        completion: completion,
+        request: RPCSentRequest(
+          properties: properties, body: request.body, routingKey: routingKey,
+          publishedAtMicroseconds: sentWall),
+        idempotent: idempotent))
+    entry.waiter.observation = RPCCallObservation(observer: observer, span: span, sentAt: now)
     // Register before publishing, so even an instant reply finds its call.
     let (registered, isHeld, events) = state.withLockedValue {
       state -> (Bool, Bool, AsyncStream<RPCClientEvent>.Continuation?) in
+      let holding = state.isHolding
+      if holding {
+        entry.waiter.request.sendCount = 0  // counted when the link takes it
+      } else {
+        properties.replyTo = state.replyTo
+        entry.waiter.request.properties = properties  // the same box: one reference count
+      }
       guard state.sending(entry) else { return (false, false, nil) }
       scheduleTimer(&state, for: deadline)
-      if state.isHolding {
+      if holding {
         // The link is down or the broker blocks publishers: it waits, its deadline running.
-        state.held.append(held)
+        state.held.append(
+          HeldRequest(id: id, routingKey: routingKey, body: request.body, properties: properties))
         return (true, true, state.events)
       }
-      properties.replyTo = state.replyTo
       return (true, false, state.events)
     }
     guard registered else {

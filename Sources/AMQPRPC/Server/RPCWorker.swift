@@ -32,8 +32,8 @@ final class RPCWorker: Sendable {
   /// The server's background work, where this worker's `async` handlers and consumer
   /// restoration run.
   private let children: ChildTasks
-  /// The requests this worker holds, by delivery tag: what a lost link would interrupt.
-  let held = NIOLockedValueBox<[UInt64: InterruptedRequests.Key]>([:])
+  /// The requests this worker holds: what a lost link would interrupt, and the first ids.
+  let held = NIOLockedValueBox(HeldDeliveries())
   /// Counts the links (or channels) this worker lost: a request's answer is sent only on the
   /// link it came on.
   let linkEpoch = NIOLockedValueBox(0)
@@ -207,6 +207,7 @@ final class RPCWorker: Sendable {
         return consumption.outstanding
       }
       record.withLockedValue { $0.abandonComputations(now: .now()) }
+      held.withLockedValue { $0.forgetIDs() }  // requeued: no longer here
       // Tag 0 with multiple: every unacknowledged delivery on the channel (AMQP 0-9-1
       // basic.ack/nack "multiple" rule; basic.nack is RabbitMQ's extension).
       try? await channel.nack(deliveryTag: 0, multiple: true, requeue: true)
@@ -262,6 +263,7 @@ final class RPCWorker: Sendable {
     var stats = record.withLockedValue {
       $0.snapshot(id: id, name: name, prefetch: prefetch, held: unacknowledged, now: now)
     }
+    stats.heldCorrelationIDs = held.withLockedValue { $0.correlationIDs }
     stats.endpoint = connection.endpoint
     stats.connected = linkUp.withLockedValue { $0 }
     return stats

@@ -25,6 +25,9 @@ package struct ClientDashboard: Sendable {
     /// footer and help only.
     case submit, clearLine, history, scroll, injectUnknown, sendLate
     case help, quit
+    /// F4: the selection of a call and its detail panel (handled before the keymap, see
+    /// ClientDashboard+Selection.swift); in the keymap for the footer and help.
+    case select
   }
 
   /// Shown in the header.
@@ -37,6 +40,10 @@ package struct ClientDashboard: Sendable {
   package var status: ConnectionStatus = .connecting
   /// Consumers on the request queue; `.some(nil)` when the queue does not exist.
   package var workersListening: Int??
+  /// Messages ready in the request queue (its `message_count`, polled with the consumers);
+  /// `nil` until known. Graphed over time from 120×40 (see QueuePath).
+  package var queueReady: Int?
+  var readyPath = QueuePath()
   package var timeout: Duration
   package var asciiOnly = false
   /// Raw mode (`rpc-client --raw`): each line typed is sent as it is, and the lists show the
@@ -70,6 +77,8 @@ package struct ClientDashboard: Sendable {
   /// Calls in flight at the latest break: ended as connection lost, or to be sent again.
   var breakCalls = (lost: 0, resent: 0)
   private var scroll = 0
+  /// The selected call and its detail panel (see ClientDashboard+Selection.swift).
+  package internal(set) var selection = CallSelection()
   private var secondStarted: NIODeadline?
   private var secondLatencies: (sum: Double, count: Int) = (0, 0)
   /// A line asking for more than ``confirmationThreshold`` requests, refused once: Enter
@@ -113,6 +122,7 @@ package struct ClientDashboard: Sendable {
     .init(
       [.function(3)], .sendLate, footer: "late reply",
       help: "send fib(27) with a 1 ms timeout: its reply comes late"),
+    .init([.function(4)], .select, footer: "select", help: selectHelp),
     .init(
       [.function(1), .character("?")], .help, footer: "help",
       help: "this help (? only on an empty line)"),
@@ -162,6 +172,7 @@ package struct ClientDashboard: Sendable {
     }
     completionRate.record(ended: ended, at: now)
     self.stats = stats
+    followSelection(now: now)
     if let note = sendingNote, stats.sent >= note.sent, stats.inFlight == 0 {
       if transient.flash?.text == note.text { transient.clearMessage() }
       sendingNote = nil
@@ -190,6 +201,7 @@ package struct ClientDashboard: Sendable {
     // The screen says it is too small and that q quits: nothing else is taken blind.
     if tooSmall { return keymap.action(for: key) == .quit ? [.quit] : [] }
     if transient.helpTakes(key) { return [] }
+    if let commands = handleSelectionKey(key, now: now) { return commands }
     if key != .enter, key != .resize, awaitingConfirmation != nil {
       // Anything but Enter withdraws the question.
       awaitingConfirmation = nil
@@ -224,7 +236,7 @@ package struct ClientDashboard: Sendable {
       case .sendLate: return rawMode ? sendLateRaw(now: now) : [.sendLateRequest]
       case .help: transient.openHelp()
       case .quit: return [.quit]
-      case .history, .scroll, nil: break
+      case .history, .scroll, .select, nil: break
       }
     }
     return []
