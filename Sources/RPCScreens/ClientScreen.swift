@@ -23,14 +23,17 @@ package final class ClientScreen: Sendable {
   /// Raw mode: each line typed is sent as it is (see ``ClientDashboard/rawMode``).
   let raw: Bool
 
-  /// `idempotent`: fib calls are marked so (sent again after a lost link).
+  /// `idempotent`: fib calls are marked so (sent again after a lost link); `recorder`
+  /// (`--record`) is told of every call the screen makes.
   package init(
-    client: RPCClient, connection: AMQPConnection, raw: Bool = false, idempotent: Bool = false
+    client: RPCClient, connection: AMQPConnection, raw: Bool = false, idempotent: Bool = false,
+    recorder: CallRecorder? = nil
   ) {
     self.client = client
     self.connection = connection
     self.raw = raw
-    self.commands = ClientCommandRunner(client: client, idempotent: idempotent)
+    self.commands = ClientCommandRunner(
+      client: client, idempotent: idempotent, recorder: recorder)
   }
 
   /// Times the link was lost and recovered while the screen showed, for the summary.
@@ -76,6 +79,9 @@ package final class ClientScreen: Sendable {
           dashboard.apply(event, now: now)
         }
         for notice in orphanNotices.drain() { dashboard.say(notice, style: .accent, now: now) }
+        for notice in commands.exporter.notices.drain() {
+          dashboard.say(notice.text, style: notice.isError ? .error : .ok, now: now, for: 10)
+        }
         dashboard.status = watch.current
         dashboard.brokerURL = watch.brokerURL ?? dashboard.brokerURL
         dashboard.workersListening = consumers.current

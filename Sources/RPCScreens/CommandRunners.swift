@@ -10,10 +10,15 @@ struct ClientCommandRunner: Sendable {
   private let closed = NIOLockedValueBox(false)
   /// Whether fib calls are marked idempotent (sent again after a lost link).
   let idempotent: Bool
+  /// Writes the exports asked for; its notices go on screen.
+  let exporter = CallExporter()
+  /// Told of each call that ends, with its record (`rpc-client --record`).
+  let recorder: CallRecorder?
 
-  init(client: RPCClient, idempotent: Bool = false) {
+  init(client: RPCClient, idempotent: Bool = false, recorder: CallRecorder? = nil) {
     self.client = client
     self.idempotent = idempotent
+    self.recorder = recorder
     self.timeout = NIOLockedValueBox(client.configuration.timeout)
   }
 
@@ -33,6 +38,8 @@ struct ClientCommandRunner: Sendable {
       sendLate(27)
     case .setTimeout(let value):
       timeout.withLockedValue { $0 = value }
+    case .export(let export):
+      exporter.write(export)
     case .quit:
       return false
     }
@@ -43,11 +50,15 @@ struct ClientCommandRunner: Sendable {
   func send(_ numbers: [Int]) {
     let client = self.client
     let timeout = self.timeout.withLockedValue { $0 }
-    let (closed, idempotent) = (self.closed, self.idempotent)
+    let (closed, idempotent, recorder) = (self.closed, self.idempotent, self.recorder)
     for n in numbers {
       Task {
         guard !closed.withLockedValue({ $0 }) else { return }
-        _ = try? await client.fibonacci(n, timeout: timeout, idempotent: idempotent)
+        recorder?.started()
+        let result = await Result.awaiting {
+          try await client.fibonacci(n, timeout: timeout, idempotent: idempotent)
+        }
+        recorder?.ended(n: n, request: nil, result: result)
       }
     }
   }
@@ -57,12 +68,16 @@ struct ClientCommandRunner: Sendable {
   func send(_ text: String, timeout: Duration? = nil, propagateDeadline: Bool? = nil) {
     let client = self.client
     let timeout = timeout ?? self.timeout.withLockedValue { $0 }
-    let closed = self.closed
+    let (closed, recorder) = (self.closed, self.recorder)
     Task {
       guard !closed.withLockedValue({ $0 }) else { return }
-      _ = try? await client.call(
-        text, label: ClientDashboard.requestLabel(text), timeout: timeout,
-        propagateDeadline: propagateDeadline)
+      recorder?.started()
+      let result = await Result.awaiting {
+        try await client.call(
+          text, label: ClientDashboard.requestLabel(text), timeout: timeout,
+          propagateDeadline: propagateDeadline)
+      }
+      recorder?.ended(n: nil, request: text, result: result)
     }
   }
 
@@ -70,10 +85,14 @@ struct ClientCommandRunner: Sendable {
   /// client gave up: the reply is discarded as late.
   func sendLate(_ n: Int) {
     let client = self.client
-    let closed = self.closed
+    let (closed, recorder) = (self.closed, self.recorder)
     Task {
       guard !closed.withLockedValue({ $0 }) else { return }
-      _ = try? await client.fibonacci(n, timeout: .milliseconds(1), propagateDeadline: false)
+      recorder?.started()
+      let result = await Result.awaiting {
+        try await client.fibonacci(n, timeout: .milliseconds(1), propagateDeadline: false)
+      }
+      recorder?.ended(n: n, request: nil, result: result)
     }
   }
 

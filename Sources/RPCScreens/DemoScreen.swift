@@ -228,6 +228,9 @@ package final class DemoScreen: Sendable {
       dashboard.client.apply(event, now: now)
     }
     for notice in orphanNotices.drain() { dashboard.client.say(notice, style: .accent, now: now) }
+    for notice in clientCommands.exporter.notices.drain() {
+      dashboard.client.say(notice.text, style: notice.isError ? .error : .ok, now: now, for: 10)
+    }
     for event in serverInbox.drain() { dashboard.server.apply(event) }
     for notice in serverNotices.drain() { dashboard.server.apply(notice) }
     for caption in captions.drain() {

@@ -107,7 +107,27 @@ struct RPCClientCommand: AsyncParsableCommand {
         """))
   var json = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Write one JSON line per call to FILE as it ends (- for standard output).",
+      discussion: """
+        In every mode (numbers, the line mode, the screen). Members: correlation_id, n, \
+        request, outcome, result, error, error_kind, round_trip_us, queue_wait_us, \
+        service_us, return_trip_us, worker, ended_at (ISO 8601 UTC); text values longer than \
+        4,096 characters are cut and end with …[cut: N bytes]. An existing FILE is refused \
+        (see --record-append). Each line is written as its call ends, and rpc-client waits \
+        for the calls it started before exiting (also on Ctrl-C in the screen and on \
+        SIGTERM), so the file holds one line per call ended. With -, result lines go to \
+        standard error.
+        """),
+    completion: .file())
+  var record: String?
+
+  @Flag(help: "With --record: append to FILE when it exists rather than refuse it.")
+  var recordAppend = false
+
   func validate() throws {
+    if recordAppend, record == nil { throw ValidationError("--record-append needs --record FILE") }
     if raw { return }  // texts, or none: the screen or the line mode, raw
     if case .failure(let error) = NumberList.parse(numbers.joined(separator: " ")) {
       throw ValidationError("\(error)")
@@ -127,6 +147,15 @@ struct RPCClientCommand: AsyncParsableCommand {
         " [!] \(problem): line mode (set TERM, e.g. xterm-256color, for the screen)")
       interactive = false
     }
+    let recorder: CallRecorder?
+    do {
+      recorder = try record.map { path throws(LineFile.Failure) in
+        try CallRecorder(path: path, append: recordAppend)
+      }
+    } catch {
+      printToStandardError("rpc-client: --record \(error)")
+      throw ExitCode.failure
+    }
     do {
       try tracing.bootstrap()
       let amqpConnection = try await connect(amqp, logger: logger)
@@ -135,7 +164,8 @@ struct RPCClientCommand: AsyncParsableCommand {
         configuration: clientConfiguration(logger: logger, oneShot: oneShot))
       if interactive {
         let screen = ClientScreen(
-          client: client, connection: amqpConnection, raw: raw, idempotent: idempotent)
+          client: client, connection: amqpConnection, raw: raw, idempotent: idempotent,
+          recorder: recorder)
         // Only the screen takes signals as a stop; elsewhere Ctrl-C keeps its default meaning.
         // Closing the client ends the calls still in flight as cancelled: the summary
         // accounts for all.
@@ -145,30 +175,38 @@ struct RPCClientCommand: AsyncParsableCommand {
             .init(service: client),
             .init(service: screen, successTerminationBehavior: .gracefullyShutdownGroup),
           ], logger: logger)
+        await recorder?.waitForEnds()
         var accounting = CallAccounting(client.stats())
         (accounting.linkLosses, accounting.recoveries) = screen.linkCounts
         let takenBack = screen.requestsTakenBack
         print(
           " [x] " + accounting.text
             + (takenBack > 0 ? "; \(takenBack) taken back out of \(queue) unanswered" : ""))
+        finishRecording(recorder)
         return
       }
-      let output = ResultOutput(toStandardError: json)
+      let output = ResultOutput(toStandardError: json || record == "-")
       let link = LinkReport(client: client)
       let ok: Bool
       if raw, oneShot {
-        ok = await RawCalls(client: client, output: output).run(numbers)
+        ok = await RawCalls(client: client, output: output, recorder: recorder).run(numbers)
       } else if raw {
-        ok = await RawLineMode(client: client, output: output).run()
+        ok = await RawLineMode(client: client, output: output, recorder: recorder).run()
       } else if requested.isEmpty {
         await warnWithoutWorkers(client, output: output, waits: true)
-        ok = await LineMode(client: client, idempotent: idempotent, output: output).run()
+        ok = await LineMode(
+          client: client, idempotent: idempotent, output: output, recorder: recorder
+        ).run()
       } else {
         await warnWithoutWorkers(client, output: output, waits: waitForServer)
-        ok = await OneShot(client: client, output: output, idempotent: idempotent).run(requested)
+        ok = await OneShot(
+          client: client, output: output, idempotent: idempotent, recorder: recorder
+        ).run(requested)
       }
       var accounting = CallAccounting(client.stats())
       try? await client.close()
+      await recorder?.waitForEnds()
+      let recorded = finishRecording(recorder)
       (accounting.linkLosses, accounting.recoveries) = await link.finish()
       if json {
         print(CallAccounting.jsonObject(accounting.jsonFields))
@@ -176,11 +214,22 @@ struct RPCClientCommand: AsyncParsableCommand {
         output(" [x] " + accounting.text)
       }
       try? await amqpConnection.close()
-      if !ok { throw ExitCode.failure }
+      if !ok || !recorded { throw ExitCode.failure }
     } catch let failure as CommandFailure {
+      finishRecording(recorder)
       printToStandardError("rpc-client: \(failure)")
       throw ExitCode.failure
     }
+  }
+
+  /// Closes the record and says on standard error how many calls it holds; returns whether
+  /// every call ended is in it.
+  @discardableResult
+  private func finishRecording(_ recorder: CallRecorder?) -> Bool {
+    guard let recorder else { return true }
+    let (text, complete) = recorder.finish()
+    printToStandardError(complete ? " [x] \(text)" : " [!] \(text)")
+    return complete
   }
 
   /// The one-shot forms fail at once without responders unless --wait-for-server; the
@@ -224,17 +273,23 @@ struct OneShot {
   let client: RPCClient
   let output: ResultOutput
   let idempotent: Bool
+  let recorder: CallRecorder?
 
   func run(_ numbers: [Int]) async -> Bool {
     for n in numbers { output(" [x] Requesting fib(\(n))") }
     let results = await withTaskGroup(of: Bool.self) { group in
       for n in numbers {
         group.addTask {
-          do {
-            let reply = try await client.fibonacci(n, idempotent: idempotent)
+          recorder?.started()
+          let result = await Result.awaiting {
+            try await client.fibonacci(n, idempotent: idempotent)
+          }
+          recorder?.ended(n: n, request: nil, result: result)
+          switch result {
+          case .success(let reply):
             output(" [.] Got \(reply.value)" + (numbers.count > 1 ? "  (fib(\(n)))" : ""))
             return true
-          } catch {
+          case .failure(let error):
             output(" [!] fib(\(n)) failed: \(error)")
             return false
           }
@@ -251,6 +306,7 @@ struct LineMode {
   let client: RPCClient
   let idempotent: Bool
   let output: ResultOutput
+  let recorder: CallRecorder?
 
   func run() async -> Bool {
     var allOK = true
@@ -272,8 +328,11 @@ struct LineMode {
   }
 
   private func call(_ n: Int) async -> Bool {
+    recorder?.started()
+    let result = await Result.awaiting { try await client.fibonacci(n, idempotent: idempotent) }
+    recorder?.ended(n: n, request: nil, result: result)
     do {
-      let reply = try await client.fibonacci(n, idempotent: idempotent)
+      let reply = try result.get()
       let milliseconds = reply.roundTrip.milliseconds
       output(
         " [.] fib(\(n)) = \(reply.value)  (\(reply.correlationID), "

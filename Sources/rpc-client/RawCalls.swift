@@ -1,5 +1,6 @@
 import AMQPRPC
 import RPCCommandLine
+import RPCScreens
 
 #if canImport(Glibc)
   import Glibc
@@ -14,15 +15,18 @@ struct RawCalls {
   let client: RPCClient
   /// Standard output, or standard error when it is kept for the JSON summary.
   let output: ResultOutput
+  /// `--record`: told of each call.
+  let recorder: CallRecorder?
 
   /// Returns whether every call got a reply (not an error reply).
   func run(_ texts: [String]) async -> Bool {
     let results = await withTaskGroup(of: (Int, Result<RPCReply, any Error>).self) { group in
       for (index, text) in texts.enumerated() {
         group.addTask {
-          do { return (index, .success(try await client.call(text))) } catch {
-            return (index, .failure(error))
-          }
+          recorder?.started()
+          let result = await Result.awaiting { try await client.call(text) }
+          recorder?.ended(n: nil, request: text, result: result)
+          return (index, result)
         }
       }
       var results: [Int: Result<RPCReply, any Error>] = [:]

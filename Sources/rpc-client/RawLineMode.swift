@@ -1,5 +1,6 @@
 import AMQPRPC
 import RPCCommandLine
+import RPCScreens
 
 #if canImport(Glibc)
   import Glibc
@@ -15,6 +16,8 @@ import RPCCommandLine
 struct RawLineMode {
   let client: RPCClient
   let output: ResultOutput
+  /// `--record`: told of each call.
+  let recorder: CallRecorder?
 
   /// Returns whether every call got a reply (not an error reply).
   func run() async -> Bool {
@@ -26,12 +29,10 @@ struct RawLineMode {
         let position = index
         index += 1
         group.addTask {
-          do {
-            let reply = try await client.call(line)
-            await printer.deliver(.success(reply), text: line, at: position)
-          } catch {
-            await printer.deliver(.failure(error), text: line, at: position)
-          }
+          recorder?.started()
+          let result = await Result.awaiting { try await client.call(line) }
+          recorder?.ended(n: nil, request: line, result: result)
+          await printer.deliver(result, text: line, at: position)
         }
       }
     }

@@ -187,7 +187,7 @@ import Testing
     #expect(render(&board)[7].contains("c-40 "))
     _ = board.handle(.pageUp, now: t0)
     let scrolled = render(&board)
-    #expect(scrolled[5].contains("scrolled 10"))
+    #expect(scrolled[5].contains("Completed 11–24 of 40"))
     #expect(scrolled[7].contains("c-30 "))
   }
 

@@ -13,10 +13,11 @@ extension ClientDashboard {
 
   /// Completed calls for `width` cells: the worker's full name when it fits with every
   /// column, else its short label with the servers named in the title when that fits.
-  func completedTable(idWidth: Int, width: Int) -> Table {
-    let full = completedTable(idWidth: idWidth, fullWorker: true)
+  /// `rows`: how many rows show, for the title's position (`Completed 1–17 of 340`).
+  func completedTable(idWidth: Int, width: Int, rows: Int? = nil) -> Table {
+    let full = completedTable(idWidth: idWidth, fullWorker: true, rows: rows)
     if full.layout(for: width).widths.allSatisfy({ $0 > 0 }) { return full }
-    var table = completedTable(idWidth: idWidth, fullWorker: false)
+    var table = completedTable(idWidth: idWidth, fullWorker: false, rows: rows)
     guard table.layout(for: width).shows(Self.workerColumn) else { return table }
     // The full title when the servers' names fit whole beside it, else the title that
     // leaves them the most room (their names matter more than `newest first`).
@@ -66,7 +67,7 @@ extension ClientDashboard {
   static let workerColumn = 4
 
   /// Completed with the worker's full name (`vm-17118/w2`), or its short label.
-  func completedTable(idWidth: Int, fullWorker: Bool) -> Table {
+  func completedTable(idWidth: Int, fullWorker: Bool, rows visibleRows: Int? = nil) -> Table {
     // Raw mode: the request's text (cut short) and the reply's in the room left.
     let request: Table.Column =
       rawMode ? .init("request", .fit) : .init("n", .fit, alignment: .right)
@@ -99,13 +100,12 @@ extension ClientDashboard {
           spansFrom: 2, shorterSpans: Self.shorterFailureTexts(error))
       }
     }
+    // `completed` starts at the scroll position (see ClientDashboard+Lists.swift).
     var table = Table(
-      title: completedTitle
-        + (scrollOffset > 0 ? " — scrolled \(scrollOffset)" : ""),
-      columns: columns, rows: rows, offset: scrollOffset, emptyText: "no calls yet")
-    table.shorterTitle =
-      Self.listTitle("Completed", shown: completed.count, total: stats?.ended ?? completed.count)
-      + (scrollOffset > 0 ? " scrolled \(scrollOffset)" : "")
+      title: completedListTitle(rows: visibleRows, short: false),
+      columns: columns, rows: rows, offset: 0,
+      emptyText: lists.filter == nil ? "no calls yet" : "no calls match the filter")
+    table.shorterTitle = completedListTitle(rows: visibleRows, short: true)
     return table
   }
 }

@@ -32,11 +32,8 @@ extension ClientDashboard {
       + ", oldest first"
   }
 
-  /// The title of the completed list: `Completed (1,000 shown of 2,345), newest first`.
-  var completedTitle: String {
-    Self.listTitle("Completed", shown: completed.count, total: stats?.ended ?? completed.count)
-      + ", newest first"
-  }
+  /// The title of the completed list: `Completed 1–17 of 2,345, newest first`.
+  var completedTitle: String { completedListTitle(rows: nil, short: false) }
 
   /// ``discardedTitle`` for narrow screens: `Discarded: late 1 · unknown 0 · duplicate 2`.
   var discardedShorterTitle: String {

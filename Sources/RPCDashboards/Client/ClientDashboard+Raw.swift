@@ -28,7 +28,11 @@ extension ClientDashboard {
     .init([.enter], .submit, footer: "send", help: "send the line as it is (UTF-8 text)"),
     .init([.escape, .control("u")], .clearLine, footer: nil, help: "clear the line"),
     .init([.up, .down], .history, footer: "history", help: "previous / next input"),
-    .init([.pageUp, .pageDown], .scroll, footer: "scroll", help: "scroll the completed calls"),
+    .init(
+      [.pageUp, .pageDown], .scroll, footer: "scroll", help: "scroll all kept completed calls"),
+    .init(
+      [.control("f"), .control("e")], .lists, footer: nil,
+      help: "freeze the screen / go live · export the calls shown to .jsonl + .csv"),
     .init(
       [.function(2)], .injectUnknown, footer: "unknown reply",
       help: "inject a reply with a foreign correlation id"),

@@ -143,7 +143,8 @@ extension ClientDashboard {
   }
 
   private func renderInput(into buffer: inout ScreenBuffer, row: Int) {
-    let prompt = rawMode ? rawPrompt(width: buffer.width) : "fib(n)> "
+    let prompt =
+      isEditingFilter ? "filter> " : rawMode ? rawPrompt(width: buffer.width) : "fib(n)> "
     let start = buffer.write(prompt, row: row, column: 1, style: .accent)
     let room = buffer.width - start - 1
     // Scroll long input so the cursor stays visible.
@@ -195,7 +196,7 @@ extension ClientDashboard {
     percentiles.render(into: &buffer, in: row)
     let used = percentiles.usedWidth(in: area.width) + ItemLine.spacing
     Sparkline(
-      label: "mean/s", values: latencyHistory, asciiOnly: asciiOnly,
+      label: "mean/s", values: shownLatencyHistory, asciiOnly: asciiOnly,
       scale: { Format.duration(.nanoseconds(Int64($0 * 1e6))) }
     ).render(
       into: &buffer,
@@ -218,7 +219,8 @@ extension ClientDashboard {
     }
     // An empty Discarded takes two rows (its title and `none yet`).
     let discardedHeight =
-      discarded.isEmpty ? min(2, body.height / 2) : min(max(4, body.height / 4), 8, body.height / 2)
+      shownDiscarded.isEmpty
+      ? min(2, body.height / 2) : min(max(4, body.height / 4), 8, body.height / 2)
     let (top, discardedRect) = body.splitBottom(discardedHeight)
     let idWidth = correlationIDWidth()
     var inFlight = inFlightTable(now: now, idWidth: idWidth, timeLeft: true)
@@ -241,18 +243,20 @@ extension ClientDashboard {
         height: top.height)
       highlighted(inFlight, list: .inFlight, height: left.height).render(into: &buffer, in: left)
       highlighted(
-        completedTable(idWidth: idWidth, width: right.width), list: .completed,
-        height: right.height
+        completedTable(
+          idWidth: idWidth, width: right.width, rows: Table.visibleRows(height: right.height)),
+        list: .completed, height: right.height
       ).render(into: &buffer, in: right)
     } else {
       let inFlightHeight = Self.stackedInFlightHeight(
-        calls: stats?.oldestInFlight.count ?? 0, height: top.height)
+        calls: shownInFlight.count, height: top.height)
       let (upper, lower) = top.splitTop(inFlightHeight)
       highlighted(inFlight, list: .inFlight, height: upper.height).render(
         into: &buffer, in: upper)
       highlighted(
-        completedTable(idWidth: idWidth, width: lower.width), list: .completed,
-        height: lower.height
+        completedTable(
+          idWidth: idWidth, width: lower.width, rows: Table.visibleRows(height: lower.height)),
+        list: .completed, height: lower.height
       ).render(into: &buffer, in: lower)
     }
     highlighted(discardedTable(idWidth: idWidth), list: .discarded, height: discardedRect.height)
@@ -277,7 +281,7 @@ extension ClientDashboard {
 
   /// The calls in flight, with the time each has left unless `timeLeft` is false.
   private func inFlightTable(now: NIODeadline, idWidth: Int, timeLeft: Bool) -> Table {
-    let calls = stats?.oldestInFlight ?? []
+    let calls = shownInFlight
     // Eight cells hold every duration up to `-99.9 ms`, `-9.99 s` and `999m59s`, so the
     // table keeps its width as calls come and go.
     let left = timeLeft ? [Table.Column("left", .fixed(8), alignment: .right, dropOrder: 1)] : []
@@ -286,8 +290,9 @@ extension ClientDashboard {
       rawMode
       ? .init("request", .flexible(minimum: 8))
       : .init("n", .fixed(Self.inFlightNumberWidth(calls)), alignment: .right)
+    let filtered = filterCount(shown: calls.count, of: stats?.oldestInFlight.count ?? 0)
     var table = Table(
-      title: inFlightTitle,
+      title: filtered.isEmpty ? inFlightTitle : "In flight" + filtered + ", oldest first",
       columns: [
         .init("correlation id", .fixed(idWidth)), request,
         .init("age", .fixed(8), alignment: .right),
@@ -302,8 +307,10 @@ extension ClientDashboard {
           style: call.timeLeft < .zero ? .warning : .normal)
       },
       emptyText: "nothing in flight")
-    table.shorterTitle = Self.listTitle(
-      "In flight", shown: calls.count, total: stats?.inFlight ?? 0)
+    table.shorterTitle =
+      filtered.isEmpty
+      ? Self.listTitle("In flight", shown: calls.count, total: stats?.inFlight ?? 0)
+      : "In flight" + filtered
     return table
   }
 
@@ -314,13 +321,15 @@ extension ClientDashboard {
   }
 
   private func discardedTable(idWidth: Int) -> Table {
+    let shown = shownDiscarded
+    let filtered = filterCount(shown: shown.count, of: discarded.count)
     var table = Table(
-      title: discardedTitle,
+      title: discardedTitle + filtered,
       columns: [
         .init("kind", .fixed(9)), .init("correlation id", .fixed(idWidth)),
         .init("detail", .flexible(minimum: 8)),
       ],
-      rows: discarded.map { reply in
+      rows: shown.map { reply in
         let detail: String
         switch reply.kind {
         case .late:
@@ -331,7 +340,7 @@ extension ClientDashboard {
         return Table.Row([reply.kind.rawValue, reply.id, detail], style: .warning)
       },
       emptyText: "none yet — F2 injects an unknown reply, F3 provokes a late one")
-    table.shorterTitle = discardedShorterTitle
+    table.shorterTitle = filtered.isEmpty ? discardedShorterTitle : "Discarded" + filtered
     return table
   }
 }

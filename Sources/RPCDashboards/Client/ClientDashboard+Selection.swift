@@ -10,9 +10,9 @@ extension ClientDashboard {
   /// The correlation ids a list shows, in its order (the rows' order on screen).
   func selectableIDs(_ list: CallSelection.List) -> [String] {
     switch list {
-    case .inFlight: stats?.oldestInFlight.map(\.correlationID) ?? []
+    case .inFlight: shownInFlight.map(\.correlationID)
     case .completed: completed.map(\.id)
-    case .discarded: discarded.map(\.id)
+    case .discarded: shownDiscarded.map(\.id)
     }
   }
 
@@ -210,11 +210,14 @@ extension ClientDashboard {
     var panel = CallDetailPanel(id: id, asciiOnly: asciiOnly)
     panel.list = selection.gone ? nil : selection.list
     panel.inFlight = stats?.oldestInFlight.first { $0.correlationID == id }
-    panel.ended = stats?.recentlyEnded.last { $0.correlationID == id }
+    // The list shown first: it reaches back through the kept history.
+    panel.ended =
+      completed.first { $0.id == id }?.ended
+      ?? stats?.recentlyEnded.last { $0.correlationID == id }
     if selection.list == .discarded {
       let replies = stats?.recentlyDiscarded.filter { $0.correlationID == id } ?? []
       // The list is newest first; the snapshot's oldest first.
-      let position = discarded.prefix(selection.index + 1).filter { $0.id == id }.count
+      let position = shownDiscarded.prefix(selection.index + 1).filter { $0.id == id }.count
       panel.discarded =
         replies.count >= position && position > 0
         ? replies[replies.count - position] : replies.last

@@ -17,6 +17,8 @@ package struct ClientDashboard: Sendable {
     case injectUnknownReply
     case sendLateRequest
     case setTimeout(Duration)
+    /// Write these calls to files (Ctrl-E, `:export`): the screen does the I/O.
+    case export(CallExport)
     case quit
   }
 
@@ -24,6 +26,9 @@ package struct ClientDashboard: Sendable {
     /// `history` and `scroll` are handled as editing keys; they are in the keymap for the
     /// footer and help only.
     case submit, clearLine, history, scroll, injectUnknown, sendLate
+    /// `/` filters; Ctrl-F freezes and Ctrl-E exports (handled as editing keys: one help
+    /// line for the three, so that the help fits at 80×24).
+    case lists
     case help, quit
     /// F4: the selection of a call and its detail panel (handled before the keymap, see
     /// ClientDashboard+Selection.swift); in the keymap for the footer and help.
@@ -58,13 +63,16 @@ package struct ClientDashboard: Sendable {
   package var maximumN = NumberList.largestN
 
   package internal(set) var input = InputLine()
-  package private(set) var stats: RPCClientStats?
-  /// The newest ended calls, newest first, from the same snapshot as ``stats``.
-  package private(set) var completed: Deque<CompletedCall> = []
+  package internal(set) var stats: RPCClientStats?
+  /// The ended calls listed, newest first, from the scroll position (at most
+  /// ``historyLimit``): from the kept history (see ``CallLists``), filtered.
+  package internal(set) var completed: Deque<CompletedCall> = []
   /// The newest discarded replies, newest first, from the same snapshot as ``stats``.
   package private(set) var discarded: Deque<DiscardedReply> = []
+  /// The kept history, the filter and the frozen moment (see ClientDashboard+Lists.swift).
+  var lists = CallLists()
   /// Calls ended per second over ``RateWindow/seconds``, from the snapshots.
-  private var completionRate = CompletionRate()
+  var completionRate = CompletionRate()
   package private(set) var latencyHistory: [Double] = []
   /// The flash message and the help overlay.
   package private(set) var transient = TransientState()
@@ -76,7 +84,8 @@ package struct ClientDashboard: Sendable {
   package internal(set) var linkNote: (text: String, style: StyleRole)?
   /// Calls in flight at the latest break: ended as connection lost, or to be sent again.
   var breakCalls = (lost: 0, resent: 0)
-  private var scroll = 0
+  /// How many of the newest shown calls Completed scrolled past.
+  var scroll = 0
   /// The selected call and its detail panel (see ClientDashboard+Selection.swift).
   package internal(set) var selection = CallSelection()
   private var secondStarted: NIODeadline?
@@ -115,7 +124,11 @@ package struct ClientDashboard: Sendable {
     ),
     .init([.escape, .control("u")], .clearLine, footer: nil, help: "clear the line"),
     .init([.up, .down], .history, footer: "history", help: "previous / next input"),
-    .init([.pageUp, .pageDown], .scroll, footer: "scroll", help: "scroll the completed calls"),
+    .init(
+      [.pageUp, .pageDown], .scroll, footer: "scroll", help: "scroll all kept completed calls"),
+    .init(
+      [.character("/"), .control("f"), .control("e")], .lists, footer: nil,
+      help: "filter (id: n:1..9 o:ok w:w2) · freeze · export calls"),
     .init(
       [.function(2)], .injectUnknown, footer: "unknown reply",
       help: "inject a reply with a foreign correlation id"),
@@ -149,30 +162,39 @@ package struct ClientDashboard: Sendable {
 
   /// Feeds the latest stats snapshot (each frame): the counters, the lists of ended calls
   /// and discarded replies, the rate and the round-trip sparkline all come from it.
-  package mutating func update(stats: RPCClientStats, now: NIODeadline) {
-    let previous = self.stats
+  /// `wallMicroseconds` (since the Unix epoch) stamps the calls it lists first, for
+  /// exports. While frozen, the history, the rate and the sparkline go on collecting; the
+  /// screen keeps showing the frozen moment.
+  package mutating func update(
+    stats: RPCClientStats, now: NIODeadline,
+    wallMicroseconds: Int64 = CallRecord.nowMicroseconds()
+  ) {
+    let previous = lists.latest
     rollLatencySecond(now: now)
     let ended = stats.ended
-    if ended != previous?.ended || completed.count != stats.recentlyEnded.count {
-      // The calls ended since the previous snapshot are the newest of its list.
-      let new = min(max(0, ended - (previous?.ended ?? 0)), stats.recentlyEnded.count)
-      for call in stats.recentlyEnded.suffix(new) {
-        if case .success(let reply) = call.result {
-          recordLatency(reply.roundTrip.timeAmount, now: now)
-        }
+    // The calls ended since the previous snapshot are the newest of its list.
+    let new = min(max(0, ended - (previous?.ended ?? 0)), stats.recentlyEnded.count)
+    for call in stats.recentlyEnded.suffix(new) {
+      if case .success(let reply) = call.result {
+        recordLatency(reply.roundTrip.timeAmount, now: now)
       }
-      completed = Deque(stats.recentlyEnded.reversed().map(CompletedCall.init))
-      // Keep the rows in view still while reading history.
-      if scroll > 0 { scroll = min(scroll + new, max(0, completed.count - 1)) }
     }
+    completionRate.record(ended: ended, at: now)
+    absorbSnapshot(stats, atMicroseconds: wallMicroseconds)
+    if lists.frozen == nil { show(stats) }
+    followSelection(now: now)
+  }
+
+  /// Shows `stats`'s counters and discarded replies (the completed calls come from the
+  /// history).
+  mutating func show(_ stats: RPCClientStats) {
+    let previous = self.stats
     if stats.discardedTotal != previous?.discardedTotal
       || discarded.count != stats.recentlyDiscarded.count
     {
       discarded = Deque(stats.recentlyDiscarded.reversed().map(DiscardedReply.init))
     }
-    completionRate.record(ended: ended, at: now)
     self.stats = stats
-    followSelection(now: now)
     if let note = sendingNote, stats.sent >= note.sent, stats.inFlight == 0 {
       if transient.flash?.text == note.text { transient.clearMessage() }
       sendingNote = nil
@@ -180,7 +202,9 @@ package struct ClientDashboard: Sendable {
   }
 
   /// Calls ended per second over the last ``RateWindow/seconds``.
-  package var completionsPerSecond: Double { completionRate.perSecond }
+  package var completionsPerSecond: Double {
+    lists.frozen?.completionsPerSecond ?? completionRate.perSecond
+  }
 
   /// Shows a short-lived message under the input line.
   package mutating func say(
@@ -201,15 +225,16 @@ package struct ClientDashboard: Sendable {
     // The screen says it is too small and that q quits: nothing else is taken blind.
     if tooSmall { return keymap.action(for: key) == .quit ? [.quit] : [] }
     if transient.helpTakes(key) { return [] }
+    if lists.editingFilter { return handleFilterKey(key, now: now) }
     if let commands = handleSelectionKey(key, now: now) { return commands }
     if key != .enter, key != .resize, awaitingConfirmation != nil {
       // Anything but Enter withdraws the question.
       awaitingConfirmation = nil
       transient.clearMessage()
     }
-    // q and ? are keys on an empty line, except in raw mode where every character is text.
+    // q, ? and / are keys on an empty line, except in raw mode where every character is text.
     if case .character(let character) = key,
-      rawMode || !(input.text.isEmpty && (character == "q" || character == "?"))
+      rawMode || !(input.text.isEmpty && (character == "q" || character == "?" || character == "/"))
     {
       input.insert(character)
       if input.dropped > 0 { sayInputFull(now: now) }
@@ -224,8 +249,9 @@ package struct ClientDashboard: Sendable {
     case .end: input.moveEnd()
     case .up: input.previous()
     case .down: input.next()
-    case .pageUp: scroll = min(max(0, completed.count - 1), scroll + 10)
-    case .pageDown: scroll = max(0, scroll - 10)
+    case .pageUp, .pageDown: scrollCompleted(up: key == .pageUp)
+    case .control("f"): toggleFreeze(now: now)
+    case .control("e"): return exportShown(all: false, path: nil, now: now)
     default:
       switch keymap.action(for: key) {
       case .submit: return rawMode ? submitRaw(now: now) : submit(now: now)
@@ -234,6 +260,7 @@ package struct ClientDashboard: Sendable {
         transient.clearMessage()  // what the message said was about the line cleared
       case .injectUnknown: return [.injectUnknownReply]
       case .sendLate: return rawMode ? sendLateRaw(now: now) : [.sendLateRequest]
+      case .lists: startFilter(now: now)
       case .help: transient.openHelp()
       case .quit: return [.quit]
       case .history, .scroll, .select, nil: break
@@ -316,12 +343,18 @@ package struct ClientDashboard: Sendable {
       timeout = .seconds(seconds)
       say("timeout is now \(Format.duration(timeout.timeAmount))", style: .ok, now: now)
       return [.setTimeout(timeout)]
+    case "filter": return filterCommand(String(text.dropFirst("filter".count)), now: now)
+    case "freeze":
+      toggleFreeze(now: now)
+      return []
+    case "export": return exportCommand(Array(words.dropFirst()), now: now)
     case "unknown": return [.injectUnknownReply]
     case "late": return [.sendLateRequest]
     case "q", "quit": return [.quit]
     default:
       say(
-        "unknown command :\(text) — try :timeout 2, :late, :unknown, :quit", style: .error, now: now
+        "unknown command :\(text) — try :timeout 2, :filter w:w2, :freeze, :export, :quit",
+        style: .error, now: now
       )
       return nil
     }
@@ -378,9 +411,27 @@ package struct CompletedCall: Sendable, Hashable {
   /// The request's text, for a call of raw mode.
   package var label: String?
   package var result: Result<RPCReply, RPCError>
+  /// The request as published, the reply as it came and when the call ended, for the detail
+  /// panel of a call scrolled back to in the history.
+  package var request: RPCSentRequest?
+  package var reply: RPCReceivedMessage?
+  package var endedAtMicroseconds: Int64?
 
   init(_ call: RPCEndedCall) {
     self.init(id: call.correlationID, n: call.n, label: call.label, result: call.result)
+    request = call.request
+    reply = call.reply
+    endedAtMicroseconds = call.endedAtMicroseconds
+  }
+
+  /// The call as the library reported it.
+  var ended: RPCEndedCall {
+    var call = RPCEndedCall(correlationID: id, n: n, result: result)
+    call.label = label
+    call.request = request
+    call.reply = reply
+    call.endedAtMicroseconds = endedAtMicroseconds
+    return call
   }
 
   init(id: String, n: Int?, label: String? = nil, result: Result<RPCReply, RPCError>) {

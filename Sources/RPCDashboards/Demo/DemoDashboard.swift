@@ -193,11 +193,10 @@ package struct DemoDashboard: Sendable {
     if client.showHelp {
       HelpOverlay(
         title: "rpc-demo help",
-        // Three rows at 80×24, so that every key fits below it.
+        // Two rows at 80×24 (the callback queue is in the header), so that every key fits.
         intro: [
-          "Above: a client. Requests go to \(client.queue) with reply_to =",
-          "\(client.callbackQueue) and a fresh correlation id, which the reply carries back.",
-          "Below: workers, prefetch \(Prefetch.describe(server.prefetch)). F8 runs a guided tour.",
+          "Above: a client sends to \(client.queue); replies come to its own queue, matched",
+          "by correlation id. Below: the workers. F8 runs a guided tour.",
         ],
         lines: keymaps.flatMap(\.helpLines) + ClientDashboard.keymap.helpLines
       ).render(
