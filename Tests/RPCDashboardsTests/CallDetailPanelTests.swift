@@ -125,6 +125,31 @@ import Testing
     #expect(text.contains("correlation_id     foreign-1a2b3c4d"))
   }
 
+  @Test func aLateReplysPanelShowsTheCallItCameTooLateFor() {
+    var board = ClientDashboard.forTests()
+    var timedOut = RPCEndedCall(
+      correlationID: "4ac5f75d-7", n: 27,
+      result: .failure(
+        RPCError(code: .timedOut, message: "no reply within 1.00 ms", correlationID: "4ac5f75d-7")))
+    timedOut.request = CallDetailFixtures.request("4ac5f75d-7", n: 27)
+    timedOut.endedAtMicroseconds = CallDetailFixtures.published + 1_000
+    let late = RPCDiscardedReply(
+      kind: .late, correlationID: "4ac5f75d-7", lateBy: .milliseconds(38),
+      message: CallDetailFixtures.replyMessage("4ac5f75d-7"))
+    board.update(
+      stats: .addingUp(
+        ended: [timedOut], discarded: [late], latency: .empty, completionsPerSecond: 0),
+      now: now)
+    press([.function(4), .tab, .enter], on: &board)
+    #expect(board.selection.list == .discarded)
+    let text = ScreenRendering.lines(of: &board, width: 120, height: 40).joined(separator: "\n")
+    #expect(text.contains("Reply 4ac5f75d-7 · discarded: late by 38.0 ms"))
+    #expect(text.contains("error              timed out: no reply within 1.00 ms"))
+    #expect(text.contains("Request → rpc_queue · sent 1×"))
+    #expect(text.contains("Reply (discarded) · redelivered no"))
+    #expect(text.contains("received           12:03:04.041720  +0.31 ms return trip"))
+  }
+
   @Test func thePanelScrollsWithTheArrowsWhileOpen() {
     var board = CallDetailFixtures.client()
     press([.function(4), .tab, .enter], on: &board)
