@@ -85,6 +85,7 @@ package final class ClientScreen: Sendable {
         dashboard.status = watch.current
         dashboard.brokerURL = watch.brokerURL ?? dashboard.brokerURL
         dashboard.workersListening = consumers.current
+        dashboard.queueReady = consumers.ready
         dashboard.update(stats: client.stats(), now: now)
         dashboard.render(into: &buffer, now: now)
         return dashboard.isAnimating(now: now)

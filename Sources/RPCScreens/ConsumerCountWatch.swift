@@ -9,6 +9,8 @@ struct ConsumerCountWatch: Sendable {
   /// `nil` before the first probe and while probes fail (the link is down); `.some(nil)`
   /// when the queue does not exist.
   private let count = NIOLockedValueBox<Int??>(nil)
+  /// Messages ready in the queue at the latest probe that saw it.
+  private let readyCount = NIOLockedValueBox<Int?>(nil)
   private let wakes: AsyncStream<Void>
   private let wake: AsyncStream<Void>.Continuation
 
@@ -20,20 +22,24 @@ struct ConsumerCountWatch: Sendable {
   /// The latest count (see ``count``).
   var current: Int?? { count.withLockedValue { $0 } }
 
+  /// The queue's ready messages at the latest probe (`nil` while unknown or no queue).
+  var ready: Int? { readyCount.withLockedValue { $0 } }
+
   /// Probes again as soon as the probe in progress (if any) ends.
   func refresh() { wake.yield() }
 
   /// Tasks that keep ``current`` up to date until cancelled: one probing on each wake, one
   /// waking it every `period` (the first probe is at once).
   func start(_ client: RPCClient, period: Duration) -> [Task<Void, Never>] {
-    let (wakes, wake, count) = (self.wakes, self.wake, self.count)
+    let (wakes, wake, count, readyCount) = (self.wakes, self.wake, self.count, self.readyCount)
     return [
       Task {
         for await _ in wakes {
           // Unknown (nil) when the probe fails, as while the link is down: not "no queue".
-          let probed: Int??
-          do { probed = .some(try await client.workersListening()) } catch { probed = .none }
-          count.withLockedValue { $0 = probed }
+          let probed: (ready: Int, consumers: Int)??
+          do { probed = .some(try await client.requestQueueStatus()) } catch { probed = .none }
+          count.withLockedValue { $0 = probed.map { $0?.consumers } }
+          readyCount.withLockedValue { $0 = probed??.ready }
         }
       },
       Task {

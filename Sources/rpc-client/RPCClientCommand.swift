@@ -45,6 +45,7 @@ struct RPCClientCommand: AsyncParsableCommand {
       """)
 
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var tracing: TracingOptions
 
   @Argument(
     help: "Numbers to request: 35, 30 31 32, 30x50 (repeat), 1..40 (range); texts with --raw.")
@@ -158,6 +159,7 @@ struct RPCClientCommand: AsyncParsableCommand {
       throw ExitCode.failure
     }
     do {
+      try tracing.bootstrap()
       let amqpConnection = try await connect(amqp, logger: logger)
       let client = try await RPCClient.start(
         connection: amqpConnection,

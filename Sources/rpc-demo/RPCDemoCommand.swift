@@ -25,7 +25,9 @@ struct RPCDemoCommand: AsyncParsableCommand {
       the broker, on two connections, exactly as separate programs would: requests go to \
       --queue with reply_to and a correlation id; workers answer fib(n). Type numbers \
       (35, 30 31 32, 25x40, 1..20), add, remove or pause workers, inject an unknown reply \
-      (F2), provoke a late one (F3), or press F8 for a guided tour. Other rpc-client and \
+      (F2), provoke a late one (F3), select a call (F4) and open its details (Enter: \
+      properties, headers, bodies and where it is now), or press F8 for a guided tour. \
+      Other rpc-client and \
       rpc-server processes pointed at the same broker and queue join in.
 
       Both connections recover from a lost link (a broker restart, a forced close): the \

@@ -51,6 +51,7 @@ struct RPCServerCommand: AsyncParsableCommand {
       """)
 
   @OptionGroup var connection: ConnectionOptions
+  @OptionGroup var tracing: TracingOptions
 
   @Option(name: .shortAndLong, help: "Number of workers.", range: .workers)
   var workers = 1
@@ -94,6 +95,12 @@ struct RPCServerCommand: AsyncParsableCommand {
       discussion: "For load tests, where printing every request costs more than serving it."))
   var quiet = false
 
+  @Option(
+    help: "Serve the metrics in Prometheus text at http://127.0.0.1:<port>/metrics (only "
+      + "127.0.0.1 listens; a line names the port)",
+    range: .metricsPort)
+  var metricsPort: Int?
+
   func validate() throws {
     guard maxN <= work.largestN else {
       throw ValidationError(
@@ -124,6 +131,10 @@ struct RPCServerCommand: AsyncParsableCommand {
       spread
       ? try await connectSpread(amqp, logger: logger) : [try await connect(amqp, logger: logger)]
     let connection = connections[0]
+    // Before the server starts, so its metrics go to Prometheus; it listens until the
+    // process exits.
+    if let metricsPort { _ = try await MetricsExport.start(port: metricsPort) }
+    try tracing.bootstrap()
     let configuration = RPCServerConfiguration(
       queue: queue, workers: workers, prefetch: prefetch, queueType: queueType, logger: logger,
       drainTimeout: drainTimeout)

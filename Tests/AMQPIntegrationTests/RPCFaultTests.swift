@@ -49,7 +49,14 @@ extension BrokerTests {
       #expect(replyTo == run.client.callbackQueue)
       let lostCall = await #expect(throws: RPCError.self) { try await plain.value }
       #expect(lostCall?.code == .connectionLost)
-      #expect(try await idempotent.value.value == "832040")
+      let answer = try await idempotent.value
+      #expect(answer.value == "832040")
+      // The client keeps the request as last sent: twice, naming the new callback queue.
+      let resentCall = client.stats().recentlyEnded.last {
+        $0.correlationID == answer.correlationID
+      }
+      #expect(resentCall?.request?.sendCount == 2)
+      #expect(resentCall?.request?.properties.replyTo == replyTo)
       let stats = try await run.expectAccountedAndWorking(sent: await stream.stop() + 3)
       #expect((stats.outcomes[.connectionLost] ?? 0) >= 1)
       report("close_connection (client)", stats, recoveredIn: took)

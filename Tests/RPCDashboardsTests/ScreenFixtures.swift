@@ -32,6 +32,7 @@ enum ScreenFixtures {
       timeout: .seconds(30))
     board.status = .connected
     board.workersListening = .some(4)
+    board.queueReady = 12
     var ended: [RPCEndedCall] = []
     for counter in 0..<44 {
       let call = id(counter)
@@ -169,6 +170,11 @@ enum ScreenFixtures {
               count: UInt64(processed[index]), p50: 40_100, p90: 41_000, p99: 45_500,
               p999: 45_500, max: 46_000, mean: 40_400),
             utilisation: index == 2 ? 0 : 0.92, held: held[index])
+        }.map { worker in
+          // The ids each holds, the one it computes first (the burst's in-flight calls).
+          var worker = worker
+          worker.heldCorrelationIDs = (0..<worker.held).map { id(59 + worker.id + $0 * 4) }
+          return worker
         })
     }
     // Ten seconds of snapshots before the last, for the rates and throughput sparklines.

@@ -110,6 +110,14 @@ package struct PendingCallTable<Waiter> {
     return issuedByUs() ? .duplicate(id: id) : .unknown(id: id)
   }
 
+  /// Changes the waiting call `id` in place (not its id nor its deadline); `false` when no
+  /// such call waits.
+  mutating func update(id: String, _ change: (inout Entry) -> Void) -> Bool {
+    guard pending[id] != nil else { return false }
+    pending[id]?.change(change)
+    return true
+  }
+
   /// Removes and returns the calls whose deadline is at or before `now`.
   package mutating func expire(now: NIODeadline) -> [Entry] {
     var expired: [Entry] = []
@@ -153,6 +161,10 @@ package struct PendingCallTable<Waiter> {
       gaveUp[oldest.id] = nil
     }
   }
+}
+
+extension PendingCallTable.Entry {
+  fileprivate mutating func change(_ body: (inout Self) -> Void) { body(&self) }
 }
 
 extension PendingCallTable: Sendable where Waiter: Sendable {}

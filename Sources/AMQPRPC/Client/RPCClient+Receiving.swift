@@ -35,7 +35,7 @@ extension RPCClient {
 
   private func republishLater(_ returned: AMQPReturnedMessage, id: String) {
     connection.eventLoop.scheduleTask(in: .milliseconds(250)) { [self] in
-      let replyTo = state.withLockedValue { $0.table.contains(id: id) ? $0.replyTo : nil }
+      let replyTo = state.withLockedValue { $0.publishing(id: id) }
       guard let replyTo else { return }  // ended meanwhile (its deadline passed)
       var properties = returned.properties
       properties.replyTo = replyTo
@@ -51,9 +51,14 @@ extension RPCClient {
     let id = message.properties.correlationID ?? ""
     let headers = message.properties.headers ?? [:]
     let errorText = Self.errorText(headers)
+    let received = RPCReceivedMessage(
+      properties: message.properties, body: message.body, redelivered: message.redelivered,
+      receivedAtMicroseconds: receivedWall)
     // The result is made under the lock, so that the call is counted and listed in one step.
     let (handling, events) = state.withLockedValue { state in
-      let handling = state.replied(id: id, issuedByUs: isOurs(id), now: now) { entry in
+      let handling = state.replied(
+        id: id, issuedByUs: isOurs(id), now: now, message: received
+      ) { entry in
         Self.result(
           of: message, id: id, n: entry.n, errorText: errorText, roundTrip: now - entry.sentAt,
           sentWall: entry.waiter.sentWallMicroseconds, receivedWall: receivedWall)
@@ -65,6 +70,7 @@ extension RPCClient {
       events?.yield(.completed(correlationID: id, result: result))
       entry.waiter.complete(result)
     case .discarded(let kind, let id, let lateBy):
+      observer.discarded(kind)
       if kind != .duplicate {
         configuration.logger.debug("\(kind.rawValue) reply discarded", metadata: ["id": "\(id)"])
       }

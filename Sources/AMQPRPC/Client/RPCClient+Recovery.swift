@@ -122,7 +122,7 @@ extension RPCClient {
       var failed: [(entry: PendingCallTable<CallWaiter>.Entry, error: RPCError)] = []
       var resent = 0
       for entry in Array(state.table.entries) where !waiting.contains(entry.id) {
-        if let request = entry.waiter.resend {
+        if let request = entry.waiter.resend(id: entry.id) {
           state.held.append(request)
           resent += 1
         } else if let ended = state.fail(
@@ -160,9 +160,7 @@ extension RPCClient {
       return
     }
     for request in released {
-      let replyTo = state.withLockedValue { state -> String? in
-        state.table.contains(id: request.id) ? state.replyTo : nil
-      }
+      let replyTo = state.withLockedValue { $0.publishing(id: request.id) }
       guard let replyTo else { continue }  // timed out or cancelled meanwhile
       var properties = request.properties
       properties.replyTo = replyTo

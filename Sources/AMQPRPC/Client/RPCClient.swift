@@ -37,6 +37,8 @@ public final class RPCClient: Sendable {
   let respondersSeen = NIOLockedValueBox<[String: NIODeadline]>([:])
   /// The client's background work (returned requests, a callback queue being replaced).
   let children = ChildTasks()
+  /// The client's spans and metrics.
+  let observer: RPCClientObserver
 
   private init(
     connection: AMQPConnection, configuration: RPCClientConfiguration, channel: AMQPChannel,
@@ -48,6 +50,7 @@ public final class RPCClient: Sendable {
     self.state = NIOLockedValueBox(RPCClientState(replyTo: callbackQueue))
     self.idPrefix = Self.hex(UInt32.random(in: 0...UInt32.max))
     self.idPrefixAndDash = idPrefix + "-"
+    self.observer = RPCClientObserver(configuration: configuration)
   }
 
   /// Opens a channel, sets up the callback queue and starts receiving replies.
@@ -315,31 +318,47 @@ public final class RPCClient: Sendable {
       properties.expiration = String(max(1, timeout.nanoseconds / 1_000_000))
     }
     let routingKey = request.queue ?? configuration.queue
-    let held = HeldRequest(
-      id: id, routingKey: routingKey, body: request.body, properties: properties)
-    var waiter = CallWaiter(completion: completion, sentWallMicroseconds: sentWall)
-    if idempotent { waiter.resend = held }
-    let entry = PendingCallTable<CallWaiter>.Entry(
+    // Tracing off: one branch. On: the span, its context in the headers (resends keep it).
+    let span = observer.tracer.map {
+      observer.startSpan(
+        $0, id: id, routingKey: routingKey, bodySize: request.body.readableBytes,
+        endpoint: connection.endpoint, properties: &properties)
+    }
+    var entry = PendingCallTable<CallWaiter>.Entry(
       id: id, n: request.n, label: request.label, sentAt: now, deadline: deadline,
-      waiter: waiter)
+      waiter: CallWaiter(
+        completion: completion,
+        request: RPCSentRequest(
+          properties: properties, body: request.body, routingKey: routingKey,
+          publishedAtMicroseconds: sentWall),
+        idempotent: idempotent))
+    entry.waiter.observation = RPCCallObservation(observer: observer, span: span, sentAt: now)
     // Register before publishing, so even an instant reply finds its call.
     let (registered, isHeld, events) = state.withLockedValue {
       state -> (Bool, Bool, AsyncStream<RPCClientEvent>.Continuation?) in
+      let holding = state.isHolding
+      if holding {
+        entry.waiter.request.sendCount = 0  // counted when the link takes it
+      } else {
+        properties.replyTo = state.replyTo
+        entry.waiter.request.properties = properties  // the same box: one reference count
+      }
       guard state.sending(entry) else { return (false, false, nil) }
       scheduleTimer(&state, for: deadline)
-      if state.isHolding {
+      if holding {
         // The link is down or the broker blocks publishers: it waits, its deadline running.
-        state.held.append(held)
+        state.held.append(
+          HeldRequest(id: id, routingKey: routingKey, body: request.body, properties: properties))
         return (true, true, state.events)
       }
-      properties.replyTo = state.replyTo
       return (true, false, state.events)
     }
     guard registered else {
-      entry.waiter.complete(
-        .failure(RPCError(code: .cancelled, message: "the client is closed", correlationID: id)))
+      entry.waiter.completeUnsent(
+        RPCError(code: .cancelled, message: "the client is closed", correlationID: id))
       return
     }
+    observer.sent()
     events?.yield(.sent(correlationID: id))
     if case .continuation = completion, Task.isCancelled {
       fail(id: id, code: .cancelled, message: "the call was cancelled")

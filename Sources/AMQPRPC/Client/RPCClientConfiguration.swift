@@ -1,4 +1,6 @@
+import CoreMetrics
 import Logging
+import Tracing
 
 /// How an ``RPCClient`` calls.
 public struct RPCClientConfiguration: Sendable {
@@ -19,6 +21,30 @@ public struct RPCClientConfiguration: Sendable {
   public var noResponders: RPCNoResponders
   /// Where the client logs (nowhere by default).
   public var logger: Logger
+  /// The tracer each call makes its span with; `nil` takes `InstrumentationSystem.tracer`
+  /// when the client starts. When that is the no-op tracer, calls make no span and add no
+  /// header.
+  ///
+  /// The span, `send <queue>` of kind producer, lasts from the call to its end (answer, error
+  /// reply, timeout, unroutable, lost link or cancellation; all but the answer with
+  /// `error.type` and an error status), with the attributes of the OpenTelemetry semantic
+  /// conventions v1.41.0 for messaging and RabbitMQ
+  /// (<https://opentelemetry.io/docs/specs/semconv/messaging/rabbitmq/>), the correlation id
+  /// as `messaging.message.conversation_id`. Its context goes into the request's headers
+  /// through the tracer's `inject`, as strings (with a W3C tracer, `traceparent` and
+  /// `tracestate`: <https://www.w3.org/TR/trace-context/>), and stays there when an idempotent
+  /// call is sent again.
+  public var tracer: (any Tracer)? = nil
+  /// Where the client's metrics are made, once, when it starts; `nil` takes
+  /// `MetricsSystem.factory` (no-op handlers when no backend is bootstrapped).
+  ///
+  /// `amqp_rpc.client.calls` counts calls ended by `amqp_rpc.outcome` (as
+  /// ``RPCClientStats/outcomes`` does), `messaging.client.operation.duration` times them
+  /// (seconds), `amqp_rpc.client.calls.in_flight` is the calls waiting,
+  /// `messaging.client.sent.messages` the requests sent and `amqp_rpc.client.replies.discarded`
+  /// the replies thrown away by `amqp_rpc.discard.kind`; each also has
+  /// `messaging.system=rabbitmq`.
+  public var metricsFactory: (any MetricsFactory)? = nil
 
   /// With `propagatesDeadlines` and `mandatory` both `false`, a Fibonacci request carries
   /// only `reply_to`, `correlation_id` and `content_type`, as the RabbitMQ tutorial clients

@@ -12,16 +12,41 @@ struct CallWaiter: Sendable {
   }
 
   var completion: Completion
-  var sentWallMicroseconds: Int64
-  /// For a call marked idempotent: the request, to send again after a lost link.
-  var resend: HeldRequest? = nil
+  /// The request as published (moved here from the call that made it: no copy of its body).
+  var request: RPCSentRequest
+  /// Whether the call may be sent again after a lost link.
+  var idempotent = false
+  /// The call's metrics and span, told when it completes.
+  var observation: RPCCallObservation? = nil
+
+  var sentWallMicroseconds: Int64 { request.publishedAtMicroseconds }
+
+  /// For a call marked idempotent: the request `id`, to send again after a lost link.
+  func resend(id: String) -> HeldRequest? {
+    guard idempotent else { return nil }
+    return HeldRequest(
+      id: id, routingKey: request.routingKey, body: request.body, properties: request.properties)
+  }
 
   func complete(_ result: Result<RPCReply, RPCError>) {
+    observation?.ended(result)
     switch completion {
     case .continuation(let continuation):
       continuation.resume(with: result.mapError { $0 as any Error })
     case .callback(let callback): callback(result)
     }
+  }
+}
+
+extension CallWaiter {
+  /// A waiter for a request with no properties and an empty body, made at
+  /// `sentWallMicroseconds` (for tests).
+  init(completion: Completion, sentWallMicroseconds: Int64) {
+    self.init(
+      completion: completion,
+      request: RPCSentRequest(
+        properties: AMQPBasicProperties(), body: ByteBuffer(), routingKey: "",
+        publishedAtMicroseconds: sentWallMicroseconds))
   }
 }
 
@@ -89,10 +114,11 @@ struct RPCClientState: Sendable {
     return true
   }
 
-  /// Counts a call that left the table, by its result, and lists it among the newest ended.
+  /// Counts a call that left the table, by its result, and lists it among the newest ended,
+  /// with its request, the `reply` that ended it if one did, and when it ended.
   mutating func ended(
     _ entry: PendingCallTable<CallWaiter>.Entry, _ result: Result<RPCReply, RPCError>,
-    now: NIODeadline
+    now: NIODeadline, reply: RPCReceivedMessage? = nil
   ) {
     let outcome: RPCOutcome
     switch result {
@@ -105,6 +131,12 @@ struct RPCClientState: Sendable {
     completions.record(now)
     var ended = RPCEndedCall(correlationID: entry.id, n: entry.n, result: result)
     ended.label = entry.label
+    ended.request = entry.waiter.request
+    ended.reply = reply
+    ended.endedAtMicroseconds =
+      entry.waiter.sentWallMicroseconds.addingReportingOverflow(
+        (now - entry.sentAt).nanoseconds / 1_000
+      ).partialValue
     recentlyEnded.append(ended)
     if recentlyEnded.count > RPCClientStats.recentLimit { recentlyEnded.removeFirst() }
   }
@@ -150,30 +182,46 @@ struct RPCClientState: Sendable {
   /// discards it as late, duplicate or unknown. Counted and listed in the same step.
   mutating func replied(
     id: String, issuedByUs: @autoclosure () -> Bool, now: NIODeadline,
+    message: RPCReceivedMessage? = nil,
     result: (PendingCallTable<CallWaiter>.Entry) -> Result<RPCReply, RPCError>
   ) -> ReplyHandling {
     let handling: ReplyHandling
     switch table.resolve(id: id, issuedByUs: issuedByUs(), now: now) {
     case .matched(let entry):
       let ended = result(entry)
-      self.ended(entry, ended, now: now)
+      self.ended(entry, ended, now: now, reply: message)
       return .answered(entry, ended)
     case .late(let id, let lateBy): handling = .discarded(.late, id: id, lateBy: lateBy)
     case .duplicate(let id): handling = .discarded(.duplicate, id: id, lateBy: nil)
     case .unknown(let id): handling = .discarded(.unknown, id: id, lateBy: nil)
     }
     if case .discarded(let kind, let id, let lateBy) = handling {
-      discarded(kind, id: id, lateBy: lateBy)
+      discarded(kind, id: id, lateBy: lateBy, message: message)
     }
     return handling
   }
 
-  /// Counts a discarded reply and lists it among the newest discarded.
-  mutating func discarded(_ kind: RPCDiscardKind, id: String, lateBy: TimeAmount?) {
+  /// Counts a discarded reply and lists it among the newest discarded, as it came.
+  mutating func discarded(
+    _ kind: RPCDiscardKind, id: String, lateBy: TimeAmount?, message: RPCReceivedMessage? = nil
+  ) {
     discarded[kind, default: 0] += 1
     recentlyDiscarded.append(
-      RPCDiscardedReply(kind: kind, correlationID: id, lateBy: lateBy?.duration))
+      RPCDiscardedReply(
+        kind: kind, correlationID: id, lateBy: lateBy?.duration, message: message))
     if recentlyDiscarded.count > RPCClientStats.recentLimit { recentlyDiscarded.removeFirst() }
+  }
+
+  /// A held or returned request `id` is being published (again): its recorded `reply_to`
+  /// becomes the current callback queue and its send count grows. Returns that queue, or
+  /// `nil` when the call no longer waits.
+  mutating func publishing(id: String) -> String? {
+    let replyTo = self.replyTo
+    let waiting = table.update(id: id) { entry in
+      entry.waiter.request.properties.replyTo = replyTo
+      entry.waiter.request.sendCount += 1
+    }
+    return waiting ? replyTo : nil
   }
 
   mutating func snapshot(now: NIODeadline) -> RPCClientStats {
@@ -182,6 +230,7 @@ struct RPCClientState: Sendable {
         correlationID: $0.id, n: $0.n, age: (now - $0.sentAt).duration,
         timeLeft: ($0.deadline - now).duration)
       call.label = $0.label
+      call.request = $0.waiter.request
       return call
     }
     let counts = RPCOutcome.allCases.map { ($0, outcomes[$0.index]) }.filter { $0.1 > 0 }

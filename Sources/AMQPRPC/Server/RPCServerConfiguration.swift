@@ -1,4 +1,6 @@
+import CoreMetrics
 import Logging
+import Tracing
 
 #if canImport(Glibc)
   import Glibc
@@ -50,6 +52,31 @@ public struct RPCServerConfiguration: Sendable {
   /// `x-delivery-count` says) is rejected without requeue, so that no request can take the
   /// service down in a loop.
   public var redeliveryLimit: Int
+  /// The tracer each request's span is made with; `nil` takes `InstrumentationSystem.tracer`
+  /// when a worker starts. When that is the no-op tracer, requests make no span and their
+  /// headers are not read for one.
+  ///
+  /// The span, `process <queue>` of kind consumer, is a child of the context the request's
+  /// headers carry (read through the tracer's `extract`; only a string or a byte array of at
+  /// most 8 KiB is read, anything else is ignored), and lasts from the delivery until the
+  /// broker confirmed the reply. The handler, whatever its shape, runs with the span's
+  /// context as the task-local one, so its own spans are children of it. Attributes follow
+  /// the OpenTelemetry semantic conventions v1.41.0 for messaging and RabbitMQ
+  /// (<https://opentelemetry.io/docs/specs/semconv/messaging/rabbitmq/>), plus
+  /// `amqp_rpc.worker`; an error reply, a rejected or unanswered request gets `error.type`
+  /// and an error status.
+  public var tracer: (any Tracer)? = nil
+  /// Where the server's metrics are made, once per worker when it starts; `nil` takes
+  /// `MetricsSystem.factory` (no-op handlers when no backend is bootstrapped).
+  ///
+  /// `amqp_rpc.server.requests` counts requests handled by `amqp_rpc.outcome` (`ok`,
+  /// `error`, `expired`, `rejected`, `interrupted`, as the workers' stats count them),
+  /// `messaging.process.duration` times them (seconds), `messaging.client.consumed.messages`
+  /// counts deliveries, `amqp_rpc.server.requests.in_flight` is those not yet handled and
+  /// `amqp_rpc.server.worker.busy_time` each worker's time handling (seconds; its rate is
+  /// the worker's utilisation); each also has `messaging.system=rabbitmq` and
+  /// `messaging.destination.name`.
+  public var metricsFactory: (any MetricsFactory)? = nil
 
   public init(
     queue: String = RPCWire.defaultQueue, workers: Int = 1, prefetch: UInt16 = 1,

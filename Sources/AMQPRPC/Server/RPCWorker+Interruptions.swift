@@ -17,16 +17,16 @@ extension RPCWorker {
       return reason
     }
     if let rejection { return rejection }
-    if let key = InterruptedRequests.Key(message.properties) {
-      held.withLockedValue { $0[message.deliveryTag] = key }
-    }
+    let key = InterruptedRequests.Key(message.properties)
+    let id = message.properties.correlationID ?? ""
+    held.withLockedValue { $0.hold(message.deliveryTag, correlationID: id, key: key) }
     return nil
   }
 
   /// The worker no longer holds the delivery; `settled` when it was acknowledged or
   /// rejected (it will not come back, so it need not be remembered).
   func released(_ deliveryTag: UInt64, settled: Bool) {
-    guard let key = held.withLockedValue({ $0.removeValue(forKey: deliveryTag) }), settled
+    guard let key = held.withLockedValue({ $0.release(deliveryTag) }), settled
     else { return }
     interrupted.withLockedValue { $0.settled(key) }
   }
@@ -41,10 +41,7 @@ extension RPCWorker {
   func linkLost() {
     linkUp.withLockedValue { $0 = false }
     linkEpoch.withLockedValue { $0 += 1 }
-    let keys = held.withLockedValue { held in
-      defer { held.removeAll() }
-      return Array(held.values)
-    }
+    let keys = held.withLockedValue { $0.releaseAll() }
     guard !keys.isEmpty else { return }
     interrupted.withLockedValue { memory in
       for key in keys { memory.interrupted(key) }

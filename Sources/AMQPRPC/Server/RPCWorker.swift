@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Tracing
 
 /// One worker: a consumer of the request queue on its own channel, with `basic.qos`
 /// prefetch, answering each request and acknowledging it once the broker has confirmed the
@@ -31,8 +32,8 @@ final class RPCWorker: Sendable {
   /// The server's background work, where this worker's `async` handlers and consumer
   /// restoration run.
   private let children: ChildTasks
-  /// The requests this worker holds, by delivery tag: what a lost link would interrupt.
-  let held = NIOLockedValueBox<[UInt64: InterruptedRequests.Key]>([:])
+  /// The requests this worker holds: what a lost link would interrupt, and the first ids.
+  let held = NIOLockedValueBox(HeldDeliveries())
   /// Counts the links (or channels) this worker lost: a request's answer is sent only on the
   /// link it came on.
   let linkEpoch = NIOLockedValueBox(0)
@@ -44,6 +45,8 @@ final class RPCWorker: Sendable {
   private let consumption = NIOLockedValueBox(Consumption())
   private let onEvent: @Sendable (RPCServerEvent) -> Void
   private let onNotice: @Sendable (RPCServerNotice) -> Void
+  /// The worker's spans and metrics.
+  private let observer: RPCWorkerObserver
 
   /// The consumer and the requests delivered but not yet acknowledged.
   private struct Consumption: Sendable {
@@ -81,6 +84,8 @@ final class RPCWorker: Sendable {
     self.triage = RPCRequestTriage(maximumBodyBytes: configuration.maximumBodyBytes, worker: name)
     self.onEvent = onEvent
     self.onNotice = onNotice
+    self.observer = RPCWorkerObserver(
+      configuration: configuration, worker: "\(configuration.serverName)/w\(id)")
   }
 
   /// Opens the worker's channel, sets its prefetch and starts consuming.
@@ -202,6 +207,7 @@ final class RPCWorker: Sendable {
         return consumption.outstanding
       }
       record.withLockedValue { $0.abandonComputations(now: .now()) }
+      held.withLockedValue { $0.forgetIDs() }  // requeued: no longer here
       // Tag 0 with multiple: every unacknowledged delivery on the channel (AMQP 0-9-1
       // basic.ack/nack "multiple" rule; basic.nack is RabbitMQ's extension).
       try? await channel.nack(deliveryTag: 0, multiple: true, requeue: true)
@@ -257,6 +263,7 @@ final class RPCWorker: Sendable {
     var stats = record.withLockedValue {
       $0.snapshot(id: id, name: name, prefetch: prefetch, held: unacknowledged, now: now)
     }
+    stats.heldCorrelationIDs = held.withLockedValue { $0.correlationIDs }
     stats.endpoint = connection.endpoint
     stats.connected = linkUp.withLockedValue { $0 }
     return stats
@@ -269,9 +276,11 @@ final class RPCWorker: Sendable {
     let receivedWall = WallClock.microsecondsSinceEpoch()
     let properties = message.properties
     let correlationID = properties.correlationID ?? ""
+    observer.delivered()
     let request = Request(
       deliveryTag: message.deliveryTag, linkEpoch: linkEpoch.withLockedValue { $0 },
-      properties: properties, started: started, receivedWall: receivedWall)
+      properties: properties, started: started, receivedWall: receivedWall,
+      span: observer.tracer.map { observer.startSpan($0, message, endpoint: connection.endpoint) })
     let decision =
       holding(message).map { .reject(reason: $0) }
       ?? triage.decide(
@@ -281,6 +290,8 @@ final class RPCWorker: Sendable {
     case .reject(let reason):
       configuration.logger.warning("\(reason)", metadata: ["correlationID": "\(correlationID)"])
       finish(started, correlationID: correlationID, n: nil, outcome: .rejected(reason: reason))
+      RPCWorkerObserver.failed(request.span, errorType: "rejected", message: reason)
+      request.span?.end()
       released(message.deliveryTag, settled: true)
       channel.rejectWithFuture(deliveryTag: message.deliveryTag).whenComplete { [self] _ in
         settled()
@@ -303,9 +314,17 @@ final class RPCWorker: Sendable {
     let replyTo = served.replyTo
     switch handler.body {
     case .synchronous(let handle):
-      answer(request, replyTo: replyTo, n: n, Self.content { try handle(served) })
+      let content = RPCWorkerObserver.withContext(of: request.span) {
+        Self.content { try handle(served) }
+      }
+      answer(request, replyTo: replyTo, n: n, content)
     case .inlineOrLater(let handle):
-      switch Result(catching: { try handle(served, connection.eventLoop) }) {
+      let handled = Result {
+        try RPCWorkerObserver.withContext(of: request.span) {
+          try handle(served, connection.eventLoop)
+        }
+      }
+      switch handled {
       case .success(.now(let response)):
         answer(request, replyTo: replyTo, n: n, .response(response))
       case .success(.later(let future)):
@@ -316,13 +335,18 @@ final class RPCWorker: Sendable {
         answer(request, replyTo: replyTo, n: n, Self.errorContent(error))
       }
     case .eventLoopFuture(let handle):
-      handle(served, connection.eventLoop).whenComplete { [self] result in
+      RPCWorkerObserver.withContext(of: request.span) {
+        handle(served, connection.eventLoop)
+      }.whenComplete { [self] result in
         answer(request, replyTo: replyTo, n: n, Self.content { try result.get() })
       }
     case .asynchronous(let handle):
       let eventLoop = connection.eventLoop
+      let span = request.span
       let spawned = children.spawn { [self] in
-        let content = await Self.asyncContent { try await handle(served) }
+        let content = await RPCWorkerObserver.withContext(of: span) {
+          await Self.asyncContent { try await handle(served) }
+        }
         eventLoop.execute { self.answer(request, replyTo: replyTo, n: n, content) }
       }
       // Only after the server's shutdown, which drains the workers first.
@@ -364,6 +388,9 @@ final class RPCWorker: Sendable {
     var properties: AMQPBasicProperties
     var started: NIODeadline
     var receivedWall: Int64
+    /// The request's span, from its delivery to its reply's verdict; `nil` when tracing is
+    /// off.
+    var span: (any Span)?
   }
 
   /// Publishes the reply, and acknowledges the request once the broker has confirmed the
@@ -373,12 +400,21 @@ final class RPCWorker: Sendable {
     _ request: Request, replyTo: String, n: Int?, _ content: RPCRequestTriage.ReplyContent
   ) {
     // Requeued at the drain timeout: another worker answers it; this answer is dropped.
-    guard consumption.withLockedValue({ !$0.abandoned }) else { return }
+    guard consumption.withLockedValue({ !$0.abandoned }) else {
+      observer.abandoned()
+      RPCWorkerObserver.failed(
+        request.span, errorType: "requeued", message: "requeued at the drain timeout")
+      request.span?.end()
+      return
+    }
     // Its link is gone: the broker requeued it, so this answer is not sent (nor counted).
     guard request.linkEpoch == linkEpoch.withLockedValue({ $0 }) else {
       finish(
         request.started, correlationID: request.properties.correlationID ?? "", n: n,
         outcome: .interrupted)
+      RPCWorkerObserver.failed(
+        request.span, errorType: "interrupted", message: "the link that delivered it was lost")
+      request.span?.end()
       released(request.deliveryTag, settled: false)
       return settled()
     }
@@ -386,6 +422,9 @@ final class RPCWorker: Sendable {
     finish(
       request.started, correlationID: request.properties.correlationID ?? "", n: n,
       outcome: Self.outcome(content))
+    if let span = request.span, case .error(let kind, let message) = content {
+      RPCWorkerObserver.failed(span, errorType: kind.errorType, message: message)
+    }
     let (properties, body) = RPCRequestTriage.reply(
       content, to: request.properties, worker: name, receivedWall: request.receivedWall,
       repliedWall: WallClock.microsecondsSinceEpoch())
@@ -408,6 +447,16 @@ final class RPCWorker: Sendable {
   /// The broker's verdict on a request's reply, on the event loop: ack, reject, or leave.
   private func replySettled(_ verdict: ReplyPublisher.Verdict, request: Request, replyTo: String) {
     released(request.deliveryTag, settled: verdict.settlesTheRequest)
+    if let span = request.span {
+      switch verdict {
+      case .accepted: break
+      case .refused(let error):
+        RPCWorkerObserver.failed(span, errorType: "reply_refused", message: error.message)
+      case .dropped:
+        RPCWorkerObserver.failed(span, errorType: "reply_dropped", message: "reply not confirmed")
+      }
+      span.end()
+    }
     // Requeued at the drain timeout meanwhile: the delivery tag is no longer ours.
     guard let drained = settle() else { return }
     switch verdict {
@@ -460,6 +509,7 @@ final class RPCWorker: Sendable {
   ) {
     let now = NIODeadline.now()
     let service = now - started
+    observer.finished(outcome, after: service)
     record.withLockedValue { record in
       switch outcome {
       case .answered:

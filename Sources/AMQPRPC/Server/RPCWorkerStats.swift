@@ -34,6 +34,9 @@ public struct RPCWorkerStats: Sendable, Hashable {
   /// Requests delivered to this worker and not yet acknowledged (or rejected): 0…prefetch
   /// (any number with prefetch 0, unlimited).
   public var held: Int
+  /// The correlation ids of the requests it holds, oldest delivery first: at most
+  /// 32 (``held`` counts them all); in a busy worker the first is usually the one computed.
+  public var heldCorrelationIDs: [String] = []
   /// Requests answered with a value.
   public var processed: Int
   /// Requests answered with an error (bad input, too large).

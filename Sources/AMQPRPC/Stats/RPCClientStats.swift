@@ -69,6 +69,8 @@ public struct RPCInFlightCall: Sendable, Hashable {
   public var age: Duration
   /// Until its deadline (negative when overdue).
   public var timeLeft: Duration
+  /// The request as published; `nil` only for a call made up by a test.
+  public var request: RPCSentRequest?
 
   package init(correlationID: String, n: Int?, age: Duration, timeLeft: Duration) {
     self.correlationID = correlationID
@@ -85,6 +87,14 @@ public struct RPCEndedCall: Sendable, Hashable {
   /// As ``RPCInFlightCall/label``.
   package var label: String?
   public var result: Result<RPCReply, RPCError>
+  /// The request as published; `nil` only for a call made up by a test.
+  public var request: RPCSentRequest?
+  /// The reply that ended the call (its answer or an error reply), as it came; `nil` when
+  /// no reply did (timed out, unroutable, lost, cancelled).
+  public var reply: RPCReceivedMessage?
+  /// When the call ended (its reply matched, its deadline passed…), in µs since the Unix
+  /// epoch: the call's wall-clock start plus the monotonic time it took.
+  public var endedAtMicroseconds: Int64?
 
   package init(correlationID: String, n: Int?, result: Result<RPCReply, RPCError>) {
     self.correlationID = correlationID
@@ -99,10 +109,16 @@ public struct RPCDiscardedReply: Sendable, Hashable {
   public var correlationID: String
   /// For a late reply: how long after its call ended it came.
   public var lateBy: Duration?
+  /// The reply as it came (properties, body, redelivered, when).
+  public var message: RPCReceivedMessage?
 
-  public init(kind: RPCDiscardKind, correlationID: String, lateBy: Duration?) {
+  public init(
+    kind: RPCDiscardKind, correlationID: String, lateBy: Duration?,
+    message: RPCReceivedMessage? = nil
+  ) {
     self.kind = kind
     self.correlationID = correlationID
     self.lateBy = lateBy
+    self.message = message
   }
 }

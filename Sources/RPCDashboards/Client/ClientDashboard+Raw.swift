@@ -39,6 +39,7 @@ extension ClientDashboard {
     .init(
       [.function(3)], .sendLate, footer: "late reply",
       help: "send the last line again with a 1 ms timeout: its reply comes late"),
+    .init([.function(4)], .select, footer: "select", help: selectHelp),
     .init([.function(1)], .help, footer: "help", help: "this help"),
     .init([.control("c")], .quit, footer: "quit", help: "quit"),
   ])

@@ -12,8 +12,22 @@ extension ClientDashboard {
     tooSmall = layout == nil
     guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, row: 0, now: now)
-    renderPanels(into: &buffer, in: panels, now: now)
-    Footer(keymap.footer).render(
+    readyPath.sample(ready: queueReady, unacknowledged: 0, now: now)
+    let showsReady = panels.height >= Self.readyPathMinimumHeight && queueReady != nil
+    // The detail panel's rows of lines, below its title, where the lists are.
+    selection.panelRows = max(
+      0, panels.height - (showsReady ? 1 : 0) - topRows(caption: [], width: panels.width) - 1)
+    if showsReady {
+      // The request queue's depth over time, on the panels' last row.
+      let (lists, row) = panels.splitBottom(1)
+      renderPanels(into: &buffer, in: lists, now: now)
+      readyPath.renderReady(
+        into: &buffer, in: Rect(row: row.row, column: 1, width: row.width / 2, height: 1),
+        ready: queueReady, asciiOnly: asciiOnly)
+    } else {
+      renderPanels(into: &buffer, in: panels, now: now)
+    }
+    Footer(footerItems).render(
       into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if showHelp {
       HelpOverlay(
@@ -24,6 +38,9 @@ extension ClientDashboard {
         into: &buffer, in: Rect(row: 0, column: 0, width: buffer.width, height: buffer.height))
     }
   }
+
+  /// The panels' height from which the queue's depth row shows (120×40 has it, 80×24 not).
+  static let readyPathMinimumHeight = 34
 
   /// The help overlay's introduction for numbers.
   private var helpIntro: [String] {
@@ -196,6 +213,10 @@ extension ClientDashboard {
   /// label and the servers named in its title); then the worker.
   private func renderBody(into buffer: inout ScreenBuffer, in body: Rect, now: NIODeadline) {
     guard body.height > 0 else { return }
+    if selection.panelOpen {
+      // The panel takes the lists' place (rpc-demo draws it over its workers too).
+      return renderDetailPanel(into: &buffer, in: body, now: now, workers: nil)
+    }
     // An empty Discarded takes two rows (its title and `none yet`).
     let discardedHeight =
       shownDiscarded.isEmpty
@@ -220,20 +241,26 @@ extension ClientDashboard {
       let right = Rect(
         row: top.row, column: top.column + inFlightWidth + 2, width: besideWidth,
         height: top.height)
-      inFlight.render(into: &buffer, in: left)
-      completedTable(
-        idWidth: idWidth, width: right.width, rows: Table.visibleRows(height: right.height)
+      highlighted(inFlight, list: .inFlight, height: left.height).render(into: &buffer, in: left)
+      highlighted(
+        completedTable(
+          idWidth: idWidth, width: right.width, rows: Table.visibleRows(height: right.height)),
+        list: .completed, height: right.height
       ).render(into: &buffer, in: right)
     } else {
       let inFlightHeight = Self.stackedInFlightHeight(
         calls: shownInFlight.count, height: top.height)
       let (upper, lower) = top.splitTop(inFlightHeight)
-      inFlight.render(into: &buffer, in: upper)
-      completedTable(
-        idWidth: idWidth, width: lower.width, rows: Table.visibleRows(height: lower.height)
+      highlighted(inFlight, list: .inFlight, height: upper.height).render(
+        into: &buffer, in: upper)
+      highlighted(
+        completedTable(
+          idWidth: idWidth, width: lower.width, rows: Table.visibleRows(height: lower.height)),
+        list: .completed, height: lower.height
       ).render(into: &buffer, in: lower)
     }
-    discardedTable(idWidth: idWidth).render(into: &buffer, in: discardedRect)
+    highlighted(discardedTable(idWidth: idWidth), list: .discarded, height: discardedRect.height)
+      .render(into: &buffer, in: discardedRect)
   }
 
   /// In flight's rows when stacked above Completed in `height` rows, by need: an empty

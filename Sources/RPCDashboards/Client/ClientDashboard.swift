@@ -30,6 +30,9 @@ package struct ClientDashboard: Sendable {
     /// line for the three, so that the help fits at 80×24).
     case lists
     case help, quit
+    /// F4: the selection of a call and its detail panel (handled before the keymap, see
+    /// ClientDashboard+Selection.swift); in the keymap for the footer and help.
+    case select
   }
 
   /// Shown in the header.
@@ -42,6 +45,10 @@ package struct ClientDashboard: Sendable {
   package var status: ConnectionStatus = .connecting
   /// Consumers on the request queue; `.some(nil)` when the queue does not exist.
   package var workersListening: Int??
+  /// Messages ready in the request queue (its `message_count`, polled with the consumers);
+  /// `nil` until known. Graphed over time from 120×40 (see QueuePath).
+  package var queueReady: Int?
+  var readyPath = QueuePath()
   package var timeout: Duration
   package var asciiOnly = false
   /// Raw mode (`rpc-client --raw`): each line typed is sent as it is, and the lists show the
@@ -79,6 +86,8 @@ package struct ClientDashboard: Sendable {
   var breakCalls = (lost: 0, resent: 0)
   /// How many of the newest shown calls Completed scrolled past.
   var scroll = 0
+  /// The selected call and its detail panel (see ClientDashboard+Selection.swift).
+  package internal(set) var selection = CallSelection()
   private var secondStarted: NIODeadline?
   private var secondLatencies: (sum: Double, count: Int) = (0, 0)
   /// A line asking for more than ``confirmationThreshold`` requests, refused once: Enter
@@ -126,6 +135,7 @@ package struct ClientDashboard: Sendable {
     .init(
       [.function(3)], .sendLate, footer: "late reply",
       help: "send fib(27) with a 1 ms timeout: its reply comes late"),
+    .init([.function(4)], .select, footer: "select", help: selectHelp),
     .init(
       [.function(1), .character("?")], .help, footer: "help",
       help: "this help (? only on an empty line)"),
@@ -172,6 +182,7 @@ package struct ClientDashboard: Sendable {
     completionRate.record(ended: ended, at: now)
     absorbSnapshot(stats, atMicroseconds: wallMicroseconds)
     if lists.frozen == nil { show(stats) }
+    followSelection(now: now)
   }
 
   /// Shows `stats`'s counters and discarded replies (the completed calls come from the
@@ -215,6 +226,7 @@ package struct ClientDashboard: Sendable {
     if tooSmall { return keymap.action(for: key) == .quit ? [.quit] : [] }
     if transient.helpTakes(key) { return [] }
     if lists.editingFilter { return handleFilterKey(key, now: now) }
+    if let commands = handleSelectionKey(key, now: now) { return commands }
     if key != .enter, key != .resize, awaitingConfirmation != nil {
       // Anything but Enter withdraws the question.
       awaitingConfirmation = nil
@@ -251,7 +263,7 @@ package struct ClientDashboard: Sendable {
       case .lists: startFilter(now: now)
       case .help: transient.openHelp()
       case .quit: return [.quit]
-      case .history, .scroll, nil: break
+      case .history, .scroll, .select, nil: break
       }
     }
     return []
@@ -399,9 +411,27 @@ package struct CompletedCall: Sendable, Hashable {
   /// The request's text, for a call of raw mode.
   package var label: String?
   package var result: Result<RPCReply, RPCError>
+  /// The request as published, the reply as it came and when the call ended, for the detail
+  /// panel of a call scrolled back to in the history.
+  package var request: RPCSentRequest?
+  package var reply: RPCReceivedMessage?
+  package var endedAtMicroseconds: Int64?
 
   init(_ call: RPCEndedCall) {
     self.init(id: call.correlationID, n: call.n, label: call.label, result: call.result)
+    request = call.request
+    reply = call.reply
+    endedAtMicroseconds = call.endedAtMicroseconds
+  }
+
+  /// The call as the library reported it.
+  var ended: RPCEndedCall {
+    var call = RPCEndedCall(correlationID: id, n: n, result: result)
+    call.label = label
+    call.request = request
+    call.reply = reply
+    call.endedAtMicroseconds = endedAtMicroseconds
+    return call
   }
 
   init(id: String, n: Int?, label: String? = nil, result: Result<RPCReply, RPCError>) {

@@ -40,13 +40,18 @@ package struct DemoDashboard: Sendable {
   package var cluster: ClusterNodes?
   /// Whether the latest frame was too small to draw: only the quit keys work then.
   package internal(set) var tooSmall = false
+  /// The request queue's ready and unacknowledged counts over time (a row at 120×40 and up).
+  package private(set) var path = QueuePath()
 
   package static let minimumSize = (width: 70, height: 24)
+  /// The panels' height from which the queue's path row shows (120×40 has it, 80×24 not).
+  static let pathMinimumHeight = 34
 
   package init(client: ClientDashboard, server: ServerDashboard) {
     self.client = client
     self.server = server
     self.server.addWorkerKey = "F5"  // the demo's add key (`+` types into the input)
+    self.server.showsHeldIDs = true
   }
 
   /// The demo's own keys; everything else goes to the client panels.
@@ -88,7 +93,13 @@ package struct DemoDashboard: Sendable {
       else { return [] }
       return [.toggleNode(digit - 1)]
     }
-    switch keymaps.lazy.compactMap({ $0.action(for: key) }).first {
+    let action = keymaps.lazy.compactMap({ $0.action(for: key) }).first
+    // F4's selection takes the keys until Esc or F4 leaves it, Tab included (the workers'
+    // own keys still work).
+    if key == .function(4) || (client.isSelecting && (action == nil || action == .selectWorker)) {
+      return client.handle(key, now: now).map { .client($0) }
+    }
+    switch action {
     case .node:
       cluster?.choosing = true
       return []
@@ -141,10 +152,13 @@ package struct DemoDashboard: Sendable {
     // The client's input, notes and stats, then In flight | Completed and Discarded with a
     // title, headings and two rows each.
     let clientMinimum = client.topRows(caption: captionLines, width: panels.width) + 4 + 4
+    path.sample(
+      ready: server.queueStatus.map { Int($0.ready) }, unacknowledged: server.heldTotal, now: now)
+    let pathRows = panels.height >= Self.pathMinimumHeight ? 1 : 0
     let serverHeight = max(
       6,
       min(
-        server.panelHeight(width: panels.width) + (cluster == nil ? 0 : 1),
+        server.panelHeight(width: panels.width) + (cluster == nil ? 0 : 1) + pathRows,
         panels.height - clientMinimum))
     let (clientArea, serverBlock) = panels.splitBottom(serverHeight)
     client.renderPanels(into: &buffer, in: clientArea, now: now, caption: captionLines)
@@ -159,17 +173,30 @@ package struct DemoDashboard: Sendable {
       serverArea = rest
       server.nodeNames = cluster.shortNames
     }
+    if pathRows > 0 {
+      let (row, rest) = serverArea.splitTop(1)
+      path.render(
+        into: &buffer, in: Rect(row: row.row, column: 1, width: row.width - 1, height: 1),
+        ready: server.queueStatus.map { Int($0.ready) }, unacknowledged: server.heldTotal,
+        asciiOnly: client.asciiOnly)
+      serverArea = rest
+    }
+    server.highlightedCorrelationID = client.highlightedCorrelationID
     server.renderPanels(into: &buffer, in: serverArea, showLog: false)
-    Footer(keymaps.flatMap(\.footer) + ClientDashboard.keymap.footer).render(
+    renderDetailPanel(
+      into: &buffer, clientArea: clientArea, panels: panels, caption: captionLines, now: now)
+    Footer(
+      client.isSelecting
+        ? client.footerItems : keymaps.flatMap(\.footer) + ClientDashboard.keymap.footer
+    ).render(
       into: &buffer, in: Rect(row: footerRow, column: 0, width: buffer.width, height: 1))
     if client.showHelp {
       HelpOverlay(
         title: "rpc-demo help",
-        // Three rows at 80 columns, so that the keys fit under it at 80×24.
+        // Two rows at 80×24 (the callback queue is in the header), so that every key fits.
         intro: [
-          "Above: a client: requests to \(client.queue), replies to \(client.callbackQueue)",
-          "by correlation id. Below: the workers on \(server.queue), prefetch",
-          "\(Prefetch.describe(server.prefetch)). All through the broker. F8 runs a guided tour.",
+          "Above: a client sends to \(client.queue); replies come to its own queue, matched",
+          "by correlation id. Below: the workers. F8 runs a guided tour.",
         ],
         lines: keymaps.flatMap(\.helpLines) + ClientDashboard.keymap.helpLines
       ).render(

@@ -161,7 +161,9 @@ extension ServerDashboard {
       // Every column must stay.
       let table = workerTable(stateLevel: level, trend: trend)
       let layout = table.layout(for: width)
-      if table.columns.indices.allSatisfy({ layout.shows($0) }) { return table }
+      // (The held ids, rpc-demo's extra, are the first to go and keep no state form out.)
+      let kept = table.columns.indices.filter { table.columns[$0].heading != "holds" }
+      if kept.allSatisfy({ layout.shows($0) }) { return table }
     }
     let table = workerTable(stateLevel: 2, trend: trend)
     return table.layout(for: width).total <= width
@@ -203,6 +205,7 @@ extension ServerDashboard {
       case .idle, .busy: if hasNoLink(worker), index != selected { style = .warning }
       case .stopping: break
       }
+      if index != selected, holdsHighlighted(worker) { style = .accent }
       let forms = stateForms(worker)
       return Table.Row(
         ["w\(worker.id)"] + (showsNode ? [nodeNames[worker.endpoint] ?? worker.endpoint] : []) + [
@@ -228,6 +231,7 @@ extension ServerDashboard {
           ], style: .title))
     }
     table.rows = rows
+    if showsHeldIDs { addHeldIDs(to: &table) }
     if !trend {
       table.columns.removeLast()
       for index in table.rows.indices { table.rows[index].cells.removeLast() }

@@ -45,6 +45,12 @@ package struct ServerDashboard: Sendable {
   /// the demo knows the cluster's nodes; otherwise the endpoints are shown.
   package var nodeNames: [String: String] = [:]
   package var asciiOnly = false
+  /// A correlation id the screen selected (rpc-demo's client half): the worker computing or
+  /// holding it is highlighted.
+  package var highlightedCorrelationID: String?
+  /// Whether the worker table lists the correlation ids each worker holds when room allows
+  /// (rpc-demo, where the client's calls can be followed to a worker).
+  package var showsHeldIDs = false
   /// True while the application drains its workers before quitting.
   package var draining = false
 
