@@ -1,3 +1,4 @@
+import AMQPProtocol
 import NIOCore
 import Testing
 
@@ -95,6 +96,38 @@ import Testing
     #expect(reply.body.storageCapacity < 2 * CallHistory.bodyLimit)
     #expect(kept.bodyBytes == 1 << 20)
     #expect(kept.record.result?.hasSuffix("…[cut: 1048576 bytes]") == true)
+  }
+
+  /// A peer's reply may fill a frame with headers and a body: the history keeps the
+  /// request and reply of a call for its detail panel only within bounds.
+  @Test func aCallsRequestAndReplyAreKeptBounded() throws {
+    var call = Self.call(1)
+    let request = RPCSentRequest(
+      properties: AMQPBasicProperties(correlationID: "c-1", replyTo: "amq.gen-x"),
+      body: ByteBuffer(string: String(repeating: "r", count: 1 << 20)), routingKey: "rpc_queue",
+      publishedAtMicroseconds: 1)
+    call.request = request
+    let headers: AMQPFieldTable = ["x-big": .string(String(repeating: "h", count: 100_000))]
+    call.reply = RPCReceivedMessage(
+      properties: AMQPBasicProperties(headers: headers, correlationID: "c-1"),
+      body: ByteBuffer(string: "832040"), redelivered: false, receivedAtMicroseconds: 2)
+    var small = Self.call(2)
+    small.reply = RPCReceivedMessage(
+      properties: AMQPBasicProperties(correlationID: "c-2"), body: ByteBuffer(string: "832040"),
+      redelivered: true, receivedAtMicroseconds: 3)
+    var history = CallHistory()
+    history.absorb(
+      RPCClientStats(
+        sent: 2, outcomes: [.ok: 2], discarded: [:], inFlight: 0, oldestInFlight: [],
+        latency: .empty, completionsPerSecond: 0, recentlyEnded: .init([call, small])),
+      atMicroseconds: 0)
+    let first = try #require(history.calls.first?.call)
+    #expect(first.request?.body.readableBytes == CallHistory.bodyLimit)
+    #expect(first.request?.properties.replyTo == "amq.gen-x")
+    #expect(first.reply == nil, "100 KB of headers are not kept")
+    let second = try #require(history.calls.last?.call)
+    #expect(second.reply?.redelivered == true)
+    #expect(second.reply?.body.readableBytes == 6)
   }
 
   /// What a full history costs: 100,000 typical fib calls, measured as the process's

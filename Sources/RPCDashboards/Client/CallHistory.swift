@@ -1,3 +1,4 @@
+import AMQPProtocol
 import AMQPRPC
 import DequeModule
 import NIOCore
@@ -109,18 +110,43 @@ package struct CallHistory: Sendable {
   }
 
   /// `call` as kept: a long body cut to ``bodyLimit`` bytes, and copied out of a buffer
-  /// larger than itself (a slice of a read buffer would pin the whole of it).
+  /// larger than itself (a slice of a read buffer would pin the whole of it); the request
+  /// and reply as published and received (for the detail panel) likewise, and dropped when
+  /// their properties take more than ``propertiesLimit`` bytes (a peer's headers may fill a
+  /// frame: 100,000 of those would not fit in memory).
   static func kept(_ call: CompletedCall, at microseconds: Int64) -> HistoryCall {
+    var kept = call
+    kept.request = call.request.flatMap { request in
+      guard request.properties.encodedSize <= propertiesLimit else { return nil }
+      var request = request
+      request.body = bounded(request.body)
+      return request
+    }
+    kept.reply = call.reply.flatMap { message in
+      guard message.properties.encodedSize <= propertiesLimit else { return nil }
+      var message = message
+      message.body = bounded(message.body)
+      return message
+    }
     guard case .success(var reply) = call.result else {
-      return HistoryCall(call: call, endedAtMicroseconds: microseconds, bodyBytes: 0)
+      return HistoryCall(call: kept, endedAtMicroseconds: microseconds, bodyBytes: 0)
     }
     let size = reply.body.readableBytes
-    if size > bodyLimit || reply.body.storageCapacity > size + 64 {
-      reply.body = ByteBuffer(bytes: reply.body.readableBytesView.prefix(bodyLimit))
-    }
-    var kept = call
+    reply.body = bounded(reply.body)
+    if reply.properties.encodedSize > propertiesLimit { reply.properties.headers = nil }
     kept.result = .success(reply)
     return HistoryCall(call: kept, endedAtMicroseconds: microseconds, bodyBytes: size)
+  }
+
+  /// The most bytes of a kept request's or reply's properties (encoded): more and the call
+  /// is kept without them.
+  package static let propertiesLimit = 4_096
+
+  /// `body` cut to ``bodyLimit`` bytes, copied when its storage is larger than itself.
+  private static func bounded(_ body: ByteBuffer) -> ByteBuffer {
+    let size = body.readableBytes
+    guard size > bodyLimit || body.storageCapacity > size + 64 else { return body }
+    return ByteBuffer(bytes: body.readableBytesView.prefix(bodyLimit))
   }
 
   /// What the history could not keep, for titles and messages (`1,234 not kept`); `nil`

@@ -210,10 +210,11 @@ extension ClientDashboard {
     var panel = CallDetailPanel(id: id, asciiOnly: asciiOnly)
     panel.list = selection.gone ? nil : selection.list
     panel.inFlight = stats?.oldestInFlight.first { $0.correlationID == id }
-    // The list shown first: it reaches back through the kept history.
+    // The snapshot's call as it came, else the kept history's (bounded, see
+    // CallHistory.kept), which reaches further back.
     panel.ended =
-      completed.first { $0.id == id }?.ended
-      ?? stats?.recentlyEnded.last { $0.correlationID == id }
+      stats?.recentlyEnded.last { $0.correlationID == id }
+      ?? completed.first { $0.id == id }?.ended
     if selection.list == .discarded {
       let replies = stats?.recentlyDiscarded.filter { $0.correlationID == id } ?? []
       // The list is newest first; the snapshot's oldest first.
