@@ -16,13 +16,20 @@ extension Character {
 
   /// What the terminal is sent instead of a control character (C0, DEL, C1): line breaks and
   /// tabs become a space, every other control character `�`, so peer text can never move
-  /// the cursor or start an escape sequence.
+  /// the cursor or start an escape sequence. A character that starts with an invisible
+  /// format character (Unicode category Cf: U+200B zero width space, U+FEFF byte order mark,
+  /// the bidirectional overrides U+202A…U+202E and isolates U+2066…U+2069) is `�` too:
+  /// it would reorder or hide what the screen shows, and it is no mark to join to the
+  /// character before it. The soft hyphen (U+00AD) stays.
   package var printable: Character {
     guard let first = unicodeScalars.first else { return self }
     switch first.value {
     case 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85: return " "
     case 0x00...0x1F, 0x7F...0x9F: return "\u{FFFD}"
-    default: return isNewline ? " " : self
+    case 0xAD: return self
+    default:
+      if first.properties.generalCategory == .format { return "\u{FFFD}" }
+      return isNewline ? " " : self
     }
   }
 

@@ -113,6 +113,10 @@ package struct ScreenBuffer: Sendable, Equatable {
   private mutating func appendMark(_ mark: Character, row: Int, column: Int) {
     var index = row * width + column
     if cells[index].isContinuation, column > 0 { index -= 1 }
-    cells[index].character = Character(String(cells[index].character) + String(mark))
+    // Only a mark that joins the character before it into one grapheme cluster: anything
+    // else (a mark after a wide character's continuation, say) is dropped, never a trap.
+    let joined = String(cells[index].character) + String(mark)
+    guard joined.count == 1, let character = joined.first else { return }
+    cells[index].character = character
   }
 }

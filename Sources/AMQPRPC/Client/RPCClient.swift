@@ -332,7 +332,9 @@ public final class RPCClient: Sendable {
           properties: properties, body: request.body, routingKey: routingKey,
           publishedAtMicroseconds: sentWall),
         idempotent: idempotent))
-    entry.waiter.observation = RPCCallObservation(observer: observer, span: span, sentAt: now)
+    if observer.isActive {
+      entry.waiter.observation = RPCCallObservation(observer: observer, span: span, sentAt: now)
+    }
     // Register before publishing, so even an instant reply finds its call.
     let (registered, isHeld, events) = state.withLockedValue {
       state -> (Bool, Bool, AsyncStream<RPCClientEvent>.Continuation?) in

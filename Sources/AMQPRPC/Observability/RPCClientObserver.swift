@@ -7,11 +7,17 @@ import Tracing
 ///
 /// Tracing is decided then too: with no tracer configured and none bootstrapped (the
 /// global one is `NoOpTracer`), ``tracer`` is `nil` and a call costs one branch — no
-/// context, no header, no span. The metrics are always there; with no backend bootstrapped
-/// they are swift-metrics' no-op handlers.
+/// context, no header, no span. Metrics likewise: with no factory configured and none
+/// bootstrapped (swift-metrics' `NOOPMetricsHandler`), ``recordsMetrics`` is false and a call
+/// reads no clock and touches no handler. With neither, ``isActive`` is false and a call
+/// carries no observation at all.
 final class RPCClientObserver: Sendable {
   /// The tracer calls make spans with; `nil` when tracing is off.
   let tracer: (any Tracer)?
+  /// Whether a metrics backend takes the counts (not swift-metrics' no-op one).
+  let recordsMetrics: Bool
+  /// Whether calls are observed at all: traced, or counted by a metrics backend.
+  var isActive: Bool { tracer != nil || recordsMetrics }
   private let sentMessages: Counter
   /// By `RPCOutcome.index`.
   private let calls: [Counter]
@@ -23,6 +29,7 @@ final class RPCClientObserver: Sendable {
     let tracer = configuration.tracer ?? InstrumentationSystem.tracer
     self.tracer = tracer is NoOpTracer ? nil : tracer
     let factory = configuration.metricsFactory ?? MetricsSystem.factory
+    recordsMetrics = !(factory is NOOPMetricsHandler)
     let system = (MessagingConventions.system, MessagingConventions.rabbitmq)
     sentMessages = Counter(
       label: MessagingConventions.clientSentMessages,
@@ -85,12 +92,14 @@ final class RPCClientObserver: Sendable {
 
   /// A call was registered and counted as sent.
   func sent() {
+    guard recordsMetrics else { return }
     sentMessages.increment()
     inFlight.increment()
   }
 
   /// A call ended (counted in the stats with the same outcome).
   func ended(_ result: Result<RPCReply, RPCError>, after duration: TimeAmount) {
+    guard recordsMetrics else { return }
     let outcome: RPCOutcome
     switch result {
     case .success: outcome = .ok
@@ -103,6 +112,7 @@ final class RPCClientObserver: Sendable {
 
   /// A reply was thrown away.
   func discarded(_ kind: RPCDiscardKind) {
+    guard recordsMetrics else { return }
     discarded[kind]?.increment()
   }
 
@@ -125,7 +135,7 @@ struct RPCCallObservation: Sendable {
 
   /// The call ended and was counted: metrics and span.
   func ended(_ result: Result<RPCReply, RPCError>) {
-    observer.ended(result, after: .now() - sentAt)
+    if observer.recordsMetrics { observer.ended(result, after: .now() - sentAt) }
     if let span { RPCClientObserver.end(span, result) }
   }
 }

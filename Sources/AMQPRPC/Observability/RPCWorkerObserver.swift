@@ -8,7 +8,7 @@ import Tracing
 ///
 /// As on the client (see ``RPCClientObserver``), tracing is decided then: with no tracer
 /// configured and the no-op one bootstrapped, ``tracer`` is `nil` and a request costs one
-/// branch. Metrics are always there (no-op handlers without a backend).
+/// branch. Metrics likewise: with swift-metrics' no-op factory a request touches no handler.
 final class RPCWorkerObserver: Sendable {
   /// How a request is counted: its label in the `amqp_rpc.outcome` dimension.
   enum Outcome: Int, CaseIterable {
@@ -37,6 +37,9 @@ final class RPCWorkerObserver: Sendable {
 
   /// The tracer requests make spans with; `nil` when tracing is off.
   let tracer: (any Tracer)?
+  /// Whether a metrics backend takes the counts (not swift-metrics' no-op one): when not, a
+  /// request touches no handler.
+  private let recordsMetrics: Bool
   private let queue: String
   private let worker: String
   private let consumed: Counter
@@ -52,6 +55,7 @@ final class RPCWorkerObserver: Sendable {
     self.queue = configuration.queue
     self.worker = worker
     let factory = configuration.metricsFactory ?? MetricsSystem.factory
+    recordsMetrics = !(factory is NOOPMetricsHandler)
     let base = [
       (MessagingConventions.system, MessagingConventions.rabbitmq),
       (MessagingConventions.destinationName, configuration.queue),
@@ -81,12 +85,14 @@ final class RPCWorkerObserver: Sendable {
 
   /// A request was delivered.
   func delivered() {
+    guard recordsMetrics else { return }
     consumed.increment()
     inFlight.increment()
   }
 
   /// A request was handled (counted in the worker's stats with the same outcome).
   func finished(_ outcome: RPCServerEvent.Outcome, after service: TimeAmount) {
+    guard recordsMetrics else { return }
     let outcome = Outcome(outcome)
     inFlight.decrement()
     requests[outcome.rawValue].increment()
@@ -97,6 +103,7 @@ final class RPCWorkerObserver: Sendable {
   /// A request left without being counted (its answer was dropped after the drain's
   /// grace period requeued it).
   func abandoned() {
+    guard recordsMetrics else { return }
     inFlight.decrement()
   }
 
