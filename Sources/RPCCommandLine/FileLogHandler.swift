@@ -14,9 +14,12 @@ package final class FileLogSink: Sendable {
   private let lock = NIOLock()
   private nonisolated(unsafe) let file: UnsafeMutablePointer<FILE>
 
-  package init(path: String) throws {
+  /// Opens `path` to append; `role` names the file in the error (`log file`, `trace file`),
+  /// which says why it could not be opened.
+  package init(path: String, role: String = "log file") throws {
     guard let file = fopen(path, "a") else {
-      throw CommandFailure("cannot open log file \(path)")
+      let reason = String(cString: strerror(errno))
+      throw CommandFailure("cannot open \(role) \(path): \(reason)")
     }
     self.file = file
   }

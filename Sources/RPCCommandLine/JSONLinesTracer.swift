@@ -16,7 +16,7 @@ package struct JSONLinesTracer: Tracer {
 
   /// Appends to the file at `path`.
   package init(path: String) throws {
-    sink = try FileLogSink(path: path)
+    sink = try FileLogSink(path: path, role: "trace file")
   }
 
   package func startSpan<Instant: TracerInstant>(

@@ -17,10 +17,13 @@ package final class ServerScreen: Sendable {
   private let watch = ConnectionWatch()
   private let queueStatus = QueueStatusWatch()
   private let commands: ServerCommandRunner
+  /// Where `--metrics-port` serves (`127.0.0.1:39795`), for the header.
+  private let metricsAddress: String?
 
-  package init(server: RPCServer, connection: AMQPConnection) {
+  package init(server: RPCServer, connection: AMQPConnection, metricsAddress: String? = nil) {
     self.server = server
     self.connection = connection
+    self.metricsAddress = metricsAddress
     self.commands = ServerCommandRunner(server: server)
   }
 
@@ -37,6 +40,7 @@ package final class ServerScreen: Sendable {
       model: { [self] unicode in
         var dashboard = ServerDashboard(server: server, connection: connection)
         dashboard.asciiOnly = !unicode
+        dashboard.metricsAddress = metricsAddress
         return dashboard
       },
       render: { [self] dashboard, buffer, now in

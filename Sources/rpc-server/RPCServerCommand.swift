@@ -97,7 +97,7 @@ struct RPCServerCommand: AsyncParsableCommand {
 
   @Option(
     help: "Serve the metrics in Prometheus text at http://127.0.0.1:<port>/metrics (only "
-      + "127.0.0.1 listens; a line names the port)",
+      + "127.0.0.1 listens; a line, or the screen's header, names the port)",
     range: .metricsPort)
   var metricsPort: Int?
 
@@ -133,7 +133,8 @@ struct RPCServerCommand: AsyncParsableCommand {
     let connection = connections[0]
     // Before the server starts, so its metrics go to Prometheus; it listens until the
     // process exits.
-    if let metricsPort { _ = try await MetricsExport.start(port: metricsPort) }
+    var metrics: MetricsEndpoint?
+    if let metricsPort { metrics = try await MetricsExport.start(port: metricsPort) }
     try tracing.bootstrap()
     let configuration = RPCServerConfiguration(
       queue: queue, workers: workers, prefetch: prefetch, queueType: queueType, logger: logger,
@@ -154,7 +155,9 @@ struct RPCServerCommand: AsyncParsableCommand {
         connections.map { .init(service: $0, failureTerminationBehavior: .ignore) } + [
           .init(service: server),
           .init(
-            service: ServerScreen(server: server, connection: connection),
+            service: ServerScreen(
+              server: server, connection: connection,
+              metricsAddress: metrics.map { "127.0.0.1:\($0.port)" }),
             successTerminationBehavior: .gracefullyShutdownGroup),
         ], logger: logger)
       print(" [x] Stopped cleanly after handling \(server.handledCount) requests.")

@@ -231,12 +231,35 @@ import Testing
     #expect(text.contains("\\u{1B}"))
     #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
     #expect(text.contains("(70,000 bytes)"))
+    // Timestamps far outside the call are numbers, not times on the timeline.
+    #expect(text.contains("delivered          -9223372036854775808 µs: out of range"), "\(text)")
+    #expect(text.contains("replied            9223372036854775807 µs: out of range"))
     #expect(text.contains("… 19,682 more bytes"))  // the marks beyond the first 159
     // Every size draws, to the edge, without trapping.
     for (width, height) in [(80, 24), (120, 40), (200, 50), (50, 16)] {
       let rows = ScreenRendering.lines(of: &board, width: width, height: height)
       #expect(rows.count == height)
     }
+  }
+
+  /// A peer's many headers before ours do not push ours past the panel's limit.
+  @Test func ourHeadersComeFirstWhateverThePeerSends() {
+    var call = CallDetailFixtures.completed("4ac5f75d-1")
+    let many = (0..<100).map { ("x-h\($0)", AMQPFieldValue.int32(1)) }
+    call.reply = RPCReceivedMessage(
+      properties: AMQPBasicProperties(
+        headers: AMQPFieldTable(
+          many + [("x-rpc-worker", .string("vm-1/w3")), ("traceparent", .string("00-ab-cd-01"))]),
+        correlationID: "4ac5f75d-1"),
+      body: ByteBuffer(string: "1"), redelivered: false, receivedAtMicroseconds: 0)
+    var board = ClientDashboard.forTests()
+    board.update(
+      stats: .addingUp(ended: [call], latency: .empty, completionsPerSecond: 0), now: now)
+    press([.function(4), .enter], on: &board)
+    let text = board.selectedCallDetail(workers: nil)?.lines().map(\.text).joined() ?? ""
+    #expect(text.contains("vm-1/w3"))
+    #expect(text.contains("00-ab-cd-01"))
+    #expect(text.contains("… 62 more headers"))
   }
 
   // MARK: - Goldens

@@ -124,6 +124,20 @@ import Testing
     #expect(live.first { $0.hasPrefix(" sent ") }?.hasPrefix(" sent 1500") == true)
   }
 
+  /// The request queue's graph (from 120×40) freezes with the rest; sampling goes on.
+  @Test func freezeKeepsTheQueueGraphToo() {
+    var board = board(ended: 1_000)
+    board.queueReady = 7
+    _ = lines(&board, 120, 40)
+    _ = board.handle(.control("f"), now: t0)
+    board.queueReady = 16_515
+    let frozen = lines(&board, 120, 40).joined(separator: "\n")
+    #expect(frozen.contains("queue ready 7 "), "\(frozen)")
+    #expect(!frozen.contains("16515"))
+    _ = board.handle(.control("f"), now: t0)
+    #expect(lines(&board, 120, 40).joined().contains("queue ready 16515"))
+  }
+
   @Test func exportTakesEveryShownCallNotJustTheRowsOnScreen() throws {
     var board = board(ended: 3_000)
     type(":filter w:w3", into: &board)

@@ -89,6 +89,14 @@ import Testing
       ])
   }
 
+  /// `--metrics-port 0` picks a port: the header names it, as the line mode's line does.
+  @Test func theHeaderSaysWhereTheMetricsAreServed() {
+    var board = ScreenFixtures.server()
+    board.metricsAddress = "127.0.0.1:39795"
+    let header = ScreenRendering.lines(of: &board, width: 160, height: 40)[0]
+    #expect(header.contains("metrics 127.0.0.1:39795"), "\(header)")
+  }
+
   @Test func keysActOnTheSelectedWorker() {
     var board = dashboard()
     board.update(

@@ -168,15 +168,32 @@ package struct CallDetailPanel: Sendable {
     let delivered = headers?[RPCWire.receivedHeader]?.intValue
     let replied = headers?[RPCWire.repliedHeader]?.intValue
     var previous: Int64?
-    func step(_ label: String, _ time: Int64?, _ what: String) {
+    // A server's timestamps are a peer's numbers: one more than an hour outside the call
+    // (published … received, our own clock) is shown as a number, not placed on the line.
+    let earliest = request?.publishedAtMicroseconds
+    let latest = reply?.receivedAtMicroseconds ?? ended?.endedAtMicroseconds
+    func plausible(_ time: Int64) -> Bool {
+      // The bounds are our clock's (µs since 1970: an hour either side cannot overflow).
+      let hour: Int64 = 3_600_000_000
+      if let earliest, time < earliest - hour { return false }
+      if let latest, time > latest + hour { return false }
+      return true
+    }
+    func step(_ label: String, _ time: Int64?, _ what: String, fromPeer: Bool = false) {
       guard let time else { return }
+      if fromPeer, !plausible(time) {
+        lines.append(
+          Self.field(
+            label, "\(time) µs: out of range (over an hour outside the call), \(what)", .warning))
+        return
+      }
       let gap = previous.map { DetailText.offset(from: $0, to: time) + " " + what } ?? what
       lines.append(Self.field(label, DetailText.clock(time) + "  " + gap))
       previous = time
     }
     step("published", request?.publishedAtMicroseconds, "")
-    step("delivered", delivered, "queue wait (x-rpc-received-us)")
-    step("replied", replied, "service (x-rpc-replied-us)")
+    step("delivered", delivered, "queue wait (x-rpc-received-us)", fromPeer: true)
+    step("replied", replied, "service (x-rpc-replied-us)", fromPeer: true)
     if let reply {
       step(discarded == nil ? "matched" : "received", reply.receivedAtMicroseconds, "return trip")
     } else if let ended, let end = ended.endedAtMicroseconds {
@@ -220,7 +237,14 @@ package struct CallDetailPanel: Sendable {
     if headers.isEmpty {
       lines.append(field("headers", "(none)", .dim))
     }
-    for entry in headers.entries.prefix(DetailText.headerLimit) {
+    // Ours (`x-rpc-*`) and the trace context first, so a peer's many headers cannot push
+    // them past the limit; the rest in the table's order.
+    func isKnown(_ key: String) -> Bool {
+      key.hasPrefix("x-rpc-") || key == "traceparent" || key == "tracestate"
+    }
+    let ordered =
+      headers.entries.filter { isKnown($0.key) } + headers.entries.filter { !isKnown($0.key) }
+    for entry in ordered.prefix(DetailText.headerLimit) {
       var value = DetailText.value(entry.value)
       if entry.key.hasSuffix("-us"), let micros = entry.value.intValue {
         value += " = " + DetailText.clock(micros)

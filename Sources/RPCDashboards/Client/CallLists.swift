@@ -28,6 +28,9 @@ struct CallLists: Sendable {
     var ended: Int
     var latencyHistory: [Double]
     var completionsPerSecond: Double
+    /// The request queue's ready count and its graph as they were.
+    var queueReady: Int? = nil
+    var readyPath = QueuePath()
   }
 
   /// Calls ended since the screen froze (from the latest snapshot).

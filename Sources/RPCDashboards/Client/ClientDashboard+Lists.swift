@@ -158,7 +158,8 @@ extension ClientDashboard {
     } else {
       lists.frozen = CallLists.Frozen(
         endSequence: lists.history.endSequence, ended: stats?.ended ?? 0,
-        latencyHistory: latencyHistory, completionsPerSecond: completionRate.perSecond)
+        latencyHistory: latencyHistory, completionsPerSecond: completionRate.perSecond,
+        queueReady: queueReady, readyPath: readyPath)
       say("frozen: collection goes on — Ctrl-F goes live", style: .warning, now: now)
     }
   }

@@ -13,7 +13,10 @@ extension ClientDashboard {
     guard let (panels, footerRow) = layout else { return }
     renderHeader(into: &buffer, row: 0, now: now)
     readyPath.sample(ready: queueReady, unacknowledged: 0, now: now)
-    let showsReady = panels.height >= Self.readyPathMinimumHeight && queueReady != nil
+    // Frozen, the graph shows the moment frozen too (sampling goes on beneath).
+    let (ready, path) =
+      lists.frozen.map { ($0.queueReady, $0.readyPath) } ?? (queueReady, readyPath)
+    let showsReady = panels.height >= Self.readyPathMinimumHeight && ready != nil
     // The detail panel's rows of lines, below its title, where the lists are.
     selection.panelRows = max(
       0, panels.height - (showsReady ? 1 : 0) - topRows(caption: [], width: panels.width) - 1)
@@ -21,9 +24,9 @@ extension ClientDashboard {
       // The request queue's depth over time, on the panels' last row.
       let (lists, row) = panels.splitBottom(1)
       renderPanels(into: &buffer, in: lists, now: now)
-      readyPath.renderReady(
+      path.renderReady(
         into: &buffer, in: Rect(row: row.row, column: 1, width: row.width / 2, height: 1),
-        ready: queueReady, asciiOnly: asciiOnly)
+        ready: ready, asciiOnly: asciiOnly)
     } else {
       renderPanels(into: &buffer, in: panels, now: now)
     }

@@ -102,6 +102,7 @@ extension ServerDashboard {
         .init(text: queueText, priority: 2, shorter: shorter),
         .init(text: brokerURL, priority: 1, shorter: [hostAndPort(of: brokerURL)]),
       ] + (tls.map { [HeaderBar.tlsPart($0)] } ?? [])
+        + (metricsAddress.map { [HeaderBar.Part(text: "metrics \($0)", priority: 1)] } ?? [])
     ).render(into: &buffer, row: 0)
   }
 

@@ -26,6 +26,8 @@ package struct ServerDashboard: Sendable {
   package var serverName: String?
   /// The TLS of an `amqps` connection (`TLSv1.3 TLS_AES_128_GCM_SHA256`); `nil` on plain TCP.
   package var tls: String?
+  /// Where `--metrics-port` serves the metrics (`metrics 127.0.0.1:39795`), when it does.
+  package var metricsAddress: String?
   package var status: ConnectionStatus = .connecting
   package var queue: String
   /// How the queue came to be: `declared classic`, `existing`.
