@@ -29,8 +29,29 @@ extension Character {
     case 0xAD: return self
     default:
       if first.properties.generalCategory == .format { return "\u{FFFD}" }
-      return isNewline ? " " : self
+      if isNewline { return " " }
+      return unicodeScalars.count > 1 ? withoutInnerFormatCharacters : self
     }
+  }
+
+  /// The character without the format characters inside it (a zero width joiner after a
+  /// letter, tag characters), which terminals measure differently from one another; an
+  /// emoji sequence joined by them becomes its first emoji, the one width every terminal
+  /// agrees on (`👨‍👩‍👧` shows as `👨`).
+  private var withoutInnerFormatCharacters: Character {
+    let scalars = unicodeScalars
+    guard scalars.dropFirst().contains(where: { $0.properties.generalCategory == .format }),
+      let first = scalars.first
+    else { return self }
+    var kept = String.UnicodeScalarView()
+    if first.properties.isEmoji {
+      kept.append(first)
+      if scalars.dropFirst().first?.value == 0xFE0F { kept.append("\u{FE0F}") }
+    } else {
+      kept.append(contentsOf: scalars.filter { $0.properties.generalCategory != .format })
+    }
+    let text = String(kept)
+    return text.count == 1 ? text.first ?? "\u{FFFD}" : "\u{FFFD}"
   }
 
   private static func isZeroWidth(_ scalar: Unicode.Scalar) -> Bool {

@@ -76,7 +76,9 @@ import Testing
     #expect(screen.contains("hello world"), "\(screen)")
     #expect(screen.contains("HELLO WORLD"), "\(screen)")
     #expect(screen.contains(#"{"A": 1, "B": 2}"#), "\(screen)")
-    #expect(screen.contains("東京 👩‍💻 CAFÉ"), "\(screen)")
+    // An emoji sequence joined by U+200D shows as its first emoji, whose width every
+    // terminal agrees on.
+    #expect(screen.contains("東京 👩 CAFÉ"), "\(screen)")
     #expect(screen.contains("tab here�[2J"), "\(screen)")
     // An error reply short of room: the server's message whole, its kind left out.
     #expect(screen.contains("  escape sequences are refused"), "\(screen)")

@@ -50,6 +50,20 @@ import Testing
     #expect("id\u{202E}x".cellWidth == 4)
   }
 
+  /// A zero width joiner inside a character (after a letter, a quote, a space) or an emoji
+  /// sequence joined by it is never sent: terminals measure them differently and a row
+  /// would keep stale cells.
+  @Test(arguments: [
+    "d\u{200D}", "\"\u{200D}", " \u{200D}x", "FAM👨‍👩‍👧END", "🏴\u{E0067}\u{E0062}\u{E007F}",
+  ])
+  func noJoinerOrTagReachesTheTerminal(text: String) {
+    var buffer = ScreenBuffer(width: 20, height: 1)
+    buffer.write(text, row: 0, column: 0)
+    let shown = buffer.lines[0].unicodeScalars
+    #expect(!shown.contains { $0.properties.generalCategory == .format }, "\(buffer.lines[0])")
+    #expect(text.cellWidth == buffer.lines[0].trimmingSuffixSpaces.cellWidth)
+  }
+
   @Test func theyShowInEveryListAndInTheDetailPanelOfAReply() {
     let id = "zw\u{200B}id\u{202E}X\u{FEFF}"
     var call = CallDetailFixtures.completed(id)
@@ -99,5 +113,13 @@ import Testing
     for (width, height) in [(80, 24), (120, 40), (200, 50)] {
       Self.assertSafe(ScreenRendering.lines(of: &board, width: width, height: height))
     }
+  }
+}
+
+extension String {
+  fileprivate var trimmingSuffixSpaces: String {
+    var text = self
+    while text.last == " " { text.removeLast() }
+    return text
   }
 }

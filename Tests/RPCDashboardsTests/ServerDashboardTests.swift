@@ -93,8 +93,10 @@ import Testing
   @Test func theHeaderSaysWhereTheMetricsAreServed() {
     var board = ScreenFixtures.server()
     board.metricsAddress = "127.0.0.1:39795"
-    let header = ScreenRendering.lines(of: &board, width: 160, height: 40)[0]
-    #expect(header.contains("metrics 127.0.0.1:39795"), "\(header)")
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+      let header = ScreenRendering.lines(of: &board, width: width, height: height)[0]
+      #expect(header.contains("metrics ") && header.contains(":39795"), "\(header)")
+    }
   }
 
   @Test func keysActOnTheSelectedWorker() {

@@ -276,11 +276,19 @@ extension ClientDashboard {
 
   /// The longest correlation id the lists hold (at least the heading's width).
   private func correlationIDWidth() -> Int {
+    let heading = "correlation id".count
     let inFlight = stats?.oldestInFlight.map(\.correlationID.cellWidth).max() ?? 0
     let completed = completed.lazy.map(\.id.cellWidth).max() ?? 0
+    // Our own ids (`1328ad56-14`) size the column; a peer's reply in Discarded, whose id can
+    // be 255 bytes of anything, is cut to it rather than push our calls' results out.
+    let ours = min(max(heading, inFlight, completed), Self.maximumIDWidth)
     let discarded = discarded.lazy.map(\.id.cellWidth).max() ?? 0
-    return max("correlation id".count, inFlight, completed, discarded)
+    return max(ours, min(discarded, ours))
   }
+
+  /// The widest the correlation id column gets: our ids (8 hex digits, `-`, a counter)
+  /// always fit.
+  static let maximumIDWidth = 28
 
   /// The calls in flight, with the time each has left unless `timeLeft` is false.
   private func inFlightTable(now: NIODeadline, idWidth: Int, timeLeft: Bool) -> Table {

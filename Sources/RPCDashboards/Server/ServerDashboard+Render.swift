@@ -102,7 +102,14 @@ extension ServerDashboard {
         .init(text: queueText, priority: 2, shorter: shorter),
         .init(text: brokerURL, priority: 1, shorter: [hostAndPort(of: brokerURL)]),
       ] + (tls.map { [HeaderBar.tlsPart($0)] } ?? [])
-        + (metricsAddress.map { [HeaderBar.Part(text: "metrics \($0)", priority: 1)] } ?? [])
+        + (metricsAddress.map { address in
+          // Kept before the broker's address: with `--metrics-port 0` only the screen says
+          // which port was picked.
+          let port = address.split(separator: ":").last.map { ":\($0)" } ?? address
+          return [
+            HeaderBar.Part(text: "metrics \(address)", priority: 3, shorter: ["metrics \(port)"])
+          ]
+        } ?? [])
     ).render(into: &buffer, row: 0)
   }
 
