@@ -99,7 +99,7 @@ let package = Package(
     .target(
       name: "RPCCommandLine",
       dependencies: [
-        "AMQPClient", "AMQPRPC",
+        "AMQPClient", "AMQPRPC", "RPCDashboards",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Tracing", package: "swift-distributed-tracing"),
         .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import RPCDashboards
 import Tracing
 
 /// `--trace-file`: a tracer that writes each finished span as one JSON line, so one trace
@@ -188,24 +189,9 @@ package final class JSONLinesSpan: Tracing.Span {
   }
 }
 
-/// The little JSON the span lines need.
+/// The span lines' JSON: strings escaped as the call records' are (``CallRecord/jsonString(_:)``).
 enum JSONText {
-  static func string(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20:
-        out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
-  }
+  static func string(_ text: String) -> String { CallRecord.jsonString(text) }
 
   static func value(_ attribute: SpanAttribute) -> String {
     switch attribute {

@@ -53,14 +53,12 @@ extension ClientDashboard {
 
   /// A key while the filter is typed: the lists follow each change.
   mutating func handleFilterKey(_ key: Key, now: NIODeadline) -> [Command] {
+    if input.edit(key) {
+      setFilter(input.text, now: now)
+      return []
+    }
     switch key {
     case .character(let character): input.insert(character)
-    case .backspace: input.backspace()
-    case .delete: input.deleteForward()
-    case .left: input.moveLeft()
-    case .right: input.moveRight()
-    case .home: input.moveHome()
-    case .end: input.moveEnd()
     case .enter:
       lists.editingFilter = false
       if lists.filterProblem != nil { setFilter("", now: now) }

@@ -240,13 +240,8 @@ package struct ClientDashboard: Sendable {
       if input.dropped > 0 { sayInputFull(now: now) }
       return []
     }
+    if input.edit(key) { return [] }
     switch key {
-    case .backspace: input.backspace()
-    case .delete: input.deleteForward()
-    case .left: input.moveLeft()
-    case .right: input.moveRight()
-    case .home: input.moveHome()
-    case .end: input.moveEnd()
     case .up: input.previous()
     case .down: input.next()
     case .pageUp, .pageDown: scrollCompleted(up: key == .pageUp)

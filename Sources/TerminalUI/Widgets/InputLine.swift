@@ -44,6 +44,20 @@ package struct InputLine: Sendable, Equatable {
   package mutating func moveHome() { cursor = 0 }
   package mutating func moveEnd() { cursor = text.count }
 
+  /// Applies an editing key (Backspace, Delete, ←, →, Home, End); `false` for any other key.
+  package mutating func edit(_ key: Key) -> Bool {
+    switch key {
+    case .backspace: backspace()
+    case .delete: deleteForward()
+    case .left: moveLeft()
+    case .right: moveRight()
+    case .home: moveHome()
+    case .end: moveEnd()
+    default: return false
+    }
+    return true
+  }
+
   /// Takes the text for submission, remembers it in history and clears the line.
   package mutating func submit() -> String {
     let submitted = text
