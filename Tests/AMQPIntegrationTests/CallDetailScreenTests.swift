@@ -65,40 +65,67 @@ extension BrokerTests {
       let (demo, queue) = try await DemoScreen.start(
         "demo-details", workers: 1, ["--timeout", "120"])
       defer { demo.kill() }
-      // One worker and fib(39) six times (about a second each, recursive): the oldest
-      // computes, the rest are held or queued for seconds.
+      // One worker and fib(39) six times (about a second each, recursive): one computes, the
+      // rest are held or queued for seconds. Which one computes depends on the order the
+      // requests reached the queue, so the rows are searched by what their panels say.
       try demo.type("39x6")
       try await demo.waitFor("In flight (6")
-      try demo.sendKeys("F4")
-      try demo.sendKeys("Enter")
-      // The oldest call is the one the only worker computes: the panel, opened maybe before
-      // the worker's first snapshot, says so once it comes (it may say queued until then).
-      let panel = try await demo.waitFor("the oldest call computing at w1") { screen in
-        screen.contains("Details · in In flight") && screen.contains("· in flight ")
-          && screen.contains("computing at w1 for ")
+      var computing: String?
+      var waiting: String?
+      for attempt in 0..<30 where waiting == nil {
+        let panel = try await Self.openInFlightPanel(row: attempt % 6, in: demo)
+        guard panel.contains("Details · in In flight"), let id = Self.callID(in: panel) else {
+          continue
+        }
+        if panel.contains("computing at w1 for ") {
+          computing = String(id)
+        } else if let computing, id != computing,
+          ["queued (not yet at a worker)", "at worker w1 (held, "].contains(where: {
+            panel.contains($0)
+          })
+        {
+          // Asked only once a panel has shown the worker's snapshot, so "queued" is not
+          // merely the state before the first snapshot.
+          waiting = panel
+        }
       }
-      #expect(panel.contains("computing at w1 for "), "\(panel)")
-      // The last one waits behind it: in the queue, or held by the worker (prefetch).
-      try demo.sendKeys("Escape")
-      // The panel closed before the next key: an escape sequence right after Escape could be
-      // read as one key.
-      _ = try await demo.waitFor("the panel closed") { !$0.contains("Details · ") }
-      try demo.sendKeys("End")
-      try demo.sendKeys("Enter")
-      let last = try await demo.waitFor("the panel of the last call in flight") { screen in
-        screen.contains("Details · in In flight")
-          && ["queued (not yet at a worker)", "at worker w1 (held, "].contains {
-            screen.contains($0)
-          }
-      }
-      #expect(!last.contains("computing at w1"), "\(last)")
-      try demo.sendKeys("Escape")
-      try demo.sendKeys("Escape")
+      #expect(computing != nil, "no panel said a call was computing at w1")
+      #expect(waiting != nil, "no panel said a call waited behind the computing one")
       try demo.sendKeys("q")
       _ = try await demo.waitFor("EXIT=0", seconds: 45)
       let connection = try await Broker.connect()
       try await connection.openChannel().queueDelete(queue)
       try await connection.close()
+    }
+
+    /// F4 selects the first row of In flight; Down moves to `row`; Enter opens its panel.
+    /// Returns the screen once the panel says where the call is (or that it ended), after
+    /// closing the panel and leaving the selection (F4) for the next search.
+    private static func openInFlightPanel(row: Int, in demo: TmuxSession) async throws
+      -> String
+    {
+      try demo.sendKeys("F4")
+      for _ in 0..<row { try demo.sendKeys("Down") }
+      try demo.sendKeys("Enter")
+      let panel = try await demo.waitFor("the panel of in-flight row \(row)") { screen in
+        screen.contains("Details · ")
+          && ["computing at w1 for ", "queued (not yet", "at worker w1 (held", "· completed"]
+            .contains { screen.contains($0) }
+      }
+      try demo.sendKeys("Escape")
+      // The panel closed before the next key: an escape sequence right after Escape could be
+      // read as one key.
+      _ = try await demo.waitFor("the panel closed") { !$0.contains("Details · ") }
+      try demo.sendKeys("F4")
+      return panel
+    }
+
+    /// The correlation id in the panel's "Call <id> · …" line.
+    private static func callID(in panel: String) -> Substring? {
+      panel.split(separator: "\n").lazy.compactMap { line -> Substring? in
+        guard let range = line.range(of: "Call ") else { return nil }
+        return line[range.upperBound...].split(separator: " ").first
+      }.first
     }
   }
 }
