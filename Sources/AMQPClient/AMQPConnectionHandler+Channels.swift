@@ -99,9 +99,9 @@ extension AMQPConnectionHandler {
   /// Sends a method the broker does not answer (ack, nack, reject, a no-wait declare…): it
   /// is written with no waiter.
   func send(_ method: AMQPMethod, channelID: UInt16) throws(AMQPError) {
-    // Only what is needed, not a copy of the slot: this is every ack's path.
+    // Only what is needed, in place, not a copy of the slot: this is every ack's path.
     guard
-      let (offset, recovering, refusal) = channels.read(
+      let (offset, recovering, refusal) = channels.update(
         channelID,
         { ($0.deliveryTagOffset, $0.recovering, $0.machine.refusalOfUnansweredMethod(method)) })
     else {
@@ -329,20 +329,23 @@ extension AMQPConnectionHandler {
     case .fail(let waiter, let error):
       waiter.fail(error)
     case .deliver(var message):
-      // A copy: the callback may publish, which modifies the table.
+      // The sink is taken out (the callback may publish, which modifies the table), in
+      // place: the subscript's get and set would copy the whole slot per delivery.
       guard
-        let (sink, offset) = channels.read(
+        let sink = channels.update(
           channelID,
-          { slot in slot.consumers[message.consumerTag].map { ($0, slot.deliveryTagOffset) } })
-          ?? nil
+          { slot -> ConsumerSink? in
+            guard let sink = slot.consumers[message.consumerTag] else { return nil }
+            message.deliveryTag &+= slot.deliveryTagOffset
+            slot.highestDeliveryTag = message.deliveryTag
+            return sink
+          }) ?? nil
       else {
         logger.debug(
           "delivery for a cancelled consumer dropped",
           metadata: ["channel": "\(channelID)", "consumer": "\(message.consumerTag)"])
         return
       }
-      message.deliveryTag &+= offset
-      channels[channelID]?.highestDeliveryTag = message.deliveryTag
       if !sink.deliver(message) {
         channels[channelID]?.consumers[message.consumerTag]?.wantsMore = false
         pauseReads()

@@ -33,6 +33,9 @@ extension OptionRange where Value == Int {
   package static let warmupCalls = wholeNumbers(0...1_000_000_000)
   /// Calls rpc-bench holds pending to measure their memory: 1 to 10⁶.
   package static let pendingCalls = wholeNumbers(1...1_000_000)
+  /// Ended calls an rpc-bench client lists in its stats: 0 to 1000
+  /// (`RPCClientStats.recentLimit`).
+  package static let recentlyEndedCalls = wholeNumbers(0...1_000)
   /// Messages amqp-roundtrip sends: 1 to 10⁶.
   package static let messages = wholeNumbers(1...1_000_000)
   /// Bytes of an amqp-roundtrip body: 0 to 128 MiB (RabbitMQ's largest message by default).

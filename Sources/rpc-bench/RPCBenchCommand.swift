@@ -161,6 +161,12 @@ struct RPCBenchCommand: AsyncParsableCommand {
     ))
   var tutorialWire = false
 
+  @Option(
+    help:
+      "Ended calls each client lists in its stats, with request and reply (the screens list 1000; keeping them costs each call a copy).",
+    range: .recentlyEndedCalls)
+  var recentlyEnded = 0
+
   @Flag(
     help: ArgumentHelp(
       "Print the summary as one JSON line.",
@@ -215,9 +221,7 @@ struct RPCBenchCommand: AsyncParsableCommand {
       let clientConnection = try await connect(renamed(amqp, "client \(index)"), logger: logger)
       let client = try await RPCClient.start(
         connection: clientConnection,
-        configuration: RPCClientConfiguration(
-          queue: queueName, timeout: timeout,
-          propagatesDeadlines: !tutorialWire, mandatory: !tutorialWire, logger: logger))
+        configuration: clientConfiguration(queue: queueName, logger: logger))
       rpcClients.append((client, clientConnection))
     }
     if noServer, let first = rpcClients.first?.0 {
@@ -279,6 +283,15 @@ struct RPCBenchCommand: AsyncParsableCommand {
       try? await serverConnection.close()
       _ = await serverLink?.finish()
     }
+  }
+
+  /// A load client's settings: the wire asked for, and the ended calls its stats list.
+  private func clientConfiguration(queue: String, logger: Logger) -> RPCClientConfiguration {
+    var configuration = RPCClientConfiguration(
+      queue: queue, timeout: timeout, propagatesDeadlines: !tutorialWire,
+      mandatory: !tutorialWire, logger: logger)
+    configuration.recentlyEndedLimit = recentlyEnded
+    return configuration
   }
 
   /// `configurations`, each connection named for its `role` (`client 2`).

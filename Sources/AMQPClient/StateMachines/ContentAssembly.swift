@@ -57,7 +57,7 @@ struct ContentAssembly<Waiter> {
         body.writeBuffer(&slice)
         accumulated = body
       } else if UInt64(slice.readableBytes) == expected {
-        return .complete(carrier, properties, slice)  // one frame: keep the slice, no copy
+        return .complete(carrier, properties, Self.ownStorage(slice))
       } else {
         // Reserve up to 1 MiB from the announced size; larger bodies grow as they arrive,
         // so a hostile size cannot make us allocate memory for bytes never sent.
@@ -73,6 +73,18 @@ struct ContentAssembly<Waiter> {
       state = .awaitingBody(carrier, properties, expected: expected, body: accumulated)
       return .needMore
     }
+  }
+}
+
+extension ContentAssembly {
+  /// A one-frame body: a view of the read buffer the frame was decoded from. A small body is
+  /// copied into storage of its own, since a kept view (an RPC client keeps its last
+  /// thousand replies; an application may keep any) pins the whole read buffer, up to 64 KiB
+  /// for a few bytes, and NIO can then reuse none of its receive buffers: each read would
+  /// allocate a fresh one. A body that fills most of its buffer stays a view (no copy).
+  static func ownStorage(_ body: ByteBuffer) -> ByteBuffer {
+    guard body.storageCapacity > 2 * body.readableBytes + 1_024 else { return body }
+    return ByteBufferAllocator().buffer(buffer: body)
   }
 }
 

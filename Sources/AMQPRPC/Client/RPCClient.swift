@@ -47,7 +47,10 @@ public final class RPCClient: Sendable {
     self.connection = connection
     self.configuration = configuration
     self.channel = channel
-    self.state = NIOLockedValueBox(RPCClientState(replyTo: callbackQueue))
+    var state = RPCClientState(replyTo: callbackQueue)
+    state.recentlyEndedLimit = min(
+      max(0, configuration.recentlyEndedLimit), RPCClientStats.recentLimit)
+    self.state = NIOLockedValueBox(state)
     self.idPrefix = Self.hex(UInt32.random(in: 0...UInt32.max))
     self.idPrefixAndDash = idPrefix + "-"
     self.observer = RPCClientObserver(configuration: configuration)
@@ -192,7 +195,7 @@ public final class RPCClient: Sendable {
     let propagateDeadline = propagateDeadline ?? configuration.propagatesDeadlines
     do {
       return try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
           start(
             id: id, request, timeout: timeout, propagateDeadline: propagateDeadline,
             idempotent: idempotent, publishes: noResponders == nil,

@@ -45,6 +45,13 @@ public struct RPCClientConfiguration: Sendable {
   /// the replies thrown away by `amqp_rpc.discard.kind`; each also has
   /// `messaging.system=rabbitmq`.
   public var metricsFactory: (any MetricsFactory)? = nil
+  /// How many of the newest ended calls ``RPCClient/stats()`` lists in
+  /// ``RPCClientStats/recentlyEnded``, each with its request and reply: at most
+  /// ``RPCClientStats/recentLimit`` (1,000, the default). 0 lists none and spares every call
+  /// the copy into the list and the release of the call it pushes out (about 1 µs per call
+  /// at 100 in flight; see the README's Performance section): a load generator's choice.
+  /// The counters, latencies and discarded replies are kept either way.
+  public var recentlyEndedLimit = RPCClientStats.recentLimit
 
   /// With `propagatesDeadlines` and `mandatory` both `false`, a Fibonacci request carries
   /// only `reply_to`, `correlation_id` and `content_type`, as the RabbitMQ tutorial clients

@@ -5,8 +5,10 @@ import NIOCore
 /// What completes a call, and what the client needs to time it.
 struct CallWaiter: Sendable {
   enum Completion: Sendable {
-    /// An `async` caller waiting.
-    case continuation(CheckedContinuation<RPCReply, any Error>)
+    /// An `async` caller waiting. Unchecked (no canary object per call): a waiter completes
+    /// only when its entry leaves the pending-call table, under the client's lock, which
+    /// happens once; or, unregistered, once in `completeUnsent`.
+    case continuation(UnsafeContinuation<RPCReply, any Error>)
     /// A callback, run where the call ends (for replies: on the event loop).
     case callback(@Sendable (Result<RPCReply, RPCError>) -> Void)
   }
@@ -73,6 +75,8 @@ struct RPCClientState: Sendable {
   /// ``RPCClientStats/recentLimit`` each: kept with the counters, so a snapshot's lists and
   /// counts agree.
   var recentlyEnded: Deque<RPCEndedCall> = []
+  /// How many ended calls `recentlyEnded` keeps (``RPCClientConfiguration/recentlyEndedLimit``).
+  var recentlyEndedLimit = RPCClientStats.recentLimit
   var recentlyDiscarded: Deque<RPCDiscardedReply> = []
   var latency = LatencyRecorder()
   var completions = RateMeter()
@@ -129,6 +133,7 @@ struct RPCClientState: Sendable {
     }
     outcomes[outcome.index] += 1
     completions.record(now)
+    guard recentlyEndedLimit > 0 else { return }
     var ended = RPCEndedCall(correlationID: entry.id, n: entry.n, result: result)
     ended.label = entry.label
     ended.request = entry.waiter.request
@@ -138,7 +143,7 @@ struct RPCClientState: Sendable {
         (now - entry.sentAt).nanoseconds / 1_000
       ).partialValue
     recentlyEnded.append(ended)
-    if recentlyEnded.count > RPCClientStats.recentLimit { recentlyEnded.removeFirst() }
+    if recentlyEnded.count > recentlyEndedLimit { recentlyEnded.removeFirst() }
   }
 
   /// Ends a waiting call without a reply, if it still waits: removes, counts and lists it.
