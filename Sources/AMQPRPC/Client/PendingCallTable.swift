@@ -85,8 +85,11 @@ package struct PendingCallTable<Waiter> {
 
   /// Adds a call. Returns `false` (and changes nothing) when the id is already waiting.
   package mutating func register(_ entry: Entry) -> Bool {
-    guard pending[entry.id] == nil else { return false }
-    pending[entry.id] = entry
+    // One hash on the hot path; a duplicate id (never ours) is put back as it was.
+    if let waiting = pending.updateValue(entry, forKey: entry.id) {
+      pending[entry.id] = waiting
+      return false
+    }
     deadlines.insert(DeadlineKey(deadline: entry.deadline, id: entry.id))
     // Answered calls leave their deadline in the heap until it passes; rebuild it from the
     // waiting calls once such stale keys outnumber them, so it stays O(calls in flight).

@@ -44,7 +44,7 @@ import Testing
         slot.append(3)
         return slot.count
       } == 3)
-    #expect(table.read(3) { $0.last } == 3)
+    #expect(table.update(3) { $0.last } == 3)
     table[3]?.removeLast()
     table[1] = []
     #expect(table[3] == [1, 2])
@@ -52,6 +52,9 @@ import Testing
     #expect(table[3] != nil && table[2] == nil && table[65_535] == nil)
     #expect(table.removeValue(forKey: 3) == [1, 2])
     #expect(table.removeValue(forKey: 3) == nil)
+    #expect(table.update(3) { $0.count } == nil)  // removed: closed to updates too
     #expect(table.values == [[]])
+    table[1] = nil
+    #expect(table.ids.isEmpty && table.update(1) { $0.count } == nil)
   }
 }
