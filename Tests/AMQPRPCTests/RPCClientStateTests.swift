@@ -84,4 +84,23 @@ import Testing
     #expect(snapshot.recentlyDiscarded.count == RPCClientStats.recentLimit)
     #expect(snapshot.recentlyDiscarded.last?.correlationID == "x-\(total)")
   }
+
+  /// `RPCClientConfiguration.recentlyEndedLimit`: a smaller list, or none, with every count.
+  @Test(arguments: [0, 2])
+  func aLowerEndedLimitKeepsFewerCallsAndEveryCount(limit: Int) {
+    var state = RPCClientState()
+    state.recentlyEndedLimit = limit
+    for index in 1...5 {
+      _ = state.sending(entry("c-\(index)"))
+      _ = state.replied(id: "c-\(index)", issuedByUs: true, now: t0) { reply($0.id) }
+    }
+    _ = state.sending(entry("c-6"))
+    _ = state.fail(id: "c-6", code: .unroutable, message: "no queue", now: t0)
+    _ = state.replied(id: "c-6", issuedByUs: true, now: t0) { reply($0.id) }  // late
+    let snapshot = state.snapshot(now: t0)
+    #expect(snapshot.count(.ok) == 5 && snapshot.count(.unroutable) == 1)
+    #expect(snapshot.unaccounted == 0 && snapshot.latency.count == 5)
+    #expect(snapshot.recentlyEnded.map(\.correlationID) == Array(["c-5", "c-6"].suffix(limit)))
+    #expect(snapshot.recentlyDiscarded.map(\.correlationID) == ["c-6"])
+  }
 }
